@@ -1,0 +1,40 @@
+/**
+ * The one error type the library throws for bad input. Every instance says
+ * which image, where in it, and what the reader expected to find there, so a
+ * tool can print it as one line and a caller can branch on `code`.
+ */
+export class CriuImageError extends Error {
+  override readonly name = "CriuImageError";
+  /** Image file name (or "<image>" when the caller gave none). */
+  readonly image: string;
+  /** Byte offset in the image where the problem was found. */
+  readonly offset: number;
+  /** What was expected at that offset. */
+  readonly expected: string;
+  /** Stable machine-readable reason. */
+  readonly code: CriuImageErrorCode;
+
+  constructor(
+    code: CriuImageErrorCode,
+    image: string | undefined,
+    offset: number,
+    expected: string,
+    detail?: string,
+  ) {
+    const img = image ?? "<image>";
+    super(`${img}: at byte ${offset}: expected ${expected}${detail ? ` (${detail})` : ""}`);
+    this.image = img;
+    this.offset = offset;
+    this.expected = expected;
+    this.code = code;
+  }
+}
+
+export type CriuImageErrorCode =
+  | "TRUNCATED" // input ends inside a header, entry or payload
+  | "BAD_MAGIC" // magic not in the kind table, or not the one the name implies
+  | "BAD_ENTRY" // an entry's protobuf bytes cannot be scanned or decoded
+  | "BAD_EXTRA" // an extra payload does not match what its entry announces
+  | "TOO_LARGE" // a length that cannot be represented or is absurd
+  | "UNSUPPORTED" // valid input that this operation cannot handle
+  | "INVALID"; // a value given to a writer or transformation is inconsistent
