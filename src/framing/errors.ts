@@ -14,13 +14,7 @@ export class CriuImageError extends Error {
   /** Stable machine-readable reason. */
   readonly code: CriuImageErrorCode;
 
-  constructor(
-    code: CriuImageErrorCode,
-    image: string | undefined,
-    offset: number,
-    expected: string,
-    detail?: string,
-  ) {
+  constructor(code: CriuImageErrorCode, image: string | undefined, offset: number, expected: string, detail?: string) {
     const img = image ?? "<image>";
     super(`${img}: at byte ${offset}: expected ${expected}${detail ? ` (${detail})` : ""}`);
     this.image = img;

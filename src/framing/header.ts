@@ -1,5 +1,5 @@
 import { CriuImageError } from "./errors.js";
-import { type ImageKindInfo, baseName, kindByFileName, kindByMagic } from "./kinds.js";
+import { baseName, type ImageKindInfo, kindByFileName, kindByMagic } from "./kinds.js";
 import { IMG_COMMON_MAGIC, IMG_SERVICE_MAGIC } from "./magic.js";
 import type { ImageHeader } from "./types.js";
 

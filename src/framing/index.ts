@@ -3,18 +3,18 @@
  * entry sizes, extra payloads and raw images; entries stay protobuf bytes.
  */
 export { CriuImageError, type CriuImageErrorCode } from "./errors.js";
-export { IMG_COMMON_MAGIC, IMG_SERVICE_MAGIC, INVENTORY_MAGIC } from "./magic.js";
 export {
-  IMAGE_KINDS,
-  type ExtraRule,
-  type ImageKindInfo,
   baseName,
+  type ExtraRule,
+  IMAGE_KINDS,
+  type ImageKindInfo,
   kindByFileName,
   kindByMagic,
   kindByName,
 } from "./kinds.js";
-export type { FramedEntry, FramedImage, ImageFormat, ImageHeader, ReadOptions } from "./types.js";
+export { IMG_COMMON_MAGIC, IMG_SERVICE_MAGIC, INVENTORY_MAGIC } from "./magic.js";
 export { readFramed } from "./read.js";
-export { type ByteSource, type FramedStream, collectFramedStream, openFramedStream } from "./stream.js";
-export { headerBytes, writeFramed, writeFramedStream } from "./write.js";
 export { type MsgRecord, roundUp, splitMsgRecords } from "./rules.js";
+export { type ByteSource, collectFramedStream, type FramedStream, openFramedStream } from "./stream.js";
+export type { FramedEntry, FramedImage, ImageFormat, ImageHeader, ReadOptions } from "./types.js";
+export { headerBytes, writeFramed, writeFramedStream } from "./write.js";

@@ -37,14 +37,7 @@ export interface ImageKindInfo {
   readonly raw: boolean;
 }
 
-type Row = [
-  kind: string,
-  magic: number,
-  files: string,
-  schema: string,
-  extra?: ExtraRule,
-  flags?: "service",
-];
+type Row = [kind: string, magic: number, files: string, schema: string, extra?: ExtraRule, flags?: "service"];
 
 // kind, magic, file names (CRIU's printf formats, ".img" implied unless
 // "stats-"/"irmap-cache"), entry schema, extra rule
@@ -138,9 +131,7 @@ const RAW_ROWS: readonly [kind: string, files: string][] = [
 ];
 
 function fileNames(files: string): string[] {
-  return files
-    .split(" ")
-    .map((f) => (f.startsWith("stats-") || f === "irmap-cache" ? f : `${f}.img`));
+  return files.split(" ").map((f) => (f.startsWith("stats-") || f === "irmap-cache" ? f : `${f}.img`));
 }
 
 function patternOf(names: readonly string[]): RegExp {

@@ -5,9 +5,9 @@
  */
 import { CriuImageError } from "./errors.js";
 import type { ImageKindInfo } from "./kinds.js";
-import { type RuleState, entrySchema, msgTextSize, newRuleState, planExtra, roundUp } from "./rules.js";
+import { entrySchema, msgTextSize, newRuleState, planExtra, type RuleState, roundUp } from "./rules.js";
 import type { FramedEntry } from "./types.js";
-import { WireError } from "./wire.js";
+import type { WireError } from "./wire.js";
 
 /** Asks the driver for bytes. */
 export type ParserRequest =
@@ -25,7 +25,8 @@ export type ParserStep = ParserRequest | { readonly type: "entry"; readonly entr
  */
 export type ParserInput = Uint8Array | undefined;
 
-const u32le = (b: Uint8Array) => ((b[0] as number) | ((b[1] as number) << 8) | ((b[2] as number) << 16) | ((b[3] as number) << 24)) >>> 0;
+const u32le = (b: Uint8Array) =>
+  ((b[0] as number) | ((b[1] as number) << 8) | ((b[2] as number) << 16) | ((b[3] as number) << 24)) >>> 0;
 
 function concat(parts: Uint8Array[], total: number): Uint8Array {
   if (parts.length === 1) return parts[0] as Uint8Array;
@@ -52,7 +53,12 @@ export function* entryParser(
     const offset = pos;
     const size = u32le(sizeBytes);
     pos += 4;
-    const payload = (yield { type: "read", n: size, what: `${size} bytes of a ${schema} entry`, boundary: false }) as Uint8Array;
+    const payload = (yield {
+      type: "read",
+      n: size,
+      what: `${size} bytes of a ${schema} entry`,
+      boundary: false,
+    }) as Uint8Array;
     pos += size;
     const plan = planExtra(kind, payload, state, name, offset);
     let extra: Uint8Array | undefined;
@@ -61,7 +67,12 @@ export function* entryParser(
       case "none":
         break;
       case "bytes":
-        extra = (yield { type: "read", n: plan.length, what: `${plan.length} bytes of ${plan.what}`, boundary: false }) as Uint8Array;
+        extra = (yield {
+          type: "read",
+          n: plan.length,
+          what: `${plan.length} bytes of ${plan.what}`,
+          boundary: false,
+        }) as Uint8Array;
         pos += plan.length;
         break;
       case "rest":
@@ -73,17 +84,38 @@ export function* entryParser(
         const parts: Uint8Array[] = [];
         let total = 0;
         for (let i = 0; i < plan.count; i++) {
-          const sz = (yield { type: "read", n: 4, what: `the size of IPC message ${i + 1} of ${plan.count}`, boundary: false }) as Uint8Array;
+          const sz = (yield {
+            type: "read",
+            n: 4,
+            what: `the size of IPC message ${i + 1} of ${plan.count}`,
+            boundary: false,
+          }) as Uint8Array;
           const hdrLen = u32le(sz);
-          const hdr = (yield { type: "read", n: hdrLen, what: `${hdrLen} bytes of an ipc_msg entry`, boundary: false }) as Uint8Array;
+          const hdr = (yield {
+            type: "read",
+            n: hdrLen,
+            what: `${hdrLen} bytes of an ipc_msg entry`,
+            boundary: false,
+          }) as Uint8Array;
           let msize: number;
           try {
             msize = msgTextSize(hdr);
           } catch (e) {
-            throw new CriuImageError("BAD_ENTRY", name, pos + 4, "an ipc_msg entry with msize", (e as WireError).message);
+            throw new CriuImageError(
+              "BAD_ENTRY",
+              name,
+              pos + 4,
+              "an ipc_msg entry with msize",
+              (e as WireError).message,
+            );
           }
           const padded = roundUp(msize, 8);
-          const text = (yield { type: "read", n: padded, what: `${padded} bytes of IPC message text`, boundary: false }) as Uint8Array;
+          const text = (yield {
+            type: "read",
+            n: padded,
+            what: `${padded} bytes of IPC message text`,
+            boundary: false,
+          }) as Uint8Array;
           parts.push(sz, hdr, text);
           total += 4 + hdrLen + padded;
           pos += 4 + hdrLen + padded;

@@ -5,7 +5,7 @@
  */
 import { CriuImageError } from "./errors.js";
 import type { ExtraRule, ImageKindInfo } from "./kinds.js";
-import { WireError, scanUint32Field, scanVarintField } from "./wire.js";
+import { scanUint32Field, scanVarintField, WireError } from "./wire.js";
 
 /** What follows one entry. */
 export type ExtraPlan =
@@ -82,8 +82,7 @@ const PLANNERS: Record<ExtraRule, Planner> = {
   // ipc_msg_entry.qnum (3) messages follow
   "ipc-msg": (p) => ({ type: "msg-records", count: u32(p, 3, "qnum") }),
   // bpfmap_data_entry.keys_bytes (2) + values_bytes (3)
-  "bpfmap-data": (p) =>
-    bytes(u32(p, 2, "keys_bytes") + u32(p, 3, "values_bytes"), "bpf map keys and values"),
+  "bpfmap-data": (p) => bytes(u32(p, 2, "keys_bytes") + u32(p, 3, "values_bytes"), "bpf map keys and values"),
 };
 
 /**
@@ -152,7 +151,8 @@ export function splitMsgRecords(extra: Uint8Array, count: number, image?: string
       throw new CriuImageError("BAD_EXTRA", image, pos - size, "an ipc_msg entry", (e as Error).message);
     }
     const padded = roundUp(msize, 8);
-    if (pos + padded > extra.length) throw new CriuImageError("BAD_EXTRA", image, pos, `${padded} bytes of message text`);
+    if (pos + padded > extra.length)
+      throw new CriuImageError("BAD_EXTRA", image, pos, `${padded} bytes of message text`);
     out.push({ header, data: extra.subarray(pos, pos + msize), padding: extra.subarray(pos + msize, pos + padded) });
     pos += padded;
   }

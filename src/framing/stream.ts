@@ -4,10 +4,7 @@ import { entryParser } from "./parser.js";
 import type { FramedEntry, ImageHeader, ReadOptions } from "./types.js";
 
 /** Anything that produces the bytes of an image in chunks. */
-export type ByteSource =
-  | AsyncIterable<Uint8Array>
-  | Iterable<Uint8Array>
-  | ReadableStream<Uint8Array>;
+export type ByteSource = AsyncIterable<Uint8Array> | Iterable<Uint8Array> | ReadableStream<Uint8Array>;
 
 /** An image being read: its header, then its entries (or raw bytes) on demand. */
 export interface FramedStream {

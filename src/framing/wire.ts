@@ -53,7 +53,7 @@ function scan(buf: Uint8Array, fieldNo: number): [number, number] | undefined {
           if (i >= 10) throw new WireError("varint too long");
           const b = buf[pos++] as number;
           v += (b & 0x7f) * mul;
-          if (i < 5) lo = (lo + ((b & 0x7f) * mul) % 0x1_0000_0000) % 0x1_0000_0000;
+          if (i < 5) lo = (lo + (((b & 0x7f) * mul) % 0x1_0000_0000)) % 0x1_0000_0000;
           mul *= 128;
           if (b < 0x80) break;
         }

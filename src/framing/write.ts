@@ -1,7 +1,7 @@
 import { CriuImageError } from "./errors.js";
 import { type ImageKindInfo, kindByName } from "./kinds.js";
 import { IMG_COMMON_MAGIC, IMG_SERVICE_MAGIC } from "./magic.js";
-import { entrySchema, newRuleState, planExtra, splitMsgRecords, type RuleState } from "./rules.js";
+import { entrySchema, newRuleState, planExtra, type RuleState, splitMsgRecords } from "./rules.js";
 import type { FramedEntry, FramedImage, ImageHeader } from "./types.js";
 
 function kindOf(header: ImageHeader): ImageKindInfo {
@@ -37,7 +37,13 @@ function checkEntry(
   const plan = planExtra(kind, entry.payload, state, name, offset);
   const got = entry.extra?.length;
   const fail = (expected: string) =>
-    new CriuImageError("BAD_EXTRA", name, offset, expected, `entry ${state.index} has ${got === undefined ? "no" : got} extra bytes`);
+    new CriuImageError(
+      "BAD_EXTRA",
+      name,
+      offset,
+      expected,
+      `entry ${state.index} has ${got === undefined ? "no" : got} extra bytes`,
+    );
   switch (plan.type) {
     case "none":
       if (got) throw fail(`no extra payload after a ${entrySchema(kind, state)} entry`);

@@ -1,0 +1,17 @@
+export type {
+  EntryKind,
+  ImageKind,
+  IpcMessage,
+  KindEntryTypes,
+  KindExtraTypes,
+  RawKind,
+  SemValues,
+  ShmContents,
+  TcpQueues,
+} from "./kind-types.js";
+export { type DecodedEntry, decodeEntry, decodeImage, readImage } from "./read.js";
+export { messageSchema, schemaRegistry } from "./registry.js";
+export { type ImageStream, openImageStream, readImageStream, writeImageStream } from "./stream.js";
+export { decodeUtf8Lossless, encodeUtf8Lossless } from "./text-codec.js";
+export type { CriuImage, EntryImage, ImageOf, RawImage } from "./types.js";
+export { encodeEntry, encodeImage, writeImage } from "./write.js";

@@ -1,0 +1,87 @@
+/**
+ * Protobuf decode/encode of single entries, made lossless: a decoded message
+ * remembers the bytes it came from, and encoding a message that still equals
+ * them returns those bytes. Unknown fields, unknown closed-enum values (which
+ * protobuf-es moves to the end as unknown fields), non-canonical varints and
+ * field order therefore all survive an unchanged round trip.
+ */
+import {
+  create,
+  type DescMessage,
+  equals,
+  fromBinary,
+  type Message,
+  mergeFromBinary,
+  toBinary,
+} from "@bufbuild/protobuf";
+import { CriuImageError } from "../framing/errors.js";
+import { schemaRegistry } from "./registry.js";
+import { installLosslessText } from "./text-codec.js";
+
+const originals = new WeakMap<object, Uint8Array>();
+
+/** Where a message sits, for errors. */
+export interface Where {
+  readonly image: string | undefined;
+  readonly offset: number;
+}
+
+export function decodeMessage<T extends Message>(desc: DescMessage, bytes: Uint8Array, where: Where): T {
+  installLosslessText();
+  let msg: T;
+  try {
+    // protobuf-es 2.17 keeps unknown closed-enum values in a second $unknown
+    // array that the message reader then overwrites when the same message also
+    // has unknown fields. Starting from a shared empty array avoids the loss.
+    const target = create(desc) as Message & { $unknown?: unknown[] };
+    target.$unknown = [];
+    msg = mergeFromBinary(desc, target, bytes) as unknown as T;
+    if ((msg as { $unknown?: unknown[] }).$unknown?.length === 0) delete (msg as { $unknown?: unknown[] }).$unknown;
+  } catch (e) {
+    throw new CriuImageError(
+      "BAD_ENTRY",
+      where.image,
+      where.offset,
+      `a valid ${desc.typeName} entry`,
+      (e as Error).message,
+    );
+  }
+  originals.set(msg, bytes);
+  return msg;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** The bytes a message was decoded from, if it was decoded by this library. */
+export function originalBytes(msg: object): Uint8Array | undefined {
+  return originals.get(msg);
+}
+
+export function encodeMessage(desc: DescMessage, msg: Message, where: Where): Uint8Array {
+  installLosslessText();
+  const orig = originals.get(msg);
+  let bytes: Uint8Array | undefined;
+  let failure: Error | undefined;
+  try {
+    bytes = toBinary(desc, msg as never);
+  } catch (e) {
+    failure = e as Error;
+  }
+  if (orig) {
+    if (bytes && sameBytes(bytes, orig)) return orig;
+    // Not canonical, or incomplete (missing required fields): still ours to
+    // write unchanged if the message equals what we decoded.
+    try {
+      const again = fromBinary(desc, orig);
+      if (equals(desc, again as never, msg as never, { registry: schemaRegistry(), unknown: true })) return orig;
+    } catch {
+      // fall through to the encoder's verdict
+    }
+  }
+  if (bytes) return bytes;
+  throw new CriuImageError("INVALID", where.image, where.offset, `a complete ${desc.typeName} entry`, failure?.message);
+}

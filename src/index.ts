@@ -1,0 +1,9 @@
+/**
+ * criu-image: read, write and stream CRIU checkpoint images as typed
+ * protobuf-es messages. Runs anywhere with Uint8Array and TextDecoder; the
+ * file-system helpers are in "criu-image/node".
+ */
+
+export * from "./framing/index.js";
+export * from "./gen/index.js";
+export * from "./image/index.js";

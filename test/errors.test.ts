@@ -1,0 +1,113 @@
+import { describe, expect, it } from "vitest";
+import {
+  CriuImageError,
+  collectFramedStream,
+  IMG_COMMON_MAGIC,
+  kindByName,
+  readFramed,
+  readImage,
+} from "../src/index.js";
+import { u32 } from "./helpers/bytes.js";
+import { asAsync } from "./helpers/corpus.js";
+
+const FILES = kindByName("FILES")!.magic;
+const TCP = kindByName("TCP_STREAM")!.magic;
+
+function caught(f: () => unknown): CriuImageError {
+  try {
+    f();
+  } catch (e) {
+    expect(e).toBeInstanceOf(CriuImageError);
+    return e as CriuImageError;
+  }
+  throw new Error("did not throw");
+}
+
+describe("bad input gives a CriuImageError with image, offset and expectation", () => {
+  it("an empty or short file", () => {
+    const e = caught(() => readImage(new Uint8Array(0), { name: "files.img" }));
+    expect(e.code).toBe("TRUNCATED");
+    expect(e.image).toBe("files.img");
+    expect(e.offset).toBe(0);
+    expect(e.message).toMatch(/files\.img: at byte 0: expected a 4-byte image magic/);
+    expect(caught(() => readImage(u32(IMG_COMMON_MAGIC), { name: "files.img" })).offset).toBe(4);
+  });
+
+  it("an unknown magic", () => {
+    const e = caught(() => readImage(u32(IMG_COMMON_MAGIC, 0x12345678), { name: "x.img" }));
+    expect(e.code).toBe("BAD_MAGIC");
+    expect(e.offset).toBe(4);
+    expect(e.message).toContain("0x12345678");
+  });
+
+  it("a magic that does not belong to the file name", () => {
+    const e = caught(() => readImage(u32(IMG_COMMON_MAGIC, TCP), { name: "files.img" }));
+    expect(e.code).toBe("BAD_MAGIC");
+    expect(e.expected).toContain("FILES");
+  });
+
+  it("an entry size that runs past the end", () => {
+    const e = caught(() =>
+      readImage(new Uint8Array([...u32(IMG_COMMON_MAGIC, FILES, 10), 1, 2]), { name: "files.img" }),
+    );
+    expect(e.code).toBe("TRUNCATED");
+    expect(e.offset).toBe(12);
+    expect(e.expected).toBe("10 bytes of a file_entry entry");
+  });
+
+  it("a partial size word", () => {
+    const e = caught(() => readImage(new Uint8Array([...u32(IMG_COMMON_MAGIC, FILES), 1, 0]), { name: "files.img" }));
+    expect(e.offset).toBe(8);
+    expect(e.expected).toBe("a 4-byte entry size");
+  });
+
+  it("an entry whose protobuf bytes are garbage", () => {
+    const e = caught(() =>
+      readImage(new Uint8Array([...u32(IMG_COMMON_MAGIC, FILES, 2), 0xff, 0xff]), { name: "files.img" }),
+    );
+    expect(e.code).toBe("BAD_ENTRY");
+    expect(e.offset).toBe(12);
+  });
+
+  it("hostile sizes: 0xFFFFFFFF fails fast and allocates nothing near it", () => {
+    const before = process.memoryUsage().arrayBuffers;
+    for (let i = 0; i < 1000; i++) {
+      const e = caught(() => readImage(u32(IMG_COMMON_MAGIC, FILES, 0xffffffff), { name: "files.img" }));
+      expect(e.code).toBe("TRUNCATED");
+    }
+    // 1000 × 4 GiB would be unmissable; allow noise only.
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(16 << 20);
+  });
+
+  it("hostile extra lengths (tcp queues of 4 GiB) fail as truncated", () => {
+    // tcp_stream_entry with inq_len = outq_len = 0x7fffffff and nothing after it.
+    const payload = [
+      0x08, 0xff, 0xff, 0xff, 0xff, 0x07, 0x10, 0x01, 0x18, 0xff, 0xff, 0xff, 0xff, 0x07, 0x20, 0x01, 0x28, 0x00, 0x30,
+      0x00, 0x38, 0x00,
+    ];
+    const b = new Uint8Array([...u32(IMG_COMMON_MAGIC, TCP, payload.length), ...payload]);
+    const e = caught(() => readImage(b, { name: "tcp-stream-1.img" }));
+    expect(e.code).toBe("TRUNCATED");
+    expect(e.expected).toMatch(/4294967294 bytes of tcp queue data/);
+  });
+
+  it("the streaming reader reports the same errors at the same offsets", async () => {
+    const b = new Uint8Array([...u32(IMG_COMMON_MAGIC, FILES, 10), 1, 2]);
+    const sync = caught(() => readFramed(b, { name: "files.img" }));
+    await expect(
+      collectFramedStream(asAsync([b.subarray(0, 3), b.subarray(3)]), { name: "files.img" }),
+    ).rejects.toMatchObject({
+      code: sync.code,
+      offset: sync.offset,
+      expected: sync.expected,
+    });
+  });
+
+  it("raw images by name are carried untouched, whatever they hold", () => {
+    const junk = new Uint8Array([1, 2, 3]);
+    const img = readImage(junk, { name: "pages-1.img" });
+    expect(img.kind).toBe("PAGES");
+    expect(img.format).toBe("raw");
+    if (img.kind === "PAGES") expect(img.raw).toBe(junk);
+  });
+});

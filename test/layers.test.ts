@@ -1,0 +1,86 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { IMAGE_KINDS, kindByFileName, kindByMagic } from "../src/framing/index.js";
+
+const src = resolve(__dirname, "..", "src");
+const importsOf = (file: string) =>
+  [...readFileSync(file, "utf8").matchAll(/^\s*(?:import|export)[^;]*?from\s+["']([^"']+)["']/gm)].map(
+    (m) => m[1] as string,
+  );
+
+describe("layers", () => {
+  it("framing imports nothing outside src/framing (not even @bufbuild/protobuf)", () => {
+    for (const f of readdirSync(join(src, "framing"))) {
+      for (const spec of importsOf(join(src, "framing", f))) {
+        expect(spec.startsWith("./"), `${f} imports ${spec}`).toBe(true);
+      }
+    }
+  });
+
+  it("the core (everything but node/) uses no node: modules and no Buffer", () => {
+    const walk = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((d) =>
+        d.isDirectory() ? (d.name === "node" ? [] : walk(join(dir, d.name))) : [join(dir, d.name)],
+      );
+    for (const f of walk(src)) {
+      const text = readFileSync(f, "utf8");
+      for (const spec of importsOf(f))
+        expect(spec.startsWith("node:") || spec === "fs", `${f} imports ${spec}`).toBe(false);
+      expect(/\bBuffer\./.test(text), `${f} uses Buffer`).toBe(false);
+    }
+  });
+});
+
+describe("kind table", () => {
+  it("has one row per magic, and every entry magic is distinct", () => {
+    const magics = IMAGE_KINDS.filter((k) => !k.raw).map((k) => k.magic);
+    expect(new Set(magics).size).toBe(magics.length);
+    for (const k of IMAGE_KINDS) if (!k.raw) expect(kindByMagic(k.magic)).toBe(k);
+  });
+
+  it("recognises CRIU's file names, raw images included", () => {
+    const cases: [string, string][] = [
+      ["inventory.img", "INVENTORY"],
+      ["files.img", "FILES"],
+      ["fdinfo-2.img", "FDINFO"],
+      ["pagemap-11146.img", "PAGEMAP"],
+      ["pagemap-shmem-1314.img", "PAGEMAP"],
+      ["pages-1.img", "PAGES"],
+      ["tcp-stream-50ba6.img", "TCP_STREAM"],
+      ["ghost-file-1a.img", "GHOST_FILE"],
+      ["signal-p-12.img", "SIGNAL"],
+      ["signal-s-12.img", "SIGNAL"],
+      ["binfmt-misc-3.img", "BINFMT_MISC"],
+      ["stats-dump", "STATS"],
+      ["stats-restore", "STATS"],
+      ["irmap-cache", "IRMAP_CACHE"],
+      ["netns-9.img", "NETNS"],
+      ["netns-ct-9.img", "NETNF_CT"],
+      ["netns-exp-9.img", "NETNF_EXP"],
+      ["route6-9.img", "ROUTE6"],
+      ["tmpfs-dev-3.tar.gz.img", "TMPFS_DEV"],
+      ["tmpfs-3.tar.gz.img", "TMPFS_IMG"],
+      ["/some/dir/ipcns-shm-9.img", "IPCNS_SHM"],
+    ];
+    for (const [name, kind] of cases) expect(kindByFileName(name)?.kind, name).toBe(kind);
+    expect(kindByFileName("notes.txt")).toBeUndefined();
+  });
+
+  it("covers the magics of CRIU 4.2's magic.h", () => {
+    // Spot checks against criu/include/magic.h; the full list is the table itself.
+    const spot: Record<string, number> = {
+      INVENTORY: 0x58313116,
+      FILES: 0x56303138,
+      TCP_STREAM: 0x51465506,
+      SIGNAL: 0x59255647,
+      BINFMT_MISC: 0x67343323,
+      PIDFD: 0x54435556,
+      TIMENS: 0x43114433,
+      STATS: 0x57093306,
+      IRMAP_CACHE: 0x57004059,
+    };
+    for (const [kind, magic] of Object.entries(spot)) expect(kindByMagic(magic)?.kind).toBe(kind);
+    expect(IMAGE_KINDS.filter((k) => !k.raw)).toHaveLength(68);
+  });
+});
