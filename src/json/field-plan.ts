@@ -1,0 +1,87 @@
+/**
+ * Per-message plans for crit JSON: fields in number order (what protobuf's
+ * ListFields gives crit) with the (criu) options that change how they show.
+ */
+import { type DescEnum, type DescField, type DescMessage, ScalarType, getExtension, hasExtension } from "@bufbuild/protobuf";
+import { criu } from "../gen/opts_pb.js";
+import { pyString } from "./python-json.js";
+
+export interface FieldPlan {
+  readonly field: DescField;
+  readonly name: string;
+  readonly localName: string;
+  /** The field name as a JSON key, rendered once. */
+  readonly key: string;
+  readonly number: number;
+  readonly repeated: boolean;
+  /** "scalar" | "enum" | "message" for the field or its list elements. */
+  readonly kind: "scalar" | "enum" | "message";
+  readonly scalar?: ScalarType;
+  readonly enumDesc?: DescEnum;
+  readonly message?: DescMessage;
+  readonly hex: boolean;
+  readonly ipadd: boolean;
+  readonly flags?: string;
+  readonly dev: boolean;
+  readonly odev: boolean;
+  readonly dict?: string;
+  readonly conv?: string;
+  /** Integer scalar types, which the pretty conversions apply to. */
+  readonly integer: boolean;
+}
+
+export interface MessagePlan {
+  readonly fields: readonly FieldPlan[];
+  readonly byName: ReadonlyMap<string, FieldPlan>;
+  readonly byNumber: ReadonlyMap<number, FieldPlan>;
+}
+
+const NON_INTEGER = new Set([ScalarType.BOOL, ScalarType.STRING, ScalarType.BYTES, ScalarType.DOUBLE, ScalarType.FLOAT]);
+
+const plans = new WeakMap<DescMessage, MessagePlan>();
+
+function planField(f: DescField): FieldPlan {
+  const opts = f.proto.options && hasExtension(f.proto.options, criu) ? getExtension(f.proto.options, criu) : undefined;
+  const repeated = f.fieldKind === "list";
+  const kind =
+    f.fieldKind === "enum" || (f.fieldKind === "list" && f.listKind === "enum")
+      ? "enum"
+      : f.fieldKind === "message" || (f.fieldKind === "list" && f.listKind === "message")
+        ? "message"
+        : "scalar";
+  const scalar = f.fieldKind === "scalar" ? f.scalar : f.fieldKind === "list" && f.listKind === "scalar" ? f.scalar : undefined;
+  return {
+    field: f,
+    name: f.name,
+    localName: f.localName,
+    key: pyString(f.name),
+    number: f.number,
+    repeated,
+    kind,
+    ...(scalar !== undefined ? { scalar } : {}),
+    ...(f.enum ? { enumDesc: f.enum } : {}),
+    ...(f.message ? { message: f.message } : {}),
+    hex: opts?.hex ?? false,
+    ipadd: opts?.ipadd ?? false,
+    ...(opts?.flags ? { flags: opts.flags } : {}),
+    dev: opts?.dev ?? false,
+    odev: opts?.odev ?? false,
+    ...(opts?.dict ? { dict: opts.dict } : {}),
+    ...(opts?.conv ? { conv: opts.conv } : {}),
+    integer: kind === "scalar" && scalar !== undefined && !NON_INTEGER.has(scalar),
+  };
+}
+
+export function planOf(desc: DescMessage): MessagePlan {
+  let p = plans.get(desc);
+  if (!p) {
+    const fields = [...desc.fields].sort((a, b) => a.number - b.number).map(planField);
+    p = {
+      fields,
+      byName: new Map(fields.map((f) => [f.name, f])),
+      byNumber: new Map(fields.map((f) => [f.number, f])),
+    };
+    plans.set(desc, p);
+  }
+  return p;
+}

@@ -1,0 +1,73 @@
+/**
+ * JSON text exactly as Python's json.dump writes it with crit's settings:
+ * ensure_ascii, separators ", " and ": " (compact) or "," and ": " with
+ * indent 4 (pretty), no trailing newline.
+ */
+
+const HEX = "0123456789abcdef";
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what must be escaped
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\u007f-\uffff]/;
+
+/** A JSON string literal with every non-ASCII code unit escaped, as ensure_ascii does. */
+export function pyString(s: string): string {
+  if (!NEEDS_ESCAPE.test(s)) return `"${s}"`;
+  let out = '"';
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x22) out += '\\"';
+    else if (c === 0x5c) out += "\\\\";
+    else if (c === 0x0a) out += "\\n";
+    else if (c === 0x0d) out += "\\r";
+    else if (c === 0x09) out += "\\t";
+    else if (c === 0x08) out += "\\b";
+    else if (c === 0x0c) out += "\\f";
+    // ensure_ascii keeps only printable ASCII (space to "~").
+    else if (c < 0x20 || c > 0x7e) {
+      out += `\\u${HEX[(c >> 12) & 15]}${HEX[(c >> 8) & 15]}${HEX[(c >> 4) & 15]}${HEX[c & 15]}`;
+    } else out += s[i];
+  }
+  return `${out}"`;
+}
+
+/** Plain values the emitter knows: what crit's dicts hold. */
+export type PyValue = string | number | bigint | boolean | null | PyValue[] | { [key: string]: PyValue };
+
+const INDENT = "    ";
+const indents: string[] = [""];
+export function indent(depth: number): string {
+  while (indents.length <= depth) indents.push(indents[indents.length - 1] + INDENT);
+  return indents[depth] as string;
+}
+
+/** Joins already-rendered members into an object or array at `depth`. */
+export function pyContainer(open: string, close: string, members: string[], pretty: boolean, depth: number): string {
+  if (members.length === 0) return open + close;
+  if (!pretty) return open + members.join(", ") + close;
+  const inner = `\n${indent(depth + 1)}`;
+  return `${open}${inner}${members.join(`,${inner}`)}\n${indent(depth)}${close}`;
+}
+
+/** Renders a plain value the way json.dump does. */
+export function pyDump(v: PyValue, pretty: boolean, depth = 0): string {
+  switch (typeof v) {
+    case "string":
+      return pyString(v);
+    case "number":
+      // CRIU's schema has no float fields; every number here is an integer.
+      return String(v);
+    case "bigint":
+      return v.toString();
+    case "boolean":
+      return v ? "true" : "false";
+    default:
+      if (v === null) return "null";
+      if (Array.isArray(v)) return pyContainer("[", "]", v.map((x) => pyDump(x, pretty, depth + 1)), pretty, depth);
+      return pyContainer(
+        "{",
+        "}",
+        Object.keys(v).map((k) => `${pyString(k)}: ${pyDump(v[k] as PyValue, pretty, depth + 1)}`),
+        pretty,
+        depth,
+      );
+  }
+}

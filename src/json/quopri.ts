@@ -1,0 +1,92 @@
+/**
+ * Quoted-printable as Python's quopri.encodestring / decodestring do it
+ * (binascii's b2a_qp / a2b_qp with text mode on, tabs not quoted, no header
+ * mode). crit uses it for unix socket names, the one (criu).conv field.
+ */
+const MAX_LINE = 76;
+const HEXU = "0123456789ABCDEF";
+
+const hexOf = (c: number) => `=${HEXU[c >> 4]}${HEXU[c & 15]}`;
+
+export function encodeQuopri(b: Uint8Array): string {
+  const n = b.length;
+  // Line ends are written as the input's first one is: CRLF if it is "\r\n".
+  const firstNl = b.indexOf(0x0a);
+  const crlf = firstNl > 0 && b[firstNl - 1] === 0x0d;
+  const eol = crlf ? "\r\n" : "\n";
+  let out = "";
+  let line = 0;
+  for (let i = 0; i < n; ) {
+    const c = b[i] as number;
+    const next = i + 1 < n ? (b[i + 1] as number) : -1;
+    const last = i + 1 === n;
+    const quote =
+      c > 126 ||
+      c === 0x3d ||
+      (c === 0x2e && line === 0 && (last || next === 0x0a || next === 0x0d || next === 0)) ||
+      ((c === 0x09 || c === 0x20) && last) ||
+      (c < 33 && c !== 0x0d && c !== 0x0a && c !== 0x09 && c !== 0x20);
+    if (quote) {
+      if (line + 3 >= MAX_LINE) {
+        out += `=${eol}`;
+        line = 0;
+      }
+      out += hexOf(c);
+      line += 3;
+      i++;
+    } else if (c === 0x0a || (c === 0x0d && next === 0x0a)) {
+      line = 0;
+      // Whitespace before a line end would be lost in transport: quote it.
+      const prev = out.charCodeAt(out.length - 1);
+      if (out.length > 0 && (prev === 0x20 || prev === 0x09)) out = out.slice(0, -1) + hexOf(prev);
+      out += eol;
+      i += c === 0x0d ? 2 : 1;
+    } else {
+      if (!last && next !== 0x0a && line + 1 >= MAX_LINE) {
+        out += `=${eol}`;
+        line = 0;
+      }
+      line++;
+      out += String.fromCharCode(c);
+      i++;
+    }
+  }
+  return out;
+}
+
+const hexVal = (c: number) =>
+  c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x41 && c <= 0x46 ? c - 0x37 : c >= 0x61 && c <= 0x66 ? c - 0x57 : -1;
+
+export function decodeQuopri(s: string): Uint8Array {
+  const out: number[] = [];
+  const n = s.length;
+  for (let i = 0; i < n; ) {
+    const c = s.charCodeAt(i);
+    if (c === 0x3d) {
+      // "=" at the end of the data, or before a line end: a soft line break.
+      if (i + 1 >= n) break;
+      const a = s.charCodeAt(i + 1);
+      if (a === 0x0a) {
+        i += 2;
+        continue;
+      }
+      if (a === 0x0d && s.charCodeAt(i + 2) === 0x0a) {
+        i += 3;
+        continue;
+      }
+      const h = hexVal(a);
+      const l = i + 2 < n ? hexVal(s.charCodeAt(i + 2)) : -1;
+      if (h >= 0 && l >= 0) {
+        out.push((h << 4) | l);
+        i += 3;
+        continue;
+      }
+      out.push(c);
+      i++;
+      continue;
+    }
+    out.push(c & 0xff);
+    i++;
+  }
+  return Uint8Array.from(out);
+}
