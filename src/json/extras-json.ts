@@ -10,6 +10,7 @@ import type { IpcMessage, SemValues, ShmContents, TcpQueues } from "../image/kin
 import { encodeMessage } from "../image/message-codec.js";
 import { messageSchema } from "../image/registry.js";
 import { decodeMimeBase64, encodeMimeBase64 } from "./base64.js";
+import { JsonNumber } from "./errors.js";
 import { messageJson } from "./message-json.js";
 import { pyContainer, pyString } from "./python-json.js";
 
@@ -44,10 +45,10 @@ const blob = (size: (m: Message) => number): ExtraJson => ({
   fromJson: (_m, value, ctx) => (value === undefined ? undefined : bytesFrom(value, ctx, `${ctx.path}.extra`)),
 });
 
-/** Number of a JSON number (lossless-json keeps it as text) or a plain number. */
+/** The value of a parsed JSON number. */
 function intOf(v: unknown): number | undefined {
   if (typeof v === "number") return v;
-  if (v && typeof v === "object" && "isLosslessNumber" in v) return Number((v as unknown as { value: string }).value);
+  if (v instanceof JsonNumber) return Number(v.text);
   return undefined;
 }
 
@@ -74,12 +75,14 @@ export const EXTRA_JSON: Partial<Record<ExtraRule, ExtraJson>> = {
       if (value === undefined) return undefined;
       if (!value || typeof value !== "object") ctx.fail(`${ctx.path}.extra`, "an object with inq and outq");
       const v = value as { inq?: unknown; outq?: unknown };
-      return { inq: bytesFrom(v.inq ?? "", ctx, `${ctx.path}.extra.inq`), outq: bytesFrom(v.outq ?? "", ctx, `${ctx.path}.extra.outq`) };
+      return {
+        inq: bytesFrom(v.inq ?? "", ctx, `${ctx.path}.extra.inq`),
+        outq: bytesFrom(v.outq ?? "", ctx, `${ctx.path}.extra.outq`),
+      };
     },
   },
   "ipc-sem": {
-    toJson: (_m, extra, pretty, depth) =>
-      pyContainer("[", "]", (extra as SemValues).values.map(String), pretty, depth),
+    toJson: (_m, extra, pretty, depth) => pyContainer("[", "]", (extra as SemValues).values.map(String), pretty, depth),
     size: (m) => 2 * (m as ipc_sem_entry).nsems,
     fromJson(_m, value, ctx) {
       if (value === undefined) return undefined;
@@ -87,7 +90,8 @@ export const EXTRA_JSON: Partial<Record<ExtraRule, ExtraJson>> = {
       return {
         values: (value as unknown[]).map((x, i) => {
           const n = intOf(x);
-          if (n === undefined || !Number.isInteger(n) || n < 0 || n > 0xffff) ctx.fail(`${ctx.path}.extra[${i}]`, "a u16");
+          if (n === undefined || !Number.isInteger(n) || n < 0 || n > 0xffff)
+            ctx.fail(`${ctx.path}.extra[${i}]`, "a u16");
           return n as number;
         }),
       } satisfies SemValues;
@@ -96,7 +100,8 @@ export const EXTRA_JSON: Partial<Record<ExtraRule, ExtraJson>> = {
   "ipc-shm": {
     toJson: (_m, extra) => (extra === undefined ? undefined : b64((extra as ShmContents).data)),
     size: (_m, extra) => (extra === undefined ? undefined : (extra as ShmContents).data.length),
-    fromJson: (_m, value, ctx) => (value === undefined ? undefined : { data: bytesFrom(value, ctx, `${ctx.path}.extra`) }),
+    fromJson: (_m, value, ctx) =>
+      value === undefined ? undefined : { data: bytesFrom(value, ctx, `${ctx.path}.extra`) },
   },
   "ipc-msg": {
     toJson(_m, extra, pretty, depth) {
@@ -109,10 +114,14 @@ export const EXTRA_JSON: Partial<Record<ExtraRule, ExtraJson>> = {
       return pyContainer("[", "]", items, pretty, depth);
     },
     size: (_m, extra) =>
-      (extra as IpcMessage[]).reduce((s, x) => s + encodeMessage(messageSchema("ipc_msg"), x.msg, HERE).length + x.msg.msize, 0),
+      (extra as IpcMessage[]).reduce(
+        (s, x) => s + encodeMessage(messageSchema("ipc_msg"), x.msg, HERE).length + x.msg.msize,
+        0,
+      ),
     fromJson(_m, value, ctx) {
       if (value === undefined) return undefined;
-      if (!Array.isArray(value) || value.length % 2 !== 0) ctx.fail(`${ctx.path}.extra`, "a list of (ipc_msg, data) pairs");
+      if (!Array.isArray(value) || value.length % 2 !== 0)
+        ctx.fail(`${ctx.path}.extra`, "a list of (ipc_msg, data) pairs");
       const list = value as unknown[];
       const out: IpcMessage[] = [];
       for (let i = 0; i < list.length; i += 2) {

@@ -2,7 +2,14 @@
  * Per-message plans for crit JSON: fields in number order (what protobuf's
  * ListFields gives crit) with the (criu) options that change how they show.
  */
-import { type DescEnum, type DescField, type DescMessage, ScalarType, getExtension, hasExtension } from "@bufbuild/protobuf";
+import {
+  type DescEnum,
+  type DescField,
+  type DescMessage,
+  getExtension,
+  hasExtension,
+  ScalarType,
+} from "@bufbuild/protobuf";
 import { criu } from "../gen/opts_pb.js";
 import { pyString } from "./python-json.js";
 
@@ -36,7 +43,13 @@ export interface MessagePlan {
   readonly byNumber: ReadonlyMap<number, FieldPlan>;
 }
 
-const NON_INTEGER = new Set([ScalarType.BOOL, ScalarType.STRING, ScalarType.BYTES, ScalarType.DOUBLE, ScalarType.FLOAT]);
+const NON_INTEGER = new Set([
+  ScalarType.BOOL,
+  ScalarType.STRING,
+  ScalarType.BYTES,
+  ScalarType.DOUBLE,
+  ScalarType.FLOAT,
+]);
 
 const plans = new WeakMap<DescMessage, MessagePlan>();
 
@@ -49,7 +62,8 @@ function planField(f: DescField): FieldPlan {
       : f.fieldKind === "message" || (f.fieldKind === "list" && f.listKind === "message")
         ? "message"
         : "scalar";
-  const scalar = f.fieldKind === "scalar" ? f.scalar : f.fieldKind === "list" && f.listKind === "scalar" ? f.scalar : undefined;
+  const scalar =
+    f.fieldKind === "scalar" ? f.scalar : f.fieldKind === "list" && f.listKind === "scalar" ? f.scalar : undefined;
   return {
     field: f,
     name: f.name,

@@ -81,7 +81,13 @@ function splitUnknown(msg: Message, desc: DescMessage) {
 }
 
 /** A message as pb2dict renders it, JSON text at nesting `depth`. */
-export function messageJson(msg: Message, desc: DescMessage, mode: RenderMode, depth: number, hexInherited = false): string {
+export function messageJson(
+  msg: Message,
+  desc: DescMessage,
+  mode: RenderMode,
+  depth: number,
+  hexInherited = false,
+): string {
   const pretty = mode.layout;
   const plan = planOf(desc);
   const members: string[] = [];

@@ -61,7 +61,14 @@ export function pyDump(v: PyValue, pretty: boolean, depth = 0): string {
       return v ? "true" : "false";
     default:
       if (v === null) return "null";
-      if (Array.isArray(v)) return pyContainer("[", "]", v.map((x) => pyDump(x, pretty, depth + 1)), pretty, depth);
+      if (Array.isArray(v))
+        return pyContainer(
+          "[",
+          "]",
+          v.map((x) => pyDump(x, pretty, depth + 1)),
+          pretty,
+          depth,
+        );
       return pyContainer(
         "{",
         "}",

@@ -5,8 +5,8 @@
  */
 import type { Message } from "@bufbuild/protobuf";
 import { kindByName } from "../framing/kinds.js";
-import type { CriuImage } from "../image/types.js";
 import { messageSchema } from "../image/registry.js";
+import type { CriuImage } from "../image/types.js";
 import { EXTRA_JSON } from "./extras-json.js";
 import { messageJson } from "./message-json.js";
 import { indent, pyContainer, pyString } from "./python-json.js";
