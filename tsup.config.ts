@@ -4,6 +4,22 @@ import { defineConfig } from "tsup";
 
 const src = resolve("src");
 
+/** Source folders that are public subpaths of their own; everything else in src/ is the root. */
+const LAYERS: [folder: string, specifier: string][] = [
+  ["framing", "criu-image/framing"],
+  ["json", "criu-image/json"],
+  ["node", "criu-image/node"],
+];
+
+function layerOf(file: string): string {
+  for (const [folder, specifier] of LAYERS) {
+    const dir = resolve(src, folder);
+    if (file === dir || file.startsWith(`${dir}/`)) return specifier;
+  }
+  if (file.startsWith(resolve(src, "cli"))) return "criu-image/cli";
+  return "criu-image";
+}
+
 /**
  * Each public subpath is its own bundle, and a bundle reaches another layer
  * only through that layer's public subpath. So "criu-image/framing" has no
@@ -11,31 +27,19 @@ const src = resolve("src");
  * CriuImageError class, whichever subpath a user imported it from).
  */
 function layers(own: string): Plugin {
-  const subpaths: [dir: string, specifier: string][] = [
-    [resolve(src, "framing"), "criu-image/framing"],
-    [resolve(src, "node"), "criu-image/node"],
-  ];
   return {
     name: "criu-image-layers",
     setup(build) {
       build.onResolve({ filter: /^\.\.?\// }, (args) => {
-        const target = resolve(dirname(args.importer), args.path);
-        for (const [dir, specifier] of subpaths) {
-          if (specifier !== own && (target === dir || target.startsWith(`${dir}/`))) {
-            return { path: specifier, external: true };
-          }
-        }
-        // Everything outside framing/ and node/ belongs to the root bundle.
-        if (own !== "criu-image" && !target.startsWith(resolve(src, own.split("/")[1] ?? ""))) {
-          return { path: "criu-image", external: true };
-        }
-        return undefined;
+        const target = resolve(dirname(args.importer), args.path).replace(/\.js$/, "");
+        const layer = layerOf(target);
+        return layer === own ? undefined : { path: layer, external: true };
       });
     },
   };
 }
 
-const entry = (name: string, file: string, own: string) => ({
+const bundle = (name: string, file: string, own: string, extra: object = {}) => ({
   entry: { [name]: file },
   format: ["esm", "cjs"] as ["esm", "cjs"],
   dts: true,
@@ -43,12 +47,15 @@ const entry = (name: string, file: string, own: string) => ({
   target: "node20" as const,
   treeshake: true,
   splitting: false,
-  external: ["criu-image", "criu-image/framing", "criu-image/node"],
+  external: ["criu-image", ...LAYERS.map(([, s]) => s)],
   esbuildPlugins: [layers(own)],
+  ...extra,
 });
 
 export default defineConfig([
-  { ...entry("framing/index", "src/framing/index.ts", "criu-image/framing"), clean: true },
-  entry("index", "src/index.ts", "criu-image"),
-  entry("node/index", "src/node/index.ts", "criu-image/node"),
+  { ...bundle("framing/index", "src/framing/index.ts", "criu-image/framing"), clean: true },
+  bundle("index", "src/index.ts", "criu-image"),
+  bundle("json/index", "src/json/index.ts", "criu-image/json"),
+  bundle("node/index", "src/node/index.ts", "criu-image/node"),
+  { ...bundle("cli", "src/cli/bin.ts", "criu-image/cli"), format: ["esm"] as ["esm"], dts: false },
 ]);

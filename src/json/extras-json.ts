@@ -3,18 +3,15 @@
  * queues as {inq, outq}, semaphores as a list, IPC messages as a flat list
  * of (ipc_msg, base64) pairs. One row per framing rule.
  */
-import type { Message } from "@bufbuild/protobuf";
+import { type Message, toBinary } from "@bufbuild/protobuf";
 import type { ExtraRule } from "../framing/kinds.js";
 import type { ipc_msg, ipc_sem_entry, pipe_data_entry, sk_packet_entry, tcp_stream_entry } from "../gen/index.js";
 import type { IpcMessage, SemValues, ShmContents, TcpQueues } from "../image/kind-types.js";
-import { encodeMessage } from "../image/message-codec.js";
 import { messageSchema } from "../image/registry.js";
 import { decodeMimeBase64, encodeMimeBase64 } from "./base64.js";
 import { JsonNumber } from "./errors.js";
 import { messageJson } from "./message-json.js";
 import { pyContainer, pyString } from "./python-json.js";
-
-const HERE = { image: undefined, offset: 0 };
 
 export interface ExtraJson {
   /** Rendered JSON, or undefined when the entry has no payload to show. */
@@ -114,10 +111,8 @@ export const EXTRA_JSON: Partial<Record<ExtraRule, ExtraJson>> = {
       return pyContainer("[", "]", items, pretty, depth);
     },
     size: (_m, extra) =>
-      (extra as IpcMessage[]).reduce(
-        (s, x) => s + encodeMessage(messageSchema("ipc_msg"), x.msg, HERE).length + x.msg.msize,
-        0,
-      ),
+      // As crit counts it: each ipc_msg's encoded size plus its text, without prefixes or padding.
+      (extra as IpcMessage[]).reduce((s, x) => s + toBinary(messageSchema("ipc_msg"), x.msg).length + x.msg.msize, 0),
     fromJson(_m, value, ctx) {
       if (value === undefined) return undefined;
       if (!Array.isArray(value) || value.length % 2 !== 0)

@@ -74,7 +74,7 @@ function integerOf(f: FieldPlan, v: unknown, path: string): number | bigint {
   return IS_64.has(f.scalar as ScalarType) ? n : Number(n);
 }
 
-function valueOf(f: FieldPlan, v: unknown, path: string): unknown {
+function fieldValue(f: FieldPlan, v: unknown, path: string): unknown {
   switch (f.kind) {
     case "message":
       return messageOf(f.message as DescMessage, v, path);
@@ -135,10 +135,10 @@ export function messageOf(desc: DescMessage, value: unknown, path: string, skip?
         msg[f.localName] = bytesToWords(bytes);
         continue;
       }
-      msg[f.localName] = v.map((x, i) => valueOf(f, x, `${p}[${i}]`));
+      msg[f.localName] = v.map((x, i) => fieldValue(f, x, `${p}[${i}]`));
       continue;
     }
-    msg[f.localName] = valueOf(f, v, p);
+    msg[f.localName] = fieldValue(f, v, p);
   }
   return msg;
 }

@@ -4,5 +4,5 @@ export { decodeMimeBase64, encodeMimeBase64 } from "./base64.js";
 export { CritJsonError } from "./errors.js";
 export { type FromCritJsonOptions, fromCritJson } from "./from-crit.js";
 export { formatAddress, parseAddress } from "./ip.js";
-export { decodeQuopri, encodeQuopri } from "./quopri.js";
-export { type CritJsonOptions, critInfo, humanSize, toCritJson } from "./to-crit.js";
+export { decodeQuopri, encodeQuopri, encodeUnixName } from "./quopri.js";
+export { type CritJsonOptions, critInfo, critJsonParts, humanSize, toCritJson } from "./to-crit.js";

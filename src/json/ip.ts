@@ -9,7 +9,7 @@
 export function wordsToBytes(words: readonly number[]): Uint8Array {
   const out = new Uint8Array(words.length * 4);
   const view = new DataView(out.buffer);
-  words.forEach((w, i) => view.setUint32(4 * i, w >>> 0, true));
+  for (let i = 0; i < words.length; i++) view.setUint32(4 * i, (words[i] as number) >>> 0, true);
   return out;
 }
 

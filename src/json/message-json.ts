@@ -8,7 +8,7 @@ import { type FieldPlan, planOf } from "./field-plan.js";
 import { formatAddress, wordsToBytes } from "./ip.js";
 import { DICT_MAPS, FLAG_MAPS, showDev, showFlags } from "./pretty-maps.js";
 import { pyContainer, pyString } from "./python-json.js";
-import { encodeQuopri } from "./quopri.js";
+import { encodeUnixName } from "./quopri.js";
 import { unknownOf, unknownToBytes } from "./unknown.js";
 
 /** How to render: `layout` is json.dump's indent, `convert` pb2dict's pretty conversions. */
@@ -51,7 +51,7 @@ function scalarValue(f: FieldPlan, v: unknown, mode: RenderMode, isHex: boolean,
       if (f.integer) return mode.convert ? prettyInt(f, v as number | bigint, isHex) : String(v);
       if (typeof v === "boolean") return v ? "true" : "false";
       if (typeof v === "string") return pyString(v);
-      if (v instanceof Uint8Array) return pyString(f.conv === "unix_name" ? encodeQuopri(v) : encodeMimeBase64(v));
+      if (v instanceof Uint8Array) return pyString(f.conv === "unix_name" ? encodeUnixName(v) : encodeMimeBase64(v));
       return String(v);
   }
 }

@@ -5,7 +5,6 @@
  */
 
 const HEX = "0123456789abcdef";
-// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what must be escaped
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\u007f-\uffff]/;
 
 /** A JSON string literal with every non-ASCII code unit escaped, as ensure_ascii does. */

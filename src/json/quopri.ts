@@ -9,6 +9,19 @@ const HEXU = "0123456789ABCDEF";
 const hexOf = (c: number) => `=${HEXU[c >> 4]}${HEXU[c & 15]}`;
 
 export function encodeQuopri(b: Uint8Array): string {
+  return encode(b, false);
+}
+
+/**
+ * How we write unix socket names: as crit does, except that a name holding
+ * CR or LF has them quoted too. Text-mode quoted-printable rewrites line
+ * ends, so crit's form of such a name does not decode to the same bytes.
+ */
+export function encodeUnixName(b: Uint8Array): string {
+  return encode(b, b.includes(0x0a) || b.includes(0x0d));
+}
+
+function encode(b: Uint8Array, binary: boolean): string {
   const n = b.length;
   // Line ends are written as the input's first one is: CRLF if it is "\r\n".
   const firstNl = b.indexOf(0x0a);
@@ -25,6 +38,7 @@ export function encodeQuopri(b: Uint8Array): string {
       c === 0x3d ||
       (c === 0x2e && line === 0 && (last || next === 0x0a || next === 0x0d || next === 0)) ||
       ((c === 0x09 || c === 0x20) && last) ||
+      (binary && (c === 0x0d || c === 0x0a)) ||
       (c < 33 && c !== 0x0d && c !== 0x0a && c !== 0x09 && c !== 0x20);
     if (quote) {
       if (line + 3 >= MAX_LINE) {

@@ -30,35 +30,47 @@ export function humanSize(n: number): string {
 
 /**
  * The text `crit decode` writes for an image (with -o FILE: no trailing
- * newline). Raw images have no crit form: they throw; use describeRaw.
+ * newline). Raw images have no crit form and throw a TypeError.
  */
 export function toCritJson(image: CriuImage, options: CritJsonOptions = {}): string {
+  let out = "";
+  for (const part of critJsonParts(image, options)) out += part;
+  return out;
+}
+
+/**
+ * The same text in pieces, one per entry, so a caller can write a large
+ * image out as it goes (and show progress) instead of holding all of it.
+ */
+export function* critJsonParts(image: CriuImage, options: CritJsonOptions = {}): Generator<string> {
   const pretty = options.pretty ?? false;
+  const mode = { layout: pretty, convert: pretty };
   if (image.format === "raw") throw new TypeError(`${image.kind} is a raw image; crit has no JSON form for it`);
   const kind = kindByName(image.kind);
   const extraJson = kind ? EXTRA_JSON[kind.extra] : undefined;
-  const entries: string[] = new Array(image.entries.length);
-  for (let i = 0; i < image.entries.length; i++) {
+  const n = image.entries.length;
+  const head = `${pretty ? "{\n    " : "{"}"magic": ${pyString(image.kind)},${pretty ? "\n    " : " "}"entries": `;
+  if (n === 0) {
+    yield `${head}[]${pretty ? "\n}" : "}"}`;
+    return;
+  }
+  yield `${head}${pretty ? `[\n${indent(2)}` : "["}`;
+  const sep = pretty ? `,\n${indent(2)}` : ", ";
+  for (let i = 0; i < n; i++) {
     const msg = image.entries[i] as Message;
-    const desc = messageSchema(msg.$typeName);
-    let text = messageJson(msg, desc, { layout: pretty, convert: pretty }, 2);
+    let text = messageJson(msg, messageSchema(msg.$typeName), mode, 2);
     if (extraJson && image.extras) {
-      const rendered = options.noPayload
-        ? extraJson.size(msg, image.extras[i]) === undefined
-          ? undefined
-          : pyString(`... <${humanSize(extraJson.size(msg, image.extras[i]) as number)}>`)
-        : extraJson.toJson(msg, image.extras[i], pretty, 3);
+      const extra = image.extras[i];
+      let rendered: string | undefined;
+      if (options.noPayload) {
+        const size = extraJson.size(msg, extra);
+        rendered = size === undefined ? undefined : pyString(`... <${humanSize(size)}>`);
+      } else rendered = extraJson.toJson(msg, extra, pretty, 3);
       if (rendered !== undefined) text = appendMember(text, `"extra": ${rendered}`, pretty, 2);
     }
-    entries[i] = text;
+    yield i === 0 ? text : sep + text;
   }
-  return pyContainer(
-    "{",
-    "}",
-    [`"magic": ${pyString(image.kind)}`, `"entries": ${pyContainer("[", "]", entries, pretty, 1)}`],
-    pretty,
-    0,
-  );
+  yield pretty ? `\n${indent(1)}]\n}` : "]}";
 }
 
 /** Adds one member at the end of a rendered object. */

@@ -1,0 +1,12 @@
+#!/usr/bin/env node
+import { main } from "./main.js";
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e) => {
+    process.stderr.write(`criu-image: ${(e as Error).message}\n`);
+    process.exitCode = 1;
+  },
+);

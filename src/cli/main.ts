@@ -1,0 +1,140 @@
+/**
+ * criu-image: the command-line tool. Does what crit does (same output on
+ * the same images) and more. Every failure is one line on stderr and a
+ * non-zero exit status: 1 for bad input, 2 for a bad command line.
+ */
+import { type ParseArgsConfig, parseArgs } from "node:util";
+import { CriuImageError } from "../framing/errors.js";
+import { CritJsonError } from "../json/errors.js";
+import { decode, encode, explore, info, show } from "./commands.js";
+import { UsageError } from "./usage.js";
+import { VERSION } from "./version.js";
+
+type Options = NonNullable<ParseArgsConfig["options"]>;
+
+interface Command {
+  usage: string;
+  help: string;
+  options: Options;
+  positionals: [min: number, max: number];
+  run(values: Record<string, unknown>, positionals: string[]): Promise<void>;
+}
+
+const nameOpt: Options = { name: { type: "string" } };
+
+/** Sub-commands registered by other modules (tcp, verify, …). */
+export const COMMANDS: Record<string, Command> = {
+  decode: {
+    usage: "decode [-i IN] [-o OUT] [--pretty] [--name NAME]",
+    help: `Convert an image to crit's JSON (stdin to stdout by default).
+  -i, --in IN     image to read ("-" or absent: stdin)
+  -o, --out OUT   where to write the JSON (absent: stdout, with a final newline)
+  --pretty        indent 4 and show numbers as crit --pretty does
+  --name NAME     the image's file name, to recognise raw images read from stdin`,
+    options: {
+      in: { type: "string", short: "i" },
+      out: { type: "string", short: "o" },
+      pretty: { type: "boolean" },
+      ...nameOpt,
+    },
+    positionals: [0, 0],
+    run: (v) => decode(v as never),
+  },
+  encode: {
+    usage: "encode [-i IN] [-o OUT]",
+    help: `Convert crit JSON (compact or --pretty) back to an image.
+  -i, --in IN     JSON to read (absent: stdin)
+  -o, --out OUT   image to write, atomically (absent: stdout)`,
+    options: { in: { type: "string", short: "i" }, out: { type: "string", short: "o" } },
+    positionals: [0, 0],
+    run: (v) => encode(v as never),
+  },
+  info: {
+    usage: "info IN [--name NAME]",
+    help: `Print an image's kind and number of entries, as crit info does
+(extra payloads are not counted as entries, unlike crit).`,
+    options: { ...nameOpt },
+    positionals: [1, 1],
+    run: (v, p) => info({ ...(v as object), in: p[0] as string }),
+  },
+  show: {
+    usage: "show IN [--nopl] [--name NAME]",
+    help: `Print an image as pretty JSON.
+  --nopl          show extra payloads by their size only`,
+    options: { nopl: { type: "boolean" }, ...nameOpt },
+    positionals: [1, 1],
+    run: (v, p) => show({ ...(v as object), in: p[0] as string }),
+  },
+  x: {
+    usage: "x DIR ps|fds|mems|rss",
+    help: `Explore a checkpoint directory as crit x does:
+  ps    the process tree       fds   open files per task
+  mems  memory mappings        rss   resident pages per mapping`,
+    options: {},
+    positionals: [2, 2],
+    run: (_v, p) => explore({ dir: p[0] as string, what: p[1] as string }),
+  },
+};
+
+function usage(): string {
+  const lines = Object.values(COMMANDS).map((c) => `  criu-image ${c.usage}`);
+  return `usage:\n${lines.join("\n")}\n  criu-image --version\n\nRun criu-image COMMAND --help for a command's options.\n`;
+}
+
+/** Runs the CLI; returns the exit status instead of exiting, for tests. */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  try {
+    if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+      process.stdout.write(usage());
+      return name === undefined ? 2 : 0;
+    }
+    if (name === "--version" || name === "-V") {
+      process.stdout.write(`criu-image ${VERSION}\n`);
+      return 0;
+    }
+    const cmd = COMMANDS[name];
+    if (!cmd) throw new UsageError(`unknown command "${name}"`);
+    if (rest.includes("--help") || rest.includes("-h")) {
+      process.stdout.write(`usage: criu-image ${cmd.usage}\n\n${cmd.help}\n`);
+      return 0;
+    }
+    let parsed: { values: Record<string, unknown>; positionals: string[] };
+    try {
+      parsed = parseArgs({ args: rest, options: cmd.options, allowPositionals: true, strict: true });
+    } catch (e) {
+      throw new UsageError(`${name}: ${(e as Error).message}`);
+    }
+    const [min, max] = cmd.positionals;
+    if (parsed.positionals.length < min || parsed.positionals.length > max) {
+      throw new UsageError(
+        `${name}: expected ${min === max ? min : `${min} to ${max}`} argument(s); usage: criu-image ${cmd.usage}`,
+      );
+    }
+    await cmd.run(parsed.values, parsed.positionals);
+    return 0;
+  } catch (e) {
+    return report(e);
+  }
+}
+
+function report(e: unknown): number {
+  if (e instanceof UsageError) {
+    process.stderr.write(`criu-image: ${e.message}\n${usage()}`);
+    return 2;
+  }
+  if (e instanceof CriuImageError || e instanceof CritJsonError) {
+    process.stderr.write(`criu-image: ${e.message}\n`);
+    return 1;
+  }
+  const err = e as NodeJS.ErrnoException;
+  if (err?.code === "EPIPE") return 0;
+  if (err?.code && err.path) {
+    process.stderr.write(
+      `criu-image: ${err.path}: ${err.code === "ENOENT" ? "no such file or directory" : err.message}\n`,
+    );
+    return 1;
+  }
+  process.stderr.write(`criu-image: ${err?.message ?? String(e)}\n`);
+  return 1;
+}

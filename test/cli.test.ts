@@ -1,0 +1,135 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { VERSION } from "../src/cli/version.js";
+import { runCli } from "./helpers/cli.js";
+import { corpusImages, corpusRoot, corpusScenarios } from "./helpers/corpus.js";
+
+const img = (scenario: string, name: string) => join(corpusRoot, "images", scenario, name);
+const golden = (scenario: string, name: string) => readFileSync(join(corpusRoot, "crit", scenario, name), "utf8");
+
+describe("criu-image CLI, as crit on the corpus", () => {
+  it("decode -i IN (stdout, with crit's final newline) and --pretty", async () => {
+    for (const [scenario, name] of [
+      ["tcp4", "files.img"],
+      ["many-fds", "ipcns-msg-9.img"],
+      ["mixed-sockets", "sk-queues.img"],
+    ]) {
+      const plain = await runCli(["decode", "-i", img(scenario!, name!)]);
+      expect(plain.code).toBe(0);
+      expect(plain.stdout.toString()).toBe(`${golden(scenario!, `${name}.json`)}\n`);
+      const pretty = await runCli(["decode", "--pretty", "-i", img(scenario!, name!)]);
+      expect(pretty.stdout.toString()).toBe(`${golden(scenario!, `${name}.pretty.json`)}\n`);
+    }
+  });
+
+  it("decode -o OUT writes the file crit writes (no final newline)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "criu-image-cli-"));
+    try {
+      const out = join(dir, "o.json");
+      expect((await runCli(["decode", "-i", img("tcp6", "files.img"), "-o", out])).code).toBe(0);
+      expect(readFileSync(out, "utf8")).toBe(golden("tcp6", "files.img.json"));
+      const back = join(dir, "files.img");
+      expect((await runCli(["encode", "-i", out, "-o", back])).code).toBe(0);
+      expect(Buffer.compare(readFileSync(back), readFileSync(img("tcp6", "files.img")))).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("decode and encode through stdin / stdout", async () => {
+    const bytes = new Uint8Array(readFileSync(img("netns", "netdev-9.img")));
+    const dec = await runCli(["decode", "--pretty"], bytes);
+    expect(dec.stdout.toString()).toBe(`${golden("netns", "netdev-9.img.pretty.json")}\n`);
+    const enc = await runCli(["encode"], new Uint8Array(dec.stdout));
+    expect(Buffer.compare(enc.stdout, bytes)).toBe(0);
+  });
+
+  it("info on every image with a golden .info.json", async () => {
+    let n = 0;
+    for (const i of corpusImages()) {
+      const p = join(corpusRoot, "crit", i.scenario, `${i.name}.info.json`);
+      if (!existsSync(p)) continue;
+      const r = await runCli(["info", i.path]);
+      expect(r.stdout.toString(), `${i.scenario}/${i.name}`).toBe(readFileSync(p, "utf8"));
+      n++;
+    }
+    expect(n).toBeGreaterThan(150);
+  });
+
+  it("x DIR ps|fds|mems|rss on every scenario with golden output", async () => {
+    let n = 0;
+    for (const scenario of corpusScenarios()) {
+      for (const what of ["ps", "fds", "mems", "rss"]) {
+        const p = join(corpusRoot, "crit", scenario, `x-${what}.txt`);
+        if (!existsSync(p)) continue;
+        const r = await runCli(["x", join(corpusRoot, "images", scenario), what]);
+        expect(r.stdout.toString(), `${scenario} x ${what}`).toBe(readFileSync(p, "utf8"));
+        n++;
+      }
+    }
+    expect(n).toBe(32);
+  });
+
+  it("show --nopl replaces payloads by their size", async () => {
+    const r = await runCli(["show", img("tcp4", "tcp-stream-50ba6.img"), "--nopl"]);
+    expect(r.stdout.toString()).toMatch(/"extra": "\.\.\. <\d+(\.\d)?KB>"/);
+  });
+});
+
+describe("what crit lacks", () => {
+  it("--version and --help per command", async () => {
+    expect((await runCli(["--version"])).stdout.toString()).toBe(`criu-image ${VERSION}\n`);
+    const pkg = JSON.parse(readFileSync(join(__dirname, "..", "package.json"), "utf8"));
+    expect(VERSION).toBe(pkg.version);
+    for (const c of ["decode", "encode", "info", "show", "x"]) {
+      const r = await runCli([c, "--help"]);
+      expect(r.code).toBe(0);
+      expect(r.stdout.toString()).toContain(`usage: criu-image ${c}`);
+    }
+  });
+
+  it("raw images decode to a short description, by file name", async () => {
+    const r = await runCli(["decode", "-i", img("netns", "route-9.img")]);
+    expect(r.code).toBe(0);
+    expect(r.stdout.toString()).toMatch(/^route-9\.img: raw ROUTE image, \d+ bytes/);
+    const viaName = await runCli(["decode", "--name", "pages-1.img"], new Uint8Array([1, 2, 3]));
+    expect(viaName.stdout.toString()).toContain("raw PAGES image, 3 bytes");
+  });
+
+  it("bad input: one line on stderr, exit 1, no stack trace", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "criu-image-cli-"));
+    try {
+      const bad = join(dir, "files.img");
+      writeFileSync(bad, readFileSync(img("tcp4", "files.img")).subarray(0, 30));
+      for (const args of [
+        ["decode", "-i", bad],
+        ["info", join(dir, "nope.img")],
+        ["x", dir, "ps"],
+      ]) {
+        const r = await runCli(args);
+        expect(r.code, args.join(" ")).toBe(1);
+        expect(r.stderr.trim().split("\n")).toHaveLength(1);
+        expect(r.stderr).toMatch(/^criu-image: /);
+        expect(r.stderr).not.toMatch(/\n\s+at /);
+      }
+      const badJson = await runCli(
+        ["encode"],
+        new TextEncoder().encode('{"magic": "FILES", "entries": [{"id": "x"}]}'),
+      );
+      expect(badJson.code).toBe(1);
+      expect(badJson.stderr).toMatch(/^criu-image: entries\[0\]\.id: expected an integer/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("bad command lines: usage and exit 2", async () => {
+    for (const args of [["decode", "--bogus"], ["frobnicate"], ["x", "onlyone"], ["info"]]) {
+      const r = await runCli(args);
+      expect(r.code, args.join(" ")).toBe(2);
+      expect(r.stderr).toContain("usage:");
+    }
+  });
+});

@@ -1,0 +1,78 @@
+/**
+ * Differential checks against Python itself, whose modules crit uses:
+ * quopri, base64 and ipaddress. Skipped only where python3 is missing.
+ */
+import { execFileSync } from "node:child_process";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import {
+  decodeMimeBase64,
+  decodeQuopri,
+  encodeMimeBase64,
+  encodeQuopri,
+  encodeUnixName,
+  formatAddress,
+  parseAddress,
+} from "../src/json/index.js";
+
+const python = (() => {
+  try {
+    execFileSync("python3", ["-c", "pass"]);
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+function py(script: string, input: unknown): unknown {
+  return JSON.parse(
+    execFileSync("python3", ["-c", script], { input: JSON.stringify(input), maxBuffer: 1 << 28 }).toString(),
+  );
+}
+
+// Bytes that exercise quoted-printable's special cases (line ends, spaces, "=", ".").
+const tricky = fc.array(
+  fc.oneof(fc.constantFrom(0, 9, 10, 13, 32, 46, 61, 65, 126, 127, 255), fc.integer({ min: 0, max: 255 })),
+  { maxLength: 200 },
+);
+
+describe.skipIf(!python)("against Python", () => {
+  it("quopri.encodestring / decodestring and base64.encodebytes", () => {
+    const inputs = fc.sample(tricky, { numRuns: 3000, seed: 11 });
+    const want = py(
+      "import sys,json,quopri,base64\nout=[]\nfor a in json.load(sys.stdin):\n b=bytes(a); q=quopri.encodestring(b)\n out.append([q.decode('latin1'), base64.encodebytes(b).decode(), list(quopri.decodestring(q))])\njson.dump(out,sys.stdout)",
+      inputs,
+    ) as [string, string, number[]][];
+    inputs.forEach((a, i) => {
+      const b = Uint8Array.from(a);
+      const [q, b64, back] = want[i] as [string, string, number[]];
+      expect(encodeQuopri(b)).toBe(q);
+      // Text-mode quoted-printable rewrites line ends, in Python too.
+      expect([...decodeQuopri(q)]).toEqual(back);
+      // Our unix-name form survives any bytes, read by Python or by us.
+      expect([...decodeQuopri(encodeUnixName(b))]).toEqual(a);
+      expect(encodeMimeBase64(b)).toBe(b64);
+      expect([...decodeMimeBase64(b64)]).toEqual(a);
+    });
+  });
+
+  it("ipaddress .compressed for IPv4 and IPv6 (zero runs, v4-mapped)", () => {
+    const group = fc.oneof(fc.constant(0), fc.constant(0xffff), fc.integer({ min: 0, max: 0xffff }));
+    const v6 = fc.array(group, { minLength: 8, maxLength: 8 });
+    const inputs = fc.sample(v6, { numRuns: 2000, seed: 12 });
+    const want = py(
+      "import sys,json,ipaddress\nout=[]\nfor g in json.load(sys.stdin):\n n=0\n for x in g: n=(n<<16)|x\n out.append(ipaddress.IPv6Address(n).compressed)\njson.dump(out,sys.stdout)",
+      inputs,
+    ) as string[];
+    inputs.forEach((g, i) => {
+      const b = new Uint8Array(16);
+      g.forEach((x, k) => {
+        b[2 * k] = x >> 8;
+        b[2 * k + 1] = x & 0xff;
+      });
+      expect(formatAddress(b)).toBe(want[i]);
+      expect([...(parseAddress(want[i] as string) ?? [])]).toEqual([...b]);
+    });
+    expect(formatAddress(Uint8Array.from([127, 0, 0, 1]))).toBe("127.0.0.1");
+  });
+});
