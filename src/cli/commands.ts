@@ -1,36 +1,74 @@
 /** The crit-compatible commands: decode, encode, info, show, x. */
-import { readImage } from "../image/read.js";
+import { createReadStream } from "node:fs";
+import { stat } from "node:fs/promises";
+import { openFramedStream } from "../framing/stream.js";
 import type { CriuImage } from "../image/types.js";
 import { writeImage } from "../image/write.js";
 import { fromCritJson } from "../json/from-crit.js";
-import { critInfo, critJsonParts } from "../json/to-crit.js";
+import { CritJsonWriter, critInfoOf } from "../json/to-crit.js";
 import { writeFileAtomic } from "../node/atomic.js";
 import { EXPLORERS } from "./explore.js";
 import { assertDir, dirLoader, imageName, Progress, readInput, writeStdout } from "./io.js";
 import { UsageError } from "./usage.js";
 
 /** A short description for raw images, which crit cannot decode at all. */
-export function describeRaw(image: CriuImage & { raw: Uint8Array }): string {
-  return `${image.name ?? "image"}: raw ${image.kind} image, ${image.raw.length} bytes (not an entry stream; no JSON form)`;
+export function describeRaw(image: { name?: string; kind: string; size: number }): string {
+  return `${image.name ?? "image"}: raw ${image.kind} image, ${image.size} bytes (not an entry stream; no JSON form)`;
 }
 
-async function emitJson(image: CriuImage, pretty: boolean, noPayload: boolean, out: string | undefined): Promise<void> {
-  if (image.format === "raw") {
-    await writeStdout(`${describeRaw(image)}\n`);
+/** The input as a stream of chunks, and its size when known (for progress). */
+async function source(path: string | undefined): Promise<{ chunks: AsyncIterable<Uint8Array>; size?: number }> {
+  if (path === undefined || path === "-") return { chunks: process.stdin };
+  const { size } = await stat(path);
+  return { chunks: createReadStream(path, { highWaterMark: 1 << 20 }), size };
+}
+
+async function* counting(chunks: AsyncIterable<Uint8Array>, progress: Progress): AsyncGenerator<Uint8Array> {
+  let n = 0;
+  for await (const c of chunks) {
+    n += c.length;
+    progress.update(n);
+    yield c;
+  }
+}
+
+/**
+ * Decodes an image to crit JSON as it streams in and writes the JSON as it
+ * is made, so memory stays flat however large the image is.
+ */
+async function streamJson(
+  a: { in?: string; name?: string; out?: string },
+  pretty: boolean,
+  noPayload: boolean,
+): Promise<void> {
+  const src = await source(a.in);
+  const progress = new Progress(`decoding ${a.in ?? "stdin"}`, src.size ?? 0, 32 << 20);
+  const s = await openFramedStream(counting(src.chunks, progress), { name: imageName(a.in, a.name) as string });
+  if (s.header.format === "raw") {
+    let size = 0;
+    for await (const c of s.raw) size += c.length;
+    await writeStdout(`${describeRaw({ ...s.header, size })}\n`);
     return;
   }
-  const progress = new Progress(`decoding ${image.name ?? "image"}`, image.entries.length);
-  let i = 0;
-  const parts: string[] = [];
-  for (const part of critJsonParts(image, { pretty, noPayload })) {
-    if (out === undefined) await writeStdout(part);
-    else parts.push(part);
-    progress.update(i++);
+  const w = new CritJsonWriter(s.header.kind, { pretty, noPayload });
+  // Hands over ~1 MiB at a time.
+  async function* json(): AsyncGenerator<Uint8Array> {
+    w.head();
+    for await (const e of s.entries) {
+      w.framedEntry(s.header, e);
+      if (w.out.pos >= 1 << 20) yield w.take();
+    }
+    w.tail();
+    // crit adds a newline on stdout only.
+    if (a.out === undefined) w.out.ascii("\n");
+    yield w.take();
   }
-  progress.done();
-  // crit adds a newline on stdout only.
-  if (out === undefined) await writeStdout("\n");
-  else await writeFileAtomic(out, new TextEncoder().encode(parts.join("")));
+  try {
+    if (a.out === undefined) for await (const chunk of json()) await writeStdout(chunk);
+    else await writeFileAtomic(a.out, json());
+  } finally {
+    progress.done();
+  }
 }
 
 export interface DecodeArgs {
@@ -40,16 +78,12 @@ export interface DecodeArgs {
   name?: string;
 }
 
-export async function decode(a: DecodeArgs): Promise<void> {
-  const bytes = await readInput(a.in);
-  const image = readImage(bytes, { name: imageName(a.in, a.name) as string });
-  await emitJson(image, a.pretty ?? false, false, a.out);
+export function decode(a: DecodeArgs): Promise<void> {
+  return streamJson(a, a.pretty ?? false, false);
 }
 
-export async function show(a: { in: string; nopl?: boolean; name?: string }): Promise<void> {
-  const bytes = await readInput(a.in);
-  const image = readImage(bytes, { name: imageName(a.in, a.name) as string });
-  await emitJson(image, true, a.nopl ?? false, undefined);
+export function show(a: { in: string; nopl?: boolean; name?: string }): Promise<void> {
+  return streamJson(a, true, a.nopl ?? false);
 }
 
 export async function encode(a: { in?: string; out?: string }): Promise<void> {
@@ -61,13 +95,17 @@ export async function encode(a: { in?: string; out?: string }): Promise<void> {
 }
 
 export async function info(a: { in: string; name?: string }): Promise<void> {
-  const bytes = await readInput(a.in);
-  const image = readImage(bytes, { name: imageName(a.in, a.name) as string });
-  if (image.format === "raw") {
-    await writeStdout(`{\n    "magic": "${image.kind}",\n    "raw": true,\n    "size": ${image.raw.length}\n}\n`);
+  const src = await source(a.in);
+  const s = await openFramedStream(src.chunks, { name: imageName(a.in, a.name) as string });
+  if (s.header.format === "raw") {
+    let size = 0;
+    for await (const c of s.raw) size += c.length;
+    await writeStdout(`{\n    "magic": "${s.header.kind}",\n    "raw": true,\n    "size": ${size}\n}\n`);
     return;
   }
-  await writeStdout(critInfo(image));
+  let count = 0;
+  for await (const _ of s.entries) count++;
+  await writeStdout(critInfoOf(s.header.kind, count));
 }
 
 export async function explore(a: { dir: string; what: string }): Promise<void> {

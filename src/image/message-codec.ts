@@ -30,13 +30,15 @@ export function decodeMessage<T extends Message>(desc: DescMessage, bytes: Uint8
   installLosslessText();
   let msg: T;
   try {
+    msg = fromBinary(desc, bytes) as unknown as T;
     // protobuf-es 2.17 keeps unknown closed-enum values in a second $unknown
     // array that the message reader then overwrites when the same message also
-    // has unknown fields. Starting from a shared empty array avoids the loss.
-    const target = create(desc) as Message & { $unknown?: unknown[] };
-    target.$unknown = [];
-    msg = mergeFromBinary(desc, target, bytes) as unknown as T;
-    if ((msg as { $unknown?: unknown[] }).$unknown?.length === 0) delete (msg as { $unknown?: unknown[] }).$unknown;
+    // has unknown fields. Only then (rare) decode again from a shared array.
+    if ((msg as { $unknown?: unknown[] }).$unknown !== undefined) {
+      const target = create(desc) as Message & { $unknown?: unknown[] };
+      target.$unknown = [];
+      msg = mergeFromBinary(desc, target, bytes) as unknown as T;
+    }
   } catch (e) {
     throw new CriuImageError(
       "BAD_ENTRY",

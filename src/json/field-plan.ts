@@ -11,6 +11,7 @@ import {
   ScalarType,
 } from "@bufbuild/protobuf";
 import { criu } from "../gen/opts_pb.js";
+import { DICT_MAPS } from "./pretty-maps.js";
 import { pyString } from "./python-json.js";
 
 export interface FieldPlan {
@@ -19,6 +20,8 @@ export interface FieldPlan {
   readonly localName: string;
   /** The field name as a JSON key, rendered once. */
   readonly key: string;
+  /** `"name": ` as ASCII bytes, for the byte writer. */
+  readonly keyBytes: Uint8Array;
   readonly number: number;
   readonly repeated: boolean;
   /** "scalar" | "enum" | "message" for the field or its list elements. */
@@ -35,12 +38,20 @@ export interface FieldPlan {
   readonly conv?: string;
   /** Integer scalar types, which the pretty conversions apply to. */
   readonly integer: boolean;
+  /** No dev, flags or dict option: pretty mode shows it as a number (unless hex). */
+  readonly plain: boolean;
+  /** The (criu).dict table for this field, if any. */
+  readonly dictMap?: Readonly<Record<number, string>>;
+  /** The same names as JSON string bytes, by value. */
+  readonly dictBytes?: readonly (Uint8Array | undefined)[];
 }
 
 export interface MessagePlan {
   readonly fields: readonly FieldPlan[];
   readonly byName: ReadonlyMap<string, FieldPlan>;
   readonly byNumber: ReadonlyMap<number, FieldPlan>;
+  /** Fields indexed by number (sparse), for the hot path. */
+  readonly numbered: readonly (FieldPlan | undefined)[];
 }
 
 const NON_INTEGER = new Set([
@@ -69,6 +80,7 @@ function planField(f: DescField): FieldPlan {
     name: f.name,
     localName: f.localName,
     key: pyString(f.name),
+    keyBytes: Uint8Array.from(`${pyString(f.name)}: `, (c) => c.charCodeAt(0)),
     number: f.number,
     repeated,
     kind,
@@ -83,7 +95,26 @@ function planField(f: DescField): FieldPlan {
     ...(opts?.dict ? { dict: opts.dict } : {}),
     ...(opts?.conv ? { conv: opts.conv } : {}),
     integer: kind === "scalar" && scalar !== undefined && !NON_INTEGER.has(scalar),
+    plain: !opts?.dev && !opts?.flags && !opts?.dict,
+    ...dictOf(opts?.dict, f.name),
   };
+}
+
+function dictOf(dict: string | undefined, field: string) {
+  const map = dict ? DICT_MAPS[dict]?.[field] : undefined;
+  if (!map) return {};
+  const bytes: (Uint8Array | undefined)[] = [];
+  for (const [k, name] of Object.entries(map))
+    bytes[Number(k)] = Uint8Array.from(pyString(name), (c) => c.charCodeAt(0));
+  return { dictMap: map, dictBytes: bytes };
+}
+
+function numberedOf(fields: FieldPlan[]): (FieldPlan | undefined)[] {
+  const max = fields.reduce((m, f) => Math.max(m, f.number), 0);
+  // A dense array when field numbers are small (they are, in CRIU's schema).
+  const out: (FieldPlan | undefined)[] = max < 4096 ? new Array(max + 1).fill(undefined) : [];
+  for (const f of fields) out[f.number] = f;
+  return out;
 }
 
 export function planOf(desc: DescMessage): MessagePlan {
@@ -94,6 +125,7 @@ export function planOf(desc: DescMessage): MessagePlan {
       fields,
       byName: new Map(fields.map((f) => [f.name, f])),
       byNumber: new Map(fields.map((f) => [f.number, f])),
+      numbered: numberedOf(fields),
     };
     plans.set(desc, p);
   }

@@ -5,4 +5,11 @@ export { CritJsonError } from "./errors.js";
 export { type FromCritJsonOptions, fromCritJson } from "./from-crit.js";
 export { formatAddress, parseAddress } from "./ip.js";
 export { decodeQuopri, encodeQuopri, encodeUnixName } from "./quopri.js";
-export { type CritJsonOptions, critInfo, critJsonParts, humanSize, toCritJson } from "./to-crit.js";
+export {
+  type CritJsonOptions,
+  CritJsonWriter,
+  critInfo,
+  critInfoOf,
+  humanSize,
+  toCritJson,
+} from "./to-crit.js";

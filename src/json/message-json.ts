@@ -1,13 +1,14 @@
 /**
  * One protobuf message as crit's pb2dict renders it, written straight to
- * JSON text (no intermediate objects: this is the hot path of decode).
+ * JSON text. This is the hot path of decode: no intermediate objects, no
+ * arrays of members, one growing string.
  */
 import type { DescMessage, Message } from "@bufbuild/protobuf";
 import { encodeMimeBase64 } from "./base64.js";
 import { type FieldPlan, planOf } from "./field-plan.js";
 import { formatAddress, wordsToBytes } from "./ip.js";
 import { DICT_MAPS, FLAG_MAPS, showDev, showFlags } from "./pretty-maps.js";
-import { pyContainer, pyString } from "./python-json.js";
+import { indent, pyString } from "./python-json.js";
 import { encodeUnixName } from "./quopri.js";
 import { unknownOf, unknownToBytes } from "./unknown.js";
 
@@ -20,40 +21,33 @@ export interface RenderMode {
 const hasOwn = Object.prototype.hasOwnProperty;
 
 function hexOf(v: number | bigint): string {
-  const b = BigInt(v);
-  return b < 0n ? `-0x${(-b).toString(16)}` : `0x${b.toString(16)}`;
+  if (typeof v === "number") return v < 0 ? `-0x${(-v).toString(16)}` : `0x${v.toString(16)}`;
+  return v < 0n ? `-0x${(-v).toString(16)}` : `0x${v.toString(16)}`;
 }
 
 /** One integer the way pb2dict shows it in pretty mode. */
-function prettyInt(f: FieldPlan, v: number | bigint, isHex: boolean): string {
+export function prettyInt(f: FieldPlan, v: number | bigint, isHex: boolean): string {
   if (isHex) return `"${hexOf(v)}"`;
+  if (f.plain) return String(v);
   if (f.dev) return `"${showDev(BigInt(v), f.odev)}"`;
   if (f.flags) {
     const map = FLAG_MAPS[f.flags];
     return `"${map ? showFlags(BigInt(v), map) : hexOf(v)}"`;
   }
-  if (f.dict) {
-    const name = DICT_MAPS[f.dict]?.[f.name]?.[Number(v)];
-    if (name !== undefined) return pyString(name);
-  }
-  return String(v);
+  const name = f.dictMap?.[Number(v)];
+  return name !== undefined ? pyString(name) : String(v);
 }
 
-function scalarValue(f: FieldPlan, v: unknown, mode: RenderMode, isHex: boolean, depth: number): string {
-  switch (f.kind) {
-    case "message":
-      return messageJson(v as Message, f.message as DescMessage, mode, depth, isHex);
-    case "enum": {
-      const name = f.enumDesc?.value[v as number]?.name;
-      return name !== undefined ? pyString(name) : String(v);
-    }
-    default:
-      if (f.integer) return mode.convert ? prettyInt(f, v as number | bigint, isHex) : String(v);
-      if (typeof v === "boolean") return v ? "true" : "false";
-      if (typeof v === "string") return pyString(v);
-      if (v instanceof Uint8Array) return pyString(f.conv === "unix_name" ? encodeUnixName(v) : encodeMimeBase64(v));
-      return String(v);
+function scalarValue(f: FieldPlan, v: unknown, mode: RenderMode, isHex: boolean): string {
+  if (f.integer) return mode.convert ? prettyInt(f, v as number | bigint, isHex) : String(v);
+  if (f.kind === "enum") {
+    const name = f.enumDesc?.value[v as number]?.name;
+    return name !== undefined ? pyString(name) : String(v);
   }
+  if (typeof v === "boolean") return v ? "true" : "false";
+  if (typeof v === "string") return pyString(v);
+  if (v instanceof Uint8Array) return pyString(f.conv === "unix_name" ? encodeUnixName(v) : encodeMimeBase64(v));
+  return String(v);
 }
 
 /** Unknown values of known enum fields, which protobuf-es keeps with the unknown fields. */
@@ -88,42 +82,85 @@ export function messageJson(
   depth: number,
   hexInherited = false,
 ): string {
+  const parts: string[] = [];
+  writeMessage(parts, msg, desc, mode, depth, hexInherited);
+  return parts.join("");
+}
+
+// Pushing small strings and joining once per entry keeps V8 from building
+// and flattening deep string ropes.
+function writeMessage(
+  out: string[],
+  msg: Message,
+  desc: DescMessage,
+  mode: RenderMode,
+  depth: number,
+  hexInherited: boolean,
+): void {
   const pretty = mode.layout;
   const plan = planOf(desc);
-  const members: string[] = [];
-  const unknown = splitUnknown(msg, desc);
+  const unknown = (msg as { $unknown?: unknown[] }).$unknown ? splitUnknown(msg, desc) : undefined;
   const m = msg as unknown as Record<string, unknown>;
-  for (const f of plan.fields) {
-    const isHex = hexInherited || f.hex;
+  // Members are separated by ", " or ",\n<indent>"; the first one follows the opening.
+  const sep = pretty ? `,\n${indent(depth + 1)}` : ", ";
+  const start = out.length;
+  out.push(pretty ? `{\n${indent(depth + 1)}` : "{");
+  let first = true;
+  const fields = plan.fields;
+  for (let k = 0; k < fields.length; k++) {
+    const f = fields[k] as FieldPlan;
+    const v = m[f.localName];
     const extraEnums = unknown?.enums.get(f.number);
     if (f.repeated) {
-      const list = m[f.localName] as unknown[];
+      const list = v as unknown[];
       if (list.length === 0 && !extraEnums) continue;
-      let items: string[];
+      const isHex = hexInherited || f.hex;
+      if (first) first = false;
+      else out.push(sep);
+      out.push(f.key, ": ");
       if (mode.convert && f.ipadd && (list.length === 1 || list.length === 4)) {
-        items = [pyString(formatAddress(wordsToBytes(list as number[])))];
-      } else {
-        items = list.map((v) => scalarValue(f, v, mode, isHex, depth + 2));
+        const addr = pyString(formatAddress(wordsToBytes(list as number[])));
+        out.push(pretty ? `[\n${indent(depth + 2)}${addr}\n${indent(depth + 1)}]` : `[${addr}]`);
+        continue;
       }
-      if (extraEnums) items.push(...extraEnums.map(String));
-      members.push(`${f.key}: ${pyContainer("[", "]", items, pretty, depth + 1)}`);
+      const isep = pretty ? `,\n${indent(depth + 2)}` : ", ";
+      out.push(pretty ? `[\n${indent(depth + 2)}` : "[");
+      for (let i = 0; i < list.length; i++) {
+        if (i > 0) out.push(isep);
+        if (f.kind === "message")
+          writeMessage(out, list[i] as Message, f.message as DescMessage, mode, depth + 2, isHex);
+        else out.push(scalarValue(f, list[i], mode, isHex));
+      }
+      if (extraEnums) for (const e of extraEnums) out.push(list.length > 0 ? isep : "", String(e));
+      out.push(pretty ? `\n${indent(depth + 1)}]` : "]");
       continue;
     }
     if (f.kind === "message") {
-      const v = m[f.localName];
       if (v === undefined) continue;
-      members.push(`${f.key}: ${messageJson(v as Message, f.message as DescMessage, mode, depth + 1, isHex)}`);
+      if (first) first = false;
+      else out.push(sep);
+      out.push(f.key, ": ");
+      writeMessage(out, v as Message, f.message as DescMessage, mode, depth + 1, hexInherited || f.hex);
       continue;
     }
-    if (!hasOwn.call(m, f.localName)) {
-      // A closed enum whose value the schema does not know: show the number.
-      if (extraEnums) members.push(`${f.key}: ${extraEnums[extraEnums.length - 1]}`);
-      continue;
-    }
-    members.push(`${f.key}: ${scalarValue(f, m[f.localName], mode, isHex, depth + 1)}`);
+    let value: string;
+    if (hasOwn.call(m, f.localName)) value = scalarValue(f, v, mode, hexInherited || f.hex);
+    // A closed enum whose value the schema does not know: show the number.
+    else if (extraEnums) value = String(extraEnums[extraEnums.length - 1]);
+    else continue;
+    if (first) first = false;
+    else out.push(sep);
+    out.push(f.key, ": ", value);
   }
   if (unknown && unknown.rest.length > 0) {
-    members.push(`"$unknown": ${pyString(encodeMimeBase64(unknownToBytes(unknown.rest)))}`);
+    if (!first) out.push(sep);
+    first = false;
+    out.push(`"$unknown": ${pyString(encodeMimeBase64(unknownToBytes(unknown.rest)))}`);
   }
-  return pyContainer("{", "}", members, pretty, depth);
+  if (first) {
+    out.length = start;
+    out.push("{}");
+    return;
+  }
+  out.push(pretty ? `\n${indent(depth)}}` : "}");
 }

@@ -9,7 +9,18 @@ const NEEDS_ESCAPE = /["\\\u0000-\u001f\u007f-\uffff]/;
 
 /** A JSON string literal with every non-ASCII code unit escaped, as ensure_ascii does. */
 export function pyString(s: string): string {
-  if (!NEEDS_ESCAPE.test(s)) return `"${s}"`;
+  // Short plain strings (most names and paths) need no escaping: check by hand, it beats a regex.
+  if (s.length < 64) {
+    let plain = true;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) {
+        plain = false;
+        break;
+      }
+    }
+    if (plain) return `"${s}"`;
+  } else if (!NEEDS_ESCAPE.test(s)) return `"${s}"`;
   let out = '"';
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);

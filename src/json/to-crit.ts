@@ -5,11 +5,15 @@
  */
 import type { Message } from "@bufbuild/protobuf";
 import { kindByName } from "../framing/kinds.js";
+import type { FramedEntry, ImageHeader } from "../framing/types.js";
+import { decodeEntry } from "../image/read.js";
 import { messageSchema } from "../image/registry.js";
 import type { CriuImage } from "../image/types.js";
-import { EXTRA_JSON } from "./extras-json.js";
-import { messageJson } from "./message-json.js";
+import { ByteOut } from "./byte-out.js";
+import { EXTRA_JSON, type ExtraJson } from "./extras-json.js";
+import { messageJson, type RenderMode } from "./message-json.js";
 import { indent, pyContainer, pyString } from "./python-json.js";
+import { wireMessageJson } from "./wire-json.js";
 
 export interface CritJsonOptions {
   /** crit's --pretty: indent 4, hex, addresses, flags, devices and dict names. */
@@ -33,44 +37,90 @@ export function humanSize(n: number): string {
  * newline). Raw images have no crit form and throw a TypeError.
  */
 export function toCritJson(image: CriuImage, options: CritJsonOptions = {}): string {
-  let out = "";
-  for (const part of critJsonParts(image, options)) out += part;
-  return out;
+  if (image.format === "raw") throw new TypeError(`${image.kind} is a raw image; crit has no JSON form for it`);
+  const w = new CritJsonWriter(image.kind, options);
+  w.head();
+  for (let i = 0; i < image.entries.length; i++) w.entry(image.entries[i] as Message, image.extras?.[i]);
+  w.tail();
+  return w.out.text();
 }
 
 /**
- * The same text in pieces, one per entry, so a caller can write a large
- * image out as it goes (and show progress) instead of holding all of it.
+ * Writes crit JSON one entry at a time into a byte buffer (crit's JSON is
+ * ASCII), for images read as a stream: head(), an entry call per entry,
+ * tail(); take() hands over what is written so far.
  */
-export function* critJsonParts(image: CriuImage, options: CritJsonOptions = {}): Generator<string> {
-  const pretty = options.pretty ?? false;
-  const mode = { layout: pretty, convert: pretty };
-  if (image.format === "raw") throw new TypeError(`${image.kind} is a raw image; crit has no JSON form for it`);
-  const kind = kindByName(image.kind);
-  const extraJson = kind ? EXTRA_JSON[kind.extra] : undefined;
-  const n = image.entries.length;
-  const head = `${pretty ? "{\n    " : "{"}"magic": ${pyString(image.kind)},${pretty ? "\n    " : " "}"entries": `;
-  if (n === 0) {
-    yield `${head}[]${pretty ? "\n}" : "}"}`;
-    return;
+export class CritJsonWriter {
+  readonly out = new ByteOut();
+  private readonly pretty: boolean;
+  private readonly mode: RenderMode;
+  private readonly extraJson: ExtraJson | undefined;
+  private count = 0;
+
+  constructor(
+    private readonly kind: string,
+    private readonly options: CritJsonOptions = {},
+  ) {
+    this.pretty = options.pretty ?? false;
+    this.mode = { layout: this.pretty, convert: this.pretty };
+    const info = kindByName(kind);
+    if (!info || info.raw) throw new TypeError(`${kind} is not an entry image kind; crit has no JSON form for it`);
+    this.extraJson = EXTRA_JSON[info.extra];
   }
-  yield `${head}${pretty ? `[\n${indent(2)}` : "["}`;
-  const sep = pretty ? `,\n${indent(2)}` : ", ";
-  for (let i = 0; i < n; i++) {
-    const msg = image.entries[i] as Message;
-    let text = messageJson(msg, messageSchema(msg.$typeName), mode, 2);
-    if (extraJson && image.extras) {
-      const extra = image.extras[i];
+
+  head(): void {
+    this.out.ascii(
+      `${this.pretty ? "{\n    " : "{"}"magic": ${pyString(this.kind)},${this.pretty ? "\n    " : " "}"entries": `,
+    );
+  }
+
+  /**
+   * An entry straight from its framed bytes: without extras, rendered from
+   * the wire bytes (no message objects); otherwise decoded first.
+   */
+  framedEntry(header: ImageHeader, e: FramedEntry): void {
+    if (!this.extraJson) {
+      const mark = this.out.pos;
+      this.prefix();
+      if (wireMessageJson(this.out, e.payload, 0, e.payload.length, messageSchema(e.schema), this.mode, 2, false))
+        return;
+      this.out.pos = mark;
+      this.count--;
+    }
+    const d = decodeEntry(header, e);
+    this.entry(d.message, d.extra);
+  }
+
+  private prefix(): void {
+    const first = this.count++ === 0;
+    const pretty = this.pretty;
+    this.out.ascii(first ? (pretty ? `[\n${indent(2)}` : "[") : pretty ? `,\n${indent(2)}` : ", ");
+  }
+
+  entry(msg: Message, extra: unknown): void {
+    const pretty = this.pretty;
+    let text = messageJson(msg, messageSchema(msg.$typeName), this.mode, 2);
+    if (this.extraJson) {
       let rendered: string | undefined;
-      if (options.noPayload) {
-        const size = extraJson.size(msg, extra);
+      if (this.options.noPayload) {
+        const size = this.extraJson.size(msg, extra);
         rendered = size === undefined ? undefined : pyString(`... <${humanSize(size)}>`);
-      } else rendered = extraJson.toJson(msg, extra, pretty, 3);
+      } else rendered = this.extraJson.toJson(msg, extra, pretty, 3);
       if (rendered !== undefined) text = appendMember(text, `"extra": ${rendered}`, pretty, 2);
     }
-    yield i === 0 ? text : sep + text;
+    this.prefix();
+    this.out.ascii(text);
   }
-  yield pretty ? `\n${indent(1)}]\n}` : "]}";
+
+  tail(): void {
+    if (this.count === 0) this.out.ascii(this.pretty ? "[]\n}" : "[]}");
+    else this.out.ascii(this.pretty ? `\n${indent(1)}]\n}` : "]}");
+  }
+
+  /** The bytes written since the last take(). */
+  take(): Uint8Array {
+    return this.out.take();
+  }
 }
 
 /** Adds one member at the end of a rendered object. */
@@ -84,7 +134,12 @@ function appendMember(obj: string, member: string, pretty: boolean, depth: numbe
 /** What `crit info` prints: the magic and the number of entries (with a newline). */
 export function critInfo(image: CriuImage): string {
   if (image.format === "raw") throw new TypeError(`${image.kind} is a raw image; crit has no info for it`);
+  return critInfoOf(image.kind, image.entries.length);
+}
+
+/** crit info's text for `entries` entries of a kind (for images read as a stream). */
+export function critInfoOf(kind: string, entries: number): string {
   // crit counts a pagemap's head as no entry; extras are not entries (crit counts them).
-  const count = image.kind === "PAGEMAP" ? Math.max(0, image.entries.length - 1) : image.entries.length;
-  return `{\n    "magic": ${pyString(image.kind)},\n    "count": ${count}\n}\n`;
+  const count = kind === "PAGEMAP" ? Math.max(0, entries - 1) : entries;
+  return `{\n    "magic": ${pyString(kind)},\n    "count": ${count}\n}\n`;
 }
