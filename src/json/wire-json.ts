@@ -144,7 +144,12 @@ const LAYOUT: Record<Layout, Uint8Array[]>[] = [0, 1].map(() => ({
 }));
 function lay(pretty: boolean, what: Layout, depth: number): Uint8Array {
   const row = (LAYOUT[pretty ? 1 : 0] as Record<Layout, Uint8Array[]>)[what];
-  return row[depth] ?? (row[depth] = asciiBytes(layoutText(pretty, what, depth)));
+  let b = row[depth];
+  if (b === undefined) {
+    b = asciiBytes(layoutText(pretty, what, depth));
+    row[depth] = b;
+  }
+  return b;
 }
 
 const TRUE = asciiBytes("true");
