@@ -8,6 +8,7 @@ const src = resolve("src");
 const LAYERS: [folder: string, specifier: string][] = [
   ["framing", "criu-image/framing"],
   ["json", "criu-image/json"],
+  ["tcp", "criu-image/tcp"],
   ["node", "criu-image/node"],
 ];
 
@@ -56,6 +57,7 @@ export default defineConfig([
   { ...bundle("framing/index", "src/framing/index.ts", "criu-image/framing"), clean: true },
   bundle("index", "src/index.ts", "criu-image"),
   bundle("json/index", "src/json/index.ts", "criu-image/json"),
+  bundle("tcp/index", "src/tcp/index.ts", "criu-image/tcp"),
   bundle("node/index", "src/node/index.ts", "criu-image/node"),
   { ...bundle("cli", "src/cli/bin.ts", "criu-image/cli"), format: ["esm"] as ["esm"], dts: false },
 ]);

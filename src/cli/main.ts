@@ -6,7 +6,9 @@
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import { CriuImageError } from "../framing/errors.js";
 import { CritJsonError } from "../json/errors.js";
+import { TcpRewriteError } from "../tcp/errors.js";
 import { decode, encode, explore, info, show } from "./commands.js";
+import { tcpList, tcpRewrite } from "./tcp.js";
 import { UsageError } from "./usage.js";
 import { VERSION } from "./version.js";
 
@@ -65,6 +67,41 @@ export const COMMANDS: Record<string, Command> = {
     positionals: [1, 1],
     run: (v, p) => show({ ...(v as object), in: p[0] as string }),
   },
+  "tcp list": {
+    usage: "tcp list DIR [--json]",
+    help: `List every inet socket of a checkpoint (TCP, UDP, raw), like ss -tuanp:
+addresses, state, queues, network namespace, owning pid and fd.
+  --json          an array of records (id, ino, family, state, local, remote,
+                  owners, stream, ...) instead of the table`,
+    options: { json: { type: "boolean" } },
+    positionals: [1, 1],
+    run: (v, p) => tcpList({ ...(v as object), dir: p[0] as string }),
+  },
+  "tcp rewrite": {
+    usage:
+      "tcp rewrite DIR (--addr OLD=NEW | --endpoint OLDADDR:OLDPORT=NEWADDR:NEWPORT)... [--dry-run] [--out DIR2] [--allow-unmatched] [--json]",
+    help: `Move connections to new addresses and ports. An --addr rule applies to
+every endpoint holding the address (local or remote, any socket); an
+--endpoint rule to that address and port. IPv6 endpoints use brackets:
+[::1]:45011. IPv4 and its v4-mapped IPv6 form match each other.
+  --dry-run          report the changes, write nothing
+  --out DIR2         write the rewritten checkpoint to DIR2, leave DIR alone
+  --allow-unmatched  accept rules that match no socket
+  --json             the report as JSON
+Refuses, changing nothing, when rules conflict, a rule would put an IPv6
+address into an AF_INET socket, or a rule matches nothing. In place, the
+changed images are replaced all-or-nothing.`,
+    options: {
+      addr: { type: "string", multiple: true },
+      endpoint: { type: "string", multiple: true },
+      "dry-run": { type: "boolean" },
+      out: { type: "string" },
+      "allow-unmatched": { type: "boolean" },
+      json: { type: "boolean" },
+    },
+    positionals: [1, 1],
+    run: (v, p) => tcpRewrite({ ...(v as object), dir: p[0] as string }),
+  },
   x: {
     usage: "x DIR ps|fds|mems|rss",
     help: `Explore a checkpoint directory as crit x does:
@@ -93,8 +130,11 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(`criu-image ${VERSION}\n`);
       return 0;
     }
-    const cmd = COMMANDS[name];
-    if (!cmd) throw new UsageError(`unknown command "${name}"`);
+    // Two-word commands ("tcp list") are looked up with their second word.
+    const two = rest[0] !== undefined ? COMMANDS[`${name} ${rest[0]}`] : undefined;
+    const cmdName = two ? `${name} ${rest.shift()}` : name;
+    const cmd = two ?? COMMANDS[name];
+    if (!cmd) throw new UsageError(`unknown command "${name}${name === "tcp" ? ` ${rest[0] ?? ""}`.trimEnd() : ""}"`);
     if (rest.includes("--help") || rest.includes("-h")) {
       process.stdout.write(`usage: criu-image ${cmd.usage}\n\n${cmd.help}\n`);
       return 0;
@@ -103,7 +143,7 @@ export async function main(argv: string[]): Promise<number> {
     try {
       parsed = parseArgs({ args: rest, options: cmd.options, allowPositionals: true, strict: true });
     } catch (e) {
-      throw new UsageError(`${name}: ${(e as Error).message}`);
+      throw new UsageError(`${cmdName}: ${(e as Error).message}`);
     }
     const [min, max] = cmd.positionals;
     if (parsed.positionals.length < min || parsed.positionals.length > max) {
@@ -123,7 +163,7 @@ function report(e: unknown): number {
     process.stderr.write(`criu-image: ${e.message}\n${usage()}`);
     return 2;
   }
-  if (e instanceof CriuImageError || e instanceof CritJsonError) {
+  if (e instanceof CriuImageError || e instanceof CritJsonError || e instanceof TcpRewriteError) {
     process.stderr.write(`criu-image: ${e.message}\n`);
     return 1;
   }

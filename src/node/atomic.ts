@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { open, rename, unlink } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 
 /** Prefix of our temporary files, so a later run can find and remove leftovers. */
 export const TEMP_PREFIX = ".criu-image-tmp-";
@@ -20,7 +20,7 @@ export async function syncDir(dir: string): Promise<void> {
 
 /** Writes to a fresh temporary file beside `path` and fsyncs it; returns its name. */
 export async function writeTemp(path: string, data: Uint8Array | AsyncIterable<Uint8Array>): Promise<string> {
-  const tmp = join(dirname(path), `${TEMP_PREFIX}${randomBytes(6).toString("hex")}`);
+  const tmp = join(dirname(path), `${TEMP_PREFIX}${randomBytes(6).toString("hex")}-${basename(path)}`);
   const h = await open(tmp, "wx", 0o600);
   try {
     if (data instanceof Uint8Array) await h.writeFile(data);

@@ -33,7 +33,8 @@ export async function writeRawImageFile(path: string, chunks: AsyncIterable<Uint
 export async function listCheckpointDir(dir: string): Promise<string[]> {
   const names: string[] = [];
   for (const d of await readdir(dir, { withFileTypes: true })) {
-    if (d.isFile() && !d.name.startsWith(TEMP_PREFIX)) names.push(d.name);
+    // Symbolic links count: some tools link pages-*.img to other storage.
+    if ((d.isFile() || d.isSymbolicLink()) && !d.name.startsWith(TEMP_PREFIX)) names.push(d.name);
   }
   return names.sort();
 }

@@ -1,6 +1,15 @@
 /** criu-image/node: file and directory helpers for Node.js. */
 export { syncDir, TEMP_PREFIX, writeFileAtomic, writeTemp } from "./atomic.js";
 export {
+  JOURNAL,
+  loadCheckpointForTcp,
+  type RewriteDirOptions,
+  type RewriteDirResult,
+  recoverCheckpointDir,
+  replaceFilesAtomically,
+  rewriteCheckpointDir,
+} from "./checkpoint-dir.js";
+export {
   isDirectory,
   listCheckpointDir,
   loadCheckpointDir,

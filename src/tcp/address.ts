@@ -1,0 +1,76 @@
+/**
+ * Socket addresses as CRIU stores them: repeated uint32 words holding the
+ * kernel's network-order bytes (one word for AF_INET, four for AF_INET6).
+ * For matching, every address is taken to its 16-byte IPv6 form, so that
+ * 127.0.0.1 and ::ffff:127.0.0.1 are the same address.
+ */
+import ipaddr from "ipaddr.js";
+
+export const AF_INET = 2;
+export const AF_INET6 = 10;
+
+export function wordsToBytes(words: readonly number[]): Uint8Array {
+  const out = new Uint8Array(words.length * 4);
+  const view = new DataView(out.buffer);
+  for (let i = 0; i < words.length; i++) view.setUint32(4 * i, (words[i] as number) >>> 0, true);
+  return out;
+}
+
+export function bytesToWords(bytes: Uint8Array): number[] {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out: number[] = [];
+  for (let i = 0; i + 4 <= bytes.length; i += 4) out.push(view.getUint32(i, true));
+  return out;
+}
+
+/** An address as text (ipaddr.js: dotted IPv4, RFC 5952 IPv6), or "" when the socket has none. */
+export function formatWords(words: readonly number[]): string {
+  if (words.length !== 1 && words.length !== 4) return words.length === 0 ? "" : words.join(",");
+  return ipaddr.fromByteArray([...wordsToBytes(words)]).toString();
+}
+
+/** The 16-byte IPv6 form of 4 or 16 address bytes (IPv4 becomes ::ffff:a.b.c.d). */
+export function toV6(bytes: Uint8Array): Uint8Array {
+  if (bytes.length === 16) return bytes;
+  const out = new Uint8Array(16);
+  out[10] = 0xff;
+  out[11] = 0xff;
+  out.set(bytes, 12);
+  return out;
+}
+
+/** The IPv4 bytes of an IPv4 or v4-mapped address, else undefined. */
+export function asV4(bytes: Uint8Array): Uint8Array | undefined {
+  if (bytes.length === 4) return bytes;
+  for (let i = 0; i < 10; i++) if (bytes[i] !== 0) return undefined;
+  if (bytes[10] !== 0xff || bytes[11] !== 0xff) return undefined;
+  return bytes.subarray(12);
+}
+
+export const sameAddress = (a: Uint8Array, b: Uint8Array): boolean => {
+  const x = toV6(a);
+  const y = toV6(b);
+  for (let i = 0; i < 16; i++) if (x[i] !== y[i]) return false;
+  return true;
+};
+
+/** Parses an address the user typed: IPv4, or IPv6 with or without brackets. */
+export function parseAddress(text: string): Uint8Array | undefined {
+  const t = text.startsWith("[") && text.endsWith("]") ? text.slice(1, -1) : text;
+  if (ipaddr.IPv4.isValidFourPartDecimal(t)) return Uint8Array.from(ipaddr.IPv4.parse(t).toByteArray());
+  if (ipaddr.IPv6.isValid(t) && t.includes(":")) return Uint8Array.from(ipaddr.IPv6.parse(t).toByteArray());
+  return undefined;
+}
+
+export function formatBytes(bytes: Uint8Array): string {
+  return ipaddr.fromByteArray([...bytes]).toString();
+}
+
+/** The words to store for `bytes` in a socket of this family; undefined if it cannot hold it. */
+export function wordsFor(family: number, bytes: Uint8Array): number[] | undefined {
+  if (family === AF_INET) {
+    const v4 = asV4(bytes);
+    return v4 ? bytesToWords(v4) : undefined;
+  }
+  return bytesToWords(toV6(bytes));
+}

@@ -1,0 +1,38 @@
+/** criu-image/tcp: find, inspect and rewrite the inet sockets of a checkpoint. */
+
+export { formatWords, parseAddress, wordsFor } from "./address.js";
+export { type Checkpoint, CheckpointReader } from "./checkpoint.js";
+export {
+  type Endpoint,
+  type InetSocket,
+  inetSockets,
+  type Owner,
+  type SocketLayout,
+  type TcpStreamInfo,
+  tcpStreamName,
+} from "./connections.js";
+export { TcpRewriteError } from "./errors.js";
+export {
+  type EndpointChange,
+  type RewriteOptions,
+  type RewriteReport,
+  type RewriteResult,
+  rewriteConnections,
+} from "./rewrite.js";
+export {
+  type AddressRule,
+  describeRule,
+  type EndpointRule,
+  parseAddressRule,
+  parseEndpointRule,
+  type RewriteRule,
+} from "./rules.js";
+
+import type { Checkpoint } from "./checkpoint.js";
+import { CheckpointReader } from "./checkpoint.js";
+import { type InetSocket, inetSockets } from "./connections.js";
+
+/** Every inet socket (TCP, UDP, UDPLITE, raw) of an in-memory checkpoint. */
+export function listConnections(checkpoint: Checkpoint): InetSocket[] {
+  return inetSockets(new CheckpointReader(checkpoint));
+}

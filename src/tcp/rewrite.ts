@@ -1,0 +1,202 @@
+/**
+ * Moving connections to new addresses and ports: a pure transformation of
+ * an in-memory checkpoint. Either every rule applies cleanly or nothing
+ * changes and TcpRewriteError says why.
+ */
+import type { inet_sk_entry } from "../gen/index.js";
+import type { CriuImage } from "../image/types.js";
+import { writeImage } from "../image/write.js";
+import { formatBytes, formatWords, parseAddress, sameAddress, wordsFor, wordsToBytes } from "./address.js";
+import { type Checkpoint, CheckpointReader } from "./checkpoint.js";
+import { type Endpoint, type SocketEntry, socketEntries } from "./connections.js";
+import { TcpRewriteError } from "./errors.js";
+import { FAMILY, type SocketKind, STATE, socketKind } from "./names.js";
+import { describeRule, type RewriteRule } from "./rules.js";
+import { rewriteWarnings } from "./warnings.js";
+
+export interface RewriteOptions {
+  /** Accept rules that match no endpoint (they are listed in the report). */
+  allowUnmatched?: boolean;
+}
+
+export interface EndpointChange {
+  image: string;
+  socketId: number;
+  ino: number;
+  kind: SocketKind;
+  family: string;
+  state: string;
+  side: "local" | "remote";
+  from: Endpoint;
+  to: Endpoint;
+  /** The rules that produced the change (as the user wrote them). */
+  rules: string[];
+}
+
+export interface RewriteReport {
+  changes: EndpointChange[];
+  /** Images whose bytes changed; every other image is untouched. */
+  changedImages: string[];
+  unmatchedRules: string[];
+  /** What the images cannot fix: netns images, peers, the network lock. */
+  warnings: string[];
+}
+
+export interface RewriteResult {
+  checkpoint: Checkpoint;
+  report: RewriteReport;
+}
+
+interface Compiled {
+  rule: RewriteRule;
+  text: string;
+  from: Uint8Array;
+  fromPort?: number;
+  to: Uint8Array;
+  toPort?: number;
+  used: boolean;
+}
+
+function compile(rules: readonly RewriteRule[]): Compiled[] {
+  return rules.map((rule) => {
+    const text = describeRule(rule);
+    const from = parseAddress(rule.kind === "address" ? rule.from : rule.from.address);
+    const to = parseAddress(rule.kind === "address" ? rule.to : rule.to.address);
+    if (!from || !to) throw new TcpRewriteError(`${text}: not an IP address`);
+    return rule.kind === "address"
+      ? { rule, text, from, to, used: false }
+      : { rule, text, from, fromPort: rule.from.port, to, toPort: rule.to.port, used: false };
+  });
+}
+
+/** Two rules for the same source that disagree can never both hold. */
+function conflicts(rules: Compiled[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < rules.length; i++) {
+    for (let j = i + 1; j < rules.length; j++) {
+      const a = rules[i] as Compiled;
+      const b = rules[j] as Compiled;
+      if (a.rule.kind !== b.rule.kind || !sameAddress(a.from, b.from) || a.fromPort !== b.fromPort) continue;
+      if (!sameAddress(a.to, b.to) || a.toPort !== b.toPort) out.push(`rules conflict: ${a.text} and ${b.text}`);
+    }
+  }
+  return out;
+}
+
+interface Planned {
+  entry: SocketEntry;
+  side: "local" | "remote";
+  words: number[];
+  port: number;
+  change: EndpointChange;
+}
+
+const sideWords = (sk: inet_sk_entry, side: "local" | "remote") => (side === "local" ? sk.srcAddr : sk.dstAddr);
+const sidePort = (sk: inet_sk_entry, side: "local" | "remote") => (side === "local" ? sk.srcPort : sk.dstPort);
+
+/** Works out every endpoint change, or every reason to refuse. */
+function plan(entries: SocketEntry[], rules: Compiled[]): { planned: Planned[]; problems: string[] } {
+  const planned: Planned[] = [];
+  const problems: string[] = conflicts(rules);
+  for (const entry of entries) {
+    const sk = entry.sk;
+    for (const side of ["local", "remote"] as const) {
+      const words = sideWords(sk, side);
+      if (words.length !== 1 && words.length !== 4) continue;
+      const bytes = wordsToBytes(words);
+      const port = sidePort(sk, side);
+      const matching = rules.filter(
+        (r) => sameAddress(r.from, bytes) && (r.fromPort === undefined || r.fromPort === port),
+      );
+      if (matching.length === 0) continue;
+      // A rule that matches is used, even when it is refused below.
+      for (const r of matching) r.used = true;
+      const byEndpoint = matching.find((r) => r.fromPort !== undefined);
+      const byAddress = matching.find((r) => r.fromPort === undefined);
+      const where = `socket ${sk.id} (${entry.image}, ${side} ${formatWords(words)}:${port})`;
+      if (byEndpoint && byAddress && !sameAddress(byEndpoint.to, byAddress.to)) {
+        problems.push(`rules conflict on ${where}: ${byEndpoint.text} and ${byAddress.text} give different addresses`);
+        continue;
+      }
+      const rule = (byEndpoint ?? byAddress) as Compiled;
+      const newWords = wordsFor(sk.family, rule.to);
+      if (!newWords) {
+        problems.push(`${rule.text} would put the IPv6 address ${formatBytes(rule.to)} into the AF_INET ${where}`);
+        continue;
+      }
+      const newPort = byEndpoint?.toPort ?? port;
+      const same = newPort === port && newWords.length === words.length && newWords.every((w, i) => w === words[i]);
+      if (same) continue;
+      planned.push({
+        entry,
+        side,
+        words: newWords,
+        port: newPort,
+        change: {
+          image: entry.image,
+          socketId: sk.id,
+          ino: sk.ino,
+          kind: socketKind(sk.type, sk.proto),
+          family: FAMILY[sk.family] ?? String(sk.family),
+          state: STATE[sk.state] ?? String(sk.state),
+          side,
+          from: { address: formatWords(words), port },
+          to: { address: formatWords(newWords), port: newPort },
+          rules: [byEndpoint, byAddress].filter((r): r is Compiled => r !== undefined).map((r) => r.text),
+        },
+      });
+    }
+  }
+  return { planned, problems };
+}
+
+/**
+ * Applies address and endpoint rules to every inet socket of a checkpoint
+ * (both layouts; TCP in any state, UDP and raw sockets too) and returns the
+ * new checkpoint with a report. Only the images that change are re-encoded,
+ * and in them only the changed entries. Throws TcpRewriteError, changing
+ * nothing, when a rule would put an IPv6 address into an AF_INET socket,
+ * when rules conflict, or when a rule matches nothing (unless allowUnmatched).
+ */
+export function rewriteConnections(
+  checkpoint: Checkpoint,
+  rules: readonly RewriteRule[],
+  options: RewriteOptions = {},
+): RewriteResult {
+  if (rules.length === 0) throw new TcpRewriteError("no rules given");
+  const compiled = compile(rules);
+  const reader = new CheckpointReader(checkpoint);
+  const entries = socketEntries(reader);
+  const { planned, problems } = plan(entries, compiled);
+  const unmatched = compiled.filter((r) => !r.used).map((r) => r.text);
+  if (!options.allowUnmatched) for (const u of unmatched) problems.push(`${u} matches no socket`);
+  if (problems.length > 0) throw new TcpRewriteError(problems.join("; "));
+  // Warnings compare old and new tuples, so they come before the change.
+  const warnings = rewriteWarnings(reader, entries, planned, compiled);
+
+  // The decoded images are this call's own copies: change them in place.
+  const touched = new Set<string>();
+  for (const p of planned) {
+    const sk = p.entry.sk;
+    if (p.side === "local") {
+      sk.srcAddr = p.words;
+      sk.srcPort = p.port;
+    } else {
+      sk.dstAddr = p.words;
+      sk.dstPort = p.port;
+    }
+    touched.add(p.entry.image);
+  }
+  const out = new Map(checkpoint);
+  for (const name of touched) out.set(name, writeImage(reader.get(name) as CriuImage));
+  const changes = planned.map((p) => p.change);
+  const report: RewriteReport = {
+    changes,
+    changedImages: [...touched].sort(),
+    unmatchedRules: unmatched,
+    warnings,
+  };
+  return { checkpoint: out, report };
+}
+
+export type { Planned, Compiled };
