@@ -1,0 +1,45 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import {
+  type CriuImage,
+  type file_entry,
+  type inet_sk_entry,
+  kindByName,
+  readImage,
+  writeImage,
+} from "../../src/index.js";
+import type { Checkpoint } from "../../src/tcp/index.js";
+import { corpusRoot, requireCorpus } from "./corpus.js";
+
+/** A corpus checkpoint in memory (all images but pages-*). */
+export function corpusCheckpoint(scenario: string): Map<string, Uint8Array> {
+  requireCorpus();
+  const dir = join(corpusRoot, "images", scenario);
+  const out = new Map<string, Uint8Array>();
+  for (const name of readdirSync(dir).sort()) {
+    if (name.startsWith("pages-")) continue;
+    out.set(name, new Uint8Array(readFileSync(join(dir, name))));
+  }
+  return out;
+}
+
+/**
+ * The same checkpoint in the layout of CRIU before 3.4: inet sockets in
+ * inetsk.img, files.img without them. No real legacy checkpoint exists here.
+ */
+export function legacyLayout(cp: Checkpoint): Map<string, Uint8Array> {
+  const files = readImage(cp.get("files.img") as Uint8Array, { name: "files.img" });
+  if (files.kind !== "FILES") throw new Error("files.img");
+  const sockets: inet_sk_entry[] = files.entries.filter((f) => f.isk).map((f) => f.isk as inet_sk_entry);
+  const rest: file_entry[] = files.entries.filter((f) => !f.isk);
+  const out = new Map(cp);
+  out.set("files.img", writeImage({ ...files, entries: rest }));
+  const inetsk = {
+    kind: "INETSK",
+    format: "v1.1",
+    magic: kindByName("INETSK")!.magic,
+    entries: sockets,
+  } as unknown as CriuImage;
+  out.set("inetsk.img", writeImage(inetsk));
+  return out;
+}
