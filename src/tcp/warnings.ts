@@ -63,6 +63,13 @@ export function rewriteWarnings(
     }
   }
 
+  if (!r.names().some((n) => /^netns-\d+\.img$/.test(n))) {
+    const targets = [...new Set(planned.map((p) => formatBytes(wordsToBytes(p.words))))];
+    warnings.push(
+      `the checkpoint has no network namespace images: its sockets are restored into the restore host's namespace, where ${targets.join(", ")} must already be configured.`,
+    );
+  }
+
   // Old and new tuples of every socket side.
   const after = new Map<SocketEntry, { local: Tuple; remote: Tuple }>();
   const before = new Map<SocketEntry, { local: Tuple; remote: Tuple }>();
