@@ -54,8 +54,8 @@ async function streamJson(
   // Hands over ~1 MiB at a time.
   async function* json(): AsyncGenerator<Uint8Array> {
     w.head();
-    for await (const e of s.entries) {
-      w.framedEntry(s.header, e);
+    for await (const batch of s.batches) {
+      for (const e of batch) w.framedEntry(s.header, e);
       if (w.out.pos >= 1 << 20) yield w.take();
     }
     w.tail();

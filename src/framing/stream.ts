@@ -9,8 +9,10 @@ export type ByteSource = AsyncIterable<Uint8Array> | Iterable<Uint8Array> | Read
 /** An image being read: its header, then its entries (or raw bytes) on demand. */
 export interface FramedStream {
   readonly header: ImageHeader;
-  /** Entries in file order; empty for raw images. Iterate once. */
+  /** Entries in file order; empty for raw images. Iterate once (this or `batches`). */
   readonly entries: AsyncIterable<FramedEntry>;
+  /** The same entries in batches of those already buffered: cheaper per entry. */
+  readonly batches: AsyncIterable<FramedEntry[]>;
   /** For raw images: the bytes, as chunks. Empty for entry images. Iterate once. */
   readonly raw: AsyncIterable<Uint8Array>;
 }
@@ -134,35 +136,51 @@ export async function openFramedStream(source: ByteSource, options: ReadOptions 
   const head = q.peek(Math.min(8, q.available));
   const { header, kind, size } = parseHeader(head, name);
   if (kind.raw) {
-    return { header, entries: empty(), raw: q.drain() };
+    return { header, entries: empty(), batches: empty(), raw: q.drain() };
   }
   q.take(size);
-  async function* entries(): AsyncGenerator<FramedEntry> {
+  // Entries are parsed in batches from what is buffered: awaiting only when
+  // the parser needs bytes that have not arrived keeps per-entry cost low.
+  async function* batches(): AsyncGenerator<FramedEntry[]> {
     const parser = entryParser(kind, name, size);
     let input: Uint8Array | undefined;
+    let batch: FramedEntry[] = [];
     for (;;) {
       const step = parser.next(input);
-      if (step.done) return;
+      if (step.done) break;
       const req = step.value;
       if (req.type === "entry") {
         input = undefined;
-        yield req.entry;
-      } else if (req.type === "rest") {
+        batch.push(req.entry);
+        continue;
+      }
+      if (req.type === "rest") {
         input = await q.takeAll();
-      } else {
-        const ok = await q.fill(req.n);
-        if (!ok) {
+        continue;
+      }
+      if (q.available < req.n) {
+        // About to wait for more input: hand over what is ready first.
+        if (batch.length > 0) {
+          yield batch;
+          batch = [];
+        }
+        if (!(await q.fill(req.n))) {
           if (req.boundary && q.available === 0) {
             input = undefined;
             continue;
           }
           throw new CriuImageError("TRUNCATED", name, q.offset, req.what, `only ${q.available} bytes left`);
         }
-        input = q.take(req.n);
       }
+      input = q.take(req.n);
     }
+    if (batch.length > 0) yield batch;
   }
-  return { header, entries: entries(), raw: empty() };
+  const batchIterable = batches();
+  async function* entries(): AsyncGenerator<FramedEntry> {
+    for await (const b of batchIterable) yield* b;
+  }
+  return { header, entries: entries(), batches: batchIterable, raw: empty() };
 }
 
 async function* empty<T>(): AsyncGenerator<T> {}
