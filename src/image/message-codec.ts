@@ -26,19 +26,23 @@ export interface Where {
   readonly offset: number;
 }
 
+/** fromBinary, keeping every unknown value (see below). Throws what protobuf-es throws. */
+function parse(desc: DescMessage, bytes: Uint8Array): Message {
+  const msg = fromBinary(desc, bytes) as Message;
+  // protobuf-es 2.17 keeps unknown closed-enum values in a second $unknown
+  // array that the message reader then overwrites when the same message also
+  // has unknown fields. Only then (rare) decode again from a shared array.
+  if ((msg as { $unknown?: unknown[] }).$unknown === undefined) return msg;
+  const target = create(desc) as Message & { $unknown?: unknown[] };
+  target.$unknown = [];
+  return mergeFromBinary(desc, target, bytes) as Message;
+}
+
 export function decodeMessage<T extends Message>(desc: DescMessage, bytes: Uint8Array, where: Where): T {
   installLosslessText();
   let msg: T;
   try {
-    msg = fromBinary(desc, bytes) as unknown as T;
-    // protobuf-es 2.17 keeps unknown closed-enum values in a second $unknown
-    // array that the message reader then overwrites when the same message also
-    // has unknown fields. Only then (rare) decode again from a shared array.
-    if ((msg as { $unknown?: unknown[] }).$unknown !== undefined) {
-      const target = create(desc) as Message & { $unknown?: unknown[] };
-      target.$unknown = [];
-      msg = mergeFromBinary(desc, target, bytes) as unknown as T;
-    }
+    msg = parse(desc, bytes) as unknown as T;
   } catch (e) {
     throw new CriuImageError(
       "BAD_ENTRY",
@@ -78,7 +82,7 @@ export function encodeMessage(desc: DescMessage, msg: Message, where: Where): Ui
     // Not canonical, or incomplete (missing required fields): still ours to
     // write unchanged if the message equals what we decoded.
     try {
-      const again = fromBinary(desc, orig);
+      const again = parse(desc, orig);
       if (equals(desc, again as never, msg as never, { registry: schemaRegistry(), unknown: true })) return orig;
     } catch {
       // fall through to the encoder's verdict

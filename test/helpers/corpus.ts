@@ -1,11 +1,14 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 
 /**
  * The shared corpus of real CRIU 4.2 checkpoints lives beside the checkout
  * (../shared/criu), in CI too. CRIU_IMAGE_CORPUS points elsewhere.
  */
-export const corpusRoot = resolve(process.env.CRIU_IMAGE_CORPUS ?? join(__dirname, "../../../shared/criu"));
+export const corpusRoot = resolve(
+  process.env.CRIU_IMAGE_CORPUS ?? join(dirname(fileURLToPath(import.meta.url)), "../../../shared/criu"),
+);
 
 export function requireCorpus(): string {
   if (!existsSync(join(corpusRoot, "images"))) {
