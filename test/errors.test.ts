@@ -79,6 +79,20 @@ describe("bad input gives a CriuImageError with image, offset and expectation", 
     expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(16 << 20);
   });
 
+  it("hostile sizes on a stream fail at the end of the input, holding only the bytes that came", async () => {
+    const before = process.memoryUsage().arrayBuffers;
+    for (let i = 0; i < 200; i++) {
+      const b = u32(IMG_COMMON_MAGIC, FILES, 0xffffffff, 1, 2, 3);
+      await expect(
+        collectFramedStream(asAsync([b.subarray(0, 5), b.subarray(5)]), { name: "files.img" }),
+      ).rejects.toMatchObject({
+        code: "TRUNCATED",
+        offset: 8,
+      });
+    }
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(16 << 20);
+  });
+
   it("hostile extra lengths (tcp queues of 4 GiB) fail as truncated", () => {
     // tcp_stream_entry with inq_len = outq_len = 0x7fffffff and nothing after it.
     const payload = [

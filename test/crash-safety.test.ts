@@ -1,0 +1,98 @@
+/**
+ * SIGKILL a process that is rewriting a checkpoint in place, at random
+ * moments, many times: the directory must always be wholly the old or
+ * wholly the new checkpoint, and temporary files must be gone after the
+ * next run's recovery.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { build } from "esbuild";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { JOURNAL, recoverCheckpointDir, TEMP_PREFIX } from "../src/node/index.js";
+import { rewriteConnections } from "../src/tcp/index.js";
+import { rng } from "./fuzz/mutate.js";
+import { corpusCheckpoint } from "./helpers/checkpoints.js";
+import { corpusRoot } from "./helpers/corpus.js";
+
+const KILLS = Number(process.env.CRIU_IMAGE_KILLS ?? 120);
+let work: string;
+let child: string;
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), "criu-image-crash-"));
+  // A bundled child starts in a fraction of the time tsx needs.
+  child = join(work, "child.mjs");
+  await build({
+    entryPoints: [join(__dirname, "crash", "child.ts")],
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    outfile: child,
+    logLevel: "error",
+  });
+});
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+const files = (dir: string) => readdirSync(dir).sort();
+const state = (dir: string) =>
+  new Map(
+    files(dir)
+      .filter((n) => !n.startsWith(TEMP_PREFIX) && n !== JOURNAL)
+      .map((n) => [n, readFileSync(join(dir, n))]),
+  );
+function equal(a: Map<string, Uint8Array>, b: Map<string, Uint8Array>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [k, v] of a) if (!b.has(k) || Buffer.compare(v, b.get(k) as Uint8Array) !== 0) return false;
+  return true;
+}
+
+function waitReady(p: ChildProcess): Promise<void> {
+  return new Promise((resolve, reject) => {
+    p.stdout?.once("data", () => resolve());
+    p.once("exit", (code) => reject(new Error(`child exited early (${code})`)));
+  });
+}
+
+describe("crash-safe in-place rewrite", () => {
+  it(`survives ${KILLS} SIGKILLs at random moments`, async () => {
+    const dir = join(work, "ckpt");
+    cpSync(join(corpusRoot, "images", "tcp4"), dir, { recursive: true });
+    const old = state(dir);
+    const moved = rewriteConnections(corpusCheckpoint("tcp4"), [
+      { kind: "address", from: "127.0.0.2", to: "10.0.0.2" },
+    ]).checkpoint;
+    const fresh = new Map(old);
+    fresh.set("files.img", moved.get("files.img") as Uint8Array);
+    const r = rng(99);
+    const seen = { old: 0, new: 0, tempsLeft: 0 };
+    for (let k = 0; k < KILLS; k++) {
+      const p = spawn(process.execPath, [child, dir, "127.0.0.2", "10.0.0.2"], {
+        stdio: ["ignore", "pipe", "inherit"],
+      });
+      const exited = new Promise((resolve) => p.once("exit", resolve));
+      await waitReady(p);
+      await new Promise((res) => setTimeout(res, Math.floor(r() * 120)));
+      p.kill("SIGKILL");
+      await exited;
+      // Right after the kill: the checkpoint is wholly old or wholly new.
+      const now = state(dir);
+      const isOld = equal(now, old);
+      expect(isOld || equal(now, fresh), `kill ${k}: a mixed checkpoint`).toBe(true);
+      if (files(dir).some((n) => n.startsWith(TEMP_PREFIX))) seen.tempsLeft++;
+      // The next run cleans up whatever the killed one left.
+      await recoverCheckpointDir(dir);
+      expect(files(dir).some((n) => n.startsWith(TEMP_PREFIX) || n === JOURNAL)).toBe(false);
+      expect(equal(state(dir), now), `kill ${k}: recovery changed the checkpoint`).toBe(true);
+      if (isOld) seen.old++;
+      else seen.new++;
+    }
+    console.log(
+      `crash safety: ${KILLS} kills, ${seen.old} left the old checkpoint, ${seen.new} the new one, ${seen.tempsLeft} left temporary files (cleaned up)`,
+    );
+    // The kills must have landed in both states, or the test proved little.
+    expect(seen.old).toBeGreaterThan(0);
+    expect(seen.new).toBeGreaterThan(0);
+  }, 600_000);
+});

@@ -1,0 +1,13 @@
+/**
+ * Child process for the crash-safety test: rewrites a checkpoint directory
+ * back and forth, forever, until it is killed.
+ */
+import { rewriteCheckpointDir } from "../../src/node/index.js";
+
+const [dir, a, b] = process.argv.slice(2) as [string, string, string];
+process.stdout.write("ready\n");
+for (let i = 0; ; i++) {
+  const [from, to] = i % 2 === 0 ? [a, b] : [b, a];
+  // Unmatched is fine: after a kill the directory may already be in either state.
+  await rewriteCheckpointDir(dir, [{ kind: "address", from, to }], { allowUnmatched: true });
+}
