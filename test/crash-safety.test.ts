@@ -64,7 +64,7 @@ describe("crash-safe in-place rewrite", () => {
       { kind: "address", from: "127.0.0.2", to: "10.0.0.2" },
     ]).checkpoint;
     const fresh = new Map(old);
-    fresh.set("files.img", moved.get("files.img") as Uint8Array);
+    fresh.set("files.img", Buffer.from(moved.get("files.img") as Uint8Array));
     const r = rng(99);
     const seen = { old: 0, new: 0, tempsLeft: 0 };
     for (let k = 0; k < KILLS; k++) {

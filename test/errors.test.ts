@@ -125,3 +125,36 @@ describe("bad input gives a CriuImageError with image, offset and expectation", 
     if (img.kind === "PAGES") expect(img.raw).toBe(junk);
   });
 });
+
+describe("scanFramed", () => {
+  it("agrees with readFramed on every corpus image and every truncation of a few", async () => {
+    const { corpusImages } = await import("./helpers/corpus.js");
+    const { readFramed, scanFramed } = await import("../src/index.js");
+    const images = corpusImages();
+    for (const img of images) {
+      expect(scanFramed(img.bytes, { name: img.name }).entries).toBe(
+        readFramed(img.bytes, { name: img.name }).entries.length,
+      );
+    }
+    for (const img of images
+      .filter((i) => /ipcns|ghost|tcp-stream|sk-queues|files|pagemap/.test(i.name))
+      .slice(0, 12)) {
+      for (let k = 0; k < Math.min(img.bytes.length, 3000); k++) {
+        const cut = img.bytes.subarray(0, k);
+        let a: string;
+        let b: string;
+        try {
+          a = String(readFramed(cut, { name: img.name }).entries.length);
+        } catch (e) {
+          a = `${(e as CriuImageError).code}@${(e as CriuImageError).offset}`;
+        }
+        try {
+          b = String(scanFramed(cut, { name: img.name }).entries);
+        } catch (e) {
+          b = `${(e as CriuImageError).code}@${(e as CriuImageError).offset}`;
+        }
+        expect(b, `${img.name} cut at ${k}`).toBe(a);
+      }
+    }
+  });
+});

@@ -15,6 +15,7 @@ export {
 export { IMG_COMMON_MAGIC, IMG_SERVICE_MAGIC, INVENTORY_MAGIC } from "./magic.js";
 export { readFramed } from "./read.js";
 export { type MsgRecord, roundUp, splitMsgRecords } from "./rules.js";
+export { type ScanResult, scanFramed } from "./scan.js";
 export { type ByteSource, collectFramedStream, type FramedStream, openFramedStream } from "./stream.js";
 export type { FramedEntry, FramedImage, ImageFormat, ImageHeader, ReadOptions } from "./types.js";
 export { headerBytes, writeFramed, writeFramedStream } from "./write.js";
