@@ -200,9 +200,15 @@ export function baseName(path: string): string {
   return i < 0 ? path : path.slice(i + 1);
 }
 
+// Kinds by the literal start of their file names ("tcp-stream-", "files.img"),
+// so a name is tested against the few patterns that can match it.
+const byPrefix: [prefix: string, kind: ImageKindInfo][] = IMAGE_KINDS.flatMap((k) =>
+  k.files.map((f) => [f.split("%")[0] as string, k] as [string, ImageKindInfo]),
+);
+
 /** The kind a file name implies, if it is one CRIU writes. */
 export function kindByFileName(fileName: string): ImageKindInfo | undefined {
   const base = baseName(fileName);
-  for (const k of IMAGE_KINDS) if (k.pattern.test(base)) return k;
+  for (const [prefix, k] of byPrefix) if (base.startsWith(prefix) && k.pattern.test(base)) return k;
   return undefined;
 }

@@ -18,7 +18,15 @@ import { CriuImageError } from "../framing/errors.js";
 import { schemaRegistry } from "./registry.js";
 import { installLosslessText } from "./text-codec.js";
 
-const originals = new WeakMap<object, Uint8Array>();
+/**
+ * Where a decoded message keeps the bytes it came from. A symbol property
+ * rather than a WeakMap: hundreds of thousands of WeakMap entries make every
+ * garbage collection slow, and protobuf-es ignores properties it does not
+ * know (toBinary, equals, clone all skip it; a clone is a new message).
+ * It is not enumerable, so deep comparisons and logs do not see it.
+ */
+const ORIGINAL: unique symbol = Symbol("criu-image.original");
+type WithOriginal = { [ORIGINAL]?: Uint8Array };
 
 /** Where a message sits, for errors. */
 export interface Where {
@@ -52,7 +60,7 @@ export function decodeMessage<T extends Message>(desc: DescMessage, bytes: Uint8
       (e as Error).message,
     );
   }
-  originals.set(msg, bytes);
+  Object.defineProperty(msg, ORIGINAL, { value: bytes, writable: true, configurable: true });
   return msg;
 }
 
@@ -64,12 +72,12 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 
 /** The bytes a message was decoded from, if it was decoded by this library. */
 export function originalBytes(msg: object): Uint8Array | undefined {
-  return originals.get(msg);
+  return (msg as WithOriginal)[ORIGINAL];
 }
 
 export function encodeMessage(desc: DescMessage, msg: Message, where: Where): Uint8Array {
   installLosslessText();
-  const orig = originals.get(msg);
+  const orig = (msg as WithOriginal)[ORIGINAL];
   let bytes: Uint8Array | undefined;
   let failure: Error | undefined;
   try {

@@ -25,13 +25,28 @@ export const JOURNAL = ".criu-image-journal";
 /** Images the TCP functions never need: memory pages and tmpfs archives can be huge. */
 const skipForTcp = (name: string) => name.startsWith("pages-") || name.startsWith("tmpfs-");
 
-/** Loads a checkpoint directory for the TCP functions (everything but pages and tmpfs). */
-export async function loadCheckpointForTcp(dir: string): Promise<Checkpoint> {
+/** What a rewrite reads: the socket images, the inventory and the namespace images (for warnings). */
+export const neededForRewrite = (name: string): boolean =>
+  /^(files|inetsk|inventory)\.img$/.test(name) ||
+  /^(netns|ifaddr|route|route6|rule|iptables|ip6tables|nftables|netns-ct|netns-exp)-\d+\.img$/.test(name);
+
+/**
+ * Loads a checkpoint directory for the TCP functions: by default everything
+ * but pages and tmpfs archives; `filter` narrows it further. Files are read
+ * a batch at a time, since a checkpoint of many connections has one
+ * tcp-stream image per connection.
+ */
+export async function loadCheckpointForTcp(
+  dir: string,
+  filter: (name: string) => boolean = () => true,
+): Promise<Checkpoint> {
   await recoverCheckpointDir(dir);
+  const names = (await listCheckpointDir(dir)).filter((n) => n !== JOURNAL && !skipForTcp(n) && filter(n));
   const out = new Map<string, Uint8Array>();
-  for (const name of await listCheckpointDir(dir)) {
-    if (name === JOURNAL || skipForTcp(name)) continue;
-    out.set(name, new Uint8Array(await readFile(join(dir, name))));
+  for (let i = 0; i < names.length; i += 64) {
+    const batch = names.slice(i, i + 64);
+    const bytes = await Promise.all(batch.map((n) => readFile(join(dir, n))));
+    batch.forEach((n, k) => out.set(n, new Uint8Array(bytes[k] as Buffer)));
   }
   return out;
 }
@@ -117,7 +132,8 @@ export async function rewriteCheckpointDir(
   rules: readonly RewriteRule[],
   options: RewriteDirOptions = {},
 ): Promise<RewriteDirResult> {
-  const checkpoint = await loadCheckpointForTcp(dir);
+  // A rewrite needs neither the tcp-stream images nor the process images.
+  const checkpoint = await loadCheckpointForTcp(dir, neededForRewrite);
   const { checkpoint: next, report } = rewriteConnections(checkpoint, rules, options);
   const changed = new Map(report.changedImages.map((n) => [n, next.get(n) as Uint8Array]));
   if (options.dryRun) return { report, written: [] };

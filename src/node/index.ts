@@ -3,6 +3,7 @@ export { syncDir, TEMP_PREFIX, writeFileAtomic, writeTemp } from "./atomic.js";
 export {
   JOURNAL,
   loadCheckpointForTcp,
+  neededForRewrite,
   type RewriteDirOptions,
   type RewriteDirResult,
   recoverCheckpointDir,

@@ -4,7 +4,7 @@
  * left on the old tuple, and what the network lock leaves on the dump host.
  */
 
-import { formatBytes, sameAddress, wordsToBytes } from "./address.js";
+import { formatBytes, sameAddress, toV6, wordsToBytes } from "./address.js";
 import type { CheckpointReader } from "./checkpoint.js";
 import type { SocketEntry } from "./connections.js";
 import { LOCK_METHOD } from "./names.js";
@@ -87,16 +87,26 @@ export function rewriteWarnings(
   }
   const changed = new Set(planned.map((p) => p.entry));
   const seen = new Set<SocketEntry>();
+  // Connected TCP sockets by their (local, remote) tuple, to find peers without a quadratic search.
+  const key = (l: Tuple, r: Tuple) => `${formatBytes(toV6(l.addr))}|${l.port}|${formatBytes(toV6(r.addr))}|${r.port}`;
+  const byTuple = new Map<string, SocketEntry[]>();
+  for (const o of entries) {
+    if (o.sk.proto !== 6 || !CONNECTED.has(o.sk.state)) continue;
+    if (o.sk.srcAddr.length !== 1 && o.sk.srcAddr.length !== 4) continue;
+    if (o.sk.dstAddr.length !== 1 && o.sk.dstAddr.length !== 4) continue;
+    const ob = before.get(o) as { local: Tuple; remote: Tuple };
+    const k = key(ob.local, ob.remote);
+    byTuple.set(k, [...(byTuple.get(k) ?? []), o]);
+  }
   for (const e of changed) {
     if (seen.has(e) || e.sk.proto !== 6 || !CONNECTED.has(e.sk.state)) continue;
     const b = before.get(e) as { local: Tuple; remote: Tuple };
     const a = after.get(e) as { local: Tuple; remote: Tuple };
-    const peer = entries.find((o) => {
-      if (o === e || o.sk.proto !== 6 || !CONNECTED.has(o.sk.state)) return false;
-      if (o.sk.nsId !== undefined && e.sk.nsId !== undefined && o.sk.nsId !== e.sk.nsId) return false;
-      const ob = before.get(o) as { local: Tuple; remote: Tuple };
-      return sameTuple(ob.local, b.remote) && sameTuple(ob.remote, b.local);
-    });
+    const valid = (w: number[]) => w.length === 1 || w.length === 4;
+    const candidates = valid(e.sk.srcAddr) && valid(e.sk.dstAddr) ? (byTuple.get(key(b.remote, b.local)) ?? []) : [];
+    const peer = candidates.find(
+      (o) => o !== e && (o.sk.nsId === undefined || e.sk.nsId === undefined || o.sk.nsId === e.sk.nsId),
+    );
     const conn = `${tupleText(b.local)} -> ${tupleText(b.remote)} (socket ${e.sk.id})`;
     if (peer) {
       seen.add(peer);

@@ -2,7 +2,7 @@
  * Arbitrary whole images of every entry kind, with extras that agree with
  * their entries the way CRIU writes them.
  */
-import type { Message } from "@bufbuild/protobuf";
+import { clone, type Message } from "@bufbuild/protobuf";
 import fc from "fast-check";
 import { type CriuImage, IMAGE_KINDS, type ImageKindInfo, messageSchema } from "../../src/index.js";
 import { messageArb } from "./arbitrary.js";
@@ -24,14 +24,20 @@ function entriesArb(kind: ImageKindInfo): fc.Arbitrary<{ entries: M[]; extras?: 
       return list(4).map(([a, b]) => ({ entries: [a, ...b] }));
     case "ghost-file":
       return fc.oneof(
-        fc.tuple(first, bytesArb).map(([h, blob]) => {
+        fc.tuple(first, bytesArb).map(([generated, blob]) => {
+          const h = clone(messageSchema(kind.schema), generated as never) as M;
           h.chunks = false;
           return { entries: [h], extras: [blob] };
         }),
-        fc.tuple(first, fc.array(fc.tuple(rest, bytesArb), { maxLength: 3 })).map(([h, chunks]) => {
+        fc.tuple(first, fc.array(fc.tuple(rest, bytesArb), { maxLength: 3 })).map(([generated, chunks]) => {
+          const h = clone(messageSchema(kind.schema), generated as never) as M;
           h.chunks = true;
-          for (const [c, d] of chunks) c.len = BigInt(d.length);
-          return { entries: [h, ...chunks.map((c) => c[0])], extras: [undefined, ...chunks.map((c) => c[1])] };
+          const copies = chunks.map(([c, d]) => {
+            const cc = clone(messageSchema(kind.schemaRest as string), c as never) as M;
+            cc.len = BigInt(d.length);
+            return cc;
+          });
+          return { entries: [h, ...copies], extras: [undefined, ...chunks.map((c) => c[1])] };
         }),
       );
     default: {
@@ -46,9 +52,15 @@ function entriesArb(kind: ImageKindInfo): fc.Arbitrary<{ entries: M[]; extras?: 
       return fc.array(one, { minLength: 1, maxLength: 3 }).map((items) => {
         const entries: M[] = [];
         const extras: unknown[] = [];
-        for (const [m, a, b, sems, inPagemaps, msgs] of items) {
+        for (const [generated, a, b, sems, inPagemaps, msgs] of items) {
+          // fast-check may hand the same generated object to several runs while
+          // shrinking: change copies, never the generated messages themselves.
+          const m = clone(messageSchema(kind.schema), generated as never) as M;
+          const copies = msgs.map(
+            ([msg, data]) => [clone(messageSchema("ipc_msg"), msg as never) as M, data] as [M, Uint8Array],
+          );
           entries.push(m);
-          extras.push(fixExtra(kind, m, a, b, sems, inPagemaps, msgs));
+          extras.push(fixExtra(kind, m, a, b, sems, inPagemaps, copies));
         }
         return { entries, extras };
       });

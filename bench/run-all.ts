@@ -1,0 +1,194 @@
+/**
+ * npm run bench: every benchmark, side by side, written to
+ * bench/out/results.md (copied into docs/performance.md by hand).
+ *
+ * - typed decode of a 200k-INETSK files.img: criu-image vs Python protobuf
+ *   (Debian's python3-protobuf, C++ backend) on the same bytes;
+ * - JSON decode: criu-image decode vs crit (Debian's criu package);
+ * - framing scan throughput;
+ * - streaming a checkpoint with a 256 MiB pages image: peak RSS;
+ * - TCP rewrite of a 10,000-connection checkpoint, pages never read.
+ *
+ * Needs `npm run build` (done by npm run bench) and, for the comparisons,
+ * `apt-get install criu python3-protobuf`. SKIP_CRIT=1 skips crit.
+ */
+import { execFileSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { bigCheckpoint } from "./checkpoint.js";
+import { inetskFilesImage } from "./generate.js";
+import { best, fmt } from "./run.js";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const out = join(here, "out");
+mkdirSync(out, { recursive: true });
+const root = join(here, "..");
+if (!existsSync(join(root, "dist", "cli.js"))) throw new Error("run npm run build first");
+const lines: string[] = [`Run on ${new Date().toISOString().slice(0, 10)}, node ${process.version}.`, ""];
+const say = (s = "") => {
+  console.log(s);
+  lines.push(s);
+};
+
+// Inputs.
+const files = join(out, "files.img");
+writeFileSync(files, inetskFilesImage(200_000));
+const big = join(out, "big");
+bigCheckpoint(big, 10_000, 256);
+
+/** Runs a node script (ESM, importing the built package) and returns its JSON output. */
+function node(script: string): Record<string, number> & { ms: number } {
+  const f = join(out, "script.mjs");
+  writeFileSync(f, script);
+  return JSON.parse(execFileSync(process.execPath, [f], { cwd: root, maxBuffer: 1 << 26 }).toString());
+}
+
+// 1. Typed decode against Python protobuf (C++).
+const ours = node(`
+import { readFileSync } from "node:fs";
+import { readImage } from "criu-image";
+const b = new Uint8Array(readFileSync(${JSON.stringify(files)}));
+let best = Infinity;
+for (let i = 0; i < 5; i++) { const t = performance.now(); readImage(b, { name: "files.img" }); best = Math.min(best, performance.now() - t); }
+console.log(JSON.stringify({ ms: best }));`);
+let python: { ms: number; impl: string } | undefined;
+try {
+  const py = `
+import struct, sys, time
+from google.protobuf.internal import api_implementation
+from pycriu.images import pb
+b = open(${JSON.stringify(files)}, "rb").read()
+best = 1e9
+for _ in range(5):
+    t = time.perf_counter(); pos = 8; n = len(b); parse = pb.file_entry.FromString
+    while pos < n:
+        (size,) = struct.unpack_from("<I", b, pos); parse(b[pos + 4:pos + 4 + size]); pos += 4 + size
+    best = min(best, time.perf_counter() - t)
+print('{"ms": %f, "impl": "%s"}' % (best * 1000, api_implementation.Type()))`;
+  python = JSON.parse(execFileSync("/usr/bin/python3", ["-c", py]).toString());
+} catch (e) {
+  console.error(`python protobuf skipped: ${(e as Error).message.split("\n")[0]}`);
+}
+say("## Typed decode: 200,000 INETSK entries (files.img)");
+say("");
+say("| decoder | time | entries/s | ratio |");
+say("| --- | --- | --- | --- |");
+say(
+  `| criu-image readImage (framing + protobuf-es) | ${fmt(ours.ms, 0)} ms | ${fmt(200_000 / (ours.ms / 1000), 0)} | 1 |`,
+);
+if (python)
+  say(
+    `| Python protobuf (${python.impl} backend) FromString per entry | ${fmt(python.ms, 0)} ms | ${fmt(200_000 / (python.ms / 1000), 0)} | ${fmt(python.ms / ours.ms, 2)}× ours |`,
+  );
+say("");
+
+// 2. JSON decode against crit.
+if (!process.env.SKIP_CRIT && existsSync("/usr/bin/crit")) {
+  say("## JSON decode: criu-image decode vs crit, same files.img, -o FILE");
+  say("");
+  say("| form | crit time | crit peak RSS | criu-image time | criu-image peak RSS | speed-up |");
+  say("| --- | --- | --- | --- | --- | --- |");
+  for (const pretty of [false, true]) {
+    const flag = pretty ? ["--pretty"] : [];
+    const c = best(1, ["/usr/bin/crit", "decode", ...flag, "-i", files, "-o", join(out, "crit.json")]);
+    const o = best(3, [
+      process.execPath,
+      join(root, "dist", "cli.js"),
+      "decode",
+      ...flag,
+      "-i",
+      files,
+      "-o",
+      join(out, "ours.json"),
+    ]);
+    say(
+      `| ${pretty ? "pretty" : "compact"} | ${fmt(c.seconds)} s | ${fmt(c.peakMiB, 0)} MiB | ${fmt(o.seconds)} s | ${fmt(o.peakMiB, 0)} MiB | ${fmt(c.seconds / o.seconds, 1)}× |`,
+    );
+  }
+  say("");
+}
+
+// 3. Framing scan throughput.
+const scan = node(`
+import { readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { scanFramed, readFramed } from "criu-image/framing";
+const dir = ${JSON.stringify(big)};
+const imgs = readdirSync(dir).filter((n) => !n.startsWith("pages-")).map((n) => [n, new Uint8Array(readFileSync(join(dir, n)))]);
+const f = new Uint8Array(readFileSync(${JSON.stringify(files)}));
+const time = (fn) => { let b = Infinity; for (let i = 0; i < 7; i++) { const t = performance.now(); fn(); b = Math.min(b, performance.now() - t); } return b; };
+const bytes = imgs.reduce((s, [, b]) => s + b.length, 0);
+console.log(JSON.stringify({
+  filesBytes: f.length,
+  scanFiles: time(() => scanFramed(f, { name: "files.img" })),
+  readFiles: time(() => readFramed(f, { name: "files.img" })),
+  ckptBytes: bytes, ckptImages: imgs.length,
+  scanCkpt: time(() => { for (const [n, b] of imgs) scanFramed(b, { name: n }); }),
+}));`);
+const gbs = (b: number, ms: number) => fmt(b / (ms / 1000) / 1e9, 2);
+say("## Framing throughput (criu-image/framing, in memory)");
+say("");
+say("| input | operation | time | throughput |");
+say("| --- | --- | --- | --- |");
+say(
+  `| files.img, 200,000 entries, ${fmt(scan.filesBytes! / 1e6, 1)} MB | scanFramed | ${fmt(scan.scanFiles!, 1)} ms | ${gbs(scan.filesBytes!, scan.scanFiles!)} GB/s |`,
+);
+say(
+  `| same | readFramed (entry views) | ${fmt(scan.readFiles!, 1)} ms | ${gbs(scan.filesBytes!, scan.readFiles!)} GB/s |`,
+);
+say(
+  `| 10k-connection checkpoint without pages, ${scan.ckptImages} images, ${fmt(scan.ckptBytes! / 1e6, 1)} MB | scanFramed each | ${fmt(scan.scanCkpt!, 1)} ms | ${gbs(scan.ckptBytes!, scan.scanCkpt!)} GB/s |`,
+);
+say("");
+
+// 4. Streaming the whole big checkpoint (256 MiB of pages): peak RSS.
+const streamScript = join(out, "stream.mjs");
+writeFileSync(
+  streamScript,
+  `import { readdirSync, createReadStream } from "node:fs";
+import { join } from "node:path";
+import { openFramedStream } from "criu-image/framing";
+const dir = process.argv[2];
+let bytes = 0, entries = 0;
+for (const name of readdirSync(dir)) {
+  const s = await openFramedStream(createReadStream(join(dir, name), { highWaterMark: 1 << 20 }), { name });
+  for await (const b of s.batches) entries += b.length;
+  for await (const c of s.raw) bytes += c.length;
+}
+console.error(JSON.stringify({ bytes, entries }));`,
+);
+const stream = best(3, [process.execPath, streamScript, big]);
+say("## Streaming a checkpoint with a 256 MiB pages image");
+say("");
+say(
+  `Every file of the 10k-connection checkpoint (298 MB on disk) through openFramedStream: ${fmt(stream.seconds)} s, peak RSS ${fmt(stream.peakMiB, 0)} MiB.`,
+);
+say("");
+
+// 5. TCP rewrite of the 10k-connection checkpoint, in place.
+const copy = join(out, "big-rewrite");
+rmSync(copy, { recursive: true, force: true });
+cpSync(big, copy, { recursive: true });
+const rewrite = node(`
+import { rewriteCheckpointDir } from "criu-image/node";
+const dir = ${JSON.stringify(copy)};
+const t = performance.now();
+const { report } = await rewriteCheckpointDir(dir, [{ kind: "address", from: "127.0.0.1", to: "10.0.0.1" }]);
+const ms = performance.now() - t;
+console.log(JSON.stringify({ ms, changes: report.changes.length }));`);
+const whole = best(1, [
+  process.execPath,
+  join(root, "dist", "cli.js"),
+  "tcp",
+  "rewrite",
+  copy,
+  "--addr",
+  "10.0.0.1=127.0.0.1",
+]);
+say("## TCP rewrite of a 10,000-connection checkpoint (in place, pages never read)");
+say("");
+say(
+  `rewriteCheckpointDir: ${fmt(rewrite.ms!, 0)} ms for ${rewrite.changes} endpoint changes (load of ${scan.ckptImages} images, rewrite, atomic replace of files.img); the whole CLI run back: ${fmt(whole.seconds, 2)} s, peak RSS ${fmt(whole.peakMiB, 0)} MiB.`,
+);
+writeFileSync(join(out, "results.md"), `${lines.join("\n")}\n`);
