@@ -46,7 +46,7 @@ export async function loadCheckpointForTcp(
   for (let i = 0; i < names.length; i += 64) {
     const batch = names.slice(i, i + 64);
     const bytes = await Promise.all(batch.map((n) => readFile(join(dir, n))));
-    batch.forEach((n, k) => out.set(n, new Uint8Array(bytes[k] as Buffer)));
+    for (let k = 0; k < batch.length; k++) out.set(batch[k] as string, new Uint8Array(bytes[k] as Buffer));
   }
   return out;
 }
