@@ -62,7 +62,11 @@ export function parseAddress(text: string): Uint8Array | undefined {
   return undefined;
 }
 
+/** Text of 4 or 16 address bytes; anything else (a damaged image) as hex. */
 export function formatBytes(bytes: Uint8Array): string {
+  if (bytes.length !== 4 && bytes.length !== 16) {
+    return `<${Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("") || "none"}>`;
+  }
   return ipaddr.fromByteArray([...bytes]).toString();
 }
 

@@ -100,6 +100,8 @@ export function rewriteWarnings(
   }
   for (const e of changed) {
     if (seen.has(e) || e.sk.proto !== 6 || !CONNECTED.has(e.sk.state)) continue;
+    // A side without a usable address (a damaged image) has no peer to find.
+    if (![1, 4].includes(e.sk.srcAddr.length) || ![1, 4].includes(e.sk.dstAddr.length)) continue;
     const b = before.get(e) as { local: Tuple; remote: Tuple };
     const a = after.get(e) as { local: Tuple; remote: Tuple };
     const valid = (w: number[]) => w.length === 1 || w.length === 4;
