@@ -9,6 +9,7 @@ const LAYERS: [folder: string, specifier: string][] = [
   ["framing", "criu-image/framing"],
   ["json", "criu-image/json"],
   ["tcp", "criu-image/tcp"],
+  ["verify", "criu-image/verify"],
   ["node", "criu-image/node"],
 ];
 
@@ -58,6 +59,7 @@ export default defineConfig([
   bundle("index", "src/index.ts", "criu-image"),
   bundle("json/index", "src/json/index.ts", "criu-image/json"),
   bundle("tcp/index", "src/tcp/index.ts", "criu-image/tcp"),
+  bundle("verify/index", "src/verify/index.ts", "criu-image/verify"),
   bundle("node/index", "src/node/index.ts", "criu-image/node"),
   { ...bundle("cli", "src/cli/bin.ts", "criu-image/cli"), format: ["esm"] as ["esm"], dts: false },
 ]);

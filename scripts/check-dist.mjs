@@ -12,7 +12,14 @@ for (const f of ["dist/framing/index.js", "dist/framing/index.cjs"]) {
   if (/^\s*import\s|\bimport\(|\brequire\(/m.test(text)) fail(`${f} has an import`);
 }
 const require = createRequire(import.meta.url);
-for (const sub of ["criu-image", "criu-image/framing", "criu-image/json", "criu-image/tcp", "criu-image/node"]) {
+for (const sub of [
+  "criu-image",
+  "criu-image/framing",
+  "criu-image/json",
+  "criu-image/tcp",
+  "criu-image/verify",
+  "criu-image/node",
+]) {
   const esm = await import(sub);
   const cjs = require(sub);
   if (Object.keys(esm).length === 0 || Object.keys(cjs).length === 0) fail(`${sub} exports nothing`);

@@ -2,7 +2,6 @@
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { openFramedStream } from "../framing/stream.js";
-import type { CriuImage } from "../image/types.js";
 import { writeImage } from "../image/write.js";
 import { fromCritJson } from "../json/from-crit.js";
 import { CritJsonWriter, critInfoOf } from "../json/to-crit.js";

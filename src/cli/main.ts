@@ -10,6 +10,7 @@ import { TcpRewriteError } from "../tcp/errors.js";
 import { decode, encode, explore, info, show } from "./commands.js";
 import { tcpList, tcpRewrite } from "./tcp.js";
 import { UsageError } from "./usage.js";
+import { ProblemsFound, verify } from "./verify.js";
 import { VERSION } from "./version.js";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
@@ -102,6 +103,19 @@ changed images are replaced all-or-nothing.`,
     positionals: [1, 1],
     run: (v, p) => tcpRewrite({ ...(v as object), dir: p[0] as string }),
   },
+  verify: {
+    usage: "verify DIR [--json]",
+    help: `Check a checkpoint for consistency and list every problem with its image
+and entry: images parse completely; ids name fdinfo images whose entries name
+files.img entries of the same type; established TCP sockets have their
+tcp-stream image with queues of the announced lengths; pagemaps agree with
+the size of their pages image; one core per thread and one mm and ids per
+task; a sane inventory. Exit status 1 when problems were found.
+  --json          the problems as JSON`,
+    options: { json: { type: "boolean" } },
+    positionals: [1, 1],
+    run: (v, p) => verify({ ...(v as object), dir: p[0] as string }),
+  },
   x: {
     usage: "x DIR ps|fds|mems|rss",
     help: `Explore a checkpoint directory as crit x does:
@@ -159,6 +173,8 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 function report(e: unknown): number {
+  // The report is already on stdout; only the status says it.
+  if (e instanceof ProblemsFound) return 1;
   if (e instanceof UsageError) {
     process.stderr.write(`criu-image: ${e.message}\n${usage()}`);
     return 2;

@@ -7,7 +7,7 @@ import type { DescMessage, Message } from "@bufbuild/protobuf";
 import { encodeMimeBase64 } from "./base64.js";
 import { type FieldPlan, planOf } from "./field-plan.js";
 import { formatAddress, wordsToBytes } from "./ip.js";
-import { DICT_MAPS, FLAG_MAPS, showDev, showFlags } from "./pretty-maps.js";
+import { FLAG_MAPS, showDev, showFlags } from "./pretty-maps.js";
 import { indent, pyString } from "./python-json.js";
 import { encodeUnixName } from "./quopri.js";
 import { unknownOf, unknownToBytes } from "./unknown.js";

@@ -12,11 +12,12 @@
  * image (the usual case: files.img) needs no journal: its single rename is
  * atomic by itself.
  */
-import { copyFile, mkdir, readdir, readFile, rename, rm, unlink, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, readdir, readFile, rename, rm, stat, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Checkpoint } from "../tcp/checkpoint.js";
 import { type RewriteOptions, type RewriteReport, rewriteConnections } from "../tcp/rewrite.js";
 import type { RewriteRule } from "../tcp/rules.js";
+import { type Problem, type VerifyOptions, verifyCheckpoint } from "../verify/verify.js";
 import { syncDir, TEMP_PREFIX, writeTemp } from "./atomic.js";
 import { listCheckpointDir } from "./files.js";
 
@@ -157,4 +158,19 @@ export async function rewriteCheckpointDir(
   }
   if (changed.size > 0) await replaceFilesAtomically(dir, changed);
   return { report, written: [...changed.keys()].map((n) => join(dir, n)) };
+}
+
+/**
+ * verifyCheckpoint over a directory: reads every image but pages-*, whose
+ * sizes are checked against their pagemaps without reading them.
+ */
+export async function verifyCheckpointDir(dir: string, options: Omit<VerifyOptions, "sizes"> = {}): Promise<Problem[]> {
+  const checkpoint = new Map<string, Uint8Array>();
+  const sizes = new Map<string, number>();
+  for (const name of await listCheckpointDir(dir)) {
+    if (name === JOURNAL) continue;
+    if (name.startsWith("pages-")) sizes.set(name, (await stat(join(dir, name))).size);
+    else checkpoint.set(name, new Uint8Array(await readFile(join(dir, name))));
+  }
+  return verifyCheckpoint(checkpoint, { ...options, sizes });
 }

@@ -9,6 +9,7 @@ export {
   recoverCheckpointDir,
   replaceFilesAtomically,
   rewriteCheckpointDir,
+  verifyCheckpointDir,
 } from "./checkpoint-dir.js";
 export {
   isDirectory,

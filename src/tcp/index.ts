@@ -7,7 +7,10 @@ export {
   type InetSocket,
   inetSockets,
   type Owner,
+  type SocketEntry,
   type SocketLayout,
+  socketEntries,
+  socketOwners,
   type TcpStreamInfo,
   tcpStreamName,
 } from "./connections.js";

@@ -1,0 +1,22 @@
+/** `verify DIR`: consistency checks, problems listed one per line. */
+import { verifyCheckpointDir } from "../node/checkpoint-dir.js";
+import { assertDir, writeStdout } from "./io.js";
+
+/** Thrown to end with exit status 1 after the report is printed. */
+export class ProblemsFound extends Error {
+  override readonly name = "ProblemsFound";
+}
+
+export async function verify(a: { dir: string; json?: boolean }): Promise<void> {
+  await assertDir(a.dir);
+  const problems = await verifyCheckpointDir(a.dir);
+  if (a.json) await writeStdout(`${JSON.stringify(problems, null, 2)}\n`);
+  else if (problems.length === 0) await writeStdout(`${a.dir}: consistent\n`);
+  else {
+    const lines = problems.map(
+      (p) => `${p.image}${p.entry !== undefined ? ` entry ${p.entry}` : ""}: [${p.check}] ${p.message}`,
+    );
+    await writeStdout(`${lines.join("\n")}\n${problems.length} problem(s)\n`);
+  }
+  if (problems.length > 0) throw new ProblemsFound(`${problems.length} problem(s)`);
+}
