@@ -2,9 +2,12 @@
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { openFramedStream } from "../framing/stream.js";
+import { readImage } from "../image/read.js";
+import type { CriuImage } from "../image/types.js";
 import { writeImage } from "../image/write.js";
 import { fromCritJson } from "../json/from-crit.js";
 import { CritJsonWriter, critInfoOf } from "../json/to-crit.js";
+import { isArchive, openCheckpoint } from "../node/archive.js";
 import { writeFileAtomic } from "../node/atomic.js";
 import { EXPLORERS } from "./explore.js";
 import { assertDir, dirLoader, imageName, Progress, readInput, writeStdout } from "./io.js";
@@ -94,6 +97,7 @@ export async function encode(a: { in?: string; out?: string }): Promise<void> {
 }
 
 export async function info(a: { in: string; name?: string }): Promise<void> {
+  if (ARCHIVE_NAME.test(a.in)) return archiveInfo(a.in);
   const src = await source(a.in);
   const s = await openFramedStream(src.chunks, { name: imageName(a.in, a.name) as string });
   if (s.header.format === "raw") {
@@ -110,6 +114,59 @@ export async function info(a: { in: string; name?: string }): Promise<void> {
 export async function explore(a: { dir: string; what: string }): Promise<void> {
   const fn = EXPLORERS[a.what];
   if (!fn) throw new UsageError(`x: unknown explorer "${a.what}" (choose ps, fds, mems or rss)`);
+  if (await isArchive(a.dir)) {
+    const { images } = await openCheckpoint(a.dir);
+    const cache = new Map<string, CriuImage>();
+    await writeStdout(
+      fn((name) => {
+        const bytes = images.get(name);
+        if (!bytes) return undefined;
+        if (!cache.has(name)) cache.set(name, readImage(bytes, { name }));
+        return cache.get(name);
+      }),
+    );
+    return;
+  }
   await assertDir(a.dir);
   await writeStdout(fn(dirLoader(a.dir)));
+}
+
+const ARCHIVE_NAME = /\.(tar|tgz|tar\.gz|tar\.zst)$/;
+
+/** What `info ARCHIVE` prints: the archive's contents and the container it came from. */
+async function archiveInfo(path: string): Promise<void> {
+  const o = await openCheckpoint(path);
+  const json = (name: string) => {
+    const b = o.metadata.get(name);
+    if (!b) return undefined;
+    try {
+      return JSON.parse(new TextDecoder().decode(b));
+    } catch {
+      return `${b.length} bytes (not JSON)`;
+    }
+  };
+  const config = json("config.dump");
+  const spec = json("spec.dump");
+  const out = {
+    archive: path,
+    compression: o.compression,
+    images: o.images.size + [...o.sizes.keys()].filter((n) => !n.includes("/")).length,
+    pagesBytes: [...o.sizes].filter(([n]) => n.startsWith("pages-")).reduce((s, [, n]) => s + n, 0),
+    files: [
+      ...o.metadata.keys(),
+      ...[...o.sizes.keys()].filter((n) => n.includes("/") || !n.startsWith("pages-")),
+    ].sort(),
+    container:
+      config && typeof config === "object"
+        ? {
+            id: config.id ?? config.ID,
+            name: config.name ?? config.Name,
+            image: config.rootfsImageName ?? config.rootfsImage ?? config.image,
+            created: config.createdTime ?? config.created,
+          }
+        : undefined,
+    process: spec && typeof spec === "object" ? { args: spec.process?.args, hostname: spec.hostname } : undefined,
+    network: json("network.status"),
+  };
+  await writeStdout(`${JSON.stringify(out, null, 4)}\n`);
 }

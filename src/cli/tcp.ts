@@ -1,10 +1,12 @@
 /** `tcp list` and `tcp rewrite`: the TCP helpers on a checkpoint directory. */
-import { loadCheckpointForTcp, rewriteCheckpointDir } from "../node/checkpoint-dir.js";
+import { isArchive, openCheckpoint, rewriteCheckpointArchive } from "../node/archive.js";
+import { rewriteCheckpointDir } from "../node/checkpoint-dir.js";
 import type { InetSocket } from "../tcp/connections.js";
 import { listConnections } from "../tcp/index.js";
 import type { RewriteReport } from "../tcp/rewrite.js";
+import { rewriteConnections } from "../tcp/rewrite.js";
 import { parseAddressRule, parseEndpointRule, type RewriteRule } from "../tcp/rules.js";
-import { assertDir, writeStdout } from "./io.js";
+import { writeStdout } from "./io.js";
 import { UsageError } from "./usage.js";
 
 // ss(8)'s names for socket states.
@@ -55,8 +57,7 @@ export function connectionTable(sockets: InetSocket[]): string {
 }
 
 export async function tcpList(a: { dir: string; json?: boolean }): Promise<void> {
-  await assertDir(a.dir);
-  const sockets = listConnections(await loadCheckpointForTcp(a.dir));
+  const sockets = listConnections((await openCheckpoint(a.dir)).images);
   await writeStdout(a.json ? `${JSON.stringify(sockets, null, 2)}\n` : connectionTable(sockets));
 }
 
@@ -89,7 +90,7 @@ export async function tcpRewrite(a: TcpRewriteArgs): Promise<void> {
   const rules: RewriteRule[] = [...(a.addr ?? []).map(parseAddressRule), ...(a.endpoint ?? []).map(parseEndpointRule)];
   if (rules.length === 0)
     throw new UsageError("tcp rewrite: give at least one --addr OLD=NEW or --endpoint OLD:PORT=NEW:PORT");
-  await assertDir(a.dir);
+  if (await isArchive(a.dir)) return tcpRewriteArchive(a, rules);
   const { report, written } = await rewriteCheckpointDir(a.dir, rules, {
     dryRun: a["dry-run"] ?? false,
     allowUnmatched: a["allow-unmatched"] ?? false,
@@ -105,4 +106,21 @@ export async function tcpRewrite(a: TcpRewriteArgs): Promise<void> {
       ? `written to ${a.out}, rewritten`
       : "rewritten in place";
   await writeStdout(reportText(report, mode));
+}
+
+/** An archive is rewritten into a new archive (--out), or only reported (--dry-run). */
+async function tcpRewriteArchive(a: TcpRewriteArgs, rules: RewriteRule[]): Promise<void> {
+  if (!a.out && !a["dry-run"]) throw new UsageError("tcp rewrite ARCHIVE: give --out NEW-ARCHIVE (or --dry-run)");
+  const opened = await openCheckpoint(a.dir);
+  const { checkpoint, report } = rewriteConnections(opened.images, rules, {
+    allowUnmatched: a["allow-unmatched"] ?? false,
+  });
+  if (a.out && !a["dry-run"]) {
+    const changed = new Map(report.changedImages.map((n) => [n, checkpoint.get(n) as Uint8Array]));
+    await rewriteCheckpointArchive(a.dir, a.out, changed);
+  }
+  if (a.json)
+    await writeStdout(`${JSON.stringify({ ...report, written: a.out && !a["dry-run"] ? [a.out] : [] }, null, 2)}\n`);
+  else
+    await writeStdout(reportText(report, a["dry-run"] ? "dry run, would rewrite" : `written to ${a.out}, rewritten`));
 }

@@ -1,4 +1,13 @@
 /** criu-image/node: file and directory helpers for Node.js. */
+
+export {
+  type Compression,
+  isArchive,
+  type OpenedCheckpoint,
+  openCheckpoint,
+  readCheckpointArchive,
+  rewriteCheckpointArchive,
+} from "./archive.js";
 export { syncDir, TEMP_PREFIX, writeFileAtomic, writeTemp } from "./atomic.js";
 export {
   JOURNAL,
