@@ -6,8 +6,7 @@
  */
 
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { clone } from "@bufbuild/protobuf";
 import {
   type CriuImage,
@@ -18,11 +17,9 @@ import {
   tcp_stream_entrySchema,
   writeImage,
 } from "../src/index.js";
+import { le, sample } from "./generate.js";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const sample = join(here, "..", "examples", "checkpoint-tcp4");
 const read = (name: string) => readImage(new Uint8Array(readFileSync(join(sample, name))), { name });
-const le = (a: number, b: number, c: number, d: number) => (a | (b << 8) | (c << 16) | (d << 24)) >>> 0;
 
 export function bigCheckpoint(dir: string, connections: number, pagesMiB: number): void {
   rmSync(dir, { recursive: true, force: true });

@@ -20,7 +20,8 @@ import {
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-const sample = join(here, "..", "examples", "checkpoint-tcp4");
+/** The bundled checkpoint the generators grow from. */
+export const sample = join(here, "..", "examples", "checkpoint-tcp4");
 
 /** The established client socket of the bundled checkpoint, as a template. */
 export function templateSocket(): file_entry {
@@ -31,7 +32,8 @@ export function templateSocket(): file_entry {
   return sk;
 }
 
-const le = (a: number, b: number, c: number, d: number) => (a | (b << 8) | (c << 16) | (d << 24)) >>> 0;
+/** A u32 address word from its four bytes, as CRIU stores them. */
+export const le = (a: number, b: number, c: number, d: number) => (a | (b << 8) | (c << 16) | (d << 24)) >>> 0;
 
 /** A files.img holding `n` INETSK entries (IPv4 and IPv6, several states). */
 export function inetskFilesImage(n: number): Uint8Array {

@@ -18,6 +18,7 @@ import {
 import { CritJsonError, critInfo, fromCritJson, toCritJson } from "../src/json/index.js";
 import { bytes, cat, u32 } from "./helpers/bytes.js";
 import { corpusRoot, requireCorpus } from "./helpers/corpus.js";
+import { inetSocket } from "./helpers/messages.js";
 
 const entry = (b: Uint8Array) => cat(u32(b.length), b);
 const corpus = (scenario: string, name: string) => {
@@ -42,22 +43,7 @@ describe("where crit is wrong, criu-image does what CRIU does", () => {
   });
 
   it("unknown enum values stay visible as numbers and come back", () => {
-    const fown = { uid: 0, euid: 0, signum: 0, pidType: 0, pid: 0 };
-    const opts = { soSndbuf: 1, soRcvbuf: 1, soSndTmoSec: 0n, soSndTmoUsec: 0n, soRcvTmoSec: 0n, soRcvTmoUsec: 0n };
-    const sk = create(inet_sk_entrySchema, {
-      id: 1,
-      ino: 2,
-      family: 2,
-      type: 1,
-      proto: 6,
-      state: 1,
-      srcPort: 1,
-      dstPort: 2,
-      flags: 0,
-      backlog: 0,
-      fown,
-      opts,
-    });
+    const sk = inetSocket();
     // shutdown (19) = 9, which sk_shutdown does not define.
     const b = cat(
       u32(IMG_COMMON_MAGIC, kindByName("INETSK")!.magic),

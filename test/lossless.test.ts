@@ -12,13 +12,13 @@ import {
   writeImage,
 } from "../src/index.js";
 import { u32 } from "./helpers/bytes.js";
+import { fown, inetSocket } from "./helpers/messages.js";
 
 const image = (kind: string, ...payloads: Uint8Array[]) =>
   new Uint8Array(
     Buffer.concat([u32(IMG_COMMON_MAGIC, kindByName(kind)!.magic), ...payloads.flatMap((p) => [u32(p.length), p])]),
   );
 
-const fown = { uid: 0, euid: 0, signum: 0, pidType: 0, pid: 0 };
 const regPayload = (nameBytes: number[]) => {
   // reg_file_entry whose name (6) is given again as raw bytes: the last one wins.
   const base = toBinary(
@@ -44,20 +44,7 @@ describe("lossless round trips", () => {
   });
 
   it("keeps unknown fields and unknown values of closed enums", () => {
-    const sk = create(inet_sk_entrySchema, {
-      id: 1,
-      ino: 2,
-      family: 2,
-      type: 1,
-      proto: 6,
-      state: 1,
-      srcPort: 1,
-      dstPort: 2,
-      flags: 0,
-      backlog: 0,
-      fown,
-      opts: { soSndbuf: 1, soRcvbuf: 1, soSndTmoSec: 0n, soSndTmoUsec: 0n, soRcvTmoSec: 0n, soRcvTmoUsec: 0n },
-    });
+    const sk = inetSocket();
     const known = toBinary(inet_sk_entrySchema, sk);
     // field 99 (unknown, varint 7) and shutdown (19, closed enum sk_shutdown) = 42 (no such value)
     const payload = new Uint8Array([...known, 0x98, 0x06, 0x07, 0x98, 0x01, 42]);

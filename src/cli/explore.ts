@@ -13,6 +13,7 @@ import type {
   task_kobj_ids_entry,
   unix_sk_entry,
 } from "../gen/index.js";
+import { enumValueName } from "../image/names.js";
 import type { CriuImage } from "../image/types.js";
 import { encodeQuopri } from "../json/quopri.js";
 
@@ -105,32 +106,6 @@ class FileNamer {
   }
 }
 
-const FD_TYPE_NAMES: Record<number, string> = {
-  0: "UND",
-  1: "REG",
-  2: "PIPE",
-  3: "FIFO",
-  4: "INETSK",
-  5: "UNIXSK",
-  6: "EVENTFD",
-  7: "EVENTPOLL",
-  8: "INOTIFY",
-  9: "SIGNALFD",
-  10: "PACKETSK",
-  11: "TTY",
-  12: "FANOTIFY",
-  13: "NETLINKSK",
-  14: "NS",
-  15: "TUNF",
-  16: "EXT",
-  17: "TIMERFD",
-  18: "MEMFD",
-  19: "BPFMAP",
-  20: "PIDFD",
-  65534: "CTL_TTY",
-  65535: "AUTOFS_PIPE",
-};
-
 export function exploreFds(load: ImageLoader): string {
   const names = new FileNamer(load);
   const out: string[] = [];
@@ -138,7 +113,7 @@ export function exploreFds(load: ImageLoader): string {
     const ids = entries<task_kobj_ids_entry>(load, `ids-${p.pid}.img`)[0] as task_kobj_ids_entry;
     out.push(String(p.pid));
     for (const fd of entries<fdinfo_entry>(load, `fdinfo-${ids.filesId}.img`)) {
-      out.push(`\t${pad(fd.fd, 7)}: ${names.name(FD_TYPE_NAMES[fd.type] ?? String(fd.type), fd.id)}`);
+      out.push(`\t${pad(fd.fd, 7)}: ${names.name(enumValueName("fd_types", fd.type) ?? String(fd.type), fd.id)}`);
     }
     const fs = entries<fs_entry>(load, `fs-${p.pid}.img`)[0] as fs_entry;
     out.push(`\t${pad("cwd", 7)}: ${names.name("REG", fs.cwdId)}`);

@@ -1,3 +1,4 @@
+export { bytesToWords, wordsToBytes } from "./address.js";
 export type {
   EntryKind,
   ImageKind,
@@ -9,6 +10,7 @@ export type {
   ShmContents,
   TcpQueues,
 } from "./kind-types.js";
+export { enumValueName, SOCKET_NAMES, TASK_STATE_NAMES } from "./names.js";
 export { type DecodedEntry, decodeEntry, decodeImage, readImage } from "./read.js";
 export { messageSchema, schemaRegistry } from "./registry.js";
 export { type ImageStream, openImageStream, readImageStream, writeImageStream } from "./stream.js";

@@ -4,21 +4,11 @@
  * low first, are the address bytes). crit shows one word as IPv4 and four
  * as IPv6, formatted as Python's ipaddress module does.
  */
+import { bytesToWords, wordsToBytes } from "../image/address.js";
+
+export { bytesToWords, wordsToBytes };
 
 /** Address bytes of the words, as they sit in memory on a little-endian host. */
-export function wordsToBytes(words: readonly number[]): Uint8Array {
-  const out = new Uint8Array(words.length * 4);
-  const view = new DataView(out.buffer);
-  for (let i = 0; i < words.length; i++) view.setUint32(4 * i, (words[i] as number) >>> 0, true);
-  return out;
-}
-
-export function bytesToWords(bytes: Uint8Array): number[] {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const out: number[] = [];
-  for (let i = 0; i + 4 <= bytes.length; i += 4) out.push(view.getUint32(i, true));
-  return out;
-}
 
 /** Python's IPv4Address / IPv6Address .compressed of 4 or 16 address bytes. */
 export function formatAddress(b: Uint8Array): string {

@@ -1,3 +1,5 @@
+import { SOCKET_NAMES, TASK_STATE_NAMES } from "../image/names.js";
+
 /**
  * The tables crit's --pretty mode uses to show numbers: flag names, small
  * dictionaries and device numbers. Values are the kernel's and CRIU's.
@@ -102,25 +104,10 @@ export function readFlags(text: string, map: FlagMap): bigint | undefined {
 
 type DictMap = Readonly<Record<string, Readonly<Record<number, string>>>>;
 
+/** crit's (criu).dict tables: "gen" for task states, "sk" for sockets. */
 export const DICT_MAPS: Record<string, DictMap> = {
-  gen: { task_state: { 1: "Alive", 3: "Zombie", 6: "Stopped" } },
-  sk: {
-    family: { 1: "UNIX", 2: "INET", 10: "INET6", 16: "NETLINK", 17: "PACKET" },
-    type: { 1: "STREAM", 2: "DGRAM", 3: "RAW", 5: "SEQPACKET", 10: "PACKET" },
-    state: {
-      1: "ESTABLISHED",
-      2: "SYN_SENT",
-      3: "SYN_RECV",
-      4: "FIN_WAIT1",
-      5: "FIN_WAIT2",
-      6: "TIME_WAIT",
-      7: "CLOSE",
-      8: "CLOSE_WAIT",
-      9: "LAST_ACK",
-      10: "LISTEN",
-    },
-    proto: { 0: "IP", 6: "TCP", 17: "UDP", 136: "UDPLITE" },
-  },
+  gen: { task_state: TASK_STATE_NAMES },
+  sk: SOCKET_NAMES,
 };
 
 /** The number a dict name stands for, if it is one. */

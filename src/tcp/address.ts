@@ -4,24 +4,14 @@
  * For matching, every address is taken to its 16-byte IPv6 form, so that
  * 127.0.0.1 and ::ffff:127.0.0.1 are the same address.
  */
+import { bytesToWords, wordsToBytes } from "../image/address.js";
+
+export { bytesToWords, wordsToBytes };
+
 import ipaddr from "ipaddr.js";
 
 export const AF_INET = 2;
 export const AF_INET6 = 10;
-
-export function wordsToBytes(words: readonly number[]): Uint8Array {
-  const out = new Uint8Array(words.length * 4);
-  const view = new DataView(out.buffer);
-  for (let i = 0; i < words.length; i++) view.setUint32(4 * i, (words[i] as number) >>> 0, true);
-  return out;
-}
-
-export function bytesToWords(bytes: Uint8Array): number[] {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const out: number[] = [];
-  for (let i = 0; i + 4 <= bytes.length; i += 4) out.push(view.getUint32(i, true));
-  return out;
-}
 
 /** An address as text (ipaddr.js: dotted IPv4, RFC 5952 IPv6), or "" when the socket has none. */
 export function formatWords(words: readonly number[]): string {

@@ -1,20 +1,11 @@
+import { SOCKET_NAMES } from "../image/names.js";
+
 /** Names of the kernel's socket constants, as crit's --pretty shows them. */
-export const FAMILY: Record<number, string> = { 1: "UNIX", 2: "INET", 10: "INET6", 16: "NETLINK", 17: "PACKET" };
-export const TYPE: Record<number, string> = { 1: "STREAM", 2: "DGRAM", 3: "RAW", 5: "SEQPACKET", 10: "PACKET" };
-export const STATE: Record<number, string> = {
-  1: "ESTABLISHED",
-  2: "SYN_SENT",
-  3: "SYN_RECV",
-  4: "FIN_WAIT1",
-  5: "FIN_WAIT2",
-  6: "TIME_WAIT",
-  7: "CLOSE",
-  8: "CLOSE_WAIT",
-  9: "LAST_ACK",
-  10: "LISTEN",
-  11: "CLOSING",
-};
-export const PROTO: Record<number, string> = { 0: "IP", 6: "TCP", 17: "UDP", 136: "UDPLITE" };
+export const FAMILY: Record<number, string> = SOCKET_NAMES.family;
+export const TYPE: Record<number, string> = SOCKET_NAMES.type;
+// CLOSING (11) is a kernel state crit's table lacks.
+export const STATE: Record<number, string> = { ...SOCKET_NAMES.state, 11: "CLOSING" };
+export const PROTO: Record<number, string> = SOCKET_NAMES.proto;
 
 /** What a socket is, for reports: tcp, udp, udplite or raw. */
 export type SocketKind = "tcp" | "udp" | "udplite" | "raw" | "other";

@@ -5,6 +5,7 @@
 import { CriuImageError } from "../framing/errors.js";
 import { kindByFileName } from "../framing/kinds.js";
 import type { pagemap_entry, pagemap_head } from "../gen/index.js";
+import { enumValueName } from "../image/names.js";
 import { readImage } from "../image/read.js";
 import type { CriuImage } from "../image/types.js";
 import { type Checkpoint, CheckpointReader, socketEntries, tcpStreamName } from "../tcp/index.js";
@@ -30,28 +31,6 @@ export interface VerifyOptions {
 }
 
 const PE_PRESENT = 1 << 2;
-const FD_TYPES: Record<number, string> = {
-  1: "REG",
-  2: "PIPE",
-  3: "FIFO",
-  4: "INETSK",
-  5: "UNIXSK",
-  6: "EVENTFD",
-  7: "EVENTPOLL",
-  8: "INOTIFY",
-  9: "SIGNALFD",
-  10: "PACKETSK",
-  11: "TTY",
-  12: "FANOTIFY",
-  13: "NETLINKSK",
-  14: "NS",
-  15: "TUNF",
-  16: "EXT",
-  17: "TIMERFD",
-  18: "MEMFD",
-  19: "BPFMAP",
-  20: "PIDFD",
-};
 
 /** Checks a checkpoint; returns every problem found (none: consistent). */
 export function verifyCheckpoint(checkpoint: Checkpoint, options: VerifyOptions = {}): Problem[] {
@@ -161,7 +140,7 @@ export function verifyCheckpoint(checkpoint: Checkpoint, options: VerifyOptions 
           image: fdName,
           entry: k,
           check: "fdinfo",
-          message: `fd ${fd.fd} is ${FD_TYPES[fd.type] ?? fd.type} but files.img entry ${fd.id} is ${FD_TYPES[f.type] ?? f.type}`,
+          message: `fd ${fd.fd} is ${enumValueName("fd_types", fd.type) ?? fd.type} but files.img entry ${fd.id} is ${enumValueName("fd_types", f.type) ?? f.type}`,
         });
       }
     });

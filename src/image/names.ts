@@ -1,0 +1,39 @@
+/**
+ * Names CRIU's tools give to kernel numbers that the schema stores as plain
+ * integers (socket families, types, states, protocols; task states), and
+ * the names of schema enums by value. Shared by crit's --pretty JSON and the
+ * TCP records.
+ */
+import { schemaRegistry } from "./registry.js";
+
+export const SOCKET_NAMES = {
+  family: { 1: "UNIX", 2: "INET", 10: "INET6", 16: "NETLINK", 17: "PACKET" },
+  type: { 1: "STREAM", 2: "DGRAM", 3: "RAW", 5: "SEQPACKET", 10: "PACKET" },
+  state: {
+    1: "ESTABLISHED",
+    2: "SYN_SENT",
+    3: "SYN_RECV",
+    4: "FIN_WAIT1",
+    5: "FIN_WAIT2",
+    6: "TIME_WAIT",
+    7: "CLOSE",
+    8: "CLOSE_WAIT",
+    9: "LAST_ACK",
+    10: "LISTEN",
+  },
+  proto: { 0: "IP", 6: "TCP", 17: "UDP", 136: "UDPLITE" },
+} as const satisfies Record<string, Record<number, string>>;
+
+export const TASK_STATE_NAMES = { 1: "Alive", 3: "Zombie", 6: "Stopped" } as const;
+
+const enumNames = new Map<string, Map<number, string>>();
+
+/** The name of value `n` of a schema enum (e.g. "fd_types"), or undefined. */
+export function enumValueName(enumName: string, n: number): string | undefined {
+  let m = enumNames.get(enumName);
+  if (!m) {
+    m = new Map((schemaRegistry().getEnum(enumName)?.values ?? []).map((v) => [v.number, v.name]));
+    enumNames.set(enumName, m);
+  }
+  return m.get(n);
+}
