@@ -57,8 +57,11 @@ async function streamJson(
   async function* json(): AsyncGenerator<Uint8Array> {
     w.head();
     for await (const batch of s.batches) {
-      for (const e of batch) w.framedEntry(s.header, e);
-      if (w.out.pos >= 1 << 20) yield w.take();
+      for (const e of batch) {
+        w.framedEntry(s.header, e);
+        // Hand over ~1 MiB at a time, so the output buffer never grows past that.
+        if (w.out.pos >= 1 << 20) yield w.take();
+      }
     }
     w.tail();
     // crit adds a newline on stdout only.
