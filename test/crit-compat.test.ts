@@ -4,7 +4,6 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
-import { pagemapPages } from "../src/cli/explore.js";
 import {
   bpfmap_data_entrySchema,
   IMG_COMMON_MAGIC,
@@ -12,10 +11,12 @@ import {
   kindByName,
   pagemap_entrySchema,
   pagemap_headSchema,
+  pagemapPages,
   readImage,
   writeImage,
 } from "../src/index.js";
 import { CritJsonError, critInfo, fromCritJson, toCritJson } from "../src/json/index.js";
+import { verifyCheckpoint } from "../src/verify/index.js";
 import { bytes, cat, u32 } from "./helpers/bytes.js";
 import { corpusRoot, requireCorpus } from "./helpers/corpus.js";
 import { inetSocket } from "./helpers/messages.js";
@@ -93,6 +94,9 @@ describe("where crit is wrong, criu-image does what CRIU does", () => {
     );
     const img = readImage(b, { name: "pagemap-1.img" });
     expect(pagemapPages(img.entries[1] as never)).toBe(7n);
+    // Without a flags field the pages are present (CRIU's pagemap.c), so verify counts them.
+    const problems = verifyCheckpoint(new Map([["pagemap-1.img", b]]), { sizes: new Map([["pages-1.img", 7 * 4096]]) });
+    expect(problems.filter((p) => p.check === "pages")).toEqual([]);
     const current = corpus("simple", "pagemap-11146.img");
     expect(pagemapPages(current.entries[1] as never)).toBeGreaterThan(0n);
   });

@@ -14,6 +14,7 @@ import type {
   unix_sk_entry,
 } from "../gen/index.js";
 import { enumValueName } from "../image/names.js";
+import { pagemapPages } from "../image/pagemap.js";
 import type { CriuImage } from "../image/types.js";
 import { encodeQuopri } from "../json/quopri.js";
 
@@ -173,15 +174,6 @@ export function exploreMems(load: ImageLoader): string {
     }
   }
   return `${out.join("\n")}\n`;
-}
-
-/**
- * Pages of a pagemap entry. Images from before nr_pages existed keep the
- * count in compat_nr_pages, as CRIU's pagemap.c reads them; crit 4.2 fails
- * on those.
- */
-export function pagemapPages(pm: pagemap_entry): bigint {
-  return Object.hasOwn(pm, "nrPages") ? pm.nrPages : BigInt(pm.compatNrPages);
 }
 
 export function exploreRss(load: ImageLoader): string {

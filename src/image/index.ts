@@ -11,6 +11,7 @@ export type {
   TcpQueues,
 } from "./kind-types.js";
 export { enumValueName, SOCKET_NAMES, TASK_STATE_NAMES } from "./names.js";
+export { PE_LAZY, PE_PARENT, PE_PRESENT, pagemapFlags, pagemapPages } from "./pagemap.js";
 export { type DecodedEntry, decodeEntry, decodeImage, readImage } from "./read.js";
 export { messageSchema, schemaRegistry } from "./registry.js";
 export { type ImageStream, openImageStream, readImageStream, writeImageStream } from "./stream.js";

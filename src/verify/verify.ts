@@ -6,6 +6,7 @@ import { CriuImageError } from "../framing/errors.js";
 import { kindByFileName } from "../framing/kinds.js";
 import type { pagemap_entry, pagemap_head } from "../gen/index.js";
 import { enumValueName } from "../image/names.js";
+import { PE_PRESENT, pagemapFlags, pagemapPages } from "../image/pagemap.js";
 import { readImage } from "../image/read.js";
 import type { CriuImage } from "../image/types.js";
 import { type Checkpoint, CheckpointReader, socketEntries, tcpStreamName } from "../tcp/index.js";
@@ -29,8 +30,6 @@ export interface VerifyOptions {
   /** Page size of the dumped machine (4096 on x86-64, arm64 with 4K pages). */
   pageSize?: number;
 }
-
-const PE_PRESENT = 1 << 2;
 
 /** Checks a checkpoint; returns every problem found (none: consistent). */
 export function verifyCheckpoint(checkpoint: Checkpoint, options: VerifyOptions = {}): Problem[] {
@@ -183,8 +182,8 @@ export function verifyCheckpoint(checkpoint: Checkpoint, options: VerifyOptions 
     const pages = `pages-${head.pagesId}.img`;
     let present = 0n;
     for (const e of img.entries.slice(1) as pagemap_entry[]) {
-      if (!((e.flags ?? PE_PRESENT) & PE_PRESENT)) continue;
-      present += Object.hasOwn(e, "nrPages") ? e.nrPages : BigInt(e.compatNrPages);
+      if (!(pagemapFlags(e) & PE_PRESENT)) continue;
+      present += pagemapPages(e);
     }
     const size = checkpoint.get(pages)?.length ?? options.sizes?.get(pages);
     if (size === undefined) {
