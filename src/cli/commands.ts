@@ -2,13 +2,12 @@
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { openFramedStream } from "../framing/stream.js";
-import { readImage } from "../image/read.js";
-import type { CriuImage } from "../image/types.js";
 import { writeImage } from "../image/write.js";
 import { fromCritJson } from "../json/from-crit.js";
 import { CritJsonWriter, critInfoOf } from "../json/to-crit.js";
 import { isArchive, openCheckpoint } from "../node/archive.js";
 import { writeFileAtomic } from "../node/atomic.js";
+import { CheckpointReader } from "../tcp/checkpoint.js";
 import { EXPLORERS } from "./explore.js";
 import { assertDir, dirLoader, imageName, Progress, readInput, writeStdout } from "./io.js";
 import { UsageError } from "./usage.js";
@@ -118,16 +117,8 @@ export async function explore(a: { dir: string; what: string }): Promise<void> {
   const fn = EXPLORERS[a.what];
   if (!fn) throw new UsageError(`x: unknown explorer "${a.what}" (choose ps, fds, mems or rss)`);
   if (await isArchive(a.dir)) {
-    const { images } = await openCheckpoint(a.dir);
-    const cache = new Map<string, CriuImage>();
-    await writeStdout(
-      fn((name) => {
-        const bytes = images.get(name);
-        if (!bytes) return undefined;
-        if (!cache.has(name)) cache.set(name, readImage(bytes, { name }));
-        return cache.get(name);
-      }),
-    );
+    const reader = new CheckpointReader((await openCheckpoint(a.dir)).images);
+    await writeStdout(fn((name) => reader.get(name)));
     return;
   }
   await assertDir(a.dir);

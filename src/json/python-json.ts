@@ -39,9 +39,6 @@ export function pyString(s: string): string {
   return `${out}"`;
 }
 
-/** Plain values the emitter knows: what crit's dicts hold. */
-export type PyValue = string | number | bigint | boolean | null | PyValue[] | { [key: string]: PyValue };
-
 const INDENT = "    ";
 const indents: string[] = [""];
 export function indent(depth: number): string {
@@ -55,36 +52,4 @@ export function pyContainer(open: string, close: string, members: string[], pret
   if (!pretty) return open + members.join(", ") + close;
   const inner = `\n${indent(depth + 1)}`;
   return `${open}${inner}${members.join(`,${inner}`)}\n${indent(depth)}${close}`;
-}
-
-/** Renders a plain value the way json.dump does. */
-export function pyDump(v: PyValue, pretty: boolean, depth = 0): string {
-  switch (typeof v) {
-    case "string":
-      return pyString(v);
-    case "number":
-      // CRIU's schema has no float fields; every number here is an integer.
-      return String(v);
-    case "bigint":
-      return v.toString();
-    case "boolean":
-      return v ? "true" : "false";
-    default:
-      if (v === null) return "null";
-      if (Array.isArray(v))
-        return pyContainer(
-          "[",
-          "]",
-          v.map((x) => pyDump(x, pretty, depth + 1)),
-          pretty,
-          depth,
-        );
-      return pyContainer(
-        "{",
-        "}",
-        Object.keys(v).map((k) => `${pyString(k)}: ${pyDump(v[k] as PyValue, pretty, depth + 1)}`),
-        pretty,
-        depth,
-      );
-  }
 }

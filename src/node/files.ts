@@ -1,7 +1,6 @@
 import { createReadStream } from "node:fs";
-import { readdir, readFile, stat } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import { basename, join } from "node:path";
-import { writeFramedStream } from "../framing/write.js";
 import { readImage } from "../image/read.js";
 import { type ImageStream, openImageStream } from "../image/stream.js";
 import type { CriuImage } from "../image/types.js";
@@ -22,11 +21,6 @@ export function openImageFile(path: string): Promise<ImageStream> {
 /** Encodes an image and replaces `path` with it atomically. */
 export async function writeImageFile(path: string, image: CriuImage): Promise<void> {
   await writeFileAtomic(path, writeImage(image));
-}
-
-/** Copies a raw image stream to `path` atomically (used for pass-through). */
-export async function writeRawImageFile(path: string, chunks: AsyncIterable<Uint8Array>): Promise<void> {
-  await writeFileAtomic(path, writeFramedStream({ kind: "PAGES", format: "raw", magic: 0 }, [], chunks));
 }
 
 /** Names of the files in a checkpoint directory, sorted, without our temporary files. */
@@ -54,9 +48,4 @@ export async function loadCheckpointDir(
     out.set(name, new Uint8Array(await readFile(join(dir, name))));
   }
   return out;
-}
-
-/** Whether `path` is a directory. */
-export async function isDirectory(path: string): Promise<boolean> {
-  return (await stat(path)).isDirectory();
 }

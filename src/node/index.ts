@@ -21,11 +21,9 @@ export {
   verifyCheckpointDir,
 } from "./checkpoint-dir.js";
 export {
-  isDirectory,
   listCheckpointDir,
   loadCheckpointDir,
   openImageFile,
   readImageFile,
   writeImageFile,
-  writeRawImageFile,
 } from "./files.js";

@@ -13,8 +13,14 @@ export type Checkpoint = ReadonlyMap<string, Uint8Array>;
 
 /** Decodes images of a checkpoint on demand, each once. */
 export class CheckpointReader {
-  private readonly cache = new Map<string, CriuImage>();
-  constructor(readonly checkpoint: Checkpoint) {}
+  private readonly cache: Map<string, CriuImage>;
+  /** `decoded`: images the caller has already decoded, so they are not decoded again. */
+  constructor(
+    readonly checkpoint: Checkpoint,
+    decoded?: ReadonlyMap<string, CriuImage>,
+  ) {
+    this.cache = new Map(decoded);
+  }
 
   has(name: string): boolean {
     return this.checkpoint.has(name);

@@ -146,7 +146,8 @@ export function verifyCheckpoint(checkpoint: Checkpoint, options: VerifyOptions 
   });
 
   // 3. Established TCP sockets have their stream, with queues of the announced length.
-  const reader = new CheckpointReader(new Map([...checkpoint].filter(([n]) => images.has(n))));
+  // Only the images that parsed, reusing their decoded form.
+  const reader = new CheckpointReader(new Map([...checkpoint].filter(([n]) => images.has(n))), images);
   for (const { sk, image, index } of socketEntries(reader)) {
     if (sk.proto !== 6 || sk.state !== 1) continue;
     const name = tcpStreamName(sk.ino);
