@@ -8,6 +8,8 @@ const src = resolve("src");
 const LAYERS: [folder: string, specifier: string][] = [
   ["framing", "criu-image/framing"],
   ["json", "criu-image/json"],
+  ["checkpoint", "criu-image/checkpoint"],
+  ["memory", "criu-image/memory"],
   ["tcp", "criu-image/tcp"],
   ["verify", "criu-image/verify"],
   ["node", "criu-image/node"],
@@ -58,6 +60,8 @@ export default defineConfig([
   { ...bundle("framing/index", "src/framing/index.ts", "criu-image/framing"), clean: true },
   bundle("index", "src/index.ts", "criu-image"),
   bundle("json/index", "src/json/index.ts", "criu-image/json"),
+  bundle("checkpoint/index", "src/checkpoint/index.ts", "criu-image/checkpoint"),
+  bundle("memory/index", "src/memory/index.ts", "criu-image/memory"),
   bundle("tcp/index", "src/tcp/index.ts", "criu-image/tcp"),
   bundle("verify/index", "src/verify/index.ts", "criu-image/verify"),
   bundle("node/index", "src/node/index.ts", "criu-image/node"),

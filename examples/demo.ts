@@ -11,40 +11,35 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { connectionTable, reportText } from "../src/cli/tcp.js";
-import { readImage } from "../src/index.js";
-import { listCheckpointDir, loadCheckpointDir, loadCheckpointForTcp, rewriteCheckpointDir } from "../src/node/index.js";
+import { openCheckpoint, rewriteCheckpointDir } from "../src/node/index.js";
 import { listConnections } from "../src/tcp/index.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const dir = resolve(process.argv[2] ?? join(here, "checkpoint-tcp4"));
-const names = await listCheckpointDir(dir);
-// Everything but the memory pages, which a summary never needs.
-const images = await loadCheckpointDir(dir);
+// Opening reads nothing yet: each image is read and decoded when first asked for.
+const cp = await openCheckpoint(dir);
+const names = cp.names();
 
-console.log(`checkpoint ${dir}: ${names.length} files\n`);
+console.log(`checkpoint ${dir}: ${names.length} images, a ${cp.dumpKind()}\n`);
 console.log("IMAGE".padEnd(26), "KIND".padEnd(14), "FORMAT".padEnd(7), "ENTRIES");
 for (const name of names) {
-  const bytes = images.get(name);
-  if (!bytes) {
-    console.log(name.padEnd(26), "PAGES".padEnd(14), "raw".padEnd(7), "(not read)");
+  if (name.startsWith("pages-")) {
+    // Memory pages are never read for a summary.
+    console.log(name.padEnd(26), "PAGES".padEnd(14), "raw".padEnd(7), `${cp.size(name)} bytes (not read)`);
     continue;
   }
-  const img = readImage(bytes, { name });
+  const img = cp.image(name)!;
   const count = img.format === "raw" ? `${img.raw.length} bytes` : String(img.entries.length);
   console.log(name.padEnd(26), img.kind.padEnd(14), img.format.padEnd(7), count);
 }
 
-const pstree = readImage(images.get("pstree.img")!, { name: "pstree.img" });
-if (pstree.kind === "PSTREE") {
-  console.log("\nprocess tree:");
-  for (const p of pstree.entries) {
-    const core = readImage(images.get(`core-${p.pid}.img`)!, { name: `core-${p.pid}.img` });
-    const comm = core.kind === "CORE" ? core.entries[0]?.tc?.comm : "?";
-    console.log(`  pid ${p.pid} (parent ${p.ppid}) ${comm}, ${p.threads.length} thread(s)`);
-  }
+console.log("\nprocess tree:");
+for (const p of cp.tasks()) {
+  const comm = cp.first(`core-${p.pid}.img`, "CORE")?.tc?.comm ?? "?";
+  console.log(`  pid ${p.pid} (parent ${p.ppid}) ${comm}, ${cp.taskState(p.pid)}, ${p.threads.length} thread(s)`);
 }
 
-const sockets = listConnections(await loadCheckpointForTcp(dir));
+const sockets = listConnections(cp);
 console.log("\nconnections:");
 console.log(connectionTable(sockets));
 
@@ -64,7 +59,7 @@ if (client) {
     console.log(`rewrite ${client.local.address} -> ${to} in a copy (${copy}):`);
     const { report } = await rewriteCheckpointDir(copy, [{ kind: "address", from: client.local.address, to }]);
     console.log(reportText(report, "rewritten in place"));
-    console.log(connectionTable(listConnections(await loadCheckpointForTcp(copy))));
+    console.log(connectionTable(listConnections(await openCheckpoint(copy))));
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -16,6 +16,8 @@ for (const sub of [
   "criu-image",
   "criu-image/framing",
   "criu-image/json",
+  "criu-image/checkpoint",
+  "criu-image/memory",
   "criu-image/tcp",
   "criu-image/verify",
   "criu-image/node",

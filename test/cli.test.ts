@@ -93,12 +93,15 @@ describe("what crit lacks", () => {
     }
   });
 
-  it("raw images decode to a short description, by file name", async () => {
+  it("raw images have no JSON form: exit 1, the reason on stderr, nothing on stdout (as crit)", async () => {
     const r = await runCli(["decode", "-i", img("netns", "route-9.img")]);
-    expect(r.code).toBe(0);
-    expect(r.stdout.toString()).toMatch(/^route-9\.img: raw ROUTE image, \d+ bytes/);
+    expect(r.code).toBe(1);
+    expect(r.stdout.length).toBe(0);
+    expect(r.stderr).toMatch(/^criu-image: route-9\.img: .*ROUTE is a raw image/);
     const viaName = await runCli(["decode", "--name", "pages-1.img"], new Uint8Array([1, 2, 3]));
-    expect(viaName.stdout.toString()).toContain("raw PAGES image, 3 bytes");
+    expect(viaName.code).toBe(1);
+    expect(viaName.stdout.length).toBe(0);
+    expect(viaName.stderr).toContain("PAGES is a raw image");
   });
 
   it("bad input: one line on stderr, exit 1, no stack trace", async () => {
@@ -128,11 +131,19 @@ describe("what crit lacks", () => {
     }
   });
 
-  it("bad command lines: usage and exit 2", async () => {
-    for (const args of [["decode", "--bogus"], ["frobnicate"], ["x", "onlyone"], ["info"]]) {
-      const r = await runCli(args);
+  it("bad command lines: one line, a pointer to the help, exit 2", async () => {
+    for (const [args, see] of [
+      [["decode", "--bogus"], "criu-image decode --help"],
+      [["frobnicate"], "criu-image --help"],
+      [["x", "onlyone"], "criu-image x --help"],
+      [["info"], "criu-image info --help"],
+    ] as const) {
+      const r = await runCli([...args]);
       expect(r.code, args.join(" ")).toBe(2);
-      expect(r.stderr).toContain("usage:");
+      const lines = r.stderr.trimEnd().split("\n");
+      expect(lines, args.join(" ")).toHaveLength(2);
+      expect(lines[0]).toMatch(/^criu-image: /);
+      expect(lines[1]).toBe(`see ${see}`);
     }
   });
 });

@@ -10,7 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { JOURNAL, recoverCheckpointDir, TEMP_PREFIX } from "../src/node/index.js";
+import { TEMP_PREFIX } from "../src/node/atomic.js";
+import { JOURNAL, LOCK, recoverCheckpointDir } from "../src/node/index.js";
 import { rewriteConnections } from "../src/tcp/index.js";
 import { rng } from "./fuzz/mutate.js";
 import { corpusCheckpoint } from "./helpers/checkpoints.js";
@@ -31,6 +32,8 @@ beforeAll(async () => {
     format: "esm",
     outfile: child,
     logLevel: "error",
+    // CommonJS dependencies (tar-stream) require Node built-ins.
+    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
   });
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -39,7 +42,7 @@ const files = (dir: string) => readdirSync(dir).sort();
 const state = (dir: string) =>
   new Map(
     files(dir)
-      .filter((n) => !n.startsWith(TEMP_PREFIX) && n !== JOURNAL)
+      .filter((n) => !n.startsWith(TEMP_PREFIX) && n !== JOURNAL && n !== LOCK)
       .map((n) => [n, readFileSync(join(dir, n))]),
   );
 function equal(a: Map<string, Uint8Array>, b: Map<string, Uint8Array>): boolean {
@@ -64,7 +67,7 @@ describe("crash-safe in-place rewrite", () => {
       { kind: "address", from: "127.0.0.2", to: "10.0.0.2" },
     ]).checkpoint;
     const fresh = new Map(old);
-    fresh.set("files.img", Buffer.from(moved.get("files.img") as Uint8Array));
+    fresh.set("files.img", Buffer.from(moved.bytes("files.img") as Uint8Array));
     const r = rng(99);
     const seen = { old: 0, new: 0, tempsLeft: 0 };
     for (let k = 0; k < KILLS; k++) {
@@ -83,7 +86,7 @@ describe("crash-safe in-place rewrite", () => {
       if (files(dir).some((n) => n.startsWith(TEMP_PREFIX))) seen.tempsLeft++;
       // The next run cleans up whatever the killed one left.
       await recoverCheckpointDir(dir);
-      expect(files(dir).some((n) => n.startsWith(TEMP_PREFIX) || n === JOURNAL)).toBe(false);
+      expect(files(dir).some((n) => n.startsWith(TEMP_PREFIX) || n === JOURNAL || n === LOCK)).toBe(false);
       expect(equal(state(dir), now), `kill ${k}: recovery changed the checkpoint`).toBe(true);
       if (isOld) seen.old++;
       else seen.new++;

@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
+import { memorySource } from "../src/checkpoint/index.js";
 import {
   bpfmap_data_entrySchema,
   IMG_COMMON_MAGIC,
@@ -95,8 +96,8 @@ describe("where crit is wrong, criu-image does what CRIU does", () => {
     const img = readImage(b, { name: "pagemap-1.img" });
     expect(pagemapPages(img.entries[1] as never)).toBe(7n);
     // Without a flags field the pages are present (CRIU's pagemap.c), so verify counts them.
-    const problems = verifyCheckpoint(new Map([["pagemap-1.img", b]]), { sizes: new Map([["pages-1.img", 7 * 4096]]) });
-    expect(problems.filter((p) => p.check === "pages")).toEqual([]);
+    const cp = memorySource(new Map([["pagemap-1.img", b]]), { sizes: new Map([["pages-1.img", 7 * 4096]]) });
+    expect(verifyCheckpoint(cp).problems.filter((p) => p.check === "pages")).toEqual([]);
     const current = corpus("simple", "pagemap-11146.img");
     expect(pagemapPages(current.entries[1] as never)).toBeGreaterThan(0n);
   });

@@ -3,14 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { writeImage } from "../src/index.js";
-import {
-  listCheckpointDir,
-  loadCheckpointDir,
-  openImageFile,
-  readImageFile,
-  writeFileAtomic,
-  writeImageFile,
-} from "../src/node/index.js";
+import { openCheckpoint, openImageFile, readImageFile, writeFileAtomic, writeImageFile } from "../src/node/index.js";
 import { corpusRoot, requireCorpus } from "./helpers/corpus.js";
 
 let dir: string;
@@ -60,15 +53,14 @@ describe("node helpers", () => {
     expect(() => writeImage(img)).toThrow();
   });
 
-  it("lists and loads a checkpoint directory, skipping pages and temp files", async () => {
+  it("opens a checkpoint folder lazily: names without pages read, temp files and bookkeeping passed over", async () => {
     requireCorpus();
-    const names = await listCheckpointDir(join(corpusRoot, "images", "tcp4"));
-    expect(names).toContain("pages-1.img");
-    const loaded = await loadCheckpointDir(join(corpusRoot, "images", "tcp4"));
-    expect([...loaded.keys()].some((n) => n.startsWith("pages-"))).toBe(false);
-    expect(loaded.get("inventory.img")?.length).toBeGreaterThan(0);
-    writeFileSync(join(dir, ".criu-image-tmp-abc"), "x");
-    writeFileSync(join(dir, "a.img"), "x");
-    expect(await listCheckpointDir(dir)).toEqual(["a.img"]);
+    const cp = await openCheckpoint(join(corpusRoot, "images", "tcp4"));
+    expect(cp.names()).toContain("pages-1.img");
+    expect(cp.bytes("inventory.img")?.length).toBeGreaterThan(0);
+    writeFileSync(join(dir, ".criu-image-tmp-0123456789ab-a.img"), "x");
+    writeFileSync(join(dir, ".criu-image-lock"), "1");
+    writeFileSync(join(dir, "inventory.img"), "x");
+    expect((await openCheckpoint(dir)).names()).toEqual(["inventory.img"]);
   });
 });

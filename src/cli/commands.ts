@@ -1,27 +1,35 @@
-/** The crit-compatible commands: decode, encode, info, show, x. */
+/** The crit-compatible commands (decode, encode, info, show, x) and recover. */
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
+import { CriuImageError } from "../framing/errors.js";
 import { openFramedStream } from "../framing/stream.js";
-import { writeImage } from "../image/write.js";
-import { fromCritJson } from "../json/from-crit.js";
+import { writeImageStream } from "../image/stream.js";
+import { openCritJsonStream } from "../json/from-crit-stream.js";
 import { CritJsonWriter, critInfoOf } from "../json/to-crit.js";
-import { isArchive, openCheckpoint } from "../node/archive.js";
 import { writeFileAtomic } from "../node/atomic.js";
-import { CheckpointReader } from "../tcp/checkpoint.js";
-import { EXPLORERS } from "./explore.js";
-import { assertDir, dirLoader, imageName, Progress, readInput, writeStdout } from "./io.js";
+import { fileError } from "../node/errors.js";
+import { pathKind } from "../node/open.js";
+import { recoverCheckpointDir } from "../node/rewrite.js";
+import { open } from "./checkpoint.js";
+import { EXPLORER_NAMES, explore as runExplorer } from "./explore.js";
+import { checkpointInfo } from "./info.js";
+import { imageName, Progress, warn, writeStdout } from "./io.js";
 import { UsageError } from "./usage.js";
-
-/** A short description for raw images, which crit cannot decode at all. */
-export function describeRaw(image: { name?: string; kind: string; size: number }): string {
-  return `${image.name ?? "image"}: raw ${image.kind} image, ${image.size} bytes (not an entry stream; no JSON form)`;
-}
 
 /** The input as a stream of chunks, and its size when known (for progress). */
 async function source(path: string | undefined): Promise<{ chunks: AsyncIterable<Uint8Array>; size?: number }> {
   if (path === undefined || path === "-") return { chunks: process.stdin };
-  const { size } = await stat(path);
-  return { chunks: createReadStream(path, { highWaterMark: 1 << 20 }), size };
+  const st = await stat(path).catch((e) => Promise.reject(fileError(e, path, "cannot read")));
+  if (st.isDirectory()) {
+    throw new CriuImageError(
+      "NOT_CHECKPOINT",
+      path,
+      0,
+      "one image file",
+      "it is a folder; x, tcp and verify take a checkpoint folder",
+    );
+  }
+  return { chunks: createReadStream(path, { highWaterMark: 1 << 20 }), size: st.size };
 }
 
 async function* counting(chunks: AsyncIterable<Uint8Array>, progress: Progress): AsyncGenerator<Uint8Array> {
@@ -31,6 +39,12 @@ async function* counting(chunks: AsyncIterable<Uint8Array>, progress: Progress):
     progress.update(n);
     yield c;
   }
+}
+
+/** Writes chunks to OUT (atomically, or into a device/FIFO) or to stdout. */
+async function emit(out: string | undefined, chunks: AsyncIterable<Uint8Array>): Promise<void> {
+  if (out === undefined || out === "-") for await (const c of chunks) await writeStdout(c);
+  else await writeFileAtomic(out, chunks);
 }
 
 /**
@@ -44,15 +58,19 @@ async function streamJson(
 ): Promise<void> {
   const src = await source(a.in);
   const progress = new Progress(`decoding ${a.in ?? "stdin"}`, src.size ?? 0, 32 << 20);
-  const s = await openFramedStream(counting(src.chunks, progress), { name: imageName(a.in, a.name) as string });
+  const name = imageName(a.in, a.name);
+  const s = await openFramedStream(counting(src.chunks, progress), name === undefined ? {} : { name });
   if (s.header.format === "raw") {
-    let size = 0;
-    for await (const c of s.raw) size += c.length;
-    await writeStdout(`${describeRaw({ ...s.header, size })}\n`);
-    return;
+    // As crit: a raw image has no JSON form; nothing goes to stdout.
+    throw new CriuImageError(
+      "UNSUPPORTED",
+      name,
+      0,
+      "an image of entries",
+      `${s.header.kind} is a raw image (not an entry stream), which has no JSON form`,
+    );
   }
   const w = new CritJsonWriter(s.header.kind, { pretty, noPayload });
-  // Hands over ~1 MiB at a time.
   async function* json(): AsyncGenerator<Uint8Array> {
     w.head();
     for await (const batch of s.batches) {
@@ -68,8 +86,7 @@ async function streamJson(
     yield w.take();
   }
   try {
-    if (a.out === undefined) for await (const chunk of json()) await writeStdout(chunk);
-    else await writeFileAtomic(a.out, json());
+    await emit(a.out, json());
   } finally {
     progress.done();
   }
@@ -90,22 +107,27 @@ export function show(a: { in: string; nopl?: boolean; name?: string }): Promise<
   return streamJson(a, true, a.nopl ?? false);
 }
 
+/** crit JSON to an image, streaming: memory holds one entry at a time. */
 export async function encode(a: { in?: string; out?: string }): Promise<void> {
-  const text = new TextDecoder().decode(await readInput(a.in));
-  const image = fromCritJson(text, { name: imageName(a.in, undefined) as string });
-  const bytes = writeImage(image);
-  if (a.out === undefined) await writeStdout(bytes);
-  else await writeFileAtomic(a.out, bytes);
+  const src = await source(a.in);
+  const name = imageName(a.in, undefined)?.replace(/\.json$/, "");
+  const doc = await openCritJsonStream(src.chunks, name === undefined ? {} : { name });
+  await emit(a.out, writeImageStream(doc.header, doc.entries));
 }
 
 export async function info(a: { in: string; name?: string }): Promise<void> {
-  if (ARCHIVE_NAME.test(a.in)) return archiveInfo(a.in);
+  const kind = a.in === "-" ? "other" : await pathKind(a.in);
+  if (kind === "folder" || kind === "archive") {
+    await writeStdout(`${JSON.stringify(checkpointInfo(await open(a.in)), null, 4)}\n`);
+    return;
+  }
   const src = await source(a.in);
-  const s = await openFramedStream(src.chunks, { name: imageName(a.in, a.name) as string });
+  const name = imageName(a.in, a.name);
+  const s = await openFramedStream(src.chunks, name === undefined ? {} : { name });
   if (s.header.format === "raw") {
     let size = 0;
     for await (const c of s.raw) size += c.length;
-    await writeStdout(`{\n    "magic": "${s.header.kind}",\n    "raw": true,\n    "size": ${size}\n}\n`);
+    await writeStdout(`${JSON.stringify({ magic: s.header.kind, raw: true, size }, null, 4)}\n`);
     return;
   }
   let count = 0;
@@ -114,53 +136,17 @@ export async function info(a: { in: string; name?: string }): Promise<void> {
 }
 
 export async function explore(a: { dir: string; what: string }): Promise<void> {
-  const fn = EXPLORERS[a.what];
-  if (!fn) throw new UsageError(`x: unknown explorer "${a.what}" (choose ps, fds, mems or rss)`);
-  if (await isArchive(a.dir)) {
-    const reader = new CheckpointReader((await openCheckpoint(a.dir)).images);
-    await writeStdout(fn((name) => reader.get(name)));
-    return;
+  if (!EXPLORER_NAMES.includes(a.what)) {
+    throw new UsageError(`x: unknown explorer "${a.what}" (choose ${EXPLORER_NAMES.join(", ")})`, "x");
   }
-  await assertDir(a.dir);
-  await writeStdout(fn(dirLoader(a.dir)));
+  const { text, notes } = runExplorer(await open(a.dir), a.what);
+  await writeStdout(text);
+  for (const n of notes) warn(n);
 }
 
-const ARCHIVE_NAME = /\.(tar|tgz|tar\.gz|tar\.zst)$/;
-
-/** What `info ARCHIVE` prints: the archive's contents and the container it came from. */
-async function archiveInfo(path: string): Promise<void> {
-  const o = await openCheckpoint(path);
-  const json = (name: string) => {
-    const b = o.metadata.get(name);
-    if (!b) return undefined;
-    try {
-      return JSON.parse(new TextDecoder().decode(b));
-    } catch {
-      return `${b.length} bytes (not JSON)`;
-    }
-  };
-  const config = json("config.dump");
-  const spec = json("spec.dump");
-  const out = {
-    archive: path,
-    compression: o.compression,
-    images: o.images.size + [...o.sizes.keys()].filter((n) => !n.includes("/")).length,
-    pagesBytes: [...o.sizes].filter(([n]) => n.startsWith("pages-")).reduce((s, [, n]) => s + n, 0),
-    files: [
-      ...o.metadata.keys(),
-      ...[...o.sizes.keys()].filter((n) => n.includes("/") || !n.startsWith("pages-")),
-    ].sort(),
-    container:
-      config && typeof config === "object"
-        ? {
-            id: config.id ?? config.ID,
-            name: config.name ?? config.Name,
-            image: config.rootfsImageName ?? config.rootfsImage ?? config.image,
-            created: config.createdTime ?? config.created,
-          }
-        : undefined,
-    process: spec && typeof spec === "object" ? { args: spec.process?.args, hostname: spec.hostname } : undefined,
-    network: json("network.status"),
-  };
-  await writeStdout(`${JSON.stringify(out, null, 4)}\n`);
+export async function recover(a: { dir: string }): Promise<void> {
+  const done = await recoverCheckpointDir(a.dir);
+  await writeStdout(
+    done.length === 0 ? `${a.dir}: nothing to recover\n` : `${done.map((d) => `${a.dir}: ${d}`).join("\n")}\n`,
+  );
 }

@@ -1,8 +1,11 @@
 /**
  * `x DIR ps|fds|mems|rss`: crit's explorers, printing what crit prints. Pure
- * functions over a loader, so they run on any in-memory checkpoint.
+ * functions over a checkpoint. Zombies are in `ps`; `fds`, `mems` and `rss`
+ * skip them (they have no files and no memory) and say so in `notes`.
  */
 import type { Message } from "@bufbuild/protobuf";
+import type { Checkpoint } from "../checkpoint/checkpoint.js";
+import { CriuImageError } from "../framing/errors.js";
 import type {
   fdinfo_entry,
   file_entry,
@@ -21,13 +24,19 @@ import { encodeQuopri } from "../json/quopri.js";
 /** Returns the decoded image of that name, or undefined when the checkpoint has none. */
 export type ImageLoader = (name: string) => CriuImage | undefined;
 
+/** What an explorer prints, and what it passed over. */
+export interface Explored {
+  text: string;
+  notes: string[];
+}
+
 const pad = (s: string | number, w: number) => String(s).padStart(w);
 const padEnd = (s: string | number, w: number) => String(s).padEnd(w);
 const hex = (v: number | bigint) => v.toString(16);
 
 function entries<T extends Message>(load: ImageLoader, name: string): T[] {
   const img = load(name);
-  if (!img) throw new Error(`${name}: no such image in the checkpoint`);
+  if (!img) throw new CriuImageError("NOT_CHECKPOINT", name, 0, "an image of the checkpoint", "no such image");
   return img.entries as unknown as T[];
 }
 
@@ -107,10 +116,11 @@ class FileNamer {
   }
 }
 
-export function exploreFds(load: ImageLoader): string {
+export function exploreFds(load: ImageLoader, live: (pid: number) => boolean = () => true): string {
   const names = new FileNamer(load);
   const out: string[] = [];
   for (const p of entries<pstree_entry>(load, "pstree.img")) {
+    if (!live(p.pid)) continue;
     const ids = entries<task_kobj_ids_entry>(load, `ids-${p.pid}.img`)[0] as task_kobj_ids_entry;
     out.push(String(p.pid));
     for (const fd of entries<fdinfo_entry>(load, `fdinfo-${ids.filesId}.img`)) {
@@ -136,7 +146,7 @@ const VMA = {
 };
 const MAP_GROWSDOWN = 0x0100;
 
-export function exploreMems(load: ImageLoader): string {
+export function exploreMems(load: ImageLoader, live: (pid: number) => boolean = () => true): string {
   const names = new FileNamer(load);
   const ids = new Map<bigint, number>();
   const vid = (shmid: bigint) => {
@@ -149,6 +159,7 @@ export function exploreMems(load: ImageLoader): string {
   };
   const out: string[] = [];
   for (const p of entries<pstree_entry>(load, "pstree.img")) {
+    if (!live(p.pid)) continue;
     const mm = entries<mm_entry>(load, `mm-${p.pid}.img`)[0] as mm_entry;
     out.push(String(p.pid));
     out.push(`\t${padEnd("exe", 36)}    ${names.name("REG", mm.exeFileId)}`);
@@ -176,10 +187,11 @@ export function exploreMems(load: ImageLoader): string {
   return `${out.join("\n")}\n`;
 }
 
-export function exploreRss(load: ImageLoader): string {
+export function exploreRss(load: ImageLoader, live: (pid: number) => boolean = () => true): string {
   const names = new FileNamer(load);
   const out: string[] = [];
   for (const p of entries<pstree_entry>(load, "pstree.img")) {
+    if (!live(p.pid)) continue;
     const vmas = (entries<mm_entry>(load, `mm-${p.pid}.img`)[0] as mm_entry).vmas;
     const pms = entries<pagemap_entry>(load, `pagemap-${p.pid}.img`).slice(1);
     out.push(String(p.pid));
@@ -209,9 +221,35 @@ export function exploreRss(load: ImageLoader): string {
   return `${out.join("\n")}\n`;
 }
 
-export const EXPLORERS: Record<string, (load: ImageLoader) => string> = {
+const EXPLORERS: Record<string, (load: ImageLoader, live: (pid: number) => boolean) => string> = {
   ps: explorePs,
   fds: exploreFds,
   mems: exploreMems,
   rss: exploreRss,
 };
+
+const WHAT_ZOMBIES_LACK: Record<string, string> = { fds: "files", mems: "memory mappings", rss: "memory" };
+
+export const EXPLORER_NAMES = Object.keys(EXPLORERS);
+
+/** Runs one of crit's explorers on a checkpoint. */
+export function explore(cp: Checkpoint, what: string): Explored {
+  const fn = EXPLORERS[what] as (typeof EXPLORERS)[string];
+  const kind = cp.dumpKind();
+  if (kind !== "dump") {
+    throw new CriuImageError(
+      "UNSUPPORTED",
+      cp.label,
+      0,
+      "a full dump with pstree.img",
+      kind === "pre-dump" ? "this is a pre-dump, which has no process tree" : "no inventory.img",
+    );
+  }
+  const notes: string[] = [];
+  const live = (pid: number) => {
+    if (!cp.isZombie(pid)) return true;
+    if (what in WHAT_ZOMBIES_LACK) notes.push(`task ${pid} is a zombie: it has no ${WHAT_ZOMBIES_LACK[what]}; skipped`);
+    return false;
+  };
+  return { text: fn((name) => cp.image(name), live), notes };
+}

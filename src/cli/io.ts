@@ -1,14 +1,12 @@
-/** Input, output and progress for the CLI. */
-
-import { existsSync, readFileSync } from "node:fs";
-import { readdir, readFile } from "node:fs/promises";
-import { basename, join } from "node:path";
-import { readImage } from "../image/read.js";
-import type { CriuImage } from "../image/types.js";
-import type { ImageLoader } from "./explore.js";
+/** Input and output for the CLI. */
+import { readFile } from "node:fs/promises";
+import { basename } from "node:path";
+import { fileError } from "../node/errors.js";
 
 export async function readInput(path: string | undefined): Promise<Uint8Array> {
-  if (path !== undefined && path !== "-") return new Uint8Array(await readFile(path));
+  if (path !== undefined && path !== "-") {
+    return new Uint8Array(await readFile(path).catch((e) => Promise.reject(fileError(e, path, "cannot read"))));
+  }
   const chunks: Buffer[] = [];
   for await (const c of process.stdin) chunks.push(c as Buffer);
   return new Uint8Array(Buffer.concat(chunks));
@@ -20,31 +18,33 @@ export function imageName(input: string | undefined, name: string | undefined): 
   return input !== undefined && input !== "-" ? basename(input) : undefined;
 }
 
-/** Loads images of a checkpoint directory on demand, each at most once. */
-export function dirLoader(dir: string): ImageLoader {
-  const cache = new Map<string, CriuImage | undefined>();
-  return (name) => {
-    if (!cache.has(name)) {
-      const p = join(dir, name);
-      cache.set(name, existsSync(p) ? readImage(new Uint8Array(readFileSync(p)), { name }) : undefined);
-    }
-    return cache.get(name);
-  };
-}
-
-export async function assertDir(dir: string): Promise<void> {
-  await readdir(dir);
-}
-
-/** Writes to stdout, waiting when the pipe is full. */
+/**
+ * Writes to stdout, waiting when the pipe is full. Each wait adds one
+ * listener pair and removes both when either fires, so a long output into a
+ * slow pipe never piles up listeners.
+ */
 export function writeStdout(chunk: string | Uint8Array): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (process.stdout.write(chunk)) resolve();
-    else {
-      process.stdout.once("drain", resolve);
-      process.stdout.once("error", reject);
+    if (process.stdout.write(chunk)) {
+      resolve();
+      return;
     }
+    const onDrain = () => {
+      process.stdout.off("error", onError);
+      resolve();
+    };
+    const onError = (e: Error) => {
+      process.stdout.off("drain", onDrain);
+      reject(e);
+    };
+    process.stdout.once("drain", onDrain);
+    process.stdout.once("error", onError);
   });
+}
+
+/** Notes for the user on stderr (never mixed into stdout's data). */
+export function warn(line: string): void {
+  process.stderr.write(`criu-image: ${line}\n`);
 }
 
 /**

@@ -7,7 +7,7 @@ import { type ParseArgsConfig, parseArgs } from "node:util";
 import { CriuImageError } from "../framing/errors.js";
 import { CritJsonError } from "../json/errors.js";
 import { TcpRewriteError } from "../tcp/errors.js";
-import { decode, encode, explore, info, show } from "./commands.js";
+import { decode, encode, explore, info, recover, show } from "./commands.js";
 import { tcpList, tcpRewrite } from "./tcp.js";
 import { UsageError } from "./usage.js";
 import { ProblemsFound, verify } from "./verify.js";
@@ -17,6 +17,8 @@ type Options = NonNullable<ParseArgsConfig["options"]>;
 
 interface Command {
   usage: string;
+  /** One line for the command list. */
+  summary: string;
   help: string;
   options: Options;
   positionals: [min: number, max: number];
@@ -24,16 +26,20 @@ interface Command {
 }
 
 const nameOpt: Options = { name: { type: "string" } };
+const PATH_HELP = `PATH is a checkpoint folder, an archive (tar, tar.gz, tar.zst, as Podman,
+CRI-O and containerd export them, or a plain tarball of a dump), or - for an
+archive on standard input.`;
 
-/** Sub-commands registered by other modules (tcp, verify, …). */
 export const COMMANDS: Record<string, Command> = {
   decode: {
     usage: "decode [-i IN] [-o OUT] [--pretty] [--name NAME]",
+    summary: "an image to crit's JSON",
     help: `Convert an image to crit's JSON (stdin to stdout by default).
   -i, --in IN     image to read ("-" or absent: stdin)
   -o, --out OUT   where to write the JSON (absent: stdout, with a final newline)
   --pretty        indent 4 and show numbers as crit --pretty does
-  --name NAME     the image's file name, to recognise raw images read from stdin`,
+  --name NAME     the image's file name, to recognise raw images read from stdin
+Raw images (pages-*, ifaddr-*, …) have no JSON form: exit 1, as crit.`,
     options: {
       in: { type: "string", short: "i" },
       out: { type: "string", short: "o" },
@@ -45,53 +51,77 @@ export const COMMANDS: Record<string, Command> = {
   },
   encode: {
     usage: "encode [-i IN] [-o OUT]",
-    help: `Convert crit JSON (compact or --pretty) back to an image.
+    summary: "crit's JSON back to an image",
+    help: `Convert crit JSON (compact or --pretty) back to an image, streaming.
   -i, --in IN     JSON to read (absent: stdin)
-  -o, --out OUT   image to write, atomically (absent: stdout)`,
+  -o, --out OUT   image to write, atomically (absent: stdout)
+The JSON must be UTF-8; strings may hold U+DC80..U+DCFF (bytes of a path
+that is not UTF-8, as decode writes them), and no other lone surrogate.`,
     options: { in: { type: "string", short: "i" }, out: { type: "string", short: "o" } },
     positionals: [0, 0],
     run: (v) => encode(v as never),
   },
   info: {
     usage: "info IN [--name NAME]",
-    help: `Print an image's kind and number of entries, as crit info does
-(extra payloads are not counted as entries, unlike crit).`,
+    summary: "an image's kind and entry count, or a checkpoint's summary",
+    help: `For one image: its kind and number of entries, as crit info prints them
+(extra payloads are not counted as entries, unlike crit). For a checkpoint
+folder or archive: what it is, its CRIU images apart from its other files,
+and the container it came from.`,
     options: { ...nameOpt },
     positionals: [1, 1],
     run: (v, p) => info({ ...(v as object), in: p[0] as string }),
   },
   show: {
     usage: "show IN [--nopl] [--name NAME]",
+    summary: "an image as pretty JSON",
     help: `Print an image as pretty JSON.
   --nopl          show extra payloads by their size only`,
     options: { nopl: { type: "boolean" }, ...nameOpt },
     positionals: [1, 1],
     run: (v, p) => show({ ...(v as object), in: p[0] as string }),
   },
+  x: {
+    usage: "x PATH ps|fds|mems|rss",
+    summary: "crit's explorers: process tree, files, mappings, resident pages",
+    help: `Explore a checkpoint as crit x does:
+  ps    the process tree       fds   open files per task
+  mems  memory mappings        rss   resident pages per mapping
+Zombies are listed by ps; fds, mems and rss skip them with a note on stderr.
+${PATH_HELP}`,
+    options: {},
+    positionals: [2, 2],
+    run: (_v, p) => explore({ dir: p[0] as string, what: p[1] as string }),
+  },
   "tcp list": {
-    usage: "tcp list DIR [--json]",
+    usage: "tcp list PATH [--json]",
+    summary: "every inet socket, like ss -tuanp",
     help: `List every inet socket of a checkpoint (TCP, UDP, raw), like ss -tuanp:
 addresses, state, queues, network namespace, owning pid and fd.
   --json          an array of records (id, ino, family, state, local, remote,
-                  owners, stream, ...) instead of the table`,
+                  owners, stream, ...) instead of the table
+${PATH_HELP}`,
     options: { json: { type: "boolean" } },
     positionals: [1, 1],
     run: (v, p) => tcpList({ ...(v as object), dir: p[0] as string }),
   },
   "tcp rewrite": {
     usage:
-      "tcp rewrite DIR (--addr OLD=NEW | --endpoint OLDADDR:OLDPORT=NEWADDR:NEWPORT)... [--dry-run] [--out DIR2] [--allow-unmatched] [--json]",
+      "tcp rewrite PATH (--addr OLD=NEW | --endpoint OLDADDR:OLDPORT=NEWADDR:NEWPORT)... [--dry-run] [--out OUT] [--allow-unmatched] [--json]",
+    summary: "move connections to new addresses and ports",
     help: `Move connections to new addresses and ports. An --addr rule applies to
 every endpoint holding the address (local or remote, any socket); an
 --endpoint rule to that address and port. IPv6 endpoints use brackets:
 [::1]:45011. IPv4 and its v4-mapped IPv6 form match each other.
   --dry-run          report the changes, write nothing
-  --out DIR2         write the rewritten checkpoint to DIR2, leave DIR alone
+  --out OUT          write the result to OUT and leave PATH alone: an archive
+                     when OUT ends in .tar, .tar.gz, .tgz or .tar.zst, else a
+                     new folder (an existing OUT is refused)
   --allow-unmatched  accept rules that match no socket
   --json             the report as JSON
 Refuses, changing nothing, when rules conflict, a rule would put an IPv6
-address into an AF_INET socket, or a rule matches nothing. In place, the
-changed images are replaced all-or-nothing.`,
+address into an AF_INET socket, or a rule matches nothing. In place (folders
+only), the changed images are replaced all-or-nothing, under a lock.`,
     options: {
       addr: { type: "string", multiple: true },
       endpoint: { type: "string", multiple: true },
@@ -104,66 +134,126 @@ changed images are replaced all-or-nothing.`,
     run: (v, p) => tcpRewrite({ ...(v as object), dir: p[0] as string }),
   },
   verify: {
-    usage: "verify DIR [--json]",
+    usage: "verify PATH [--json]",
+    summary: "consistency checks of a whole checkpoint",
     help: `Check a checkpoint for consistency and list every problem with its image
 and entry: images parse completely; ids name fdinfo images whose entries name
 files.img entries of the same type; established TCP sockets have their
 tcp-stream image with queues of the announced lengths; pagemaps agree with
-the size of their pages image; one core per thread and one mm and ids per
-task; a sane inventory. Exit status 1 when problems were found.
-  --json          the problems as JSON`,
+the size of their pages image, and pages kept in a parent dump are there; one
+core per thread and one mm and ids per live task (zombies have only a core);
+a sane inventory. Pre-dumps are checked as pre-dumps. Files that are not
+images are notes, never failures. Exit status 1 when problems were found.
+  --json          the report as JSON
+${PATH_HELP}`,
     options: { json: { type: "boolean" } },
     positionals: [1, 1],
     run: (v, p) => verify({ ...(v as object), dir: p[0] as string }),
   },
-  x: {
-    usage: "x DIR ps|fds|mems|rss",
-    help: `Explore a checkpoint directory as crit x does:
-  ps    the process tree       fds   open files per task
-  mems  memory mappings        rss   resident pages per mapping`,
+  recover: {
+    usage: "recover DIR",
+    summary: "finish a rewrite of a checkpoint folder that was interrupted",
+    help: `Finish (or undo, when it was not committed) an in-place rewrite that was
+interrupted, under the folder's lock, and say what was done. Commands that
+only read never do this; they report the pending rewrite instead.`,
     options: {},
-    positionals: [2, 2],
-    run: (_v, p) => explore({ dir: p[0] as string, what: p[1] as string }),
+    positionals: [1, 1],
+    run: (_v, p) => recover({ dir: p[0] as string }),
   },
 };
 
+/** Commands with subcommands ("tcp list"), by their first word. */
+const GROUPS = [
+  ...new Set(
+    Object.keys(COMMANDS)
+      .filter((k) => k.includes(" "))
+      .map((k) => k.split(" ")[0] as string),
+  ),
+];
+
 function usage(): string {
-  const lines = Object.values(COMMANDS).map((c) => `  criu-image ${c.usage}`);
-  return `usage:\n${lines.join("\n")}\n  criu-image --version\n\nRun criu-image COMMAND --help for a command's options.\n`;
+  const names = Object.keys(COMMANDS);
+  const width = Math.max(...names.map((n) => n.length));
+  const lines = names.map((n) => `  ${n.padEnd(width)}  ${(COMMANDS[n] as Command).summary}`);
+  return `usage: criu-image COMMAND [ARGS]\n\ncommands:\n${lines.join("\n")}\n\n  criu-image --version\n  criu-image help COMMAND    (or criu-image COMMAND --help) for a command's options\n`;
+}
+
+function groupUsage(group: string): string {
+  const subs = Object.entries(COMMANDS).filter(([k]) => k.startsWith(`${group} `));
+  return `usage: criu-image ${group} SUBCOMMAND\n\n${subs.map(([, c]) => `  criu-image ${c.usage}\n      ${c.summary}`).join("\n")}\n\nRun criu-image ${group} SUBCOMMAND --help for its options.\n`;
+}
+
+const commandHelp = (c: Command) => `usage: criu-image ${c.usage}\n\n${c.help}\n`;
+
+/** Finds the command named by the first words of argv. */
+function lookup(argv: string[]): { name: string; cmd?: Command; rest: string[] } {
+  const [first = "", second, ...more] = argv;
+  const two = second !== undefined ? COMMANDS[`${first} ${second}`] : undefined;
+  if (two) return { name: `${first} ${second}`, cmd: two, rest: more };
+  return { name: first, cmd: COMMANDS[first], rest: argv.slice(1) };
 }
 
 /** Runs the CLI; returns the exit status instead of exiting, for tests. */
 export async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
   try {
-    if (name === undefined || name === "--help" || name === "-h" || name === "help") {
-      process.stdout.write(usage());
-      return name === undefined ? 2 : 0;
+    const [first] = argv;
+    if (first === undefined) {
+      process.stderr.write(usage());
+      return 2;
     }
-    if (name === "--version" || name === "-V") {
+    if (first === "--help" || first === "-h") {
+      process.stdout.write(usage());
+      return 0;
+    }
+    if (first === "--version" || first === "-V") {
       process.stdout.write(`criu-image ${VERSION}\n`);
       return 0;
     }
-    // Two-word commands ("tcp list") are looked up with their second word.
-    const two = rest[0] !== undefined ? COMMANDS[`${name} ${rest[0]}`] : undefined;
-    const cmdName = two ? `${name} ${rest.shift()}` : name;
-    const cmd = two ?? COMMANDS[name];
-    if (!cmd) throw new UsageError(`unknown command "${name}${name === "tcp" ? ` ${rest[0] ?? ""}`.trimEnd() : ""}"`);
+    if (first === "help") {
+      const topic = argv.slice(1);
+      if (topic.length === 0) {
+        process.stdout.write(usage());
+        return 0;
+      }
+      const { name, cmd } = lookup(topic);
+      if (cmd) process.stdout.write(commandHelp(cmd));
+      else if (GROUPS.includes(name)) process.stdout.write(groupUsage(name));
+      else throw new UsageError(`help: unknown command "${topic.join(" ")}"`);
+      return 0;
+    }
+    const { name, cmd, rest } = lookup(argv);
+    if (!cmd) {
+      if (GROUPS.includes(name)) {
+        const sub = rest[0];
+        if (sub === undefined || sub === "--help" || sub === "-h") {
+          (sub === undefined ? process.stderr : process.stdout).write(groupUsage(name));
+          return sub === undefined ? 2 : 0;
+        }
+        throw new UsageError(`unknown command "${name} ${sub}"`, name);
+      }
+      throw new UsageError(`unknown command "${name}"`);
+    }
     if (rest.includes("--help") || rest.includes("-h")) {
-      process.stdout.write(`usage: criu-image ${cmd.usage}\n\n${cmd.help}\n`);
+      process.stdout.write(commandHelp(cmd));
       return 0;
     }
     let parsed: { values: Record<string, unknown>; positionals: string[] };
     try {
       parsed = parseArgs({ args: rest, options: cmd.options, allowPositionals: true, strict: true });
     } catch (e) {
-      throw new UsageError(`${cmdName}: ${(e as Error).message}`);
+      throw new UsageError(`${name}: ${(e as Error).message.split("\n")[0]}`, name);
     }
     const [min, max] = cmd.positionals;
-    if (parsed.positionals.length < min || parsed.positionals.length > max) {
+    const got = parsed.positionals.length;
+    if (got > max && (name === "decode" || name === "encode") && got === 1 && parsed.values.in === undefined) {
       throw new UsageError(
-        `${name}: expected ${min === max ? min : `${min} to ${max}`} argument(s); usage: criu-image ${cmd.usage}`,
+        `${name}: unexpected argument "${parsed.positionals[0]}"; did you mean -i ${parsed.positionals[0]}?`,
+        name,
       );
+    }
+    if (got < min || got > max) {
+      const want = min === max ? `${min} argument${min === 1 ? "" : "s"}` : `${min} to ${max} arguments`;
+      throw new UsageError(`${name}: expected ${want}, got ${got}`, name);
     }
     await cmd.run(parsed.values, parsed.positionals);
     return 0;
@@ -176,10 +266,15 @@ function report(e: unknown): number {
   // The report is already on stdout; only the status says it.
   if (e instanceof ProblemsFound) return 1;
   if (e instanceof UsageError) {
-    process.stderr.write(`criu-image: ${e.message}\n${usage()}`);
+    const see = e.command ? `criu-image ${e.command} --help` : "criu-image --help";
+    process.stderr.write(`criu-image: ${e.message}\nsee ${see}\n`);
     return 2;
   }
-  if (e instanceof CriuImageError || e instanceof CritJsonError || e instanceof TcpRewriteError) {
+  if (e instanceof TcpRewriteError) {
+    process.stderr.write(`criu-image: refused, nothing was changed:\n${e.reasons.map((r) => `  ${r}\n`).join("")}`);
+    return 1;
+  }
+  if (e instanceof CriuImageError || e instanceof CritJsonError) {
     process.stderr.write(`criu-image: ${e.message}\n`);
     return 1;
   }
@@ -187,7 +282,7 @@ function report(e: unknown): number {
   if (err?.code === "EPIPE") return 0;
   if (err?.code && err.path) {
     process.stderr.write(
-      `criu-image: ${err.path}: ${err.code === "ENOENT" ? "no such file or directory" : err.message}\n`,
+      `criu-image: ${err.path}: ${err.code === "ENOENT" ? "no such file or folder" : err.message}\n`,
     );
     return 1;
   }

@@ -1,12 +1,14 @@
-/** `tcp list` and `tcp rewrite`: the TCP helpers on a checkpoint directory. */
-import { isArchive, openCheckpoint, rewriteCheckpointArchive } from "../node/archive.js";
-import { rewriteCheckpointDir } from "../node/checkpoint-dir.js";
+/** `tcp list` and `tcp rewrite`: the TCP helpers on a checkpoint folder or archive. */
+import { pathKind } from "../node/open.js";
+import { rewriteCheckpointDir } from "../node/rewrite.js";
+import { asV4, parseAddress } from "../tcp/address.js";
 import type { InetSocket } from "../tcp/connections.js";
+import { TcpRewriteError } from "../tcp/errors.js";
 import { listConnections } from "../tcp/index.js";
 import type { RewriteReport } from "../tcp/rewrite.js";
-import { rewriteConnections } from "../tcp/rewrite.js";
 import { parseAddressRule, parseEndpointRule, type RewriteRule } from "../tcp/rules.js";
-import { writeStdout } from "./io.js";
+import { open } from "./checkpoint.js";
+import { warn, writeStdout } from "./io.js";
 import { UsageError } from "./usage.js";
 
 // ss(8)'s names for socket states.
@@ -24,12 +26,33 @@ const SS_STATE: Record<string, string> = {
   CLOSING: "CLOSING",
 };
 
-const endpoint = (address: string, port: number) =>
-  `${address.includes(":") ? `[${address}]` : address || "*"}:${port === 0 ? "*" : port}`;
+/** An address as ss prints it: v4-mapped IPv6 with its IPv4 part dotted (::ffff:127.0.0.1). */
+export function displayAddress(address: string): string {
+  if (!address.includes(":")) return address;
+  const bytes = parseAddress(address);
+  const v4 = bytes && bytes.length === 16 ? asV4(bytes) : undefined;
+  return v4 ? `::ffff:${v4.join(".")}` : address;
+}
 
-/** A table like `ss -tuanp`. */
-export function connectionTable(sockets: InetSocket[]): string {
-  const rows = sockets.map((s) => [
+const endpoint = (address: string, port: number) => {
+  const a = displayAddress(address);
+  return `${a.includes(":") ? `[${a}]` : a || "*"}:${port === 0 ? "*" : port}`;
+};
+
+const HEAD = [
+  "Netid",
+  "State",
+  "Recv-Q",
+  "Send-Q",
+  "Local Address:Port",
+  "Peer Address:Port",
+  "Netns",
+  "Id",
+  "Process",
+];
+
+function row(s: InetSocket): string[] {
+  return [
     s.kind === "other" ? s.proto.toLowerCase() : s.kind,
     s.kind === "tcp" ? (SS_STATE[s.state] ?? s.state) : s.state === "ESTABLISHED" ? "ESTAB" : "UNCONN",
     s.stream ? String(s.stream.inqLen) : "0",
@@ -39,26 +62,54 @@ export function connectionTable(sockets: InetSocket[]): string {
     s.netnsId === null ? "-" : String(s.netnsId),
     String(s.id),
     s.owners.map((o) => `pid=${o.pid},fd=${o.fd}`).join(" ") || "-",
-  ]);
-  const head = [
-    "Netid",
-    "State",
-    "Recv-Q",
-    "Send-Q",
-    "Local Address:Port",
-    "Peer Address:Port",
-    "Netns",
-    "Id",
-    "Process",
   ];
-  const all = [head, ...rows];
-  const widths = head.map((_, i) => Math.max(...all.map((r) => (r[i] as string).length)));
-  return `${all.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] as number))).join("  ")).join("\n")}\n`;
+}
+
+/**
+ * A table like `ss -tuanp`, as chunks of text: widths are measured in one
+ * pass without spreading the rows (a million of them overflow the stack),
+ * and rows are rendered a batch at a time.
+ */
+export function* connectionTableChunks(sockets: readonly InetSocket[]): Generator<string> {
+  const widths = HEAD.map((h) => h.length);
+  for (const s of sockets) {
+    const r = row(s);
+    for (let i = 0; i < r.length; i++)
+      if ((r[i] as string).length > (widths[i] as number)) widths[i] = (r[i] as string).length;
+  }
+  const line = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] as number))).join("  ");
+  let out = `${line(HEAD)}\n`;
+  for (const s of sockets) {
+    out += `${line(row(s))}\n`;
+    if (out.length > 1 << 16) {
+      yield out;
+      out = "";
+    }
+  }
+  yield out;
+}
+
+export function connectionTable(sockets: readonly InetSocket[]): string {
+  return [...connectionTableChunks(sockets)].join("");
 }
 
 export async function tcpList(a: { dir: string; json?: boolean }): Promise<void> {
-  const sockets = listConnections((await openCheckpoint(a.dir)).images);
-  await writeStdout(a.json ? `${JSON.stringify(sockets, null, 2)}\n` : connectionTable(sockets));
+  const sockets = listConnections(await open(a.dir));
+  if (!a.json) {
+    for (const chunk of connectionTableChunks(sockets)) await writeStdout(chunk);
+    return;
+  }
+  // One record per line inside the array: valid JSON, streamed, never one huge string.
+  await writeStdout("[");
+  let buf = "";
+  for (let i = 0; i < sockets.length; i++) {
+    buf += `${i === 0 ? "" : ","}\n  ${JSON.stringify(sockets[i])}`;
+    if (buf.length > 1 << 16) {
+      await writeStdout(buf);
+      buf = "";
+    }
+  }
+  await writeStdout(`${buf}${sockets.length ? "\n" : ""}]\n`);
 }
 
 export function reportText(report: RewriteReport, mode: string): string {
@@ -86,15 +137,36 @@ export interface TcpRewriteArgs {
   json?: boolean;
 }
 
+/** The rules of the command line; a malformed one is a usage error (exit 2). */
+export function parseRules(a: TcpRewriteArgs): RewriteRule[] {
+  try {
+    return [...(a.addr ?? []).map(parseAddressRule), ...(a.endpoint ?? []).map(parseEndpointRule)];
+  } catch (e) {
+    if (e instanceof TcpRewriteError) throw new UsageError(`tcp rewrite: ${e.message}`, "tcp rewrite");
+    throw e;
+  }
+}
+
 export async function tcpRewrite(a: TcpRewriteArgs): Promise<void> {
-  const rules: RewriteRule[] = [...(a.addr ?? []).map(parseAddressRule), ...(a.endpoint ?? []).map(parseEndpointRule)];
+  const rules = parseRules(a);
   if (rules.length === 0)
-    throw new UsageError("tcp rewrite: give at least one --addr OLD=NEW or --endpoint OLD:PORT=NEW:PORT");
-  if (await isArchive(a.dir)) return tcpRewriteArchive(a, rules);
+    throw new UsageError(
+      "tcp rewrite: give at least one --addr OLD=NEW or --endpoint OLD:PORT=NEW:PORT",
+      "tcp rewrite",
+    );
+  if (!a.out && !a["dry-run"] && a.dir !== "-" && (await pathKind(a.dir)) !== "folder") {
+    throw new UsageError(
+      "tcp rewrite: an archive is not rewritten in place; give --out NEW (or --dry-run)",
+      "tcp rewrite",
+    );
+  }
   const { report, written } = await rewriteCheckpointDir(a.dir, rules, {
     dryRun: a["dry-run"] ?? false,
     allowUnmatched: a["allow-unmatched"] ?? false,
     ...(a.out !== undefined ? { outDir: a.out } : {}),
+    onRecover: (done) => {
+      for (const d of done) warn(`${a.dir}: finished an interrupted write first: ${d}`);
+    },
   });
   if (a.json) {
     await writeStdout(`${JSON.stringify({ ...report, written }, null, 2)}\n`);
@@ -106,21 +178,4 @@ export async function tcpRewrite(a: TcpRewriteArgs): Promise<void> {
       ? `written to ${a.out}, rewritten`
       : "rewritten in place";
   await writeStdout(reportText(report, mode));
-}
-
-/** An archive is rewritten into a new archive (--out), or only reported (--dry-run). */
-async function tcpRewriteArchive(a: TcpRewriteArgs, rules: RewriteRule[]): Promise<void> {
-  if (!a.out && !a["dry-run"]) throw new UsageError("tcp rewrite ARCHIVE: give --out NEW-ARCHIVE (or --dry-run)");
-  const opened = await openCheckpoint(a.dir);
-  const { checkpoint, report } = rewriteConnections(opened.images, rules, {
-    allowUnmatched: a["allow-unmatched"] ?? false,
-  });
-  if (a.out && !a["dry-run"]) {
-    const changed = new Map(report.changedImages.map((n) => [n, checkpoint.get(n) as Uint8Array]));
-    await rewriteCheckpointArchive(a.dir, a.out, changed);
-  }
-  if (a.json)
-    await writeStdout(`${JSON.stringify({ ...report, written: a.out && !a["dry-run"] ? [a.out] : [] }, null, 2)}\n`);
-  else
-    await writeStdout(reportText(report, a["dry-run"] ? "dry run, would rewrite" : `written to ${a.out}, rewritten`));
 }

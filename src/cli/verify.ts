@@ -1,8 +1,7 @@
-/** `verify DIR`: consistency checks, problems listed one per line. */
-import { isArchive, openCheckpoint } from "../node/archive.js";
-import { verifyCheckpointDir } from "../node/checkpoint-dir.js";
+/** `verify PATH`: consistency checks, problems listed one per line, then notes. */
 import { verifyCheckpoint } from "../verify/verify.js";
-import { assertDir, writeStdout } from "./io.js";
+import { open } from "./checkpoint.js";
+import { writeStdout } from "./io.js";
 
 /** Thrown to end with exit status 1 after the report is printed. */
 export class ProblemsFound extends Error {
@@ -10,21 +9,20 @@ export class ProblemsFound extends Error {
 }
 
 export async function verify(a: { dir: string; json?: boolean }): Promise<void> {
-  let problems: Awaited<ReturnType<typeof verifyCheckpointDir>>;
-  if (await isArchive(a.dir)) {
-    const opened = await openCheckpoint(a.dir);
-    problems = verifyCheckpoint(opened.images, { sizes: opened.sizes });
-  } else {
-    await assertDir(a.dir);
-    problems = await verifyCheckpointDir(a.dir);
-  }
-  if (a.json) await writeStdout(`${JSON.stringify(problems, null, 2)}\n`);
-  else if (problems.length === 0) await writeStdout(`${a.dir}: consistent\n`);
+  const report = verifyCheckpoint(await open(a.dir, true));
+  const { problems, notes } = report;
+  if (a.json) await writeStdout(`${JSON.stringify(report, null, 2)}\n`);
   else {
-    const lines = problems.map(
-      (p) => `${p.image}${p.entry !== undefined ? ` entry ${p.entry}` : ""}: [${p.check}] ${p.message}`,
+    const line = (p: (typeof problems)[number]) =>
+      `${p.image}${p.entry !== undefined ? ` entry ${p.entry}` : ""}: [${p.check}] ${p.message}`;
+    const out = problems.map(line);
+    for (const n of notes) out.push(`note: ${line(n)}`);
+    const what = report.kind === "pre-dump" ? "pre-dump" : report.kind === "dump" ? "dump" : "images";
+    const chain = report.parents.length > 0 ? ` (checked with ${report.parents.length} parent dump(s))` : "";
+    out.push(
+      problems.length === 0 ? `${a.dir}: consistent ${what}${chain}` : `${problems.length} problem(s) in ${a.dir}`,
     );
-    await writeStdout(`${lines.join("\n")}\n${problems.length} problem(s)\n`);
+    await writeStdout(`${out.join("\n")}\n`);
   }
   if (problems.length > 0) throw new ProblemsFound(`${problems.length} problem(s)`);
 }

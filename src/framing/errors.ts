@@ -4,7 +4,7 @@
  * tool can print it as one line and a caller can branch on `code`.
  */
 export class CriuImageError extends Error {
-  override readonly name = "CriuImageError";
+  override readonly name: string = "CriuImageError";
   /** Image file name (or "<image>" when the caller gave none). */
   readonly image: string;
   /** Byte offset in the image where the problem was found. */
@@ -31,4 +31,8 @@ export type CriuImageErrorCode =
   | "BAD_EXTRA" // an extra payload does not match what its entry announces
   | "TOO_LARGE" // a length that cannot be represented or is absurd
   | "UNSUPPORTED" // valid input that this operation cannot handle
-  | "INVALID"; // a value given to a writer or transformation is inconsistent
+  | "INVALID" // a value given to a writer or transformation is inconsistent
+  | "IO" // the file system refused (criu-image/node): the message names the user's path
+  | "LOCKED" // another writer holds the checkpoint folder
+  | "JOURNAL" // an interrupted rewrite is pending, or a journal this tool did not write
+  | "NOT_CHECKPOINT"; // a path that holds no checkpoint where one was expected

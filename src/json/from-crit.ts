@@ -3,9 +3,9 @@
  * 64-bit integers exact (numbers are parsed as text by lossless-json).
  */
 import { create, type DescMessage, type Message, ScalarType } from "@bufbuild/protobuf";
-import { parse } from "lossless-json";
-import { kindByName } from "../framing/kinds.js";
+import { type ImageKindInfo, kindByName } from "../framing/kinds.js";
 import { IMG_COMMON_MAGIC, IMG_SERVICE_MAGIC } from "../framing/magic.js";
+import type { ImageHeader } from "../framing/types.js";
 import { messageSchema } from "../image/registry.js";
 import type { CriuImage } from "../image/types.js";
 import { decodeMimeBase64 } from "./base64.js";
@@ -13,6 +13,7 @@ import { CritJsonError, JsonNumber } from "./errors.js";
 import { EXTRA_JSON, type FromJsonContext } from "./extras-json.js";
 import { type FieldPlan, planOf } from "./field-plan.js";
 import { bytesToWords, parseAddress } from "./ip.js";
+import { parseJson } from "./parse.js";
 import { DICT_MAPS, FLAG_MAPS, parsePyInt, readDev, readDict, readFlags } from "./pretty-maps.js";
 import { decodeQuopri } from "./quopri.js";
 import { bytesToUnknown } from "./unknown.js";
@@ -148,47 +149,72 @@ export interface FromCritJsonOptions {
   readonly name?: string;
 }
 
+/** Turns crit's entries of one image kind into typed entries, one at a time. */
+export class CritImageBuilder {
+  private readonly kind: ImageKindInfo;
+  private readonly extraJson: (typeof EXTRA_JSON)[keyof typeof EXTRA_JSON] | undefined;
+
+  constructor(magic: unknown) {
+    if (typeof magic !== "string") fail("magic", 'an image kind name such as "FILES"');
+    const kind = kindByName(magic as string);
+    if (!kind || kind.raw) fail("magic", "a CRIU image kind", `got "${magic}"`);
+    this.kind = kind as ImageKindInfo;
+    this.extraJson = EXTRA_JSON[this.kind.extra];
+  }
+
+  /** The image header crit encode writes: inventory with its magic alone, service files with IMG_SERVICE. */
+  header(name?: string): ImageHeader {
+    const kind = this.kind;
+    const v1 = kind.kind === "INVENTORY";
+    return {
+      ...(name !== undefined ? { name } : {}),
+      kind: kind.kind,
+      format: v1 ? "v1" : "v1.1",
+      magic: kind.magic,
+      ...(v1 ? {} : { leadMagic: kind.service ? IMG_SERVICE_MAGIC : IMG_COMMON_MAGIC }),
+    };
+  }
+
+  get hasExtras(): boolean {
+    return this.extraJson !== undefined;
+  }
+
+  /** Entry `i` from its crit dict form. */
+  entry(raw: unknown, i: number): { message: Message; extra: unknown } {
+    const path = `entries[${i}]`;
+    const kind = this.kind;
+    const schema = i > 0 && kind.schemaRest ? kind.schemaRest : kind.schema;
+    const extraJson = this.extraJson;
+    const message = messageOf(messageSchema(schema), raw, path, extraJson ? "extra" : undefined);
+    if (!extraJson) return { message, extra: undefined };
+    const ctx: FromJsonContext = { message: (t, v, p) => messageOf(messageSchema(t), v, p), fail, path };
+    return { message, extra: extraJson.fromJson(message, (raw as Record<string, unknown>).extra, ctx) };
+  }
+}
+
 /**
  * Parses what `crit decode` writes (compact or --pretty) into a typed image
  * that writeImage turns into the image crit encode would write. Throws
  * CritJsonError for bad JSON, with the path of the offending value.
  */
 export function fromCritJson(text: string, options: FromCritJsonOptions = {}): CriuImage {
-  let doc: unknown;
-  try {
-    doc = parse(text, null, (t: string) => new JsonNumber(t));
-  } catch (e) {
-    return fail("", "valid JSON", (e as Error).message);
-  }
+  const doc = parseJson(text);
   if (!isObject(doc)) return fail("", 'an object with "magic" and "entries"');
-  const magic = doc.magic;
-  if (typeof magic !== "string") return fail("magic", 'an image kind name such as "FILES"');
-  const kind = kindByName(magic);
-  if (!kind || kind.raw) return fail("magic", "a CRIU image kind", `got "${magic}"`);
+  for (const key of Object.keys(doc))
+    if (key !== "magic" && key !== "entries") fail(key, '"magic" or "entries"', `no key "${key}" in crit JSON`);
+  const builder = new CritImageBuilder(doc.magic);
   const list = doc.entries;
   if (!Array.isArray(list)) return fail("entries", "a list of entries");
-  const extraJson = EXTRA_JSON[kind.extra];
   const entries: Message[] = [];
   const extras: unknown[] = [];
   list.forEach((raw, i) => {
-    const path = `entries[${i}]`;
-    const schema = i > 0 && kind.schemaRest ? kind.schemaRest : kind.schema;
-    const msg = messageOf(messageSchema(schema), raw, path, extraJson ? "extra" : undefined);
-    entries.push(msg);
-    if (extraJson) {
-      const ctx: FromJsonContext = { message: (t, v, p) => messageOf(messageSchema(t), v, p), fail, path };
-      extras.push(extraJson.fromJson(msg, (raw as Record<string, unknown>).extra, ctx));
-    }
+    const e = builder.entry(raw, i);
+    entries.push(e.message);
+    extras.push(e.extra);
   });
-  // crit writes inventory with its magic alone, service files with IMG_SERVICE.
-  const v1 = kind.kind === "INVENTORY";
   return {
-    ...(options.name !== undefined ? { name: options.name } : {}),
-    kind: kind.kind,
-    format: v1 ? "v1" : "v1.1",
-    magic: kind.magic,
-    ...(v1 ? {} : { leadMagic: kind.service ? IMG_SERVICE_MAGIC : IMG_COMMON_MAGIC }),
+    ...builder.header(options.name),
     entries,
-    ...(extraJson ? { extras } : {}),
+    ...(builder.hasExtras ? { extras } : {}),
   } as unknown as CriuImage;
 }

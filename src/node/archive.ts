@@ -1,191 +1,236 @@
 /**
- * Checkpoint archives as Podman, CRI-O and containerd export them: a tar
- * (plain, gzip or zstd) with the images under checkpoint/ and container
- * metadata (config.dump, spec.dump, network.status, ...) beside them. Read
- * as a stream, without extracting to disk; pages-* are skipped (their size
- * is kept for verify).
+ * Checkpoint archives as an image source, read in one streaming pass with
+ * nothing extracted to disk: a tar (plain, gzip or zstd) as Podman, CRI-O
+ * and containerd export it (images under checkpoint/, engine metadata
+ * beside it), or a plain tarball of a dump (at the top, or in one folder;
+ * a pre-dump chain with its `parent` link works too).
+ *
+ * pages-* and members larger than the metadata limit are only sized.
  */
-import { createReadStream } from "node:fs";
-import { stat } from "node:fs/promises";
-import { join } from "node:path";
+import { posix } from "node:path";
 import { Readable } from "node:stream";
-import { createGunzip, createGzip } from "node:zlib";
-import { Decompress } from "fzstd";
 import { extract, type Header, pack } from "tar-stream";
-import { writeFileAtomic } from "./atomic.js";
-import { loadCheckpointForTcp } from "./checkpoint-dir.js";
-import { listCheckpointDir } from "./files.js";
+import {
+  type ArchiveLayout,
+  absentFile,
+  type ImageSource,
+  memoryFile,
+  type SourceFile,
+  type SourceNote,
+} from "../checkpoint/source.js";
+import { kindByFileName } from "../framing/kinds.js";
+import { type Compression, compressed, compressionForName, compressionOf, decompressed } from "./compress.js";
+import { FileError } from "./errors.js";
 
-export type Compression = "none" | "gzip" | "zstd";
+export type { Compression };
 
-export interface OpenedCheckpoint {
-  /** Where it came from. */
-  source: "directory" | "archive";
-  compression: Compression;
-  /** Image bytes by name, pages-* and tmpfs-* left out. */
-  images: Map<string, Uint8Array>;
-  /** Sizes of the images left out (pages-*, tmpfs-*). */
-  sizes: Map<string, number>;
-  /** Other files of an archive (config.dump, spec.dump, network.status, ...), by path. */
-  metadata: Map<string, Uint8Array>;
+/** Members up to this size are kept in memory when read (pages excepted). */
+export const METADATA_LIMIT = 16 << 20;
+
+const isPages = (base: string) => /^pages-/.test(base);
+
+interface Member {
+  path: string;
+  size: number;
+  type: string;
+  bytes?: Uint8Array;
+  link?: string;
 }
 
-const IMAGE_DIR = "checkpoint/";
-const skipped = (name: string) => name.startsWith("pages-") || name.startsWith("tmpfs-");
-const METADATA_LIMIT = 16 << 20;
-
-function compressionOf(head: Uint8Array): Compression {
-  if (head[0] === 0x1f && head[1] === 0x8b) return "gzip";
-  if (head[0] === 0x28 && head[1] === 0xb5 && head[2] === 0x2f && head[3] === 0xfd) return "zstd";
-  return "none";
+/** "./a//b/" → "a/b". */
+function normal(name: string): string {
+  return name
+    .split("/")
+    .filter((p) => p !== "" && p !== ".")
+    .join("/");
 }
 
-/** Decompresses a byte stream according to its first bytes. */
-async function* decompressed(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
-  const it = source[Symbol.asyncIterator]();
-  const first = await it.next();
-  if (first.done) return;
-  const rest = (async function* () {
-    yield first.value;
-    for (;;) {
-      const r = await it.next();
-      if (r.done) return;
-      yield r.value;
-    }
-  })();
-  const kind = compressionOf(first.value);
-  if (kind === "none") {
-    yield* rest;
-  } else if (kind === "gzip") {
-    yield* Readable.from(rest).pipe(createGunzip());
-  } else {
-    const out: Uint8Array[] = [];
-    const z = new Decompress((chunk) => {
-      out.push(chunk);
-    });
-    for await (const c of rest) {
-      z.push(c);
-      while (out.length > 0) yield out.shift() as Uint8Array;
-    }
-    z.push(new Uint8Array(0), true);
-    while (out.length > 0) yield out.shift() as Uint8Array;
+async function collect(body: AsyncIterable<Uint8Array>, size: number): Promise<Uint8Array> {
+  const out = new Uint8Array(size);
+  let at = 0;
+  for await (const c of body) {
+    out.set(c.subarray(0, Math.max(0, size - at)), at);
+    at += c.length;
   }
-}
-
-async function firstBytes(path: string): Promise<Uint8Array> {
-  for await (const c of createReadStream(path, { start: 0, end: 3 })) return new Uint8Array(c as Buffer);
-  return new Uint8Array(0);
-}
-
-/** Visits every entry of a (compressed) tar stream. */
-async function eachEntry(
-  source: AsyncIterable<Uint8Array>,
-  visit: (name: string, size: number, body: AsyncIterable<Uint8Array>, type: string, header: Header) => Promise<void>,
-): Promise<void> {
-  const ex = extract();
-  const input = Readable.from(decompressed(source));
-  input.on("error", (e) => ex.destroy(e));
-  input.pipe(ex);
-  for await (const entry of ex) {
-    const h = entry.header;
-    await visit(
-      h.name.replace(/^\.\//, ""),
-      h.size ?? 0,
-      entry as unknown as AsyncIterable<Uint8Array>,
-      h.type ?? "file",
-      h,
-    );
-  }
-}
-
-async function collect(body: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
-  const parts: Buffer[] = [];
-  for await (const c of body) parts.push(Buffer.from(c));
-  return new Uint8Array(Buffer.concat(parts));
+  return at === size ? out : out.subarray(0, Math.min(at, size));
 }
 
 async function drain(body: AsyncIterable<Uint8Array>): Promise<void> {
   for await (const _ of body);
 }
 
-/** Reads a checkpoint archive from a stream of its (possibly compressed) bytes. */
-export async function readCheckpointArchive(source: AsyncIterable<Uint8Array>): Promise<OpenedCheckpoint> {
-  const opened: OpenedCheckpoint = {
-    source: "archive",
-    compression: "none",
-    images: new Map(),
-    sizes: new Map(),
-    metadata: new Map(),
+/** Visits every member of a (compressed) tar stream. */
+export async function eachMember(
+  source: AsyncIterable<Uint8Array>,
+  visit: (header: Header, body: AsyncIterable<Uint8Array>) => Promise<void>,
+): Promise<void> {
+  const ex = extract();
+  const input = Readable.from(decompressed(source));
+  input.on("error", (e) => ex.destroy(e));
+  input.pipe(ex);
+  for await (const entry of ex) await visit(entry.header, entry as unknown as AsyncIterable<Uint8Array>);
+}
+
+function layoutOf(members: Map<string, Member>, imagesDir: string): ArchiveLayout {
+  if (imagesDir !== "checkpoint") return "plain";
+  const text = (p: string) => {
+    const b = members.get(p)?.bytes;
+    return b ? new TextDecoder().decode(b) : "";
   };
-  let sawFirst = false;
+  const spec = text("spec.dump");
+  if (/io\.kubernetes\.cri-o\./.test(spec)) return "cri-o";
+  if (/io\.containerd\.|"containerd"/.test(spec) || members.has("container.dump")) return "containerd";
+  if (members.has("config.dump")) return "podman";
+  return "plain";
+}
+
+export interface ArchiveSourceOptions {
+  /** What to call the archive in messages (its path, or "stdin"). */
+  label?: string;
+}
+
+/** Reads a checkpoint archive from its (possibly compressed) bytes. */
+export async function openArchiveSource(
+  source: AsyncIterable<Uint8Array>,
+  options: ArchiveSourceOptions = {},
+): Promise<ImageSource> {
+  const label = options.label ?? "archive";
+  const members = new Map<string, Member>();
+  let compression: Compression = "none";
+  let first = true;
   const tap = (async function* () {
     for await (const c of source) {
-      if (!sawFirst) {
-        opened.compression = compressionOf(c);
-        sawFirst = true;
+      if (first && c.length > 0) {
+        compression = compressionOf(c);
+        first = false;
       }
       yield c;
     }
   })();
-  await eachEntry(tap, async (name, size, body, type) => {
-    if (type !== "file") return drain(body);
-    if (name.startsWith(IMAGE_DIR) && !name.slice(IMAGE_DIR.length).includes("/")) {
-      const base = name.slice(IMAGE_DIR.length);
-      if (skipped(base)) {
-        opened.sizes.set(base, size);
-        return drain(body);
+  try {
+    await eachMember(tap, async (h, body) => {
+      const path = normal(h.name);
+      const type = h.type ?? "file";
+      const size = h.size ?? 0;
+      if (path === "") return drain(body);
+      if (type === "symlink" || type === "link") {
+        await drain(body);
+        members.set(path, { path, size: 0, type, link: h.linkname ?? "" });
+        return;
       }
-      opened.images.set(base, await collect(body));
-      return;
-    }
-    // Metadata and other small files; large ones (rootfs-diff.tar) are only sized.
-    if (size <= METADATA_LIMIT) opened.metadata.set(name, await collect(body));
-    else {
-      opened.sizes.set(name, size);
-      await drain(body);
-    }
-  });
-  return opened;
+      if (type !== "file" && type !== "contiguous-file") {
+        await drain(body);
+        if (type !== "directory") members.set(path, { path, size, type });
+        return;
+      }
+      const keep = size <= METADATA_LIMIT && !isPages(posix.basename(path));
+      members.set(
+        path,
+        keep ? { path, size, type: "file", bytes: await collect(body, size) } : { path, size, type: "file" },
+      );
+      if (!keep) await drain(body);
+    });
+  } catch (e) {
+    if (e instanceof FileError) throw e;
+    throw new FileError("NOT_CHECKPOINT", label, `not a readable checkpoint archive (${(e as Error).message})`);
+  }
+  return sourceFromMembers(members, label, compression);
 }
 
-/** Whether a path is a checkpoint archive (a file) rather than a directory. */
-export async function isArchive(path: string): Promise<boolean> {
-  return (await stat(path)).isFile();
-}
-
-/** Opens a checkpoint directory or archive (by path), or an archive stream. */
-export async function openCheckpoint(pathOrStream: string | AsyncIterable<Uint8Array>): Promise<OpenedCheckpoint> {
-  if (typeof pathOrStream !== "string") return readCheckpointArchive(pathOrStream);
-  if (await isArchive(pathOrStream)) {
-    const opened = await readCheckpointArchive(createReadStream(pathOrStream, { highWaterMark: 1 << 20 }));
-    opened.compression = compressionOf(await firstBytes(pathOrStream));
-    return opened;
+function sourceFromMembers(members: Map<string, Member>, label: string, compression: Compression): ImageSource {
+  const dirOf = (p: string) => posix.dirname(p).replace(/^\.$/, "");
+  // Folders holding an inventory are dumps; a chain's `parent` links name which is the last.
+  const dumps = new Set([...members.keys()].filter((p) => posix.basename(p) === "inventory.img").map(dirOf));
+  const parentOf = new Map<string, string>();
+  for (const d of dumps) {
+    const link = members.get(d ? `${d}/parent` : "parent");
+    if (!link) continue;
+    const target =
+      link.link ?? (link.bytes && link.size < 4096 ? new TextDecoder().decode(link.bytes).trim() : undefined);
+    if (target === undefined) continue;
+    parentOf.set(d, normal(posix.join(d, target)));
   }
-  const images = new Map(await loadCheckpointForTcp(pathOrStream));
-  const sizes = new Map<string, number>();
-  for (const name of await listCheckpointDir(pathOrStream)) {
-    if (skipped(name)) sizes.set(name, (await stat(join(pathOrStream, name))).size);
+  let imagesDir: string | undefined;
+  const parents = new Set(parentOf.values());
+  const tips = [...dumps].filter((d) => !parents.has(d));
+  if (dumps.has("checkpoint")) imagesDir = "checkpoint";
+  else if (tips.length === 1) imagesDir = tips[0];
+  else if (tips.length > 1) {
+    throw new FileError(
+      "NOT_CHECKPOINT",
+      label,
+      `holds several checkpoints (${tips.map((t) => `${t || "."}/`).join(", ")}); extract it and name one`,
+    );
+  } else {
+    // No inventory: a folder of images all the same (criu cpuinfo dump, a partial copy).
+    const counts = new Map<string, number>();
+    for (const p of members.keys())
+      if (kindByFileName(posix.basename(p))) counts.set(dirOf(p), (counts.get(dirOf(p)) ?? 0) + 1);
+    const best = [...counts].sort((a, b) => b[1] - a[1])[0];
+    if (!best) throw new FileError("NOT_CHECKPOINT", label, "holds no checkpoint: no CRIU image in it");
+    imagesDir = best[0];
   }
-  return { source: "directory", compression: "none", images, sizes, metadata: new Map() };
+  const build = (dir: string, seen: string[]): ImageSource => {
+    const files = new Map<string, SourceFile>();
+    const companions = new Map<string, SourceFile>();
+    const notes: SourceNote[] = [];
+    const prefix = dir ? `${dir}/` : "";
+    for (const m of members.values()) {
+      const inDir = m.path.startsWith(prefix) && !m.path.slice(prefix.length).includes("/");
+      const file = (): SourceFile =>
+        m.bytes ? memoryFile(m.bytes) : absentFile(m.size, m.path, `${m.path} is not kept when the archive is read`);
+      if (inDir) {
+        const base = m.path.slice(prefix.length);
+        if (base === "parent") continue;
+        if (m.type === "file") files.set(base, file());
+        else notes.push({ file: base, message: `a ${m.type} member, not a file` });
+      } else if (seen.length === 0 && m.type === "file" && !dumps.has(dirOf(m.path))) companions.set(m.path, file());
+    }
+    const target = parentOf.get(dir);
+    let parent: ImageSource | undefined;
+    if (target !== undefined) {
+      if (seen.includes(target)) notes.push({ file: "parent", message: "parent links form a loop" });
+      else if (dumps.has(target)) parent = build(target, [...seen, dir]);
+      else
+        notes.push({
+          file: "parent",
+          message: `parent leads to ${target || "."}/, which is not in the archive; pages kept in the parent dump cannot be read`,
+        });
+    }
+    return {
+      label: dir && seen.length > 0 ? `${label}:${dir}` : label,
+      type: "archive",
+      files,
+      companions,
+      parent,
+      parentLink: target,
+      notes,
+      archive: { compression, layout: layoutOf(members, dir), imagesDir: dir },
+    };
+  };
+  return build(imagesDir as string, []);
 }
 
 /**
  * Writes a copy of an archive with some images replaced, streaming: every
- * other entry (pages and rootfs included) is copied as it is. The output is
- * gzip-compressed when its name ends in .gz or .tgz, plain tar otherwise
- * (Node 20 has no zstd compressor). Written atomically.
+ * other member (pages and rootfs included) is copied as it is. The output's
+ * compression follows its name (.tar, .tar.gz/.tgz, .tar.zst).
  */
-export async function rewriteCheckpointArchive(
-  input: string,
-  output: string,
+export async function* rewrittenArchive(
+  input: AsyncIterable<Uint8Array>,
+  imagesDir: string,
   replace: ReadonlyMap<string, Uint8Array>,
-): Promise<void> {
+  compression: Compression,
+): AsyncGenerator<Uint8Array> {
   const p = pack();
+  const prefix = imagesDir ? `${imagesDir}/` : "";
   const done = (async () => {
-    await eachEntry(createReadStream(input, { highWaterMark: 1 << 20 }), async (name, size, body, type, header) => {
-      // Entries keep their own header (mode, owner, times); only a replaced image gets a new size.
-      const base = name.startsWith(IMAGE_DIR) ? name.slice(IMAGE_DIR.length) : undefined;
+    await eachMember(input, async (header, body) => {
+      const name = normal(header.name);
+      const base =
+        name.startsWith(prefix) && !name.slice(prefix.length).includes("/") ? name.slice(prefix.length) : undefined;
       const next = base !== undefined ? replace.get(base) : undefined;
+      const type = header.type ?? "file";
       if (next) {
         await drain(body);
         await new Promise<void>((res, rej) =>
@@ -193,19 +238,21 @@ export async function rewriteCheckpointArchive(
         );
         return;
       }
-      if (type !== "file") {
+      if (type !== "file" && type !== "contiguous-file") {
         await drain(body);
-        if (type === "directory" || type === "symlink") p.entry(header);
+        await new Promise<void>((res, rej) => p.entry({ ...header, size: 0 }, (e) => (e ? rej(e) : res())));
         return;
       }
       await new Promise<void>((res, rej) => {
-        const sink = p.entry({ ...header, size }, (e) => (e ? rej(e) : res()));
+        const sink = p.entry({ ...header }, (e) => (e ? rej(e) : res()));
         Readable.from(body).pipe(sink);
       });
     });
     p.finalize();
   })();
-  const gz = /\.(t?gz)$/.test(output);
-  const stream = gz ? p.pipe(createGzip()) : p;
-  await Promise.all([writeFileAtomic(output, stream as AsyncIterable<Uint8Array>), done]);
+  done.catch((e) => p.destroy(e));
+  yield* compressed(p as unknown as AsyncIterable<Uint8Array>, compression);
+  await done;
 }
+
+export { compressionForName };

@@ -1,29 +1,17 @@
-/** criu-image/node: file and directory helpers for Node.js. */
+/** criu-image/node: checkpoints on disk: folders, archives, atomic writes. */
 
+export { type Compression, METADATA_LIMIT, openArchiveSource } from "./archive.js";
+export { writeFileAtomic } from "./atomic.js";
+export { FileError } from "./errors.js";
+export { openImageFile, readImageFile, writeImageFile } from "./files.js";
+export { openFolderSource } from "./folder.js";
+export { JOURNAL, readJournal } from "./journal.js";
+export { LOCK, type LockOptions, withCheckpointLock } from "./lock.js";
+export { type OpenOptions, openCheckpoint, type PathKind, pathKind } from "./open.js";
 export {
-  type Compression,
-  isArchive,
-  type OpenedCheckpoint,
-  openCheckpoint,
-  readCheckpointArchive,
-  rewriteCheckpointArchive,
-} from "./archive.js";
-export { syncDir, TEMP_PREFIX, writeFileAtomic, writeTemp } from "./atomic.js";
-export {
-  JOURNAL,
-  loadCheckpointForTcp,
-  neededForRewrite,
   type RewriteDirOptions,
   type RewriteDirResult,
   recoverCheckpointDir,
-  replaceFilesAtomically,
   rewriteCheckpointDir,
-  verifyCheckpointDir,
-} from "./checkpoint-dir.js";
-export {
-  listCheckpointDir,
-  loadCheckpointDir,
-  openImageFile,
-  readImageFile,
-  writeImageFile,
-} from "./files.js";
+} from "./rewrite.js";
+export { verifyCheckpointDir } from "./verify.js";

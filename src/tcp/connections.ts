@@ -3,9 +3,10 @@
  * (pid and fd, through pstree → ids → fdinfo), network namespace and the
  * TCP stream state CRIU saved for it.
  */
+
+import type { Checkpoint } from "../checkpoint/checkpoint.js";
 import type { fdinfo_entry, inet_sk_entry, tcp_stream_entry } from "../gen/index.js";
 import { formatWords } from "./address.js";
-import type { CheckpointReader } from "./checkpoint.js";
 import { FAMILY, PROTO, type SocketKind, STATE, socketKind, TYPE } from "./names.js";
 
 export interface Endpoint {
@@ -101,7 +102,7 @@ export interface SocketEntry {
 }
 
 /** Every inet socket entry, from files.img (CRIU ≥ 3.4) and inetsk.img (before). */
-export function socketEntries(r: CheckpointReader): SocketEntry[] {
+export function socketEntries(r: Checkpoint): SocketEntry[] {
   const out: SocketEntry[] = [];
   const files = r.kind("files.img", "FILES");
   files?.entries.forEach((f, index) => {
@@ -117,13 +118,13 @@ export function socketEntries(r: CheckpointReader): SocketEntry[] {
 const INETSK_FD_TYPE = 4;
 
 /** Which (pid, fd) pairs hold each inet socket id. */
-export function socketOwners(r: CheckpointReader): Map<number, Owner[]> {
+export function socketOwners(r: Checkpoint): Map<number, Owner[]> {
   const owners = new Map<number, Owner[]>();
   const pstree = r.kind("pstree.img", "PSTREE");
   // Since CRIU 1.x fdinfo images are per file table (fdinfo_per_id); before, per pid.
   const perId = r.kind("inventory.img", "INVENTORY")?.entries[0]?.fdinfoPerId ?? true;
   for (const task of pstree?.entries ?? []) {
-    const ids = r.kind(`ids-${task.pid}.img`, "IDS")?.entries[0];
+    const ids = r.has(`ids-${task.pid}.img`) ? r.first(`ids-${task.pid}.img`, "IDS") : undefined;
     const table = perId ? ids?.filesId : task.pid;
     if (table === undefined) continue;
     const fdinfo = r.kind(`fdinfo-${table}.img`, "FDINFO");
@@ -142,7 +143,7 @@ export function tcpStreamName(ino: number): string {
 }
 
 /** All inet sockets (TCP, UDP, UDPLITE, raw) of a checkpoint, in image order. */
-export function inetSockets(r: CheckpointReader): InetSocket[] {
+export function inetSockets(r: Checkpoint): InetSocket[] {
   const owners = socketOwners(r);
   return socketEntries(r).map(({ sk, image, layout }) => {
     const streamImage = tcpStreamName(sk.ino);

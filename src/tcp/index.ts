@@ -1,7 +1,6 @@
 /** criu-image/tcp: find, inspect and rewrite the inet sockets of a checkpoint. */
 
 export { formatWords, parseAddress, wordsFor } from "./address.js";
-export { type Checkpoint, CheckpointReader } from "./checkpoint.js";
 export {
   type Endpoint,
   type InetSocket,
@@ -31,11 +30,10 @@ export {
   type RewriteRule,
 } from "./rules.js";
 
-import type { Checkpoint } from "./checkpoint.js";
-import { CheckpointReader } from "./checkpoint.js";
+import { Checkpoint, type CheckpointLike } from "../checkpoint/checkpoint.js";
 import { type InetSocket, inetSockets } from "./connections.js";
 
-/** Every inet socket (TCP, UDP, UDPLITE, raw) of an in-memory checkpoint. */
-export function listConnections(checkpoint: Checkpoint): InetSocket[] {
-  return inetSockets(new CheckpointReader(checkpoint));
+/** Every inet socket (TCP, UDP, UDPLITE, raw) of a checkpoint (or an in-memory map of its images). */
+export function listConnections(checkpoint: CheckpointLike): InetSocket[] {
+  return inetSockets(Checkpoint.of(checkpoint));
 }

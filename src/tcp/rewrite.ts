@@ -3,11 +3,13 @@
  * an in-memory checkpoint. Either every rule applies cleanly or nothing
  * changes and TcpRewriteError says why.
  */
+
+import { Checkpoint, type CheckpointLike } from "../checkpoint/checkpoint.js";
+import { overlaySource } from "../checkpoint/source.js";
 import type { inet_sk_entry } from "../gen/index.js";
 import type { CriuImage } from "../image/types.js";
 import { writeImage } from "../image/write.js";
 import { formatBytes, formatWords, parseAddress, sameAddress, wordsFor, wordsToBytes } from "./address.js";
-import { type Checkpoint, CheckpointReader } from "./checkpoint.js";
 import { type Endpoint, type SocketEntry, socketEntries } from "./connections.js";
 import { TcpRewriteError } from "./errors.js";
 import { FAMILY, type SocketKind, STATE, socketKind } from "./names.js";
@@ -43,7 +45,10 @@ export interface RewriteReport {
 }
 
 export interface RewriteResult {
+  /** The rewritten checkpoint (the input with the changed images replaced). */
   checkpoint: Checkpoint;
+  /** The new bytes of each changed image: all that needs writing. */
+  changed: ReadonlyMap<string, Uint8Array>;
   report: RewriteReport;
 }
 
@@ -95,9 +100,31 @@ const sideWords = (sk: inet_sk_entry, side: "local" | "remote") => (side === "lo
 const sidePort = (sk: inet_sk_entry, side: "local" | "remote") => (side === "local" ? sk.srcPort : sk.dstPort);
 
 /** Works out every endpoint change, or every reason to refuse. */
-function plan(entries: SocketEntry[], rules: Compiled[]): { planned: Planned[]; problems: string[] } {
+/** Refusals grouped by what is wrong, each with the endpoints it is wrong for. */
+type Refusals = Map<string, string[]>;
+
+function refuse(r: Refusals, why: string, where?: string): void {
+  const list = r.get(why);
+  if (list) {
+    if (where !== undefined) list.push(where);
+  } else r.set(why, where === undefined ? [] : [where]);
+}
+
+/** One line per reason: the reason, how many endpoints, the first few. */
+function summary(r: Refusals): string[] {
+  const SHOWN = 3;
+  return [...r].map(([why, where]) => {
+    if (where.length === 0) return why;
+    if (where.length === 1) return `${why}: ${where[0]}`;
+    const more = where.length > SHOWN ? `, and ${where.length - SHOWN} more` : "";
+    return `${why}: ${where.length} endpoints (${where.slice(0, SHOWN).join("; ")}${more})`;
+  });
+}
+
+function plan(entries: SocketEntry[], rules: Compiled[]): { planned: Planned[]; problems: Refusals } {
   const planned: Planned[] = [];
-  const problems: string[] = conflicts(rules);
+  const problems: Refusals = new Map();
+  for (const c of conflicts(rules)) refuse(problems, c);
   for (const entry of entries) {
     const sk = entry.sk;
     for (const side of ["local", "remote"] as const) {
@@ -115,13 +142,13 @@ function plan(entries: SocketEntry[], rules: Compiled[]): { planned: Planned[]; 
       const byAddress = matching.find((r) => r.fromPort === undefined);
       const where = `socket ${sk.id} (${entry.image}, ${side} ${formatWords(words)}:${port})`;
       if (byEndpoint && byAddress && !sameAddress(byEndpoint.to, byAddress.to)) {
-        problems.push(`rules conflict on ${where}: ${byEndpoint.text} and ${byAddress.text} give different addresses`);
+        refuse(problems, `rules conflict: ${byEndpoint.text} and ${byAddress.text} give different addresses`, where);
         continue;
       }
       const rule = (byEndpoint ?? byAddress) as Compiled;
       const newWords = wordsFor(sk.family, rule.to);
       if (!newWords) {
-        problems.push(`${rule.text} would put the IPv6 address ${formatBytes(rule.to)} into the AF_INET ${where}`);
+        refuse(problems, `${rule.text} would put the IPv6 address ${formatBytes(rule.to)} into AF_INET sockets`, where);
         continue;
       }
       const newPort = byEndpoint?.toPort ?? port;
@@ -159,18 +186,20 @@ function plan(entries: SocketEntry[], rules: Compiled[]): { planned: Planned[]; 
  * when rules conflict, or when a rule matches nothing (unless allowUnmatched).
  */
 export function rewriteConnections(
-  checkpoint: Checkpoint,
+  input: CheckpointLike,
   rules: readonly RewriteRule[],
   options: RewriteOptions = {},
 ): RewriteResult {
   if (rules.length === 0) throw new TcpRewriteError("no rules given");
   const compiled = compile(rules);
-  const reader = new CheckpointReader(checkpoint);
+  // Our own reader, so the decoded entries changed below are this call's copies.
+  const base = Checkpoint.of(input);
+  const reader = new Checkpoint(base.source);
   const entries = socketEntries(reader);
   const { planned, problems } = plan(entries, compiled);
   const unmatched = compiled.filter((r) => !r.used).map((r) => r.text);
-  if (!options.allowUnmatched) for (const u of unmatched) problems.push(`${u} matches no socket`);
-  if (problems.length > 0) throw new TcpRewriteError(problems.join("; "));
+  if (!options.allowUnmatched) for (const u of unmatched) refuse(problems, `${u} matches no socket`);
+  if (problems.size > 0) throw new TcpRewriteError(summary(problems));
   // Warnings compare old and new tuples, so they come before the change.
   const warnings = rewriteWarnings(reader, entries, planned, compiled);
 
@@ -187,8 +216,8 @@ export function rewriteConnections(
     }
     touched.add(p.entry.image);
   }
-  const out = new Map(checkpoint);
-  for (const name of touched) out.set(name, writeImage(reader.get(name) as CriuImage));
+  const changed = new Map<string, Uint8Array>();
+  for (const name of [...touched].sort()) changed.set(name, writeImage(reader.image(name) as CriuImage));
   const changes = planned.map((p) => p.change);
   const report: RewriteReport = {
     changes,
@@ -196,7 +225,7 @@ export function rewriteConnections(
     unmatchedRules: unmatched,
     warnings,
   };
-  return { checkpoint: out, report };
+  return { checkpoint: new Checkpoint(overlaySource(base.source, changed)), changed, report };
 }
 
 export type { Planned, Compiled };

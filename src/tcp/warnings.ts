@@ -4,8 +4,8 @@
  * left on the old tuple, and what the network lock leaves on the dump host.
  */
 
+import type { Checkpoint } from "../checkpoint/checkpoint.js";
 import { formatBytes, sameAddress, toV6, wordsToBytes } from "./address.js";
-import type { CheckpointReader } from "./checkpoint.js";
 import type { SocketEntry } from "./connections.js";
 import { LOCK_METHOD } from "./names.js";
 import type { Compiled, Planned } from "./rewrite.js";
@@ -24,14 +24,14 @@ function contains(hay: Uint8Array, needle: Uint8Array): boolean {
 }
 
 /** Raw netns images holding `addr`, in binary (netlink dumps) or as text (iptables, nftables). */
-function imagesHolding(r: CheckpointReader, addr: Uint8Array): string[] {
+function imagesHolding(r: Checkpoint, addr: Uint8Array): string[] {
   const text = new TextEncoder().encode(formatBytes(addr));
   const v4 =
     addr.length === 16 && addr.subarray(0, 12).every((b, i) => b === (i >= 10 ? 0xff : 0)) ? addr.subarray(12) : addr;
   const v4text = new TextEncoder().encode(formatBytes(v4));
   return r.names().filter((name) => {
     if (!NETNS_RAW.test(name)) return false;
-    const b = r.checkpoint.get(name) as Uint8Array;
+    const b = r.bytes(name) as Uint8Array;
     return contains(b, v4) || contains(b, text) || contains(b, v4text);
   });
 }
@@ -46,7 +46,7 @@ const tupleText = (t: Tuple) => {
 const sameTuple = (a: Tuple, b: Tuple) => a.port === b.port && sameAddress(a.addr, b.addr);
 
 export function rewriteWarnings(
-  r: CheckpointReader,
+  r: Checkpoint,
   entries: SocketEntry[],
   planned: Planned[],
   rules: Compiled[],
@@ -96,7 +96,10 @@ export function rewriteWarnings(
     if (o.sk.dstAddr.length !== 1 && o.sk.dstAddr.length !== 4) continue;
     const ob = before.get(o) as { local: Tuple; remote: Tuple };
     const k = key(ob.local, ob.remote);
-    byTuple.set(k, [...(byTuple.get(k) ?? []), o]);
+    // Push, never copy: many sockets can share one tuple (a million in the benchmark).
+    const list = byTuple.get(k);
+    if (list) list.push(o);
+    else byTuple.set(k, [o]);
   }
   for (const e of changed) {
     if (seen.has(e) || e.sk.proto !== 6 || !CONNECTED.has(e.sk.state)) continue;

@@ -1,2 +1,9 @@
-/** Consistency checks of whole checkpoints. */
-export { type Problem, type VerifyOptions, verifyCheckpoint } from "./verify.js";
+/** criu-image/verify: consistency checks of whole checkpoints. */
+export {
+  type Problem,
+  type VerifyCheck,
+  type VerifyOptions,
+  type VerifyProblem,
+  type VerifyReport,
+  verifyCheckpoint,
+} from "./verify.js";

@@ -1,209 +1,293 @@
 /**
- * Consistency checks over a whole checkpoint: each problem names its image
- * and, where it has one, the entry.
+ * Consistency checks over a whole checkpoint. Each problem names its image
+ * and, where it has one, the entry. Notes are for what is not wrong but
+ * worth knowing: files that are not images, a companion nobody knows.
+ *
+ * What real dumps contain is taken from CRIU's own code: zombies have a
+ * pstree entry and a core image and nothing else (cr-dump.c,
+ * dump_one_zombie); a pre-dump has an inventory, pagemaps and pages but no
+ * pstree; a dump on top of a pre-dump names its pages in the parent with
+ * PE_PARENT (pagemap.c).
  */
+import { Checkpoint, type CheckpointLike } from "../checkpoint/checkpoint.js";
 import { CriuImageError } from "../framing/errors.js";
 import { kindByFileName } from "../framing/kinds.js";
-import type { pagemap_entry, pagemap_head } from "../gen/index.js";
 import { enumValueName } from "../image/names.js";
-import { PE_PRESENT, pagemapFlags, pagemapPages } from "../image/pagemap.js";
-import { readImage } from "../image/read.js";
+import { PE_PARENT } from "../image/pagemap.js";
 import type { CriuImage } from "../image/types.js";
-import { type Checkpoint, CheckpointReader, socketEntries, tcpStreamName } from "../tcp/index.js";
+import { coverage, type PagemapRuns, pagemapRuns } from "../memory/runs.js";
+import { socketEntries, tcpStreamName } from "../tcp/connections.js";
 
-export interface Problem {
+export type VerifyCheck =
+  | "parse"
+  | "unknown-file"
+  | "ids"
+  | "fdinfo"
+  | "tcp-stream"
+  | "pages"
+  | "parent"
+  | "tasks"
+  | "inventory"
+  | "pending-write";
+
+export interface VerifyProblem {
   /** The image the problem is in (or about). */
   image: string;
   /** Index of the entry, where the problem is one entry's. */
   entry?: number;
-  /** Stable name of the check that failed. */
-  check: "parse" | "unknown-file" | "ids" | "fdinfo" | "tcp-stream" | "pages" | "tasks" | "inventory";
+  /** Stable name of the check. */
+  check: VerifyCheck;
   message: string;
 }
 
+/** @deprecated Use VerifyProblem. */
+export type Problem = VerifyProblem;
+
+export interface VerifyReport {
+  /** What was checked: a full dump, a pre-dump, or images without an inventory. */
+  kind: "dump" | "pre-dump" | "images";
+  /** Inconsistent or broken images: verify fails when there is any. */
+  problems: VerifyProblem[];
+  /** Worth knowing, never a failure: files that are not CRIU images, and what opening the checkpoint noticed. */
+  notes: VerifyProblem[];
+  /** Known companions found beside the images (CRIU logs, runc's descriptors.json, …). */
+  companions: string[];
+  /** Dumps checked through `parent`, nearest first. */
+  parents: string[];
+}
+
 export interface VerifyOptions {
-  /**
-   * Sizes of images left out of `checkpoint` (pages-* need not be read to
-   * check them against their pagemaps).
-   */
-  sizes?: ReadonlyMap<string, number>;
-  /** Page size of the dumped machine (4096 on x86-64, arm64 with 4K pages). */
+  /** Page size of the dumped machine (default 4096, as on x86-64). */
   pageSize?: number;
 }
 
-/** Checks a checkpoint; returns every problem found (none: consistent). */
-export function verifyCheckpoint(checkpoint: Checkpoint, options: VerifyOptions = {}): Problem[] {
-  const problems: Problem[] = [];
-  const pageSize = options.pageSize ?? 4096;
-  const images = new Map<string, CriuImage>();
+const JOURNAL_FILE = ".criu-image-journal";
 
-  // 1. Every image parses completely.
-  for (const name of [...checkpoint.keys()].sort()) {
-    if (!kindByFileName(name)) {
-      problems.push({ image: name, check: "unknown-file", message: "not a file name CRIU writes" });
-      continue;
-    }
+/** Checks a checkpoint; returns every problem and note. */
+export function verifyCheckpoint(input: CheckpointLike, options: VerifyOptions = {}): VerifyReport {
+  const cp = Checkpoint.of(input);
+  const pageSize = options.pageSize ?? 4096;
+  const problems: VerifyProblem[] = [];
+  const notes: VerifyProblem[] = [];
+  const companions: string[] = [];
+  const parents: string[] = [];
+  const kind = cp.dumpKind();
+  const problem = (image: string, check: VerifyCheck, message: string, entry?: number) =>
+    problems.push(entry === undefined ? { image, check, message } : { image, entry, check, message });
+
+  for (const n of cp.source.notes) {
+    if (n.file === JOURNAL_FILE && /pending/.test(n.message)) problem(JOURNAL_FILE, "pending-write", n.message);
+    else notes.push({ image: n.file ?? cp.label, check: "unknown-file", message: n.message });
+  }
+  for (const o of cp.others()) {
+    if (o.writer) companions.push(o.name);
+    else
+      notes.push({
+        image: o.name,
+        check: "unknown-file",
+        message: "not a CRIU image nor a file known to be kept with one",
+      });
+  }
+
+  // 1. Every image parses completely. Raw images are bytes by definition; pages are not read.
+  const images = new Map<string, CriuImage>();
+  for (const name of cp.names()) {
+    if (kindByFileName(name)?.raw) continue;
     try {
-      images.set(name, readImage(checkpoint.get(name) as Uint8Array, { name }));
+      images.set(name, cp.image(name) as CriuImage);
     } catch (e) {
       if (!(e instanceof CriuImageError)) throw e;
-      problems.push({ image: name, check: "parse", message: e.message });
+      problem(name, "parse", e.message);
     }
   }
-  const has = (n: string) => images.has(n) || checkpoint.has(n) || options.sizes?.has(n) === true;
-  const get = <K extends CriuImage["kind"]>(n: string, kind: K) => {
+  const has = (n: string) => cp.has(n);
+  const get = <K extends CriuImage["kind"]>(n: string, k: K) => {
     const img = images.get(n);
-    return img && img.kind === kind ? (img as Extract<CriuImage, { kind: K }>) : undefined;
+    return img && img.kind === k ? (img as Extract<CriuImage, { kind: K }>) : undefined;
   };
 
-  // 6. The inventory.
+  // 2. The inventory.
   const inv = get("inventory.img", "INVENTORY");
-  if (!has("inventory.img")) problems.push({ image: "inventory.img", check: "inventory", message: "missing" });
-  else if (inv) {
-    if (inv.entries.length !== 1)
-      problems.push({
-        image: "inventory.img",
-        check: "inventory",
-        message: `${inv.entries.length} entries, expected 1`,
-      });
+  if (kind === "images") {
+    problem("inventory.img", "inventory", "missing: this is not a checkpoint (criu dump always writes an inventory)");
+  } else if (inv) {
+    if (inv.entries.length !== 1) problem("inventory.img", "inventory", `${inv.entries.length} entries, expected 1`);
     const e = inv.entries[0];
-    if (e && e.imgVersion !== 2)
-      problems.push({
-        image: "inventory.img",
-        entry: 0,
-        check: "inventory",
-        message: `img_version ${e.imgVersion}, expected 2 (CRIU images v1.1)`,
-      });
-    if (e && !e.rootIds)
-      problems.push({ image: "inventory.img", entry: 0, check: "inventory", message: "no root_ids" });
+    if (e && kind === "dump") {
+      if (e.imgVersion !== 2)
+        problem("inventory.img", "inventory", `img_version ${e.imgVersion}, expected 2 (CRIU images v1.1)`, 0);
+      if (!e.rootIds) problem("inventory.img", "inventory", "no root_ids", 0);
+    }
     if (e && e.lsmtype !== undefined && ![0, 1, 2].includes(e.lsmtype))
-      problems.push({ image: "inventory.img", entry: 0, check: "inventory", message: `unknown lsmtype ${e.lsmtype}` });
+      problem("inventory.img", "inventory", `unknown lsmtype ${e.lsmtype}`, 0);
   }
 
-  // 5. pstree, core, mm, ids: one of each per task.
+  // 3. Tasks: a core per thread, an mm and ids per live task; zombies have only their core.
   const pstree = get("pstree.img", "PSTREE");
-  if (!has("pstree.img")) problems.push({ image: "pstree.img", check: "tasks", message: "missing" });
+  if (kind === "dump" && !has("pstree.img")) problem("pstree.img", "tasks", "missing");
   const files = get("files.img", "FILES");
   const fileById = new Map((files?.entries ?? []).map((f) => [f.id, f]));
   pstree?.entries.forEach((t, i) => {
-    for (const tid of t.threads.length > 0 ? t.threads : [t.pid]) {
+    const coreName = `core-${t.pid}.img`;
+    if (!has(coreName)) {
+      problem("pstree.img", "tasks", `task ${t.pid} has no ${coreName}`, i);
+      return;
+    }
+    const zombie = get(coreName, "CORE") !== undefined && cp.isZombie(t.pid);
+    // A zombie's thread list is whatever the kernel had; only its own core is written.
+    const threads = zombie ? [t.pid] : t.threads.length > 0 ? t.threads : [t.pid];
+    for (const tid of threads) {
       const name = `core-${tid}.img`;
       const core = get(name, "CORE");
-      if (!has(name))
-        problems.push({
-          image: "pstree.img",
-          entry: i,
-          check: "tasks",
-          message: `task ${t.pid}: thread ${tid} has no ${name}`,
-        });
-      else if (core && core.entries.length !== 1)
-        problems.push({ image: name, check: "tasks", message: `${core.entries.length} entries, expected 1` });
+      if (!has(name)) problem("pstree.img", "tasks", `task ${t.pid}: thread ${tid} has no ${name}`, i);
+      else if (core && core.entries.length !== 1) problem(name, "tasks", `${core.entries.length} entries, expected 1`);
     }
-    const core = get(`core-${t.pid}.img`, "CORE")?.entries[0];
-    const zombie = core?.tc?.taskState === 3;
-    const mm = get(`mm-${t.pid}.img`, "MM");
-    if (!zombie && !has(`mm-${t.pid}.img`))
-      problems.push({ image: "pstree.img", entry: i, check: "tasks", message: `task ${t.pid} has no mm-${t.pid}.img` });
-    else if (mm && mm.entries.length !== 1)
-      problems.push({ image: `mm-${t.pid}.img`, check: "tasks", message: `${mm.entries.length} entries, expected 1` });
-    // 2. ids names an fdinfo image, whose entries name files.img entries of the same type.
+    if (zombie) return;
+    const mmName = `mm-${t.pid}.img`;
+    const mm = get(mmName, "MM");
+    if (!has(mmName)) problem("pstree.img", "tasks", `task ${t.pid} has no ${mmName}`, i);
+    else if (mm && mm.entries.length !== 1) problem(mmName, "tasks", `${mm.entries.length} entries, expected 1`);
+    // ids names an fdinfo image, whose entries name files.img entries of the same type.
     const idsName = `ids-${t.pid}.img`;
     const ids = get(idsName, "IDS")?.entries[0];
     if (!has(idsName)) {
-      problems.push({ image: "pstree.img", entry: i, check: "ids", message: `task ${t.pid} has no ${idsName}` });
+      problem("pstree.img", "ids", `task ${t.pid} has no ${idsName}`, i);
       return;
     }
-    if (!ids || zombie) return;
+    if (!ids) return;
     const fdName = `fdinfo-${ids.filesId}.img`;
     if (!has(fdName)) {
-      problems.push({
-        image: idsName,
-        entry: 0,
-        check: "ids",
-        message: `files_id ${ids.filesId} names ${fdName}, which is missing`,
-      });
+      problem(idsName, "ids", `files_id ${ids.filesId} names ${fdName}, which is missing`, 0);
       return;
     }
     if (!files) return;
     get(fdName, "FDINFO")?.entries.forEach((fd, k) => {
       const f = fileById.get(fd.id);
-      if (!f)
-        problems.push({
-          image: fdName,
-          entry: k,
-          check: "fdinfo",
-          message: `fd ${fd.fd} names file id ${fd.id}, which files.img does not have`,
-        });
+      if (!f) problem(fdName, "fdinfo", `fd ${fd.fd} names file id ${fd.id}, which files.img does not have`, k);
       else if (f.type !== fd.type) {
-        problems.push({
-          image: fdName,
-          entry: k,
-          check: "fdinfo",
-          message: `fd ${fd.fd} is ${enumValueName("fd_types", fd.type) ?? fd.type} but files.img entry ${fd.id} is ${enumValueName("fd_types", f.type) ?? f.type}`,
-        });
+        const name = (n: number) => enumValueName("fd_types", n) ?? String(n);
+        problem(fdName, "fdinfo", `fd ${fd.fd} is ${name(fd.type)} but files.img entry ${fd.id} is ${name(f.type)}`, k);
       }
     });
   });
 
-  // 3. Established TCP sockets have their stream, with queues of the announced length.
-  // Only the images that parsed, reusing their decoded form.
-  const reader = new CheckpointReader(new Map([...checkpoint].filter(([n]) => images.has(n))), images);
-  for (const { sk, image, index } of socketEntries(reader)) {
+  // 4. Established TCP sockets have their stream, with queues of the announced length.
+  const parsed = new Checkpoint(
+    { ...cp.source, files: new Map([...cp.source.files].filter(([n]) => images.has(n))) },
+    images,
+  );
+  for (const { sk, image, index } of socketEntries(parsed)) {
     if (sk.proto !== 6 || sk.state !== 1) continue;
     const name = tcpStreamName(sk.ino);
     const stream = get(name, "TCP_STREAM");
     if (!has(name)) {
-      problems.push({
-        image,
-        entry: index,
-        check: "tcp-stream",
-        message: `established socket ${sk.id} (ino ${sk.ino}) has no ${name}`,
-      });
+      problem(image, "tcp-stream", `established socket ${sk.id} (ino ${sk.ino}) has no ${name}`, index);
     } else if (stream) {
-      if (stream.entries.length !== 1)
-        problems.push({ image: name, check: "tcp-stream", message: `${stream.entries.length} entries, expected 1` });
+      if (stream.entries.length !== 1) problem(name, "tcp-stream", `${stream.entries.length} entries, expected 1`);
       stream.entries.forEach((s, k) => {
         const q = stream.extras[k];
         if (!q || q.inq.length !== s.inqLen || q.outq.length !== s.outqLen) {
-          problems.push({
-            image: name,
-            entry: k,
-            check: "tcp-stream",
-            message: `queues of ${q?.inq.length}/${q?.outq.length} bytes, entry says ${s.inqLen}/${s.outqLen}`,
-          });
+          problem(
+            name,
+            "tcp-stream",
+            `queues of ${q?.inq.length}/${q?.outq.length} bytes, entry says ${s.inqLen}/${s.outqLen}`,
+            k,
+          );
         }
       });
     }
   }
 
-  // 4. Pagemaps against the size of their pages image.
+  // 5. Pagemaps against the size of their pages image, and PE_PARENT pages against the parent chain.
+  let parent: Checkpoint | undefined;
+  try {
+    parent = cp.parent;
+  } catch (e) {
+    if (!(e instanceof CriuImageError)) throw e;
+    problem("parent", "parent", e.message);
+  }
+  for (let p = parent; p; p = p.parent) parents.push(p.label);
+  const parentRuns = new Map<Checkpoint, Map<string, PagemapRuns | null>>();
+  const runsIn = (c: Checkpoint, name: string): PagemapRuns | null => {
+    let m = parentRuns.get(c);
+    if (!m) {
+      m = new Map();
+      parentRuns.set(c, m);
+    }
+    if (!m.has(name)) {
+      let r: PagemapRuns | null = null;
+      try {
+        const img = c.has(name) ? c.kind(name, "PAGEMAP") : undefined;
+        r = img ? pagemapRuns(img, pageSize) : null;
+      } catch (e) {
+        if (!(e instanceof CriuImageError)) throw e;
+      }
+      m.set(name, r);
+    }
+    return m.get(name) ?? null;
+  };
   for (const [name, img] of images) {
     if (img.kind !== "PAGEMAP" || img.entries.length === 0) continue;
-    const head = img.entries[0] as pagemap_head;
-    const pages = `pages-${head.pagesId}.img`;
-    let present = 0n;
-    for (const e of img.entries.slice(1) as pagemap_entry[]) {
-      if (!(pagemapFlags(e) & PE_PRESENT)) continue;
-      present += pagemapPages(e);
-    }
-    const size = checkpoint.get(pages)?.length ?? options.sizes?.get(pages);
+    const runs = pagemapRuns(img, pageSize);
+    const pages = `pages-${runs.pagesId}.img`;
+    const size = cp.size(pages);
     if (size === undefined) {
-      if (present > 0n)
-        problems.push({
-          image: name,
-          entry: 0,
-          check: "pages",
-          message: `pages_id ${head.pagesId} names ${pages}, which is missing`,
-        });
-      continue;
+      if (runs.presentPages > 0n)
+        problem(name, "pages", `pages_id ${runs.pagesId} names ${pages}, which is missing`, 0);
+    } else if (BigInt(size) !== runs.presentPages * BigInt(pageSize)) {
+      problem(
+        name,
+        "pages",
+        `${runs.presentPages} present pages (${runs.presentPages * BigInt(pageSize)} bytes) but ${pages} has ${size} bytes`,
+      );
     }
-    if (BigInt(size) !== present * BigInt(pageSize)) {
-      problems.push({
-        image: name,
-        check: "pages",
-        message: `${present} present pages (${present * BigInt(pageSize)} bytes) but ${pages} has ${size} bytes`,
-      });
-    }
+    runs.runs.forEach((r, k) => {
+      if (!(r.flags & PE_PARENT)) return;
+      const where = `pages 0x${r.start.toString(16)}-0x${r.end.toString(16)} are in the parent dump`;
+      if (!parent) {
+        problem(
+          name,
+          "parent",
+          `${where}, but there is no parent (${cp.source.parentLink ? `parent leads to ${cp.source.parentLink}, which cannot be read` : "no parent link"})`,
+          k + 1,
+        );
+        return;
+      }
+      let todo: [bigint, bigint][] = [[r.start, r.end]];
+      let level = 1;
+      for (let c: Checkpoint | undefined = parent; c && todo.length > 0; c = c.parent, level++) {
+        const pr = runsIn(c, name);
+        if (!pr) {
+          problem(name, "parent", `${where}, but ${c.label} has no ${name}`, k + 1);
+          return;
+        }
+        const next: [bigint, bigint][] = [];
+        for (const [a, b] of todo) {
+          const cov = coverage(pr.runs, a, b);
+          if (cov.missing.length > 0) {
+            const [ma, mb] = cov.missing[0] as [bigint, bigint];
+            problem(
+              name,
+              "parent",
+              `${where}, but ${c.label}/${name} lacks 0x${ma.toString(16)}-0x${mb.toString(16)}`,
+              k + 1,
+            );
+            return;
+          }
+          next.push(...cov.inParent);
+        }
+        todo = next;
+        if (todo.length > 0 && !c.parent) {
+          problem(
+            name,
+            "parent",
+            `${where}, but the chain ends at ${c.label} (${level} up) before reaching them`,
+            k + 1,
+          );
+          return;
+        }
+      }
+    });
   }
-  return problems;
+  return { kind, problems, notes, companions, parents };
 }

@@ -8,7 +8,6 @@ import {
   readImage,
   writeImage,
 } from "../../src/index.js";
-import type { Checkpoint } from "../../src/tcp/index.js";
 import { corpusRoot, requireCorpus } from "./corpus.js";
 
 /** A corpus checkpoint in memory (all images but pages-*). */
@@ -27,7 +26,7 @@ export function corpusCheckpoint(scenario: string): Map<string, Uint8Array> {
  * The same checkpoint in the layout of CRIU before 3.4: inet sockets in
  * inetsk.img, files.img without them. No real legacy checkpoint exists here.
  */
-export function legacyLayout(cp: Checkpoint): Map<string, Uint8Array> {
+export function legacyLayout(cp: ReadonlyMap<string, Uint8Array>): Map<string, Uint8Array> {
   const files = readImage(cp.get("files.img") as Uint8Array, { name: "files.img" });
   if (files.kind !== "FILES") throw new Error("files.img");
   const sockets: inet_sk_entry[] = files.entries.filter((f) => f.isk).map((f) => f.isk as inet_sk_entry);

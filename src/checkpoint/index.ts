@@ -1,0 +1,15 @@
+/** criu-image/checkpoint: one model of a checkpoint over any image source. */
+export { Checkpoint, type CheckpointLike, type DumpKind, type OtherFile } from "./checkpoint.js";
+export { companionBesideImages, companionInImages } from "./companions.js";
+export {
+  type ArchiveLayout,
+  absentFile,
+  type ImageSource,
+  type MemorySourceOptions,
+  memoryFile,
+  memorySource,
+  overlaySource,
+  type SourceFile,
+  type SourceNote,
+} from "./source.js";
+export { TASK_ALIVE, TASK_DEAD, TASK_STOPPED, TASK_ZOMBIE, type TaskState, taskStateName } from "./tasks.js";

@@ -1,0 +1,110 @@
+/**
+ * Where a checkpoint's files come from. The checkpoint model only sees this
+ * interface, so one model serves an in-memory map (tests, browsers), a
+ * folder and an archive stream (criu-image/node).
+ */
+import { CriuImageError } from "../framing/errors.js";
+
+/** One file of a checkpoint. */
+export interface SourceFile {
+  /** Its size in bytes. */
+  readonly size: number;
+  /**
+   * All of its bytes. Sources hold small files in memory or read them on
+   * demand; a file a source did not keep (an archive's pages when memory
+   * was not asked for) throws CriuImageError with code UNSUPPORTED.
+   */
+  bytes(): Uint8Array;
+  /** `length` bytes from `offset` (fewer at the end of the file), without reading the rest. */
+  read(offset: number, length: number): Promise<Uint8Array>;
+}
+
+/** What opening a source noticed that is not an error: a pending write, files that are not images. */
+export interface SourceNote {
+  /** The file the note is about, if any. */
+  readonly file?: string;
+  readonly message: string;
+}
+
+/** How the images were found in an archive. */
+export type ArchiveLayout = "podman" | "cri-o" | "containerd" | "plain";
+
+export interface ImageSource {
+  /** What the user named: a path, "stdin", or "memory". Used in messages. */
+  readonly label: string;
+  readonly type: "memory" | "folder" | "archive";
+  /** The files of the images folder, by base name (our bookkeeping and `parent` left out). */
+  readonly files: ReadonlyMap<string, SourceFile>;
+  /** Files beside the images folder (an archive's config.dump, spec.dump, …), by path in the archive. */
+  readonly companions: ReadonlyMap<string, SourceFile>;
+  /** The previous dump of a pre-dump chain (`parent`), when there is one. */
+  readonly parent?: ImageSource | undefined;
+  /** Where `parent` points, as written (even when it could not be followed). */
+  readonly parentLink?: string | undefined;
+  readonly notes: readonly SourceNote[];
+  /** Archives: how they were compressed and laid out, and where the images were. */
+  readonly archive?: {
+    readonly compression: "none" | "gzip" | "zstd";
+    readonly layout: ArchiveLayout;
+    /** The images folder inside the archive ("" for the top). */
+    readonly imagesDir: string;
+  };
+}
+
+/** A source file held in memory. */
+export function memoryFile(bytes: Uint8Array): SourceFile {
+  return {
+    size: bytes.length,
+    bytes: () => bytes,
+    read: async (offset, length) => bytes.subarray(offset, Math.min(bytes.length, offset + length)),
+  };
+}
+
+/** A file whose size is known but whose bytes were not kept. */
+export function absentFile(size: number, label: string, why: string): SourceFile {
+  const fail = (): never => {
+    throw new CriuImageError("UNSUPPORTED", label, 0, "bytes that were kept", why);
+  };
+  return { size, bytes: fail, read: async () => fail() };
+}
+
+export interface MemorySourceOptions {
+  label?: string;
+  companions?: ReadonlyMap<string, Uint8Array>;
+  parent?: ImageSource | ReadonlyMap<string, Uint8Array>;
+  /** Sizes of files that are not in the map (pages a caller did not load). */
+  sizes?: ReadonlyMap<string, number>;
+}
+
+const isSource = (x: unknown): x is ImageSource =>
+  typeof x === "object" && x !== null && "files" in x && (x as ImageSource).files instanceof Map;
+
+/** A source over image bytes by file name: for tests, browsers, and anything built in memory. */
+export function memorySource(images: ReadonlyMap<string, Uint8Array>, options: MemorySourceOptions = {}): ImageSource {
+  const label = options.label ?? "memory";
+  const files = new Map<string, SourceFile>();
+  for (const [name, bytes] of images) files.set(name, memoryFile(bytes));
+  for (const [name, size] of options.sizes ?? []) {
+    if (!files.has(name)) files.set(name, absentFile(size, name, "only its size was given"));
+  }
+  const companions = new Map<string, SourceFile>();
+  for (const [name, bytes] of options.companions ?? []) companions.set(name, memoryFile(bytes));
+  const p = options.parent;
+  const parent = p === undefined ? undefined : isSource(p) ? p : memorySource(p, { label: `${label}/parent` });
+  return { label, type: "memory", files, companions, parent, notes: [] };
+}
+
+/**
+ * The same source with some files replaced (bytes) or removed (undefined):
+ * what an edit or a rewrite produces before it is written anywhere.
+ */
+export function overlaySource(base: ImageSource, changes: ReadonlyMap<string, Uint8Array | undefined>): ImageSource {
+  const files = new Map(base.files);
+  for (const [name, bytes] of changes) {
+    if (bytes === undefined) files.delete(name);
+    else files.set(name, memoryFile(bytes));
+  }
+  return { ...base, files };
+}
+
+export { isSource };

@@ -1,0 +1,45 @@
+/** `info PATH` on a whole checkpoint: what it is, its images apart from its other files, the container it came from. */
+import type { Checkpoint } from "../checkpoint/checkpoint.js";
+
+function json(cp: Checkpoint, path: string): unknown {
+  const f = cp.source.companions.get(path);
+  if (!f) return undefined;
+  try {
+    return JSON.parse(new TextDecoder().decode(f.bytes()));
+  } catch {
+    return `${f.size} bytes (not JSON)`;
+  }
+}
+
+const obj = (v: unknown): Record<string, unknown> | undefined =>
+  v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+
+/** The summary `info` prints for a checkpoint folder or archive. */
+export function checkpointInfo(cp: Checkpoint): Record<string, unknown> {
+  const names = cp.names();
+  const config = obj(json(cp, "config.dump"));
+  const spec = obj(json(cp, "spec.dump"));
+  const proc = obj(spec?.process);
+  const a = cp.source.archive;
+  return {
+    path: cp.label,
+    type: cp.source.type,
+    ...(a ? { compression: a.compression, layout: a.layout, imagesDir: a.imagesDir } : {}),
+    kind: cp.dumpKind(),
+    images: names.length,
+    pagesBytes: names.filter((n) => n.startsWith("pages-")).reduce((s, n) => s + (cp.size(n) ?? 0), 0),
+    otherFiles: cp.others().map((o) => (o.writer ? `${o.name} (${o.writer})` : `${o.name} (unknown)`)),
+    companions: [...cp.source.companions.keys()].sort(),
+    ...(cp.source.parentLink !== undefined ? { parent: cp.source.parentLink } : {}),
+    container: config
+      ? {
+          id: config.id ?? config.ID,
+          name: config.name ?? config.Name,
+          image: config.rootfsImageName ?? config.rootfsImage ?? config.image,
+          created: config.createdTime ?? config.created,
+        }
+      : undefined,
+    process: spec ? { args: proc?.args, hostname: spec.hostname } : undefined,
+    network: json(cp, "network.status"),
+  };
+}

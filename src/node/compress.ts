@@ -1,0 +1,96 @@
+/**
+ * Compression of archive streams, chosen by the first bytes on input and by
+ * the output's file name on output.
+ *
+ * zstd output: Node has a zstd compressor from 22.15 on, and it is used
+ * there. Node 20 has none, so there the maintained WebAssembly build of the
+ * reference zstd library, @hpcc-js/wasm-zstd, is loaded on first use: it
+ * has no install script and no native code (so it installs with npm 11 and
+ * everywhere Node runs), streams chunk by chunk, and its output is plain
+ * zstd that `zstd -d`, Podman and fzstd read.
+ */
+import { Readable } from "node:stream";
+import * as zlib from "node:zlib";
+import { Decompress } from "fzstd";
+
+export type Compression = "none" | "gzip" | "zstd";
+
+export function compressionOf(head: Uint8Array): Compression {
+  if (head[0] === 0x1f && head[1] === 0x8b) return "gzip";
+  if (head[0] === 0x28 && head[1] === 0xb5 && head[2] === 0x2f && head[3] === 0xfd) return "zstd";
+  return "none";
+}
+
+/** The compression an output file name asks for, or undefined when it is not an archive name. */
+export function compressionForName(name: string): Compression | undefined {
+  if (/\.(tar\.gz|tgz)$/i.test(name)) return "gzip";
+  if (/\.(tar\.zst|tar\.zstd|tzst)$/i.test(name)) return "zstd";
+  if (/\.tar$/i.test(name)) return "none";
+  return undefined;
+}
+
+/** Decompresses a byte stream according to its first bytes. */
+export async function* decompressed(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const it = source[Symbol.asyncIterator]();
+  const first = await it.next();
+  if (first.done) return;
+  const rest = (async function* () {
+    yield first.value;
+    for (;;) {
+      const r = await it.next();
+      if (r.done) return;
+      yield r.value;
+    }
+  })();
+  const kind = compressionOf(first.value);
+  if (kind === "none") {
+    yield* rest;
+  } else if (kind === "gzip") {
+    yield* Readable.from(rest).pipe(zlib.createGunzip());
+  } else {
+    const out: Uint8Array[] = [];
+    const z = new Decompress((chunk) => {
+      out.push(chunk);
+    });
+    for await (const c of rest) {
+      z.push(c);
+      while (out.length > 0) yield out.shift() as Uint8Array;
+    }
+    z.push(new Uint8Array(0), true);
+    while (out.length > 0) yield out.shift() as Uint8Array;
+  }
+}
+
+type ZstdLike = {
+  reset(): void;
+  setCompressionLevel(l: number): void;
+  compressChunk(d: Uint8Array): Uint8Array;
+  compressEnd(): Uint8Array;
+};
+
+async function* wasmZstd(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const { Zstd } = (await import("@hpcc-js/wasm-zstd")) as { Zstd: { load(): Promise<ZstdLike> } };
+  const z = await Zstd.load();
+  z.reset();
+  z.setCompressionLevel(3);
+  for await (const c of source) {
+    const out = z.compressChunk(c);
+    if (out.length > 0) yield out.slice();
+  }
+  yield z.compressEnd().slice();
+}
+
+/** Compresses a byte stream. */
+export async function* compressed(source: AsyncIterable<Uint8Array>, kind: Compression): AsyncGenerator<Uint8Array> {
+  if (kind === "none") {
+    yield* source;
+    return;
+  }
+  if (kind === "gzip") {
+    yield* Readable.from(source).pipe(zlib.createGzip()) as AsyncIterable<Uint8Array>;
+    return;
+  }
+  const native = (zlib as unknown as { createZstdCompress?: () => NodeJS.ReadWriteStream }).createZstdCompress;
+  if (native) yield* Readable.from(source).pipe(native()) as AsyncIterable<Uint8Array>;
+  else yield* wasmZstd(source);
+}

@@ -1,0 +1,136 @@
+/**
+ * A checkpoint folder as an image source. Reading never writes: a pending
+ * journal (an interrupted rewrite) is reported in a note and its committed
+ * state is what is read, and temporary files are passed over.
+ */
+import { closeSync, lstatSync, openSync, readFileSync, readlinkSync, readSync, statSync } from "node:fs";
+import { readdir, stat } from "node:fs/promises";
+import { isAbsolute, join, resolve } from "node:path";
+import type { ImageSource, SourceFile, SourceNote } from "../checkpoint/source.js";
+import { FileError, fileError } from "./errors.js";
+import { isBookkeeping, readJournal } from "./journal.js";
+
+const PARENT = "parent";
+
+function fileAt(path: string, size: number): SourceFile {
+  return {
+    size,
+    bytes: () => {
+      try {
+        return new Uint8Array(readFileSync(path));
+      } catch (e) {
+        throw fileError(e, path, "cannot read");
+      }
+    },
+    read: async (offset, length) => {
+      let fd: number | undefined;
+      try {
+        fd = openSync(path, "r");
+        const out = new Uint8Array(Math.max(0, Math.min(length, size - offset)));
+        let done = 0;
+        while (done < out.length) {
+          const n = readSync(fd, out, done, out.length - done, offset + done);
+          if (n === 0) break;
+          done += n;
+        }
+        return done === out.length ? out : out.subarray(0, done);
+      } catch (e) {
+        throw fileError(e, path, "cannot read");
+      } finally {
+        if (fd !== undefined) closeSync(fd);
+      }
+    },
+  };
+}
+
+/** Where `parent` leads: a link to a folder, or (copies that lost the link) a small file holding the path. */
+function parentTarget(dir: string): { target: string; written: string } | { error: string; written?: string } {
+  const p = join(dir, PARENT);
+  let written: string;
+  try {
+    const st = lstatSync(p);
+    if (st.isSymbolicLink()) written = readlinkSync(p);
+    else if (st.isDirectory()) return { target: p, written: PARENT };
+    else if (st.isFile() && st.size > 0 && st.size < 4096) written = readFileSync(p, "utf8").trim();
+    else return { error: "parent is neither a link nor a folder" };
+  } catch (e) {
+    return { error: (fileError(e, p) as Error).message };
+  }
+  const target = isAbsolute(written) ? written : resolve(dir, written);
+  try {
+    if (!statSync(target).isDirectory()) return { error: `parent leads to ${written}, which is not a folder`, written };
+  } catch {
+    return { error: `parent leads to ${written}, which does not exist`, written };
+  }
+  return { target, written };
+}
+
+export interface FolderOptions {
+  /** Folders already on the chain, to refuse a loop of parent links. */
+  chain?: string[];
+}
+
+/** Opens a checkpoint folder as an image source (files are read when asked for). */
+export async function openFolderSource(dir: string, options: FolderOptions = {}): Promise<ImageSource> {
+  let entries: import("node:fs").Dirent[];
+  try {
+    const st = await stat(dir);
+    if (!st.isDirectory()) throw new FileError("NOT_CHECKPOINT", dir, "not a folder");
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (e) {
+    throw fileError(e, dir, "cannot read the checkpoint folder");
+  }
+  const notes: SourceNote[] = [];
+  const files = new Map<string, SourceFile>();
+  let journal: [string, string][] | undefined;
+  try {
+    journal = await readJournal(dir);
+  } catch (e) {
+    notes.push({ file: ".criu-image-journal", message: `${(e as Error).message}; it was ignored` });
+  }
+  const pending = new Map((journal ?? []).map(([tmp, final]) => [final, tmp]));
+  const present = new Set(entries.map((d) => d.name));
+  for (const d of entries) {
+    if (isBookkeeping(d.name) || d.name === PARENT) continue;
+    const path = join(dir, d.name);
+    let st: import("node:fs").Stats;
+    try {
+      st = d.isSymbolicLink() ? statSync(path) : lstatSync(path);
+    } catch {
+      notes.push({ file: d.name, message: "a symbolic link that leads nowhere" });
+      continue;
+    }
+    if (!st.isFile()) {
+      notes.push({
+        file: d.name,
+        message: st.isDirectory() ? "a folder inside the images folder" : "not a regular file",
+      });
+      continue;
+    }
+    // A committed but unfinished rewrite: its new file is what counts.
+    const tmp = pending.get(d.name);
+    if (tmp !== undefined && present.has(tmp)) {
+      const tp = join(dir, tmp);
+      files.set(d.name, fileAt(tp, statSync(tp).size));
+    } else files.set(d.name, fileAt(path, st.size));
+  }
+  if (journal) {
+    notes.push({
+      file: ".criu-image-journal",
+      message: `an interrupted rewrite is pending; its committed state was read. Run criu-image recover ${dir} to finish it`,
+    });
+  }
+  let parent: ImageSource | undefined;
+  let parentLink: string | undefined;
+  if (present.has(PARENT)) {
+    const t = parentTarget(dir);
+    parentLink = t.written;
+    if ("error" in t) notes.push({ file: PARENT, message: `${t.error}; pages kept in the parent dump cannot be read` });
+    else {
+      const chain = [...(options.chain ?? []), resolve(dir)];
+      if (chain.includes(resolve(t.target))) notes.push({ file: PARENT, message: "parent links form a loop" });
+      else parent = await openFolderSource(t.target, { chain });
+    }
+  }
+  return { label: dir, type: "folder", files, companions: new Map(), parent, parentLink, notes };
+}

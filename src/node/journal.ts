@@ -1,0 +1,179 @@
+/**
+ * Replacing several files of a checkpoint folder all-or-nothing.
+ *
+ * The new images are written to temporary files beside the old ones and
+ * fsynced. Then a journal naming every (temporary, final) pair is put in
+ * place by one rename: that is the commit point. Then the temporary files
+ * are renamed over the old ones and the journal is removed. A crash before
+ * the commit leaves the old checkpoint (and temporary files, which the next
+ * writer removes); a crash after it leaves a journal, which the next writer
+ * (or `criu-image recover`) finishes. Readers never finish or remove
+ * anything: they only report a pending journal.
+ *
+ * A journal is input like any other: it may only name files of its own
+ * folder, and temporary files by our prefix. Anything else is refused.
+ */
+import { lstat, readdir, readFile } from "node:fs/promises";
+import { basename, join } from "node:path";
+import { syncDir, TEMP_PREFIX, tempName, writeTemp } from "./atomic.js";
+import { FileError, fileError } from "./errors.js";
+import { fsOps } from "./fs-ops.js";
+import { LOCK } from "./lock.js";
+
+export const JOURNAL = ".criu-image-journal";
+
+/** Our own bookkeeping files, which are never images. */
+export const isBookkeeping = (name: string): boolean =>
+  name === JOURNAL || name === LOCK || name.startsWith(TEMP_PREFIX);
+
+const JOURNAL_LIMIT = 1 << 20;
+const TEMP_NAME = /^\.criu-image-tmp-[0-9a-f]{12}-(.+)$/;
+
+/** A file name of the folder itself: no separator, not . or .., not one of ours. */
+function bareName(name: unknown): name is string {
+  return (
+    typeof name === "string" &&
+    name.length > 0 &&
+    name.length <= 255 &&
+    !/[/\\\0]/.test(name) &&
+    name !== "." &&
+    name !== ".." &&
+    !isBookkeeping(name)
+  );
+}
+
+export type JournalPair = [temp: string, final: string];
+
+function refuse(dir: string, why: string): never {
+  const path = join(dir, JOURNAL);
+  throw new FileError(
+    "JOURNAL",
+    path,
+    `${why}; this is not a journal criu-image wrote. Remove ${path} (and check the folder) before writing to it`,
+  );
+}
+
+/**
+ * The pending journal of a folder, validated, or undefined when there is
+ * none. Reads only; throws FileError (code JOURNAL) for a journal this tool
+ * did not write.
+ */
+export async function readJournal(dir: string): Promise<JournalPair[] | undefined> {
+  const path = join(dir, JOURNAL);
+  let st: Awaited<ReturnType<typeof lstat>>;
+  try {
+    st = await lstat(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw fileError(e, path, "cannot read the journal");
+  }
+  if (st.isSymbolicLink()) refuse(dir, "it is a symbolic link");
+  if (!st.isFile()) refuse(dir, "it is not a regular file");
+  if (st.size > JOURNAL_LIMIT) refuse(dir, `it has ${st.size} bytes`);
+  let doc: unknown;
+  try {
+    doc = JSON.parse(await readFile(path, "utf8"));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code) throw fileError(e, path, "cannot read the journal");
+    refuse(dir, "it is not JSON");
+  }
+  if (!Array.isArray(doc)) refuse(dir, "it is not a list of (temporary, final) pairs");
+  const finals = new Set<string>();
+  for (const pair of doc as unknown[]) {
+    if (!Array.isArray(pair) || pair.length !== 2)
+      refuse(dir, `${JSON.stringify(pair)} is not a (temporary, final) pair`);
+    const [tmp, final] = pair as unknown[];
+    if (!bareName(final)) refuse(dir, `it names ${JSON.stringify(final)}, which is not a file of this folder`);
+    const m = typeof tmp === "string" ? TEMP_NAME.exec(tmp) : null;
+    if (!m || m[1] !== final) refuse(dir, `it names ${JSON.stringify(tmp)} as the new ${final}`);
+    if (finals.has(final)) refuse(dir, `it names ${final} twice`);
+    finals.add(final);
+  }
+  return doc as JournalPair[];
+}
+
+/**
+ * Finishes or undoes an interrupted write. The caller holds the folder's
+ * lock. Returns what was done, one line each.
+ */
+export async function recoverLocked(dir: string): Promise<string[]> {
+  const done: string[] = [];
+  const pairs = await readJournal(dir);
+  if (pairs) {
+    const names = new Set(await readdir(dir));
+    for (const [tmp, final] of pairs) {
+      if (!names.has(tmp)) continue;
+      await fsOps.rename(join(dir, tmp), join(dir, final));
+      done.push(`completed the new ${final}`);
+    }
+    await syncDir(dir);
+    await fsOps.unlink(join(dir, JOURNAL));
+    await syncDir(dir);
+    done.push("removed the finished journal");
+  }
+  for (const name of await readdir(dir)) {
+    if (!TEMP_NAME.test(name)) continue;
+    const st = await lstat(join(dir, name)).catch(() => undefined);
+    if (!st?.isFile()) continue;
+    await fsOps.unlink(join(dir, name));
+    done.push(`removed the uncommitted ${name}`);
+  }
+  if (done.length > 0) await syncDir(dir);
+  return done;
+}
+
+/** Mode and owner of an image about to be replaced; refuses links and non-files. */
+async function keepOf(dir: string, name: string): Promise<{ mode?: number; owner?: { uid: number; gid: number } }> {
+  const path = join(dir, name);
+  try {
+    const st = await lstat(path);
+    if (st.isSymbolicLink())
+      throw new FileError("IO", path, "is a symbolic link; rewrite into a new folder (--out) instead of in place");
+    if (!st.isFile()) throw new FileError("IO", path, "is not a regular file");
+    return { mode: st.mode & 0o7777, owner: { uid: st.uid, gid: st.gid } };
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return {};
+    throw fileError(e, path);
+  }
+}
+
+/**
+ * Replaces several files of `dir` at once, all-or-nothing (see the file
+ * comment). Each keeps its mode and, as root, its owner. The caller holds
+ * the folder's lock.
+ */
+export async function replaceFilesLocked(dir: string, files: ReadonlyMap<string, Uint8Array>): Promise<void> {
+  for (const name of files.keys())
+    if (!bareName(name)) throw new FileError("INVALID", name, "not a file name of the folder");
+  const pairs: JournalPair[] = [];
+  try {
+    for (const [name, bytes] of files) {
+      const tmp = await writeTemp(dir, name, bytes, await keepOf(dir, name));
+      pairs.push([basename(tmp), name]);
+    }
+  } catch (e) {
+    for (const [tmp] of pairs) await fsOps.unlink(join(dir, tmp)).catch(() => {});
+    throw fileError(e, dir, "cannot write the new images");
+  }
+  if (pairs.length === 1) {
+    const [tmp, final] = pairs[0] as JournalPair;
+    await fsOps.rename(join(dir, tmp), join(dir, final));
+    await syncDir(dir);
+    return;
+  }
+  const journalTmp = await writeTemp(dir, JOURNAL, new TextEncoder().encode(JSON.stringify(pairs)), { mode: 0o600 });
+  try {
+    await fsOps.rename(journalTmp, join(dir, JOURNAL)); // the commit point
+  } catch (e) {
+    for (const [tmp] of pairs) await fsOps.unlink(join(dir, tmp)).catch(() => {});
+    await fsOps.unlink(journalTmp).catch(() => {});
+    throw fileError(e, dir, "cannot commit the rewrite");
+  }
+  await syncDir(dir);
+  for (const [tmp, final] of pairs) await fsOps.rename(join(dir, tmp), join(dir, final));
+  await syncDir(dir);
+  await fsOps.unlink(join(dir, JOURNAL));
+  await syncDir(dir);
+}
+
+export { tempName };

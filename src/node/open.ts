@@ -1,0 +1,74 @@
+/**
+ * Opening a checkpoint by path: a folder, an archive (tar, tar.gz,
+ * tar.zst), or "-" for an archive on standard input. What is not a
+ * checkpoint is refused with a message that says what was expected.
+ */
+import { createReadStream } from "node:fs";
+import { open, stat } from "node:fs/promises";
+import { Checkpoint } from "../checkpoint/checkpoint.js";
+import { kindByMagic } from "../framing/kinds.js";
+import { IMG_COMMON_MAGIC, IMG_SERVICE_MAGIC } from "../framing/magic.js";
+import { openArchiveSource } from "./archive.js";
+import { compressionOf } from "./compress.js";
+import { FileError, fileError } from "./errors.js";
+import { openFolderSource } from "./folder.js";
+
+export type PathKind = "folder" | "archive" | "image" | "other";
+
+/** What a path holds, from its type and first bytes. */
+export async function pathKind(path: string): Promise<PathKind> {
+  const st = await stat(path).catch((e) => {
+    throw fileError(e, path);
+  });
+  if (st.isDirectory()) return "folder";
+  if (!st.isFile()) return "archive"; // a pipe or device: read it as a stream
+  const h = await open(path, "r");
+  const head = new Uint8Array(512);
+  try {
+    await h.read(head, 0, 512, 0);
+  } finally {
+    await h.close();
+  }
+  if (compressionOf(head) !== "none") return "archive";
+  if (new TextDecoder().decode(head.subarray(257, 262)) === "ustar") return "archive";
+  const magic = new DataView(head.buffer).getUint32(0, true);
+  if (magic === IMG_COMMON_MAGIC || magic === IMG_SERVICE_MAGIC || kindByMagic(magic)) return "image";
+  return "other";
+}
+
+export interface OpenOptions {
+  /** Standard input, for "-" (default: process.stdin). */
+  stdin?: AsyncIterable<Uint8Array>;
+}
+
+/** Opens a checkpoint folder or archive by path ("-": an archive on stdin), or an archive stream. */
+export async function openCheckpoint(
+  input: string | AsyncIterable<Uint8Array>,
+  options: OpenOptions = {},
+): Promise<Checkpoint> {
+  if (typeof input !== "string") return new Checkpoint(await openArchiveSource(input, { label: "archive" }));
+  if (input === "-") return new Checkpoint(await openArchiveSource(options.stdin ?? process.stdin, { label: "stdin" }));
+  const kind = await pathKind(input);
+  if (kind === "folder") {
+    const cp = new Checkpoint(await openFolderSource(input));
+    if (cp.names().length === 0 && !cp.source.notes.some((n) => /pending/.test(n.message))) {
+      throw new FileError("NOT_CHECKPOINT", input, "is not a checkpoint: the folder holds no CRIU image");
+    }
+    return cp;
+  }
+  if (kind === "image") {
+    throw new FileError(
+      "NOT_CHECKPOINT",
+      input,
+      "is one CRIU image, not a checkpoint; this command takes a checkpoint folder or archive (decode, info and show take one image)",
+    );
+  }
+  if (kind === "other") {
+    throw new FileError(
+      "NOT_CHECKPOINT",
+      input,
+      "is neither a checkpoint folder nor a checkpoint archive (tar, tar.gz, tar.zst)",
+    );
+  }
+  return new Checkpoint(await openArchiveSource(createReadStream(input, { highWaterMark: 1 << 20 }), { label: input }));
+}

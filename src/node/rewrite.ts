@@ -1,0 +1,156 @@
+/**
+ * Writing a rewritten checkpoint: in place (a folder, under its lock,
+ * all-or-nothing), into a new folder, or into a new archive. Every writer
+ * of a checkpoint goes through here.
+ */
+import { createReadStream } from "node:fs";
+import { readdir } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { Checkpoint } from "../checkpoint/checkpoint.js";
+import { type RewriteOptions, type RewriteReport, rewriteConnections } from "../tcp/rewrite.js";
+import type { RewriteRule } from "../tcp/rules.js";
+import { compressionForName, eachMember, rewrittenArchive } from "./archive.js";
+import { writeFileAtomic } from "./atomic.js";
+import { FileError } from "./errors.js";
+import { openFolderSource } from "./folder.js";
+import { recoverLocked, replaceFilesLocked } from "./journal.js";
+import { type LockOptions, withCheckpointLock } from "./lock.js";
+import { pathKind } from "./open.js";
+import { OutputDir } from "./out-dir.js";
+
+export interface RewriteDirOptions extends RewriteOptions, LockOptions {
+  /** Work out and report the changes, write nothing. */
+  dryRun?: boolean;
+  /** Write the rewritten checkpoint here (a new folder, or an archive by its name) and leave the input alone. */
+  outDir?: string;
+  /** Told what recovery of an earlier interrupted write did (in-place writes only). */
+  onRecover?: (done: string[]) => void;
+}
+
+export interface RewriteDirResult {
+  report: RewriteReport;
+  /** Files written (none for a dry run). */
+  written: string[];
+}
+
+/** Writes `cp` with `changed` replaced into a new folder: every file of the images folder, and `parent` as a link to the same dump. */
+export async function writeCheckpointFolder(
+  out: string,
+  cp: Checkpoint,
+  changed: ReadonlyMap<string, Uint8Array>,
+): Promise<string[]> {
+  return OutputDir.build(out, async (dir) => {
+    for (const [name, f] of cp.source.files) {
+      const bytes = changed.get(name);
+      if (bytes) await dir.write(name, bytes);
+      else if (cp.source.type === "folder") await dir.copy(name, join(cp.label, name));
+      else await dir.write(name, f.bytes());
+    }
+    if (cp.source.type === "folder" && cp.source.parent) await dir.link("parent", resolve(cp.source.parent.label));
+    return [...changed.keys()].map((n) => join(out, n));
+  });
+}
+
+/** Writes a new archive from `input` (a path) with the changed images replaced; compression by `out`'s name. */
+export async function writeCheckpointArchive(
+  input: string,
+  imagesDir: string,
+  out: string,
+  changed: ReadonlyMap<string, Uint8Array>,
+): Promise<void> {
+  const compression = compressionForName(out);
+  if (compression === undefined)
+    throw new FileError("INVALID", out, "not an archive name (.tar, .tar.gz, .tgz, .tar.zst)");
+  const stream = rewrittenArchive(createReadStream(input, { highWaterMark: 1 << 20 }), imagesDir, changed, compression);
+  await writeFileAtomic(out, stream);
+}
+
+/**
+ * Writes the images folder of an archive (a path) into a new folder, in a
+ * second streaming pass, with the changed images replaced. Only regular
+ * files directly in the images folder are written, and no link is made.
+ */
+export async function writeFolderFromArchive(
+  input: string,
+  imagesDir: string,
+  out: string,
+  changed: ReadonlyMap<string, Uint8Array>,
+): Promise<string[]> {
+  const prefix = imagesDir ? `${imagesDir}/` : "";
+  return OutputDir.build(out, async (dir) => {
+    await eachMember(createReadStream(input, { highWaterMark: 1 << 20 }), async (h, body) => {
+      const name = h.name
+        .split("/")
+        .filter((p) => p !== "" && p !== ".")
+        .join("/");
+      const base = name.startsWith(prefix) ? name.slice(prefix.length) : "";
+      const type = h.type ?? "file";
+      if (base === "" || base.includes("/") || base === ".." || (type !== "file" && type !== "contiguous-file")) {
+        for await (const _ of body);
+        return;
+      }
+      const next = changed.get(base);
+      if (next) {
+        for await (const _ of body);
+        await dir.write(base, next);
+      } else await dir.write(base, body);
+    });
+    return [...changed.keys()].map((n) => join(out, n));
+  });
+}
+
+/**
+ * rewriteConnections over a checkpoint on disk. In place (a folder only),
+ * under the folder's lock, after finishing any interrupted write, the
+ * changed images are replaced all-or-nothing. With `outDir`, the input is
+ * only read and the result goes to a new folder, or to an archive when the
+ * name ends in .tar, .tar.gz, .tgz or .tar.zst. pages-* are never decoded.
+ */
+export async function rewriteCheckpointDir(
+  path: string,
+  rules: readonly RewriteRule[],
+  options: RewriteDirOptions = {},
+): Promise<RewriteDirResult> {
+  const kind = await pathKind(path);
+  const readOnly = options.dryRun || options.outDir !== undefined;
+  if (kind === "folder" && !readOnly) {
+    return withCheckpointLock(
+      path,
+      async () => {
+        const done = await recoverLocked(path);
+        if (done.length > 0) options.onRecover?.(done);
+        const cp = new Checkpoint(await openFolderSource(path));
+        const { changed, report } = rewriteConnections(cp, rules, options);
+        if (changed.size > 0) await replaceFilesLocked(path, changed);
+        return { report, written: [...changed.keys()].map((n) => join(path, n)) };
+      },
+      options,
+    );
+  }
+  const { openCheckpoint } = await import("./open.js");
+  const cp = await openCheckpoint(path);
+  if (kind !== "folder" && !readOnly) {
+    throw new FileError("INVALID", path, "an archive is not rewritten in place; give an output (--out) or a dry run");
+  }
+  const { changed, report } = rewriteConnections(cp, rules, options);
+  if (options.dryRun) return { report, written: [] };
+  const out = options.outDir as string;
+  if (compressionForName(out) !== undefined) {
+    if (cp.source.type === "archive")
+      await writeCheckpointArchive(path, cp.source.archive?.imagesDir ?? "", out, changed);
+    else throw new FileError("INVALID", out, "a folder is written to a folder; give --out a folder name");
+    return { report, written: [out] };
+  }
+  if (cp.source.type === "archive") {
+    return { report, written: await writeFolderFromArchive(path, cp.source.archive?.imagesDir ?? "", out, changed) };
+  }
+  return { report, written: await writeCheckpointFolder(out, cp, changed) };
+}
+
+/** Finishes or undoes an interrupted write of a checkpoint folder, under its lock; returns what it did. */
+export async function recoverCheckpointDir(dir: string, options: LockOptions = {}): Promise<string[]> {
+  await readdir(dir).catch((e) => {
+    throw new FileError("IO", dir, `cannot read the folder (${(e as NodeJS.ErrnoException).code})`);
+  });
+  return withCheckpointLock(dir, () => recoverLocked(dir), options);
+}
