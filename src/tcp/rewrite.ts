@@ -9,7 +9,7 @@ import { overlaySource } from "../checkpoint/source.js";
 import type { inet_sk_entry } from "../gen/index.js";
 import type { CriuImage } from "../image/types.js";
 import { writeImage } from "../image/write.js";
-import { formatBytes, formatWords, parseAddress, sameAddress, wordsFor, wordsToBytes } from "./address.js";
+import { bytesToWords, formatBytes, formatWords, parseAddress, sameAddress, toV6, wordsFor } from "./address.js";
 import { type Endpoint, type SocketEntry, socketEntries } from "./connections.js";
 import { TcpRewriteError } from "./errors.js";
 import { FAMILY, type SocketKind, STATE, socketKind } from "./names.js";
@@ -56,6 +56,8 @@ interface Compiled {
   rule: RewriteRule;
   text: string;
   from: Uint8Array;
+  /** `from` as the four words of its IPv6 (v4-mapped) form. */
+  fromWords: number[];
   fromPort?: number;
   to: Uint8Array;
   toPort?: number;
@@ -68,9 +70,10 @@ function compile(rules: readonly RewriteRule[]): Compiled[] {
     const from = parseAddress(rule.kind === "address" ? rule.from : rule.from.address);
     const to = parseAddress(rule.kind === "address" ? rule.to : rule.to.address);
     if (!from || !to) throw new TcpRewriteError(`${text}: not an IP address`);
+    const fromWords = bytesToWords(toV6(from));
     return rule.kind === "address"
-      ? { rule, text, from, to, used: false }
-      : { rule, text, from, fromPort: rule.from.port, to, toPort: rule.to.port, used: false };
+      ? { rule, text, from, fromWords, to, used: false }
+      : { rule, text, from, fromWords, fromPort: rule.from.port, to, toPort: rule.to.port, used: false };
   });
 }
 
@@ -94,6 +97,12 @@ interface Planned {
   words: number[];
   port: number;
   change: EndpointChange;
+}
+
+/** Whether socket words (1 for IPv4, 4 for IPv6) hold the address of these v6-form words. */
+function sameWords(v6: readonly number[], w: readonly number[]): boolean {
+  if (w.length === 1) return v6[0] === 0 && v6[1] === 0 && v6[2] === 0xffff0000 && v6[3] === w[0];
+  return v6[0] === w[0] && v6[1] === w[1] && v6[2] === w[2] && v6[3] === w[3];
 }
 
 const sideWords = (sk: inet_sk_entry, side: "local" | "remote") => (side === "local" ? sk.srcAddr : sk.dstAddr);
@@ -130,10 +139,11 @@ function plan(entries: SocketEntry[], rules: Compiled[]): { planned: Planned[]; 
     for (const side of ["local", "remote"] as const) {
       const words = sideWords(sk, side);
       if (words.length !== 1 && words.length !== 4) continue;
-      const bytes = wordsToBytes(words);
       const port = sidePort(sk, side);
+      // Most sides match no rule: compare the words as they are, with no allocation.
+      if (!rules.some((r) => sameWords(r.fromWords, words))) continue;
       const matching = rules.filter(
-        (r) => sameAddress(r.from, bytes) && (r.fromPort === undefined || r.fromPort === port),
+        (r) => sameWords(r.fromWords, words) && (r.fromPort === undefined || r.fromPort === port),
       );
       if (matching.length === 0) continue;
       // A rule that matches is used, even when it is refused below.

@@ -5,7 +5,7 @@
  */
 
 import type { Checkpoint } from "../checkpoint/checkpoint.js";
-import { formatBytes, sameAddress, toV6, wordsToBytes } from "./address.js";
+import { formatBytes, wordsToBytes } from "./address.js";
 import type { SocketEntry } from "./connections.js";
 import { LOCK_METHOD } from "./names.js";
 import type { Compiled, Planned } from "./rewrite.js";
@@ -43,7 +43,6 @@ const tupleText = (t: Tuple) => {
   const a = formatBytes(t.addr);
   return a.includes(":") ? `[${a}]:${t.port}` : `${a}:${t.port}`;
 };
-const sameTuple = (a: Tuple, b: Tuple) => a.port === b.port && sameAddress(a.addr, b.addr);
 
 export function rewriteWarnings(
   r: Checkpoint,
@@ -70,63 +69,7 @@ export function rewriteWarnings(
     );
   }
 
-  // Old and new tuples of every socket side.
-  const after = new Map<SocketEntry, { local: Tuple; remote: Tuple }>();
-  const before = new Map<SocketEntry, { local: Tuple; remote: Tuple }>();
-  for (const e of entries) {
-    const t = {
-      local: { addr: wordsToBytes(e.sk.srcAddr), port: e.sk.srcPort },
-      remote: { addr: wordsToBytes(e.sk.dstAddr), port: e.sk.dstPort },
-    };
-    before.set(e, t);
-    after.set(e, { ...t });
-  }
-  for (const p of planned) {
-    const t = after.get(p.entry) as { local: Tuple; remote: Tuple };
-    t[p.side] = { addr: wordsToBytes(p.words), port: p.port };
-  }
-  const changed = new Set(planned.map((p) => p.entry));
-  const seen = new Set<SocketEntry>();
-  // Connected TCP sockets by their (local, remote) tuple, to find peers without a quadratic search.
-  const key = (l: Tuple, r: Tuple) => `${formatBytes(toV6(l.addr))}|${l.port}|${formatBytes(toV6(r.addr))}|${r.port}`;
-  const byTuple = new Map<string, SocketEntry[]>();
-  for (const o of entries) {
-    if (o.sk.proto !== 6 || !CONNECTED.has(o.sk.state)) continue;
-    if (o.sk.srcAddr.length !== 1 && o.sk.srcAddr.length !== 4) continue;
-    if (o.sk.dstAddr.length !== 1 && o.sk.dstAddr.length !== 4) continue;
-    const ob = before.get(o) as { local: Tuple; remote: Tuple };
-    const k = key(ob.local, ob.remote);
-    // Push, never copy: many sockets can share one tuple (a million in the benchmark).
-    const list = byTuple.get(k);
-    if (list) list.push(o);
-    else byTuple.set(k, [o]);
-  }
-  for (const e of changed) {
-    if (seen.has(e) || e.sk.proto !== 6 || !CONNECTED.has(e.sk.state)) continue;
-    // A side without a usable address (a damaged image) has no peer to find.
-    if (![1, 4].includes(e.sk.srcAddr.length) || ![1, 4].includes(e.sk.dstAddr.length)) continue;
-    const b = before.get(e) as { local: Tuple; remote: Tuple };
-    const a = after.get(e) as { local: Tuple; remote: Tuple };
-    const valid = (w: number[]) => w.length === 1 || w.length === 4;
-    const candidates = valid(e.sk.srcAddr) && valid(e.sk.dstAddr) ? (byTuple.get(key(b.remote, b.local)) ?? []) : [];
-    const peer = candidates.find(
-      (o) => o !== e && (o.sk.nsId === undefined || e.sk.nsId === undefined || o.sk.nsId === e.sk.nsId),
-    );
-    const conn = `${tupleText(b.local)} -> ${tupleText(b.remote)} (socket ${e.sk.id})`;
-    if (peer) {
-      seen.add(peer);
-      const pa = after.get(peer) as { local: Tuple; remote: Tuple };
-      if (!sameTuple(pa.local, a.remote) || !sameTuple(pa.remote, a.local)) {
-        warnings.push(
-          `connection ${conn} and its peer socket ${peer.sk.id} no longer agree (${tupleText(a.local)} -> ${tupleText(a.remote)} vs ${tupleText(pa.local)} -> ${tupleText(pa.remote)}): CRIU will restore them and the connection will be reset. Rewrite both sides.`,
-        );
-      }
-    } else {
-      warnings.push(
-        `connection ${conn}: its peer is not in this checkpoint. It now reads ${tupleText(a.local)} -> ${tupleText(a.remote)}; the peer must see the same tuple (move it, or its address, too) or the connection will be reset.`,
-      );
-    }
-  }
+  peerWarnings(entries, planned, warnings);
 
   const inv = r.kind("inventory.img", "INVENTORY")?.entries[0];
   const method = LOCK_METHOD[inv?.networkLockMethod ?? 0] ?? "iptables";
@@ -142,4 +85,113 @@ export function rewriteWarnings(
     warnings.push("network lock: none (--network-lock skip): connections were not frozen by the dump.");
   }
   return warnings;
+}
+
+/** An address as a map key, v4 taken to its v4-mapped form so both match; undefined when damaged. */
+function addrKey(w: readonly number[]): string | undefined {
+  if (w.length === 1) return `0,0,4294901760,${w[0]}`;
+  if (w.length === 4) return `${w[0]},${w[1]},${w[2]},${w[3]}`;
+  return undefined;
+}
+
+interface Side {
+  words: number[];
+  port: number;
+}
+
+const sideText = (s: Side) => tupleText({ addr: wordsToBytes(s.words), port: s.port });
+const sameSide = (a: Side, b: Side) => a.port === b.port && addrKey(a.words) === addrKey(b.words);
+
+const SHOWN = 3;
+
+/** A few of many, kept as text, and how many there were. */
+class Few {
+  readonly shown: string[] = [];
+  count = 0;
+  add(text: () => string): void {
+    if (this.count++ < SHOWN) this.shown.push(text());
+  }
+  toString(): string {
+    const more = this.count > SHOWN ? `, and ${this.count - SHOWN} more` : "";
+    return `${this.shown.join("; ")}${more}`;
+  }
+}
+
+/**
+ * Connections whose two ends no longer agree, or whose other end is not in
+ * the checkpoint. Linear: peers are found through a map of tuples, built
+ * with cheap numeric keys, and each kind of warning is one line however
+ * many connections it is about.
+ */
+function peerWarnings(entries: SocketEntry[], planned: Planned[], warnings: string[]): void {
+  const connected = (e: SocketEntry) =>
+    e.sk.proto === 6 &&
+    CONNECTED.has(e.sk.state) &&
+    addrKey(e.sk.srcAddr) !== undefined &&
+    addrKey(e.sk.dstAddr) !== undefined;
+  const key = (l: Side, rm: Side) => `${addrKey(l.words)}|${l.port}|${addrKey(rm.words)}|${rm.port}`;
+  const before = (e: SocketEntry) => ({
+    local: { words: e.sk.srcAddr, port: e.sk.srcPort },
+    remote: { words: e.sk.dstAddr, port: e.sk.dstPort },
+  });
+  const after = new Map<SocketEntry, { local: Side; remote: Side }>();
+  for (const p of planned) {
+    if (!connected(p.entry)) continue;
+    const t = after.get(p.entry) ?? before(p.entry);
+    t[p.side] = { words: p.words, port: p.port };
+    after.set(p.entry, t);
+  }
+  if (after.size === 0) return;
+  const now = (e: SocketEntry) => after.get(e) ?? before(e);
+  // Connected TCP sockets by their (local, remote) tuple before the rewrite.
+  const byTuple = new Map<string, SocketEntry[]>();
+  for (const o of entries) {
+    if (!connected(o)) continue;
+    const b = before(o);
+    const k = key(b.local, b.remote);
+    const list = byTuple.get(k);
+    // Push, never copy: many sockets can share one tuple.
+    if (list) list.push(o);
+    else byTuple.set(k, [o]);
+  }
+  const seen = new Set<SocketEntry>();
+  const disagree = new Few();
+  const alone = new Few();
+  for (const [e, a] of after) {
+    if (seen.has(e)) continue;
+    const b = before(e);
+    const candidates = byTuple.get(key(b.remote, b.local)) ?? [];
+    const peer = candidates.find(
+      (o) => o !== e && !seen.has(o) && (o.sk.nsId === undefined || e.sk.nsId === undefined || o.sk.nsId === e.sk.nsId),
+    );
+    const conn = () => `${sideText(b.local)} -> ${sideText(b.remote)} (socket ${e.sk.id})`;
+    if (peer) {
+      seen.add(peer);
+      const pa = now(peer);
+      if (!sameSide(pa.local, a.remote) || !sameSide(pa.remote, a.local)) {
+        disagree.add(
+          () =>
+            `${conn()} now ${sideText(a.local)} -> ${sideText(a.remote)}, its peer socket ${peer.sk.id} ${sideText(pa.local)} -> ${sideText(pa.remote)}`,
+        );
+      }
+    } else alone.add(() => `${conn()} now ${sideText(a.local)} -> ${sideText(a.remote)}`);
+  }
+  if (disagree.count === 1) {
+    warnings.push(
+      `connection ${disagree.shown[0]}: the two sockets no longer agree; CRIU will restore them and the connection will be reset. Rewrite both sides.`,
+    );
+  } else if (disagree.count > 1) {
+    warnings.push(
+      `${disagree.count} connections whose two sockets no longer agree (${disagree}): CRIU will restore them and each will be reset. Rewrite both sides.`,
+    );
+  }
+  if (alone.count === 1) {
+    warnings.push(
+      `connection ${alone.shown[0]}: its peer is not in this checkpoint; the peer must see the same tuple (move it, or its address, too) or the connection will be reset.`,
+    );
+  } else if (alone.count > 1) {
+    warnings.push(
+      `${alone.count} connections whose peer is not in this checkpoint (${alone}): each peer must see the new tuple (move it, or its address, too) or the connection will be reset.`,
+    );
+  }
 }
