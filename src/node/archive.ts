@@ -71,15 +71,22 @@ export async function eachMember(
   for await (const entry of ex) await visit(entry.header, entry as unknown as AsyncIterable<Uint8Array>);
 }
 
+/** Which engine exported the archive, from its metadata (Podman also writes CRI-O-style annotations). */
 function layoutOf(members: Map<string, Member>, imagesDir: string): ArchiveLayout {
   if (imagesDir !== "checkpoint") return "plain";
-  const text = (p: string) => {
-    const b = members.get(p)?.bytes;
-    return b ? new TextDecoder().decode(b) : "";
-  };
-  const spec = text("spec.dump");
-  if (/io\.kubernetes\.cri-o\./.test(spec)) return "cri-o";
-  if (/io\.containerd\.|"containerd"/.test(spec) || members.has("container.dump")) return "containerd";
+  let annotations: Record<string, unknown> = {};
+  const spec = members.get("spec.dump")?.bytes;
+  try {
+    const doc = spec ? JSON.parse(new TextDecoder().decode(spec)) : undefined;
+    if (doc && typeof doc.annotations === "object" && doc.annotations) annotations = doc.annotations;
+  } catch {
+    // Not JSON: the layout is told by the files alone.
+  }
+  const keys = Object.keys(annotations);
+  if (annotations["io.container.manager"] === "libpod") return "podman";
+  if (keys.some((k) => k === "io.kubernetes.cri-o.ContainerID" || k === "io.kubernetes.cri-o.Annotations"))
+    return "cri-o";
+  if (keys.some((k) => k.startsWith("io.kubernetes.cri.")) || members.has("container.dump")) return "containerd";
   if (members.has("config.dump")) return "podman";
   return "plain";
 }
