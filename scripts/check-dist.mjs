@@ -18,6 +18,7 @@ for (const sub of [
   "criu-image/json",
   "criu-image/checkpoint",
   "criu-image/memory",
+  "criu-image/inspect",
   "criu-image/tcp",
   "criu-image/verify",
   "criu-image/node",

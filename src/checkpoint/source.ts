@@ -48,6 +48,8 @@ export interface ImageSource {
     readonly layout: ArchiveLayout;
     /** The images folder inside the archive ("" for the top). */
     readonly imagesDir: string;
+    /** When the dump was written: the time stamp of its inventory.img in the archive (ISO 8601). */
+    readonly dumpedAt?: string;
   };
 }
 
@@ -57,6 +59,49 @@ export function memoryFile(bytes: Uint8Array): SourceFile {
     size: bytes.length,
     bytes: () => bytes,
     read: async (offset, length) => bytes.subarray(offset, Math.min(bytes.length, offset + length)),
+  };
+}
+
+/** Byte ranges a source keeps of a file it does not keep whole, chosen before the file streams by. */
+export type KeepRanges = readonly (readonly [offset: number, length: number])[];
+
+/**
+ * Which parts of a pages file to keep when an archive streams by: called
+ * with the file's name and size and the images of the same folder read so
+ * far; returns ranges, "all", or undefined for none.
+ */
+export type PagesPolicy = (
+  name: string,
+  size: number,
+  earlier: ReadonlyMap<string, Uint8Array>,
+) => KeepRanges | "all" | undefined;
+
+/** A file of which only some ranges were kept: reads inside them work, others say what is missing. */
+export function sparseFile(
+  size: number,
+  label: string,
+  parts: readonly { offset: number; bytes: Uint8Array }[],
+): SourceFile {
+  const missing = (offset: number): never => {
+    throw new CriuImageError(
+      "UNSUPPORTED",
+      label,
+      offset,
+      "bytes that were kept",
+      `${label} was read in one pass, and this range was not asked for`,
+    );
+  };
+  return {
+    size,
+    bytes: () => missing(0),
+    read: async (offset, length) => {
+      const want = Math.max(0, Math.min(length, size - offset));
+      for (const p of parts) {
+        if (offset >= p.offset && offset + want <= p.offset + p.bytes.length)
+          return p.bytes.subarray(offset - p.offset, offset - p.offset + want);
+      }
+      return missing(offset);
+    },
   };
 }
 

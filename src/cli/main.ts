@@ -8,6 +8,7 @@ import { CriuImageError } from "../framing/errors.js";
 import { CritJsonError } from "../json/errors.js";
 import { TcpRewriteError } from "../tcp/errors.js";
 import { decode, encode, explore, info, recover, show } from "./commands.js";
+import { inspect } from "./inspect.js";
 import { tcpList, tcpRewrite } from "./tcp.js";
 import { UsageError } from "./usage.js";
 import { ProblemsFound, verify } from "./verify.js";
@@ -149,6 +150,42 @@ ${PATH_HELP}`,
     options: { json: { type: "boolean" } },
     positionals: [1, 1],
     run: (v, p) => verify({ ...(v as object), dir: p[0] as string }),
+  },
+  inspect: {
+    usage:
+      "inspect PATH|- [--ps-tree] [--files] [--env] [--sockets] [--mounts] [--ns] [--stats] [--container] [--all] [--json] [--pid P]...",
+    summary: "processes, files, sockets, mounts, namespaces and the container, as a tree or JSON",
+    help: `Show a checkpoint as its user sees it. Without a section flag: the process
+tree with each process's cmdline, read from its memory.
+  --ps-tree       the process tree (default)
+  --files         open files per process, with exe, cwd and root
+  --env           each process's environment (from its memory)
+  --sockets       inet, unix, netlink and packet sockets
+  --mounts        the mount tree of each mount namespace
+  --ns            network devices and addresses, hostname, IPC, id maps
+  --stats         CRIU's dump statistics
+  --container     the container the archive came from
+  --all           everything above
+  --json          one JSON object with every section (docs/inspect.md)
+  --pid P         only this process (repeat for more)
+An archive is read in one pass with nothing extracted; of its pages only the
+bytes of each cmdline and environment are kept.
+${PATH_HELP}`,
+    options: {
+      "ps-tree": { type: "boolean" },
+      files: { type: "boolean" },
+      env: { type: "boolean" },
+      sockets: { type: "boolean" },
+      mounts: { type: "boolean" },
+      ns: { type: "boolean" },
+      stats: { type: "boolean" },
+      container: { type: "boolean" },
+      all: { type: "boolean" },
+      json: { type: "boolean" },
+      pid: { type: "string", multiple: true },
+    },
+    positionals: [1, 1],
+    run: (v, p) => inspect({ ...(v as object), path: p[0] as string }),
   },
   recover: {
     usage: "recover DIR",

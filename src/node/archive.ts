@@ -14,9 +14,12 @@ import {
   type ArchiveLayout,
   absentFile,
   type ImageSource,
+  type KeepRanges,
   memoryFile,
+  type PagesPolicy,
   type SourceFile,
   type SourceNote,
+  sparseFile,
 } from "../checkpoint/source.js";
 import { kindByFileName } from "../framing/kinds.js";
 import { type Compression, compressed, compressionForName, compressionOf, decompressed } from "./compress.js";
@@ -33,8 +36,28 @@ interface Member {
   path: string;
   size: number;
   type: string;
+  mtime?: Date;
   bytes?: Uint8Array;
+  parts?: { offset: number; bytes: Uint8Array }[];
   link?: string;
+}
+
+/** Keeps the wanted ranges of a body as it streams by. */
+async function keepRanges(
+  body: AsyncIterable<Uint8Array>,
+  ranges: KeepRanges,
+): Promise<{ offset: number; bytes: Uint8Array }[]> {
+  const parts = ranges.map(([offset, length]) => ({ offset, bytes: new Uint8Array(length) }));
+  let at = 0;
+  for await (const c of body) {
+    for (const p of parts) {
+      const a = Math.max(at, p.offset);
+      const b = Math.min(at + c.length, p.offset + p.bytes.length);
+      if (a < b) p.bytes.set(c.subarray(a - at, b - at), a - p.offset);
+    }
+    at += c.length;
+  }
+  return parts;
 }
 
 /** "./a//b/" → "a/b". */
@@ -53,6 +76,15 @@ async function collect(body: AsyncIterable<Uint8Array>, size: number): Promise<U
     at += c.length;
   }
   return at === size ? out : out.subarray(0, Math.min(at, size));
+}
+
+/** The kept files of the folder `path` is in, by base name. */
+function earlierIn(members: Map<string, Member>, path: string): Map<string, Uint8Array> {
+  const dir = posix.dirname(path);
+  const out = new Map<string, Uint8Array>();
+  for (const m of members.values())
+    if (m.bytes && posix.dirname(m.path) === dir) out.set(posix.basename(m.path), m.bytes);
+  return out;
 }
 
 async function drain(body: AsyncIterable<Uint8Array>): Promise<void> {
@@ -94,6 +126,12 @@ function layoutOf(members: Map<string, Member>, imagesDir: string): ArchiveLayou
 export interface ArchiveSourceOptions {
   /** What to call the archive in messages (its path, or "stdin"). */
   label?: string;
+  /**
+   * Which ranges of each pages file to keep as it streams by (default:
+   * none; the file is only sized). This is how one pass over an archive
+   * can still read cmdline and environment from memory.
+   */
+  pages?: PagesPolicy;
 }
 
 /** Reads a checkpoint archive from its (possibly compressed) bytes. */
@@ -130,12 +168,22 @@ export async function openArchiveSource(
         if (type !== "directory") members.set(path, { path, size, type });
         return;
       }
-      const keep = size <= METADATA_LIMIT && !isPages(posix.basename(path));
-      members.set(
-        path,
-        keep ? { path, size, type: "file", bytes: await collect(body, size) } : { path, size, type: "file" },
-      );
-      if (!keep) await drain(body);
+      const base = posix.basename(path);
+      const keep = size <= METADATA_LIMIT && !isPages(base);
+      const m: Member = { path, size, type: "file", ...(h.mtime ? { mtime: h.mtime } : {}) };
+      members.set(path, m);
+      if (keep) {
+        m.bytes = await collect(body, size);
+        return;
+      }
+      const want = isPages(base) && options.pages ? options.pages(base, size, earlierIn(members, path)) : undefined;
+      if (want === "all") m.bytes = await collect(body, size);
+      else if (want && want.length > 0)
+        m.parts = await keepRanges(
+          body,
+          want.filter(([o, l]) => o >= 0 && l > 0 && o + l <= size),
+        );
+      else await drain(body);
     });
   } catch (e) {
     if (e instanceof FileError) throw e;
@@ -185,7 +233,11 @@ function sourceFromMembers(members: Map<string, Member>, label: string, compress
     for (const m of members.values()) {
       const inDir = m.path.startsWith(prefix) && !m.path.slice(prefix.length).includes("/");
       const file = (): SourceFile =>
-        m.bytes ? memoryFile(m.bytes) : absentFile(m.size, m.path, `${m.path} is not kept when the archive is read`);
+        m.bytes
+          ? memoryFile(m.bytes)
+          : m.parts
+            ? sparseFile(m.size, m.path, m.parts)
+            : absentFile(m.size, m.path, `${m.path} is not kept when the archive is read`);
       if (inDir) {
         const base = m.path.slice(prefix.length);
         if (base === "parent") continue;
@@ -212,7 +264,14 @@ function sourceFromMembers(members: Map<string, Member>, label: string, compress
       parent,
       parentLink: target,
       notes,
-      archive: { compression, layout: layoutOf(members, dir), imagesDir: dir },
+      archive: {
+        compression,
+        layout: layoutOf(members, dir),
+        imagesDir: dir,
+        ...(members.get(`${prefix}inventory.img`)?.mtime
+          ? { dumpedAt: members.get(`${prefix}inventory.img`)?.mtime?.toISOString() }
+          : {}),
+      },
     };
   };
   return build(imagesDir as string, []);

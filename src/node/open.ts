@@ -6,6 +6,7 @@
 import { createReadStream } from "node:fs";
 import { open, stat } from "node:fs/promises";
 import { Checkpoint } from "../checkpoint/checkpoint.js";
+import type { PagesPolicy } from "../checkpoint/source.js";
 import { kindByMagic } from "../framing/kinds.js";
 import { IMG_COMMON_MAGIC, IMG_SERVICE_MAGIC } from "../framing/magic.js";
 import { openArchiveSource } from "./archive.js";
@@ -39,6 +40,8 @@ export async function pathKind(path: string): Promise<PathKind> {
 export interface OpenOptions {
   /** Standard input, for "-" (default: process.stdin). */
   stdin?: AsyncIterable<Uint8Array>;
+  /** Archives: which parts of the pages files to keep in the one pass (see PagesPolicy). */
+  pages?: PagesPolicy;
 }
 
 /** Opens a checkpoint folder or archive by path ("-": an archive on stdin), or an archive stream. */
@@ -46,8 +49,10 @@ export async function openCheckpoint(
   input: string | AsyncIterable<Uint8Array>,
   options: OpenOptions = {},
 ): Promise<Checkpoint> {
-  if (typeof input !== "string") return new Checkpoint(await openArchiveSource(input, { label: "archive" }));
-  if (input === "-") return new Checkpoint(await openArchiveSource(options.stdin ?? process.stdin, { label: "stdin" }));
+  const pages = options.pages ? { pages: options.pages } : {};
+  if (typeof input !== "string") return new Checkpoint(await openArchiveSource(input, { label: "archive", ...pages }));
+  if (input === "-")
+    return new Checkpoint(await openArchiveSource(options.stdin ?? process.stdin, { label: "stdin", ...pages }));
   const kind = await pathKind(input);
   if (kind === "folder") {
     const cp = new Checkpoint(await openFolderSource(input));
@@ -70,5 +75,7 @@ export async function openCheckpoint(
       "is neither a checkpoint folder nor a checkpoint archive (tar, tar.gz, tar.zst)",
     );
   }
-  return new Checkpoint(await openArchiveSource(createReadStream(input, { highWaterMark: 1 << 20 }), { label: input }));
+  return new Checkpoint(
+    await openArchiveSource(createReadStream(input, { highWaterMark: 1 << 20 }), { label: input, ...pages }),
+  );
 }

@@ -1,0 +1,59 @@
+/**
+ * A whole checkpoint as its user sees it: one plain object with processes,
+ * sockets, mounts, namespaces, the container and the dump statistics. The
+ * CLI only formats it.
+ */
+import type { Checkpoint } from "../checkpoint/checkpoint.js";
+import { type ContainerView, container } from "./container.js";
+import { type MountView, mounts } from "./mounts.js";
+import { type NamespacesView, namespaces } from "./namespaces.js";
+import { type ProcessView, processes } from "./processes.js";
+import { type SocketsView, sockets } from "./sockets.js";
+import { dumpStats, type StatsView } from "./stats.js";
+
+export interface InspectReport {
+  /** What was inspected (a path, "stdin", "memory"). */
+  source: string;
+  kind: "dump" | "pre-dump" | "images";
+  criu: { imgVersion: number | null; dumpedWith: string | null; parent: string | null };
+  container: ContainerView | null;
+  processes: ProcessView[];
+  sockets: SocketsView;
+  mounts: MountView[];
+  namespaces: NamespacesView;
+  stats: StatsView | null;
+  /** What could not be read, and why. */
+  notes: string[];
+}
+
+export interface InspectOptions {
+  /** Read cmdline and environment from process memory (default true). */
+  memory?: boolean;
+  /** Only these processes. */
+  pids?: number[];
+}
+
+export async function inspectCheckpoint(cp: Checkpoint, options: InspectOptions = {}): Promise<InspectReport> {
+  const inv = cp.inventory();
+  const procs = await processes(cp, options);
+  const notes = procs
+    .filter((p) => p.memoryNote && p.state !== "zombie")
+    .map((p) => `task ${p.pid}: cmdline/env unknown: ${p.memoryNote}`);
+  for (const n of cp.source.notes) notes.push(`${n.file ? `${n.file}: ` : ""}${n.message}`);
+  return {
+    source: cp.label,
+    kind: cp.dumpKind(),
+    criu: {
+      imgVersion: inv?.imgVersion ?? null,
+      dumpedWith: inv && Object.hasOwn(inv, "dumpCriuRunId") ? `run ${inv.dumpCriuRunId}` : null,
+      parent: cp.source.parentLink ?? null,
+    },
+    container: container(cp),
+    processes: procs,
+    sockets: sockets(cp),
+    mounts: mounts(cp),
+    namespaces: namespaces(cp),
+    stats: dumpStats(cp),
+    notes,
+  };
+}
