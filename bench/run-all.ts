@@ -18,6 +18,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { bigCheckpoint } from "./checkpoint.js";
 import { inetskFilesImage } from "./generate.js";
+import { inspectArchive } from "./inspect-archive.js";
 import { best, fmt } from "./run.js";
 import { sharedTupleMs } from "./shared-tuple.js";
 
@@ -206,4 +207,13 @@ for (const n of [10_000, 100_000, 1_000_000]) {
 const growth = (perSocket[2] as number) / (perSocket[0] as number);
 say(`per-socket cost at 1M / at 10k: ${fmt(growth, 2)} (linear: about 1; the budget is 3)`);
 if (growth > 3) throw new Error("shared-tuple rewrite is not linear");
+
+// 7. inspect of an archive of the big checkpoint: one pass, no temp files, peak RSS.
+const insp = inspectArchive();
+say("");
+say("## inspect --all --json of the 10k-connection, 256 MiB-pages checkpoint as a tar.zst");
+say("");
+say(
+  `${fmt(insp.seconds, 2)} s, peak RSS ${fmt(insp.peakMiB, 0)} MiB (goal: under 128), ${insp.tempFiles} temporary files, archive ${fmt(insp.archiveMiB, 1)} MiB.`,
+);
 writeFileSync(join(out, "results.md"), `${lines.join("\n")}\n`);

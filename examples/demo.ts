@@ -10,7 +10,9 @@ import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { inspectText } from "../src/cli/inspect.js";
 import { connectionTable, reportText } from "../src/cli/tcp.js";
+import { inspectCheckpoint } from "../src/inspect/index.js";
 import { openCheckpoint, rewriteCheckpointDir } from "../src/node/index.js";
 import { listConnections } from "../src/tcp/index.js";
 
@@ -38,6 +40,12 @@ for (const p of cp.tasks()) {
   const comm = cp.first(`core-${p.pid}.img`, "CORE")?.tc?.comm ?? "?";
   console.log(`  pid ${p.pid} (parent ${p.ppid}) ${comm}, ${cp.taskState(p.pid)}, ${p.threads.length} thread(s)`);
 }
+
+// The same checkpoint as its user sees it: the process tree with each
+// cmdline read from the process's own memory (criu-image inspect).
+const report = await inspectCheckpoint(cp);
+console.log("\ninspect:");
+console.log(inspectText(report, { path: dir }));
 
 const sockets = listConnections(cp);
 console.log("\nconnections:");

@@ -32,6 +32,67 @@ describe("layers", () => {
   });
 });
 
+/** design.md's layers, top first: each imports only layers after it. The root (src/*.ts) sits with image/. */
+const ORDER = [
+  "cli",
+  "node",
+  "verify",
+  "tcp",
+  "edit",
+  "diff",
+  "inspect",
+  "memory",
+  "checkpoint",
+  "json",
+  "image",
+  "gen",
+  "framing",
+];
+const layerOf = (file: string) => {
+  const rel = file.slice(src.length + 1).split("/");
+  return rel.length === 1 ? "image" : (rel[0] as string);
+};
+const walkAll = (dir: string): string[] =>
+  readdirSync(dir, { withFileTypes: true }).flatMap((d) =>
+    d.isDirectory() ? walkAll(join(dir, d.name)) : [join(dir, d.name)],
+  );
+
+describe("design.md's layers", () => {
+  it("every import points down the layer order, and names only what that layer's index exports", () => {
+    const exportsOf = new Map<string, string>();
+    let checked = 0;
+    for (const f of walkAll(src)) {
+      if (f.includes("/gen/")) continue;
+      const me = ORDER.indexOf(layerOf(f));
+      const text = readFileSync(f, "utf8");
+      for (const m of text.matchAll(/^\s*import\s*(?:type\s*)?\{([^}]*)\}\s*from\s*["'](\.[^"']+)["']/gm)) {
+        const target = resolve(join(f, ".."), (m[2] as string).replace(/\.js$/, ".ts"));
+        const tl = layerOf(target);
+        if (tl === layerOf(f)) continue;
+        expect(ORDER.indexOf(tl), `${f} imports ${m[2]} (${tl} is not below ${layerOf(f)})`).toBeGreaterThan(me);
+        const index = tl === "image" && !target.includes("/image/") ? join(src, "index.ts") : join(src, tl, "index.ts");
+        if (!exportsOf.has(index)) exportsOf.set(index, readFileSync(index, "utf8"));
+        // Layers are bundled apart (tsup.config.ts): a name the index does not export breaks the package.
+        if (tl === "image" || tl === "gen") continue;
+        for (const name of (m[1] as string).split(",").map(
+          (x) =>
+            x
+              .replace(/^\s*type\s+/, "")
+              .trim()
+              .split(/\s+as\s+/)[0] as string,
+        )) {
+          if (!name) continue;
+          expect(exportsOf.get(index), `${f} imports ${name} from ${tl}, whose index does not export it`).toMatch(
+            new RegExp(`\\b${name}\\b`),
+          );
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(20);
+  });
+});
+
 describe("kind table", () => {
   it("has one row per magic, and every entry magic is distinct", () => {
     const magics = IMAGE_KINDS.filter((k) => !k.raw).map((k) => k.magic);

@@ -5,11 +5,14 @@ export {
   type ArchiveLayout,
   absentFile,
   type ImageSource,
+  type KeepRanges,
   type MemorySourceOptions,
   memoryFile,
   memorySource,
   overlaySource,
+  type PagesPolicy,
   type SourceFile,
   type SourceNote,
+  sparseFile,
 } from "./source.js";
 export { TASK_ALIVE, TASK_DEAD, TASK_STOPPED, TASK_ZOMBIE, type TaskState, taskStateName } from "./tasks.js";

@@ -7,9 +7,9 @@ import type { Checkpoint } from "../checkpoint/checkpoint.js";
 import type { file_entry } from "../gen/index.js";
 import { enumValueName } from "../image/names.js";
 import { decodeUtf8Lossless } from "../image/text-codec.js";
-import { formatWords } from "../tcp/address.js";
-import { FAMILY, PROTO, STATE, TYPE } from "../tcp/names.js";
+import { formatWords } from "./address-text.js";
 import { NS_KINDS, openFlags } from "./names.js";
+import { FAMILY, PROTO, STATE, TYPE } from "./socket-names.js";
 
 /** Which file_entry field holds each type, and the image older dumps keep it in. */
 const TYPES: Record<string, [field: keyof file_entry, legacy: string]> = {

@@ -1,11 +1,25 @@
 /** criu-image/inspect: a checkpoint as plain data: processes, files, sockets, mounts, namespaces, container. */
+export { formatBytes, formatWords } from "./address-text.js";
 export { type ContainerView, container } from "./container.js";
 export { type FdView, FileTable, taskFds } from "./files.js";
+export {
+  type Endpoint,
+  type InetSocket,
+  inetSockets,
+  type Owner,
+  type SocketEntry,
+  type SocketLayout,
+  socketEntries,
+  socketOwners,
+  type TcpStreamInfo,
+  tcpStreamName,
+} from "./inet.js";
 export { type InspectOptions, type InspectReport, inspectCheckpoint } from "./inspect.js";
 export { type MountView, mounts } from "./mounts.js";
 export { type NamespacesView, type NetAddressView, type NetDeviceView, namespaces, parseIfaddr } from "./namespaces.js";
 export { cmdlineAndEnvPages } from "./pages-policy.js";
 export { type CredsView, type ProcessView, processes, type ThreadView } from "./processes.js";
+export { FAMILY, LOCK_METHOD, PROTO, type SocketKind, STATE, socketKind, TYPE } from "./socket-names.js";
 export {
   type NetlinkSocketView,
   type PacketSocketView,

@@ -1,6 +1,6 @@
 /** Namespaces as plain data: network devices and addresses, hostname, IPC objects, id maps, time offsets. */
 import type { Checkpoint } from "../checkpoint/checkpoint.js";
-import { formatBytes } from "../tcp/address.js";
+import { formatBytes } from "./address-text.js";
 
 export interface NetDeviceView {
   name: string;

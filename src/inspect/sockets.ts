@@ -2,8 +2,8 @@
 import type { Checkpoint } from "../checkpoint/checkpoint.js";
 import { enumValueName } from "../image/names.js";
 import { decodeUtf8Lossless } from "../image/text-codec.js";
-import { type InetSocket, inetSockets } from "../tcp/connections.js";
-import { STATE, TYPE } from "../tcp/names.js";
+import { type InetSocket, inetSockets } from "./inet.js";
+import { STATE, TYPE } from "./socket-names.js";
 
 export interface UnixSocketView {
   id: number;

@@ -48,17 +48,39 @@ export async function* decompressed(source: AsyncIterable<Uint8Array>): AsyncGen
   } else if (kind === "gzip") {
     yield* Readable.from(rest).pipe(zlib.createGunzip());
   } else {
-    const out: Uint8Array[] = [];
-    const z = new Decompress((chunk) => {
-      out.push(chunk);
-    });
-    for await (const c of rest) {
-      z.push(c);
+    const native = (zlib as unknown as { createZstdDecompress?: () => NodeJS.ReadWriteStream }).createZstdDecompress;
+    if (native) yield* Readable.from(rest).pipe(native()) as AsyncIterable<Uint8Array>;
+    else yield* fzstdStream(rest);
+  }
+}
+
+/**
+ * fzstd decompresses all of a pushed chunk at once, and a few KiB of zstd
+ * can stand for hundreds of MiB (runs of zeros). So input is pushed in
+ * slices whose size adapts: smaller when a slice gave much output, larger
+ * when it gave little, which keeps what is held to a few MiB.
+ */
+async function* fzstdStream(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const out: Uint8Array[] = [];
+  let produced = 0;
+  const z = new Decompress((chunk) => {
+    out.push(chunk);
+    produced += chunk.length;
+  });
+  let slice = 1 << 16;
+  for await (const c of source) {
+    for (let at = 0; at < c.length; ) {
+      const piece = c.subarray(at, at + slice);
+      at += piece.length;
+      produced = 0;
+      z.push(piece);
+      if (produced > 8 << 20) slice = Math.max(256, slice >> 3);
+      else if (produced < 1 << 20) slice = Math.min(1 << 16, slice << 1);
       while (out.length > 0) yield out.shift() as Uint8Array;
     }
-    z.push(new Uint8Array(0), true);
-    while (out.length > 0) yield out.shift() as Uint8Array;
   }
+  z.push(new Uint8Array(0), true);
+  while (out.length > 0) yield out.shift() as Uint8Array;
 }
 
 type ZstdLike = {

@@ -2,7 +2,7 @@
 
 export { type Compression, METADATA_LIMIT, openArchiveSource } from "./archive.js";
 export { writeFileAtomic } from "./atomic.js";
-export { FileError } from "./errors.js";
+export { FileError, fileError } from "./errors.js";
 export { openImageFile, readImageFile, writeImageFile } from "./files.js";
 export { openFolderSource } from "./folder.js";
 export { JOURNAL, readJournal } from "./journal.js";

@@ -76,6 +76,6 @@ export async function openCheckpoint(
     );
   }
   return new Checkpoint(
-    await openArchiveSource(createReadStream(input, { highWaterMark: 1 << 20 }), { label: input, ...pages }),
+    await openArchiveSource(createReadStream(input, { highWaterMark: 1 << 16 }), { label: input, ...pages }),
   );
 }

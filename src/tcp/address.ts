@@ -9,15 +9,12 @@ import { bytesToWords, wordsToBytes } from "../image/address.js";
 export { bytesToWords, wordsToBytes };
 
 import ipaddr from "ipaddr.js";
+import { formatBytes, formatWords } from "../inspect/address-text.js";
+
+export { formatBytes, formatWords };
 
 export const AF_INET = 2;
 export const AF_INET6 = 10;
-
-/** An address as text (ipaddr.js: dotted IPv4, RFC 5952 IPv6), or "" when the socket has none. */
-export function formatWords(words: readonly number[]): string {
-  if (words.length !== 1 && words.length !== 4) return words.length === 0 ? "" : words.join(",");
-  return ipaddr.fromByteArray([...wordsToBytes(words)]).toString();
-}
 
 /** The 16-byte IPv6 form of 4 or 16 address bytes (IPv4 becomes ::ffff:a.b.c.d). */
 export function toV6(bytes: Uint8Array): Uint8Array {
@@ -50,14 +47,6 @@ export function parseAddress(text: string): Uint8Array | undefined {
   if (ipaddr.IPv4.isValidFourPartDecimal(t)) return Uint8Array.from(ipaddr.IPv4.parse(t).toByteArray());
   if (ipaddr.IPv6.isValid(t) && t.includes(":")) return Uint8Array.from(ipaddr.IPv6.parse(t).toByteArray());
   return undefined;
-}
-
-/** Text of 4 or 16 address bytes; anything else (a damaged image) as hex. */
-export function formatBytes(bytes: Uint8Array): string {
-  if (bytes.length !== 4 && bytes.length !== 16) {
-    return `<${Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("") || "none"}>`;
-  }
-  return ipaddr.fromByteArray([...bytes]).toString();
 }
 
 /** The words to store for `bytes` in a socket of this family; undefined if it cannot hold it. */

@@ -1,6 +1,5 @@
 /** criu-image/tcp: find, inspect and rewrite the inet sockets of a checkpoint. */
 
-export { formatWords, parseAddress, wordsFor } from "./address.js";
 export {
   type Endpoint,
   type InetSocket,
@@ -12,7 +11,8 @@ export {
   socketOwners,
   type TcpStreamInfo,
   tcpStreamName,
-} from "./connections.js";
+} from "../inspect/inet.js";
+export { asV4, formatWords, parseAddress, wordsFor } from "./address.js";
 export { TcpRewriteError } from "./errors.js";
 export {
   type EndpointChange,
@@ -31,7 +31,7 @@ export {
 } from "./rules.js";
 
 import { Checkpoint, type CheckpointLike } from "../checkpoint/checkpoint.js";
-import { type InetSocket, inetSockets } from "./connections.js";
+import { type InetSocket, inetSockets } from "../inspect/inet.js";
 
 /** Every inet socket (TCP, UDP, UDPLITE, raw) of a checkpoint (or an in-memory map of its images). */
 export function listConnections(checkpoint: CheckpointLike): InetSocket[] {

@@ -9,10 +9,10 @@ import { overlaySource } from "../checkpoint/source.js";
 import type { inet_sk_entry } from "../gen/index.js";
 import type { CriuImage } from "../image/types.js";
 import { writeImage } from "../image/write.js";
+import { type Endpoint, type SocketEntry, socketEntries } from "../inspect/inet.js";
+import { FAMILY, type SocketKind, STATE, socketKind } from "../inspect/socket-names.js";
 import { bytesToWords, formatBytes, formatWords, parseAddress, sameAddress, toV6, wordsFor } from "./address.js";
-import { type Endpoint, type SocketEntry, socketEntries } from "./connections.js";
 import { TcpRewriteError } from "./errors.js";
-import { FAMILY, type SocketKind, STATE, socketKind } from "./names.js";
 import { describeRule, type RewriteRule } from "./rules.js";
 import { rewriteWarnings } from "./warnings.js";
 

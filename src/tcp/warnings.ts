@@ -5,9 +5,9 @@
  */
 
 import type { Checkpoint } from "../checkpoint/checkpoint.js";
+import type { SocketEntry } from "../inspect/inet.js";
+import { LOCK_METHOD } from "../inspect/socket-names.js";
 import { formatBytes, wordsToBytes } from "./address.js";
-import type { SocketEntry } from "./connections.js";
-import { LOCK_METHOD } from "./names.js";
 import type { Compiled, Planned } from "./rewrite.js";
 
 /** Raw namespace images that carry addresses in some form. */

@@ -15,8 +15,8 @@ import { kindByFileName } from "../framing/kinds.js";
 import { enumValueName } from "../image/names.js";
 import { PE_PARENT } from "../image/pagemap.js";
 import type { CriuImage } from "../image/types.js";
+import { socketEntries, tcpStreamName } from "../inspect/inet.js";
 import { coverage, type PagemapRuns, pagemapRuns } from "../memory/runs.js";
-import { socketEntries, tcpStreamName } from "../tcp/connections.js";
 
 export type VerifyCheck =
   | "parse"

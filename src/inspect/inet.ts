@@ -6,8 +6,8 @@
 
 import type { Checkpoint } from "../checkpoint/checkpoint.js";
 import type { fdinfo_entry, inet_sk_entry, tcp_stream_entry } from "../gen/index.js";
-import { formatWords } from "./address.js";
-import { FAMILY, PROTO, type SocketKind, STATE, socketKind, TYPE } from "./names.js";
+import { formatWords } from "./address-text.js";
+import { FAMILY, PROTO, type SocketKind, STATE, socketKind, TYPE } from "./socket-names.js";
 
 export interface Endpoint {
   /** ipaddr.js text form; "" when the socket has no address. */
