@@ -9,6 +9,7 @@ import { CritJsonError } from "../json/errors.js";
 import { TcpRewriteError } from "../tcp/errors.js";
 import { decode, encode, explore, info, recover, show } from "./commands.js";
 import { inspect } from "./inspect.js";
+import { mem, memRead, memSearch, memStrings } from "./mem.js";
 import { tcpList, tcpRewrite } from "./tcp.js";
 import { UsageError } from "./usage.js";
 import { ProblemsFound, verify } from "./verify.js";
@@ -186,6 +187,80 @@ ${PATH_HELP}`,
     },
     positionals: [1, 1],
     run: (v, p) => inspect({ ...(v as object), path: p[0] as string }),
+  },
+  mem: {
+    usage: "mem PATH [--pid P] [--json]",
+    summary: "process memory: sizes per process, or one process's VMAs and page states",
+    help: `Without --pid: per process, the bytes of memory dumped, kept in a parent
+dump, left lazy, in shared memory, and not dumped. With --pid: the VMA table,
+each VMA with its kind, protection and page states, and the pagemap its
+pages are in. Page states follow CRIU's pagemap.c: only PE_PRESENT pages are
+in the pages file; PE_PARENT ones are in the parent dump.
+${PATH_HELP}`,
+    options: { pid: { type: "string" }, json: { type: "boolean" } },
+    positionals: [1, 1],
+    run: (v, p) => mem({ ...(v as object), path: p[0] as string }),
+  },
+  "mem read": {
+    usage: "mem read PATH --pid P --addr ADDR --len N [--raw [--fill]] [-o FILE]",
+    summary: "bytes of a process's memory, as a hexdump or raw",
+    help: `Read N bytes at ADDR (0x… or decimal) of process P, through the pagemap and
+the parent chain. By default a canonical hexdump (hexdump -C), with bytes
+that were never dumped shown as ??; a row is collapsed into * only when its
+bytes equal the row above.
+  --raw         the bytes themselves; fails if any were not dumped
+  --fill        with --raw: write zeros for bytes that were not dumped
+  -o, --out F   write to F (atomically) instead of stdout`,
+    options: {
+      pid: { type: "string" },
+      addr: { type: "string" },
+      len: { type: "string" },
+      raw: { type: "boolean" },
+      fill: { type: "boolean" },
+      out: { type: "string", short: "o" },
+    },
+    positionals: [1, 1],
+    run: (v, p) => memRead({ ...(v as object), path: p[0] as string }),
+  },
+  "mem search": {
+    usage:
+      "mem search PATH [--pid P] (--string S | --hex HEX | --regex RE | --utf16 S) [--context N] [--vma KIND]... [--prot rwx] [--json]",
+    summary: "find bytes, text or a pattern in process memory",
+    help: `Search the dumped memory of every process (or P). Matches across page and
+pagemap-entry boundaries are found; bytes that were never dumped are never
+matched. A regex runs over the bytes as Latin-1 text.
+  --string S      UTF-8 text          --utf16 S   UTF-16LE text
+  --hex HEX       bytes, e.g. 4d41524b or 4d:41:52:4b
+  --regex RE      a JavaScript regular expression
+  --context N     bytes shown around each match (default 16)
+  --vma KIND      only VMAs of this kind: stack, heap, anon, file, file-shared,
+                  shared, memfd, vdso, vvar, vsyscall, sysvipc, socket, aio
+  --prot rwx      only VMAs with these protections
+  --json          an array of {pid, address, length, vma, context, contextStart}`,
+    options: {
+      pid: { type: "string" },
+      string: { type: "string" },
+      hex: { type: "string" },
+      regex: { type: "string" },
+      utf16: { type: "string" },
+      context: { type: "string" },
+      vma: { type: "string", multiple: true },
+      prot: { type: "string" },
+      json: { type: "boolean" },
+    },
+    positionals: [1, 1],
+    run: (v, p) => memSearch({ ...(v as object), path: p[0] as string }),
+  },
+  "mem strings": {
+    usage: "mem strings PATH --pid P [-n MIN] [--utf16]",
+    summary: "printable strings in a process's memory, with addresses",
+    help: `Like strings(1) over the dumped memory of process P: runs of at least MIN
+(default 4) printable characters, each with its address.
+  -n MIN       shortest string
+  --utf16      UTF-16LE strings instead of ASCII`,
+    options: { pid: { type: "string" }, n: { type: "string", short: "n" }, utf16: { type: "boolean" } },
+    positionals: [1, 1],
+    run: (v, p) => memStrings({ ...(v as object), path: p[0] as string }),
   },
   recover: {
     usage: "recover DIR",

@@ -1,10 +1,30 @@
-/** criu-image/memory: process memory of a checkpoint (pagemaps, pages, parent chains). */
+/** criu-image/memory: process memory of a checkpoint: maps, page states, reads, search, strings. */
+export {
+  memoryMap,
+  type PageCounts,
+  protText,
+  runsOf,
+  VMA,
+  type VmaKind,
+  type VmaMap,
+  vmaKind,
+  vmaPagemap,
+} from "./map.js";
 export {
   type MemoryBytes,
   type MemoryOptions,
   type MemoryRange,
   pageSizeOf,
   readMemory,
-  runsOf,
+  vmasOf,
 } from "./read.js";
 export { coverage, type PagemapRuns, type PageRun, pagemapRuns } from "./runs.js";
+export {
+  type MemoryMatch,
+  type MemoryString,
+  memoryStrings,
+  type PatternEncoding,
+  patternBytes,
+  type SearchOptions,
+  searchMemory,
+} from "./search.js";

@@ -8,7 +8,8 @@
  */
 import type { Checkpoint } from "../checkpoint/checkpoint.js";
 import { PE_PARENT, PE_PRESENT } from "../image/pagemap.js";
-import { type PagemapRuns, type PageRun, pagemapRuns } from "./runs.js";
+import { firstRun, memoryMap, runsOf, type VmaMap } from "./map.js";
+import type { PageRun } from "./runs.js";
 
 export interface MemoryRange {
   start: bigint;
@@ -50,34 +51,6 @@ export function pageSizeOf(cp: Checkpoint): number {
   let size = 4096;
   while (size < 65536 && (bits & BigInt(size * 2 - 1)) === 0n) size *= 2;
   return size;
-}
-
-const runCache = new WeakMap<Checkpoint, Map<string, PagemapRuns | null>>();
-
-/** The runs of a pagemap image of a checkpoint, cached; null when it has none. */
-export function runsOf(cp: Checkpoint, pagemap: string, pageSize: number): PagemapRuns | null {
-  let m = runCache.get(cp);
-  if (!m) {
-    m = new Map();
-    runCache.set(cp, m);
-  }
-  const key = `${pageSize}:${pagemap}`;
-  if (!m.has(key)) {
-    const img = cp.has(pagemap) ? cp.kind(pagemap, "PAGEMAP") : undefined;
-    m.set(key, img ? pagemapRuns(img, pageSize) : null);
-  }
-  return m.get(key) ?? null;
-}
-
-function firstRun(runs: readonly PageRun[], at: bigint): number {
-  let lo = 0;
-  let hi = runs.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if ((runs[mid] as PageRun).end <= at) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 async function fill(
@@ -126,8 +99,50 @@ function merged(list: MemoryRange[]): MemoryRange[] {
 }
 
 /**
+ * The bytes of [start, end) when one present run of one VMA holds them all:
+ * read as they are, with no copy (the common case of a search window).
+ */
+async function whole(
+  cp: Checkpoint,
+  vmas: VmaMap[],
+  start: bigint,
+  end: bigint,
+  pageSize: number,
+): Promise<Uint8Array | undefined> {
+  const v = vmas.find((x) => x.start <= start && end <= x.end);
+  if (!v) return undefined;
+  const pm = runsOf(cp, v.pagemap, pageSize);
+  if (!pm) return undefined;
+  const a = start + v.delta;
+  const b = end + v.delta;
+  const r = pm.runs[firstRun(pm.runs, a)];
+  if (!r || r.start > a || r.end < b || !(r.flags & PE_PRESENT)) return undefined;
+  const bytes = await cp.read(`pages-${pm.pagesId}.img`, Number(r.offset + (a - r.start)), Number(b - a));
+  return bytes.length === Number(b - a) ? bytes : undefined;
+}
+
+/** The VMAs of a task, cached per checkpoint and page size. */
+const mapCache = new WeakMap<Checkpoint, Map<string, VmaMap[]>>();
+export function vmasOf(cp: Checkpoint, pid: number, pageSize: number): VmaMap[] {
+  let m = mapCache.get(cp);
+  if (!m) {
+    m = new Map();
+    mapCache.set(cp, m);
+  }
+  const key = `${pid}:${pageSize}`;
+  let v = m.get(key);
+  if (!v) {
+    v = memoryMap(cp, pid, pageSize);
+    m.set(key, v);
+  }
+  return v;
+}
+
+/**
  * `length` bytes of task `pid`'s memory at `address`, read by offset from
  * the pages files (and the parent chain) without reading anything else.
+ * Shared anonymous and memfd mappings are read from their shared object's
+ * pagemap. Addresses in no VMA are unknown.
  */
 export async function readMemory(
   cp: Checkpoint,
@@ -137,8 +152,29 @@ export async function readMemory(
   options: MemoryOptions = {},
 ): Promise<MemoryBytes> {
   const pageSize = options.pageSize ?? pageSizeOf(cp);
+  const end = address + BigInt(length);
+  const vmas = vmasOf(cp, pid, pageSize);
+  const direct = await whole(cp, vmas, address, end, pageSize);
+  if (direct) return { address, bytes: direct, unknown: [] };
   const bytes = new Uint8Array(length);
   const unknown: MemoryRange[] = [];
-  await fill(cp, `pagemap-${pid}.img`, bytes, address, address, address + BigInt(length), unknown, pageSize);
+  let at = address;
+  if (vmas.length === 0) {
+    // No mm image (a pre-dump): the task's own pagemap is all there is.
+    await fill(cp, `pagemap-${pid}.img`, bytes, address, address, end, unknown, pageSize);
+    return { address, bytes, unknown: merged(unknown) };
+  }
+  for (const v of vmas) {
+    if (v.end <= at) continue;
+    if (v.start >= end) break;
+    if (v.start > at) unknown.push({ start: at, end: v.start });
+    const a = v.start > at ? v.start : at;
+    const b = v.end < end ? v.end : end;
+    const u: MemoryRange[] = [];
+    await fill(cp, v.pagemap, bytes, address + v.delta, a + v.delta, b + v.delta, u, pageSize);
+    for (const r of u) unknown.push({ start: r.start - v.delta, end: r.end - v.delta });
+    at = b;
+  }
+  if (at < end) unknown.push({ start: at, end });
   return { address, bytes, unknown: merged(unknown) };
 }

@@ -1,0 +1,188 @@
+/**
+ * A task's memory map: the VMAs of mm-<pid>.img, each with its kind, where
+ * its pages are (the task's pagemap, or the shared object's
+ * pagemap-shmem-<id>.img for shared anonymous and memfd mappings), and how
+ * many of its pages are present, in a parent dump, lazy, or not dumped.
+ */
+import type { Checkpoint } from "../checkpoint/checkpoint.js";
+import type { vma_entry } from "../gen/index.js";
+import { PE_LAZY, PE_PARENT, PE_PRESENT } from "../image/pagemap.js";
+import { type PagemapRuns, type PageRun, pagemapRuns } from "./runs.js";
+
+/** criu/include/image.h VMA_* status bits. */
+export const VMA = {
+  REGULAR: 1 << 0,
+  STACK: 1 << 1,
+  VSYSCALL: 1 << 2,
+  VDSO: 1 << 3,
+  HEAP: 1 << 5,
+  FILE_PRIVATE: 1 << 6,
+  FILE_SHARED: 1 << 7,
+  ANON_SHARED: 1 << 8,
+  ANON_PRIVATE: 1 << 9,
+  SYSVIPC: 1 << 10,
+  SOCKET: 1 << 11,
+  VVAR: 1 << 12,
+  AIORING: 1 << 13,
+  MEMFD: 1 << 14,
+  SHSTK: 1 << 15,
+  GUARD: 1 << 16,
+  UPROBES: 1 << 17,
+} as const;
+
+export type VmaKind =
+  | "stack"
+  | "heap"
+  | "vdso"
+  | "vvar"
+  | "vsyscall"
+  | "file"
+  | "file-shared"
+  | "shared"
+  | "memfd"
+  | "sysvipc"
+  | "socket"
+  | "aio"
+  | "anon";
+
+export function vmaKind(status: number): VmaKind {
+  if (status & VMA.STACK) return "stack";
+  if (status & VMA.HEAP) return "heap";
+  if (status & VMA.VDSO) return "vdso";
+  if (status & VMA.VVAR) return "vvar";
+  if (status & VMA.VSYSCALL) return "vsyscall";
+  if (status & VMA.SYSVIPC) return "sysvipc";
+  if (status & VMA.SOCKET) return "socket";
+  if (status & VMA.AIORING) return "aio";
+  if (status & VMA.MEMFD) return "memfd";
+  if (status & VMA.ANON_SHARED) return "shared";
+  if (status & VMA.FILE_SHARED) return "file-shared";
+  if (status & VMA.FILE_PRIVATE) return "file";
+  return "anon";
+}
+
+/** "rwx" letters of PROT_READ/WRITE/EXEC, "-" where unset. */
+export const protText = (prot: number): string =>
+  `${prot & 1 ? "r" : "-"}${prot & 2 ? "w" : "-"}${prot & 4 ? "x" : "-"}`;
+
+export interface PageCounts {
+  /** In this dump's pages files. */
+  present: number;
+  /** In a parent dump (PE_PARENT). */
+  parent: number;
+  /** Left for lazy restore, not in any file here. */
+  lazy: number;
+  /** Never dumped (untouched, zero pages, or not CRIU's to dump). */
+  notDumped: number;
+}
+
+export interface VmaMap {
+  start: bigint;
+  end: bigint;
+  prot: string;
+  flags: number;
+  status: number;
+  kind: VmaKind;
+  pgoff: bigint;
+  /** The backing file's id (file mappings) or shared object id. */
+  shmid: bigint;
+  /** Where this VMA's pages are: the pagemap image, and what to add to an address to get its position there. */
+  pagemap: string;
+  delta: bigint;
+  pages: PageCounts;
+}
+
+/** The shared-memory id of a memfd mapping: vma.shmid is the memfd file's id, whose inode names it (memfd.c). */
+function memfdShmid(cp: Checkpoint, fileId: number): number | undefined {
+  const f = cp.has("files.img")
+    ? cp.kind("files.img", "FILES")?.entries.find((e) => e.id === fileId && e.memfd)
+    : undefined;
+  if (!f?.memfd) return undefined;
+  const inode = cp.has("memfd.img")
+    ? cp.kind("memfd.img", "MEMFD_INODE")?.entries.find((i) => Number(i.inodeId) === f.memfd?.inodeId)
+    : undefined;
+  return inode?.shmid;
+}
+
+/** Where a VMA's pages are, and the shift from an address to a position in that pagemap. */
+export function vmaPagemap(cp: Checkpoint, pid: number, v: vma_entry): { pagemap: string; delta: bigint } {
+  if (v.status & VMA.MEMFD) {
+    const id = memfdShmid(cp, Number(v.shmid));
+    if (id !== undefined) return { pagemap: `pagemap-shmem-${id}.img`, delta: v.pgoff - v.start };
+  }
+  if (v.status & VMA.ANON_SHARED) return { pagemap: `pagemap-shmem-${v.shmid}.img`, delta: v.pgoff - v.start };
+  return { pagemap: `pagemap-${pid}.img`, delta: 0n };
+}
+
+const runCache = new WeakMap<Checkpoint, Map<string, PagemapRuns | null>>();
+
+/** The runs of a pagemap image of a checkpoint, cached; null when it has none. */
+export function runsOf(cp: Checkpoint, pagemap: string, pageSize: number): PagemapRuns | null {
+  let m = runCache.get(cp);
+  if (!m) {
+    m = new Map();
+    runCache.set(cp, m);
+  }
+  const key = `${pageSize}:${pagemap}`;
+  if (!m.has(key)) {
+    const img = cp.has(pagemap) ? cp.kind(pagemap, "PAGEMAP") : undefined;
+    m.set(key, img ? pagemapRuns(img, pageSize) : null);
+  }
+  return m.get(key) ?? null;
+}
+
+/** Index of the first run that ends after `at`. */
+export function firstRun(runs: readonly PageRun[], at: bigint): number {
+  let lo = 0;
+  let hi = runs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((runs[mid] as PageRun).end <= at) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function count(cp: Checkpoint, pagemap: string, start: bigint, end: bigint, pageSize: number): PageCounts {
+  const c: PageCounts = { present: 0, parent: 0, lazy: 0, notDumped: 0 };
+  const ps = BigInt(pageSize);
+  const pm = runsOf(cp, pagemap, pageSize);
+  let covered = 0n;
+  if (pm) {
+    for (let i = firstRun(pm.runs, start); i < pm.runs.length; i++) {
+      const r = pm.runs[i] as PageRun;
+      if (r.start >= end) break;
+      const a = r.start > start ? r.start : start;
+      const b = r.end < end ? r.end : end;
+      const n = Number((b - a) / ps);
+      covered += b - a;
+      if (r.flags & PE_PRESENT) c.present += n;
+      else if (r.flags & PE_PARENT) c.parent += n;
+      else if (r.flags & PE_LAZY) c.lazy += n;
+      else c.notDumped += n;
+    }
+  }
+  c.notDumped += Number((end - start - covered) / ps);
+  return c;
+}
+
+/** The VMAs of a task with their page states; empty for zombies and pre-dumps. */
+export function memoryMap(cp: Checkpoint, pid: number, pageSize: number): VmaMap[] {
+  const mm = cp.has(`mm-${pid}.img`) ? cp.first(`mm-${pid}.img`, "MM") : undefined;
+  return (mm?.vmas ?? []).map((v) => {
+    const { pagemap, delta } = vmaPagemap(cp, pid, v);
+    return {
+      start: v.start,
+      end: v.end,
+      prot: protText(v.prot),
+      flags: v.flags,
+      status: v.status,
+      kind: vmaKind(v.status),
+      pgoff: v.pgoff,
+      shmid: v.shmid,
+      pagemap,
+      delta,
+      pages: count(cp, pagemap, v.start + delta, v.end + delta, pageSize),
+    };
+  });
+}

@@ -1,0 +1,253 @@
+/**
+ * Searching and listing strings in process memory, streaming VMA by VMA in
+ * windows that overlap by the longest possible match, so matches across
+ * page and pagemap-entry boundaries are found. Bytes the dump does not hold
+ * split the search: a match never spans unknown bytes.
+ */
+import type { Checkpoint } from "../checkpoint/checkpoint.js";
+import type { VmaKind, VmaMap } from "./map.js";
+import { type MemoryOptions, pageSizeOf, readMemory, vmasOf } from "./read.js";
+
+export type PatternEncoding = "utf8" | "utf16le" | "hex";
+
+export interface SearchOptions extends MemoryOptions {
+  /** Only this task (default: every task). */
+  pid?: number;
+  /** A string (encoded as `encoding`), bytes, or a RegExp matched over bytes as Latin-1 text. */
+  pattern: string | Uint8Array | RegExp;
+  /** How a string pattern becomes bytes (default utf8); "hex" reads it as hex digits. */
+  encoding?: PatternEncoding;
+  /** Only VMAs of these kinds. */
+  kinds?: readonly VmaKind[];
+  /** Only VMAs whose protection includes these letters ("r", "rw", "x"). */
+  prot?: string;
+  /** Only this address range. */
+  range?: { start: bigint; end: bigint };
+  /** Bytes of context before and after each match (default 16). */
+  context?: number;
+  /** The longest match a RegExp may make (default 4096). */
+  maxMatch?: number;
+  /** Bytes read at a time (default 1 MiB); matches across windows are found all the same. */
+  window?: number;
+}
+
+export interface MemoryMatch {
+  pid: number;
+  address: bigint;
+  length: number;
+  vma: { start: bigint; end: bigint; kind: VmaKind; prot: string };
+  /** The bytes around the match: `before` bytes, the match, then the bytes after (known ones only). */
+  context: Uint8Array;
+  before: number;
+}
+
+const WINDOW = 1 << 20;
+
+/** The bytes a string pattern stands for. */
+export function patternBytes(pattern: string, encoding: PatternEncoding = "utf8"): Uint8Array {
+  if (encoding === "hex") {
+    const h = pattern.replace(/[\s:]/g, "");
+    if (!/^([0-9a-fA-F]{2})+$/.test(h)) throw new TypeError(`"${pattern}" is not an even number of hex digits`);
+    return Uint8Array.from(h.match(/../g) as string[], (x) => Number.parseInt(x, 16));
+  }
+  if (encoding === "utf16le") {
+    const out = new Uint8Array(pattern.length * 2);
+    for (let i = 0; i < pattern.length; i++) {
+      out[2 * i] = pattern.charCodeAt(i) & 0xff;
+      out[2 * i + 1] = pattern.charCodeAt(i) >> 8;
+    }
+    return out;
+  }
+  return new TextEncoder().encode(pattern);
+}
+
+/** Every start of `needle` in `hay` from `from`: the first byte found natively, the rest compared. */
+function indexesOf(hay: Uint8Array, needle: Uint8Array, from: number, until: number, out: number[]): void {
+  const first = needle[0] as number;
+  const n = needle.length;
+  const last = needle[n - 1] as number;
+  const end = Math.min(until, hay.length - n + 1);
+  for (let i = hay.indexOf(first, from); i !== -1 && i < end; i = hay.indexOf(first, i + 1)) {
+    // The last byte first: most false starts end there.
+    if (hay[i + n - 1] !== last) continue;
+    let k = 1;
+    while (k < n && hay[i + k] === needle[k]) k++;
+    if (k === n) out.push(i);
+  }
+}
+
+const latin1 = (b: Uint8Array) => {
+  let s = "";
+  for (let i = 0; i < b.length; i += 8192) s += String.fromCharCode(...b.subarray(i, i + 8192));
+  return s;
+};
+
+/** The VMAs a search or strings listing covers. */
+function selected(
+  v: VmaMap,
+  o: { kinds?: readonly VmaKind[]; prot?: string; range?: { start: bigint; end: bigint } },
+): boolean {
+  if (o.kinds && !o.kinds.includes(v.kind)) return false;
+  if (o.prot && ![...o.prot].every((c) => v.prot.includes(c))) return false;
+  if (o.range && (v.end <= o.range.start || v.start >= o.range.end)) return false;
+  return true;
+}
+
+/** Contiguous known byte runs of a VMA, read a window at a time with `overlap` bytes carried over. */
+async function* knownRuns(
+  cp: Checkpoint,
+  pid: number,
+  v: VmaMap,
+  start: bigint,
+  end: bigint,
+  pageSize: number,
+  overlap: number,
+  window = WINDOW,
+): AsyncGenerator<{ address: bigint; bytes: Uint8Array; fresh: number; startsBefore?: number }> {
+  let carry: { address: bigint; bytes: Uint8Array } | undefined;
+  for (let at = start; at < end; ) {
+    const len = Number(end - at < BigInt(window) ? end - at : BigInt(window));
+    if (v.pages.present + v.pages.parent === 0) return;
+    const r = await readMemory(cp, pid, at, len, { pageSize });
+    // Split the window at unknown ranges.
+    let pos = at;
+    const cuts = [...r.unknown, { start: at + BigInt(len), end: at + BigInt(len) }];
+    for (const u of cuts) {
+      if (u.start > pos) {
+        const piece = r.bytes.subarray(Number(pos - at), Number(u.start - at));
+        // What the previous piece left, when it ends right here: a match may span both.
+        // The span is searched in a small joined buffer, then the piece itself, so no window is copied.
+        const carried = carry && carry.address + BigInt(carry.bytes.length) === pos ? carry : undefined;
+        if (carried && overlap > 0) {
+          const head = piece.subarray(0, Math.min(overlap, piece.length));
+          const span = new Uint8Array(carried.bytes.length + head.length);
+          span.set(carried.bytes);
+          span.set(head, carried.bytes.length);
+          // Only matches that start in the carried bytes: the rest are found in the piece.
+          yield {
+            address: carried.address,
+            bytes: span,
+            fresh: carried.bytes.length,
+            startsBefore: carried.bytes.length,
+          };
+        }
+        yield { address: pos, bytes: piece, fresh: 0 };
+        if (overlap > 0) {
+          const keepPiece = Math.min(overlap, piece.length);
+          const fromCarry = carried ? Math.min(overlap - keepPiece, carried.bytes.length) : 0;
+          const tail = new Uint8Array(fromCarry + keepPiece);
+          if (carried && fromCarry > 0) tail.set(carried.bytes.subarray(carried.bytes.length - fromCarry));
+          tail.set(piece.subarray(piece.length - keepPiece), fromCarry);
+          carry = { address: pos + BigInt(piece.length) - BigInt(tail.length), bytes: tail };
+        } else carry = { address: pos + BigInt(piece.length), bytes: new Uint8Array(0) };
+      }
+      if (u.end > pos) pos = u.end;
+      // Unknown bytes between: nothing spans them.
+      if (u.start < u.end) carry = undefined;
+    }
+    at += BigInt(len);
+  }
+}
+
+/** Every match of a pattern in the dumped memory of one task or all, streamed. */
+export async function* searchMemory(cp: Checkpoint, o: SearchOptions): AsyncGenerator<MemoryMatch> {
+  const pageSize = o.pageSize ?? pageSizeOf(cp);
+  const context = o.context ?? 16;
+  const re =
+    o.pattern instanceof RegExp
+      ? new RegExp(o.pattern.source, o.pattern.flags.includes("g") ? o.pattern.flags : `${o.pattern.flags}g`)
+      : undefined;
+  const needle: Uint8Array | undefined = re
+    ? undefined
+    : typeof o.pattern === "string"
+      ? patternBytes(o.pattern, o.encoding)
+      : (o.pattern as Uint8Array);
+  if (needle && needle.length === 0) throw new TypeError("an empty pattern matches everywhere");
+  const overlap = re ? (o.maxMatch ?? 4096) : (needle as Uint8Array).length - 1;
+  const pids = o.pid !== undefined ? [o.pid] : cp.tasks().map((t) => t.pid);
+  for (const pid of pids) {
+    for (const v of vmasOf(cp, pid, pageSize)) {
+      if (!selected(v, o)) continue;
+      const start = o.range && o.range.start > v.start ? o.range.start : v.start;
+      const end = o.range && o.range.end < v.end ? o.range.end : v.end;
+      for await (const run of knownRuns(cp, pid, v, start, end, pageSize, overlap, o.window)) {
+        // In a boundary span (fresh > 0), only matches that start in the carried bytes and end past them are new.
+        const hits: [number, number][] = [];
+        if (needle) {
+          const from = Math.max(0, run.fresh - needle.length + 1);
+          const at: number[] = [];
+          indexesOf(run.bytes, needle, from, run.bytes.length, at);
+          for (const i of at) {
+            if (i + needle.length > run.fresh && (run.startsBefore === undefined || i < run.startsBefore))
+              hits.push([i, needle.length]);
+          }
+        } else if (re) {
+          const text = latin1(run.bytes);
+          re.lastIndex = 0;
+          for (let m = re.exec(text); m; m = re.exec(text)) {
+            if (m[0].length === 0) re.lastIndex++;
+            else if (
+              m.index + m[0].length > run.fresh &&
+              (run.startsBefore === undefined || m.index < run.startsBefore)
+            )
+              hits.push([m.index, m[0].length]);
+          }
+        }
+        for (const [i, n] of hits) {
+          const address = run.address + BigInt(i);
+          const a = Math.max(0, i - context);
+          yield {
+            pid,
+            address,
+            length: n,
+            vma: { start: v.start, end: v.end, kind: v.kind, prot: v.prot },
+            context: run.bytes.slice(a, Math.min(run.bytes.length, i + n + context)),
+            before: i - a,
+          };
+        }
+      }
+    }
+  }
+}
+
+export interface MemoryString {
+  address: bigint;
+  text: string;
+}
+
+/** Printable runs of at least `min` characters (ASCII, or UTF-16LE), with their addresses, like strings(1). */
+export async function* memoryStrings(
+  cp: Checkpoint,
+  pid: number,
+  o: MemoryOptions & { min?: number; encoding?: "ascii" | "utf16le"; kinds?: readonly VmaKind[] } = {},
+): AsyncGenerator<MemoryString> {
+  const pageSize = o.pageSize ?? pageSizeOf(cp);
+  const min = o.min ?? 4;
+  const wide = o.encoding === "utf16le";
+  const step = wide ? 2 : 1;
+  const printable = (c: number) => (c >= 0x20 && c < 0x7f) || c === 9;
+  for (const v of vmasOf(cp, pid, pageSize)) {
+    if (!selected(v, o)) continue;
+    let cur = "";
+    let curAt = 0n;
+    let expect: bigint | undefined;
+    for await (const run of knownRuns(cp, pid, v, v.start, v.end, pageSize, 0)) {
+      if (expect !== run.address && cur.length >= min) yield { address: curAt, text: cur };
+      if (expect !== run.address) cur = "";
+      const b = run.bytes;
+      for (let i = 0; i + step - 1 < b.length; i += step) {
+        const c = b[i] as number;
+        const ok = printable(c) && (!wide || b[i + 1] === 0);
+        if (ok) {
+          if (cur.length === 0) curAt = run.address + BigInt(i);
+          cur += String.fromCharCode(c);
+        } else {
+          if (cur.length >= min) yield { address: curAt, text: cur };
+          cur = "";
+        }
+      }
+      expect = run.address + BigInt(b.length);
+    }
+    if (cur.length >= min) yield { address: curAt, text: cur };
+  }
+}
