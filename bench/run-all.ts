@@ -19,6 +19,7 @@ import { fileURLToPath } from "node:url";
 import { bigCheckpoint } from "./checkpoint.js";
 import { inetskFilesImage } from "./generate.js";
 import { inspectArchive } from "./inspect-archive.js";
+import { memoryBench } from "./memory.js";
 import { best, fmt } from "./run.js";
 import { sharedTupleMs } from "./shared-tuple.js";
 
@@ -215,5 +216,14 @@ say("## inspect --all --json of the 10k-connection, 256 MiB-pages checkpoint as 
 say("");
 say(
   `${fmt(insp.seconds, 2)} s, peak RSS ${fmt(insp.peakMiB, 0)} MiB (goal: under 128), ${insp.tempFiles} temporary files, archive ${fmt(insp.archiveMiB, 1)} MiB.`,
+);
+
+// 8. Memory search and random reads over 1 GiB of pages in memory.
+const memb = await memoryBench(1024);
+say("");
+say("## Process memory: search of 1 GiB, 10,000 random reads");
+say("");
+say(
+  `search ${fmt(memb.searchGBps, 2)} GB/s (goal ≥ 1), needle ${memb.found ? "found" : "MISSED"}, RSS growth ${fmt(memb.rssGrowthMiB, 0)} MiB; 10,000 random 64-byte reads ${fmt(memb.readsMs, 0)} ms (goal < 1000).`,
 );
 writeFileSync(join(out, "results.md"), `${lines.join("\n")}\n`);

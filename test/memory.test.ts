@@ -1,4 +1,6 @@
 /** Process memory: every documented marker by read and by search, unknown pages, the CLI. */
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { create, type Message } from "@bufbuild/protobuf";
 import fc from "fast-check";
@@ -295,7 +297,29 @@ describe("strings and the CLI", () => {
   it("works on archives and stdin archives", async () => {
     const a = join(corpusRoot, "archives", "podman-web.tar.zst");
     expect((await runCli(["mem", a])).code).toBe(0);
-    const mem = await Checkpoint.of(memorySource(new Map())).names();
-    expect(mem).toEqual([]);
+    const hit = await runCli(["mem", "search", a, "--string", "APP_ENV=corpus", "--json"]);
+    expect(JSON.parse(hit.stdout.toString()).length).toBeGreaterThanOrEqual(2);
+    const piped = await runCli(
+      ["mem", "search", "-", "--string", "GREETING=hello world"],
+      new Uint8Array(readFileSync(a)),
+    );
+    expect(piped.code, piped.stderr).toBe(0);
+    expect(piped.stdout.toString()).toContain("GREETING=hello world");
+  });
+
+  it("big pages files of an archive are spooled to a private temporary file when random access needs them, and it is said", async () => {
+    const spooled: string[] = [];
+    const cp = await openCheckpoint(join(corpusRoot, "archives", "podman-web.tar.gz"), {
+      pages: () => "spool",
+      onSpool: (p) => spooled.push(p),
+    });
+    expect(spooled.sort()).toEqual(["checkpoint/pages-1.img", "checkpoint/pages-2.img"]);
+    let found = 0;
+    for await (const _ of searchMemory(cp, { pattern: "APP_ENV=corpus" })) found++;
+    expect(found).toBeGreaterThanOrEqual(2);
+    const tmp = readdirSync(tmpdir()).filter((n) => n.startsWith("criu-image-spool-"));
+    expect(tmp.length).toBeGreaterThan(0);
+    for (const d of tmp)
+      for (const f of readdirSync(join(tmpdir(), d))) expect(statSync(join(tmpdir(), d, f)).mode & 0o777).toBe(0o600);
   });
 });

@@ -68,13 +68,15 @@ export type KeepRanges = readonly (readonly [offset: number, length: number])[];
 /**
  * Which parts of a pages file to keep when an archive streams by: called
  * with the file's name and size and the images of the same folder read so
- * far; returns ranges, "all", or undefined for none.
+ * far; returns ranges, "all" (kept in memory), "spool" (kept in a
+ * temporary file, for random access to big files; only sources that can
+ * write one honour it), or undefined for none.
  */
 export type PagesPolicy = (
   name: string,
   size: number,
   earlier: ReadonlyMap<string, Uint8Array>,
-) => KeepRanges | "all" | undefined;
+) => KeepRanges | "all" | "spool" | undefined;
 
 /** A file of which only some ranges were kept: reads inside them work, others say what is missing. */
 export function sparseFile(

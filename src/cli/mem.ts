@@ -4,8 +4,25 @@ import type { VmaKind } from "../memory/map.js";
 import { type MemoryRange, pageSizeOf, readMemory, vmasOf } from "../memory/read.js";
 import { memoryStrings, type PatternEncoding, searchMemory } from "../memory/search.js";
 import { writeFileAtomic } from "../node/atomic.js";
+import { openCheckpoint } from "../node/open.js";
 import { open } from "./checkpoint.js";
-import { writeStdout } from "./io.js";
+import { warn, writeStdout } from "./io.js";
+
+/**
+ * Opens a checkpoint for reading memory: an archive's pages files are kept
+ * in memory up to 64 MiB each, and spooled to a temporary file (said on
+ * stderr) above that, for random access after the one pass.
+ */
+function openForMemory(path: string): Promise<Checkpoint> {
+  return openCheckpoint(path, {
+    pages: (_name, size) => (size <= 64 << 20 ? "all" : "spool"),
+    onSpool: (p, size) =>
+      warn(
+        `${p} (${(size / 2 ** 20).toFixed(0)} MiB) spooled to a temporary file for random access; it is removed on exit`,
+      ),
+  });
+}
+
 import { UsageError } from "./usage.js";
 
 const hex = (n: bigint | number) => n.toString(16);
@@ -171,7 +188,7 @@ export async function memRead(a: {
   const address = addrOf(a.addr, "mem read");
   if (a.len === undefined || !/^\d+$/.test(a.len) || Number(a.len) > 1 << 30)
     throw new UsageError("mem read: --len N (bytes, at most 1 GiB)", "mem read");
-  const cp = await open(a.path);
+  const cp = await openForMemory(a.path);
   taskCheck(cp, pid);
   const r = await readMemory(cp, pid, address, Number(a.len));
   if (a.raw) {
@@ -230,7 +247,7 @@ export async function memSearch(a: {
     throw new UsageError("mem search: --prot takes letters of rwx", "mem search");
   if (a.context !== undefined && !/^\d+$/.test(a.context))
     throw new UsageError("mem search: --context N (bytes)", "mem search");
-  const cp = await open(a.path);
+  const cp = await openForMemory(a.path);
   const pid = a.pid === undefined ? undefined : pidOf(a.pid, "mem search");
   if (pid !== undefined) taskCheck(cp, pid);
   const matches = searchMemory(cp, {
@@ -272,7 +289,7 @@ export async function memSearch(a: {
 export async function memStrings(a: { path: string; pid?: string; n?: string; utf16?: boolean }): Promise<void> {
   const pid = pidOf(a.pid, "mem strings");
   if (a.n !== undefined && !/^\d+$/.test(a.n)) throw new UsageError("mem strings: -n MIN (characters)", "mem strings");
-  const cp = await open(a.path);
+  const cp = await openForMemory(a.path);
   taskCheck(cp, pid);
   let buf = "";
   for await (const s of memoryStrings(cp, pid, {

@@ -7,7 +7,10 @@
  *
  * pages-* and members larger than the metadata limit are only sized.
  */
-import { posix } from "node:path";
+import { closeSync, openSync, readFileSync, readSync, rmSync } from "node:fs";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join, posix } from "node:path";
 import { Readable } from "node:stream";
 import { extract, type Header, pack } from "tar-stream";
 import {
@@ -22,8 +25,10 @@ import {
   sparseFile,
 } from "../checkpoint/source.js";
 import { kindByFileName } from "../framing/kinds.js";
+import { writeData } from "./atomic.js";
 import { type Compression, compressed, compressionForName, compressionOf, decompressed } from "./compress.js";
 import { FileError } from "./errors.js";
+import { CREATE_NEW, fsOps } from "./fs-ops.js";
 
 export type { Compression };
 
@@ -39,7 +44,36 @@ interface Member {
   mtime?: Date;
   bytes?: Uint8Array;
   parts?: { offset: number; bytes: Uint8Array }[];
+  /** A temporary file holding the member, for random access. */
+  spool?: string;
   link?: string;
+}
+
+const spools = new Set<string>();
+let cleanupInstalled = false;
+
+/**
+ * Writes a member to a new private temporary file (0600, never an existing
+ * name), removed when the process exits: random access to a big pages file
+ * of an archive read in one pass needs somewhere to read from.
+ */
+async function spool(body: AsyncIterable<Uint8Array>, base: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "criu-image-spool-"));
+  const path = join(dir, base);
+  if (!cleanupInstalled) {
+    cleanupInstalled = true;
+    process.once("exit", () => {
+      for (const p of spools) rmSync(dirname(p), { recursive: true, force: true });
+    });
+  }
+  spools.add(path);
+  const h = await fsOps.open(path, CREATE_NEW, 0o600);
+  try {
+    await writeData(h, body);
+  } finally {
+    await fsOps.close(h);
+  }
+  return path;
 }
 
 /** Keeps the wanted ranges of a body as it streams by. */
@@ -123,6 +157,29 @@ function layoutOf(members: Map<string, Member>, imagesDir: string): ArchiveLayou
   return "plain";
 }
 
+/** A spooled member, read by offset. */
+function spooledFile(path: string, size: number): SourceFile {
+  return {
+    size,
+    bytes: () => new Uint8Array(readFileSync(path)),
+    read: async (offset, length) => {
+      const fd = openSync(path, "r");
+      try {
+        const out = new Uint8Array(Math.max(0, Math.min(length, size - offset)));
+        let done = 0;
+        while (done < out.length) {
+          const n = readSync(fd, out, done, out.length - done, offset + done);
+          if (n === 0) break;
+          done += n;
+        }
+        return out.subarray(0, done);
+      } finally {
+        closeSync(fd);
+      }
+    },
+  };
+}
+
 export interface ArchiveSourceOptions {
   /** What to call the archive in messages (its path, or "stdin"). */
   label?: string;
@@ -132,6 +189,8 @@ export interface ArchiveSourceOptions {
    * can still read cmdline and environment from memory.
    */
   pages?: PagesPolicy;
+  /** Told when a pages file is spooled to a temporary file (its path in the archive and size). */
+  onSpool?: (path: string, size: number) => void;
 }
 
 /** Reads a checkpoint archive from its (possibly compressed) bytes. */
@@ -178,7 +237,10 @@ export async function openArchiveSource(
       }
       const want = isPages(base) && options.pages ? options.pages(base, size, earlierIn(members, path)) : undefined;
       if (want === "all") m.bytes = await collect(body, size);
-      else if (want && want.length > 0)
+      else if (want === "spool") {
+        m.spool = await spool(body, base);
+        options.onSpool?.(path, size);
+      } else if (want && want.length > 0)
         m.parts = await keepRanges(
           body,
           want.filter(([o, l]) => o >= 0 && l > 0 && o + l <= size),
@@ -235,9 +297,11 @@ function sourceFromMembers(members: Map<string, Member>, label: string, compress
       const file = (): SourceFile =>
         m.bytes
           ? memoryFile(m.bytes)
-          : m.parts
-            ? sparseFile(m.size, m.path, m.parts)
-            : absentFile(m.size, m.path, `${m.path} is not kept when the archive is read`);
+          : m.spool
+            ? spooledFile(m.spool, m.size)
+            : m.parts
+              ? sparseFile(m.size, m.path, m.parts)
+              : absentFile(m.size, m.path, `${m.path} is not kept when the archive is read`);
       if (inDir) {
         const base = m.path.slice(prefix.length);
         if (base === "parent") continue;

@@ -42,6 +42,8 @@ export interface OpenOptions {
   stdin?: AsyncIterable<Uint8Array>;
   /** Archives: which parts of the pages files to keep in the one pass (see PagesPolicy). */
   pages?: PagesPolicy;
+  /** Archives: told when a pages file is spooled to a temporary file. */
+  onSpool?: (path: string, size: number) => void;
 }
 
 /** Opens a checkpoint folder or archive by path ("-": an archive on stdin), or an archive stream. */
@@ -49,7 +51,10 @@ export async function openCheckpoint(
   input: string | AsyncIterable<Uint8Array>,
   options: OpenOptions = {},
 ): Promise<Checkpoint> {
-  const pages = options.pages ? { pages: options.pages } : {};
+  const pages = {
+    ...(options.pages ? { pages: options.pages } : {}),
+    ...(options.onSpool ? { onSpool: options.onSpool } : {}),
+  };
   if (typeof input !== "string") return new Checkpoint(await openArchiveSource(input, { label: "archive", ...pages }));
   if (input === "-")
     return new Checkpoint(await openArchiveSource(options.stdin ?? process.stdin, { label: "stdin", ...pages }));
