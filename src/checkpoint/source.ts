@@ -42,6 +42,8 @@ export interface ImageSource {
   /** Where `parent` points, as written (even when it could not be followed). */
   readonly parentLink?: string | undefined;
   readonly notes: readonly SourceNote[];
+  /** Archive members that are unsafe (escaping names, links out, devices, …): never used, only reported. */
+  readonly unsafe?: readonly { readonly name: string; readonly index: number; readonly reason: string }[];
   /** Archives: how they were compressed and laid out, and where the images were. */
   readonly archive?: {
     readonly compression: "none" | "gzip" | "zstd";

@@ -4,6 +4,8 @@ import type { Checkpoint } from "../checkpoint/checkpoint.js";
 function json(cp: Checkpoint, path: string): unknown {
   const f = cp.source.companions.get(path);
   if (!f) return undefined;
+  // Parsed metadata is capped: a bigger member (a decompression bomb) is sized, never read.
+  if (f.size > 16 << 20) return `${f.size} bytes: over the 16 MiB limit for parsed metadata; not read`;
   try {
     return JSON.parse(new TextDecoder().decode(f.bytes()));
   } catch {
@@ -30,6 +32,7 @@ export function checkpointInfo(cp: Checkpoint): Record<string, unknown> {
     pagesBytes: names.filter((n) => n.startsWith("pages-")).reduce((s, n) => s + (cp.size(n) ?? 0), 0),
     otherFiles: cp.others().map((o) => (o.writer ? `${o.name} (${o.writer})` : `${o.name} (unknown)`)),
     companions: [...cp.source.companions.keys()].sort(),
+    unsafe: (cp.source.unsafe ?? []).map((u) => `${u.name}: ${u.reason}`),
     ...(cp.source.parentLink !== undefined ? { parent: cp.source.parentLink } : {}),
     container: config
       ? {

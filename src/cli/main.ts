@@ -120,6 +120,9 @@ every endpoint holding the address (local or remote, any socket); an
                      when OUT ends in .tar, .tar.gz, .tgz or .tar.zst, else a
                      new folder (an existing OUT is refused)
   --allow-unmatched  accept rules that match no socket
+  --drop-unsafe      an archive with unsafe members (absolute or escaping
+                     names, links out, devices, FIFOs, conflicting
+                     duplicates) is refused; this leaves them out instead
   --json             the report as JSON
 Refuses, changing nothing, when rules conflict, a rule would put an IPv6
 address into an AF_INET socket, or a rule matches nothing. In place (folders
@@ -130,6 +133,7 @@ only), the changed images are replaced all-or-nothing, under a lock.`,
       "dry-run": { type: "boolean" },
       out: { type: "string" },
       "allow-unmatched": { type: "boolean" },
+      "drop-unsafe": { type: "boolean" },
       json: { type: "boolean" },
     },
     positionals: [1, 1],

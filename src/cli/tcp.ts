@@ -135,6 +135,7 @@ export interface TcpRewriteArgs {
   "dry-run"?: boolean;
   out?: string;
   "allow-unmatched"?: boolean;
+  "drop-unsafe"?: boolean;
   json?: boolean;
 }
 
@@ -161,16 +162,18 @@ export async function tcpRewrite(a: TcpRewriteArgs): Promise<void> {
       "tcp rewrite",
     );
   }
-  const { report, written } = await rewriteCheckpointDir(a.dir, rules, {
+  const { report, written, leftOut } = await rewriteCheckpointDir(a.dir, rules, {
     dryRun: a["dry-run"] ?? false,
+    dropUnsafe: a["drop-unsafe"] ?? false,
     allowUnmatched: a["allow-unmatched"] ?? false,
     ...(a.out !== undefined ? { outDir: a.out } : {}),
     onRecover: (done) => {
       for (const d of done) warn(`${a.dir}: finished an interrupted write first: ${d}`);
     },
   });
+  for (const l of leftOut) warn(`left out of the output: ${l}`);
   if (a.json) {
-    await writeStdout(`${JSON.stringify({ ...report, written }, null, 2)}\n`);
+    await writeStdout(`${JSON.stringify({ ...report, written, leftOut }, null, 2)}\n`);
     return;
   }
   const mode = a["dry-run"]

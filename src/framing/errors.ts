@@ -35,4 +35,5 @@ export type CriuImageErrorCode =
   | "IO" // the file system refused (criu-image/node): the message names the user's path
   | "LOCKED" // another writer holds the checkpoint folder
   | "JOURNAL" // an interrupted rewrite is pending, or a journal this tool did not write
-  | "NOT_CHECKPOINT"; // a path that holds no checkpoint where one was expected
+  | "NOT_CHECKPOINT" // a path that holds no checkpoint where one was expected
+  | "UNSAFE"; // an archive with members that would escape or mislead (writers refuse it)

@@ -38,12 +38,24 @@ const obj = (v: unknown): Record<string, unknown> =>
   v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 const strs = (v: unknown): string[] | null => (Array.isArray(v) && v.every((x) => typeof x === "string") ? v : null);
 
+/** Metadata members too big to parse: a note each (they are sized, never read). */
+export function metadataNotes(cp: Checkpoint): string[] {
+  const out: string[] = [];
+  for (const [path, f] of cp.source.companions) {
+    if (/^(config|spec|pod)\.dump$|^network\.status$|\.json$/.test(path) && f.size > MAX_JSON) {
+      out.push(`${path} has ${f.size} bytes, over the ${MAX_JSON >> 20} MiB limit for parsed metadata; not read`);
+    }
+  }
+  return out;
+}
+
 /** null when the checkpoint did not come in a container engine's archive. */
 export function container(cp: Checkpoint): ContainerView | null {
   const layout = cp.source.archive?.layout;
   const config = json(cp, "config.dump");
   const spec = json(cp, "spec.dump");
-  if (!config && !spec) return null;
+  if (!config && !spec && !cp.source.companions.has("config.dump") && !cp.source.companions.has("spec.dump"))
+    return null;
   const annotations = obj(spec?.annotations);
   const proc = obj(spec?.process);
   const network: ContainerView["network"] = [];

@@ -4,7 +4,7 @@
  * CLI only formats it.
  */
 import type { Checkpoint } from "../checkpoint/checkpoint.js";
-import { type ContainerView, container } from "./container.js";
+import { type ContainerView, container, metadataNotes } from "./container.js";
 import { type MountView, mounts } from "./mounts.js";
 import { type NamespacesView, namespaces } from "./namespaces.js";
 import { type ProcessView, processes } from "./processes.js";
@@ -39,7 +39,10 @@ export async function inspectCheckpoint(cp: Checkpoint, options: InspectOptions 
   const notes = procs
     .filter((p) => p.memoryNote && p.state !== "zombie")
     .map((p) => `task ${p.pid}: cmdline/env unknown: ${p.memoryNote}`);
+  notes.push(...metadataNotes(cp));
   for (const n of cp.source.notes) notes.push(`${n.file ? `${n.file}: ` : ""}${n.message}`);
+  for (const u of cp.source.unsafe ?? [])
+    notes.push(`unsafe archive member ${JSON.stringify(u.name)}: ${u.reason}; not read`);
   return {
     source: cp.label,
     kind: cp.dumpKind(),

@@ -29,6 +29,7 @@ import { writeData } from "./atomic.js";
 import { type Compression, compressed, compressionForName, compressionOf, decompressed } from "./compress.js";
 import { FileError } from "./errors.js";
 import { CREATE_NEW, fsOps } from "./fs-ops.js";
+import { digest, type UnsafeMember, unsafeReason } from "./member-safety.js";
 
 export type { Compression };
 
@@ -200,6 +201,9 @@ export async function openArchiveSource(
 ): Promise<ImageSource> {
   const label = options.label ?? "archive";
   const members = new Map<string, Member>();
+  const unsafe: UnsafeMember[] = [];
+  const seen = new Map<string, { size: number; digest?: number }>();
+  let count = 0;
   let compression: Compression = "none";
   let first = true;
   const tap = (async function* () {
@@ -213,6 +217,13 @@ export async function openArchiveSource(
   })();
   try {
     await eachMember(tap, async (h, body) => {
+      const index = count++;
+      const reason = unsafeReason(h, seen);
+      if (reason) {
+        // Never kept, never used: only reported, and left out by writers that are told to.
+        unsafe.push({ name: h.name, index, reason });
+        return drain(body);
+      }
       const path = normal(h.name);
       const type = h.type ?? "file";
       const size = h.size ?? 0;
@@ -230,11 +241,20 @@ export async function openArchiveSource(
       const base = posix.basename(path);
       const keep = size <= METADATA_LIMIT && !isPages(base);
       const m: Member = { path, size, type: "file", ...(h.mtime ? { mtime: h.mtime } : {}) };
-      members.set(path, m);
+      const before = seen.get(path);
       if (keep) {
-        m.bytes = await collect(body, size);
+        const bytes = await collect(body, size);
+        if (before && before.digest !== undefined && before.digest !== digest(bytes)) {
+          unsafe.push({ name: h.name, index, reason: "a second member of this name, with other contents" });
+          return;
+        }
+        seen.set(path, { size, digest: digest(bytes) });
+        members.set(path, m);
+        m.bytes = bytes;
         return;
       }
+      seen.set(path, { size });
+      members.set(path, m);
       const want = isPages(base) && options.pages ? options.pages(base, size, earlierIn(members, path)) : undefined;
       if (want === "all") m.bytes = await collect(body, size);
       else if (want === "spool") {
@@ -251,7 +271,14 @@ export async function openArchiveSource(
     if (e instanceof FileError) throw e;
     throw new FileError("NOT_CHECKPOINT", label, `not a readable checkpoint archive (${(e as Error).message})`);
   }
-  return sourceFromMembers(members, label, compression);
+  if (members.size === 0 && unsafe.length > 0) {
+    throw new FileError(
+      "NOT_CHECKPOINT",
+      label,
+      `holds no checkpoint, only ${unsafe.length} unsafe member(s) (first: ${unsafe[0]?.name}: ${unsafe[0]?.reason})`,
+    );
+  }
+  return { ...sourceFromMembers(members, label, compression), unsafe };
 }
 
 function sourceFromMembers(members: Map<string, Member>, label: string, compression: Compression): ImageSource {
@@ -351,11 +378,14 @@ export async function* rewrittenArchive(
   imagesDir: string,
   replace: ReadonlyMap<string, Uint8Array>,
   compression: Compression,
+  leaveOut: ReadonlySet<number> = new Set(),
 ): AsyncGenerator<Uint8Array> {
   const p = pack();
   const prefix = imagesDir ? `${imagesDir}/` : "";
+  let index = 0;
   const done = (async () => {
     await eachMember(input, async (header, body) => {
+      if (leaveOut.has(index++)) return drain(body);
       const name = normal(header.name);
       const base =
         name.startsWith(prefix) && !name.slice(prefix.length).includes("/") ? name.slice(prefix.length) : undefined;

@@ -25,12 +25,31 @@ export interface RewriteDirOptions extends RewriteOptions, LockOptions {
   outDir?: string;
   /** Told what recovery of an earlier interrupted write did (in-place writes only). */
   onRecover?: (done: string[]) => void;
+  /** Archives with unsafe members (escaping names, links out, devices, …): leave them out instead of refusing. */
+  dropUnsafe?: boolean;
 }
 
 export interface RewriteDirResult {
   report: RewriteReport;
   /** Files written (none for a dry run). */
   written: string[];
+  /** Unsafe archive members left out of the output (with dropUnsafe), as "name: reason". */
+  leftOut: string[];
+}
+
+/** Refuses an archive with unsafe members, unless they are to be left out; returns their indexes. */
+function unsafeMembers(cp: Checkpoint, path: string, drop: boolean | undefined): Set<number> {
+  const unsafe = cp.source.unsafe ?? [];
+  if (unsafe.length === 0) return new Set();
+  if (!drop) {
+    const u = unsafe[0] as { name: string; reason: string };
+    throw new FileError(
+      "UNSAFE",
+      path,
+      `has ${unsafe.length} unsafe member(s) (first: ${JSON.stringify(u.name)}, ${u.reason}); nothing was written. --drop-unsafe leaves them out`,
+    );
+  }
+  return new Set(unsafe.map((u) => u.index));
 }
 
 /** Writes `cp` with `changed` replaced into a new folder: every file of the images folder, and `parent` as a link to the same dump. */
@@ -57,11 +76,13 @@ export async function writeCheckpointArchive(
   imagesDir: string,
   out: string,
   changed: ReadonlyMap<string, Uint8Array>,
+  leaveOut: ReadonlySet<number> = new Set(),
 ): Promise<void> {
   const compression = compressionForName(out);
   if (compression === undefined)
     throw new FileError("INVALID", out, "not an archive name (.tar, .tar.gz, .tgz, .tar.zst)");
-  const stream = rewrittenArchive(createReadStream(input, { highWaterMark: 1 << 20 }), imagesDir, changed, compression);
+  const input$ = createReadStream(input, { highWaterMark: 1 << 20 });
+  const stream = rewrittenArchive(input$, imagesDir, changed, compression, leaveOut);
   await writeFileAtomic(out, stream);
 }
 
@@ -75,10 +96,16 @@ export async function writeFolderFromArchive(
   imagesDir: string,
   out: string,
   changed: ReadonlyMap<string, Uint8Array>,
+  leaveOut: ReadonlySet<number> = new Set(),
 ): Promise<string[]> {
   const prefix = imagesDir ? `${imagesDir}/` : "";
+  let index = 0;
   return OutputDir.build(out, async (dir) => {
     await eachMember(createReadStream(input, { highWaterMark: 1 << 20 }), async (h, body) => {
+      if (leaveOut.has(index++)) {
+        for await (const _ of body);
+        return;
+      }
       const name = h.name
         .split("/")
         .filter((p) => p !== "" && p !== ".")
@@ -122,7 +149,7 @@ export async function rewriteCheckpointDir(
         const cp = new Checkpoint(await openFolderSource(path));
         const { changed, report } = rewriteConnections(cp, rules, options);
         if (changed.size > 0) await replaceFilesLocked(path, changed);
-        return { report, written: [...changed.keys()].map((n) => join(path, n)) };
+        return { report, written: [...changed.keys()].map((n) => join(path, n)), leftOut: [] };
       },
       options,
     );
@@ -133,18 +160,21 @@ export async function rewriteCheckpointDir(
     throw new FileError("INVALID", path, "an archive is not rewritten in place; give an output (--out) or a dry run");
   }
   const { changed, report } = rewriteConnections(cp, rules, options);
-  if (options.dryRun) return { report, written: [] };
+  if (options.dryRun) return { report, written: [], leftOut: [] };
   const out = options.outDir as string;
+  const leaveOut = unsafeMembers(cp, path, options.dropUnsafe);
+  const leftOut = (cp.source.unsafe ?? []).map((u) => `${u.name}: ${u.reason}`);
+  const imagesDir = cp.source.archive?.imagesDir ?? "";
   if (compressionForName(out) !== undefined) {
-    if (cp.source.type === "archive")
-      await writeCheckpointArchive(path, cp.source.archive?.imagesDir ?? "", out, changed);
-    else throw new FileError("INVALID", out, "a folder is written to a folder; give --out a folder name");
-    return { report, written: [out] };
+    if (cp.source.type !== "archive")
+      throw new FileError("INVALID", out, "a folder is written to a folder; give --out a folder name");
+    await writeCheckpointArchive(path, imagesDir, out, changed, leaveOut);
+    return { report, written: [out], leftOut };
   }
   if (cp.source.type === "archive") {
-    return { report, written: await writeFolderFromArchive(path, cp.source.archive?.imagesDir ?? "", out, changed) };
+    return { report, written: await writeFolderFromArchive(path, imagesDir, out, changed, leaveOut), leftOut };
   }
-  return { report, written: await writeCheckpointFolder(out, cp, changed) };
+  return { report, written: await writeCheckpointFolder(out, cp, changed), leftOut };
 }
 
 /** Finishes or undoes an interrupted write of a checkpoint folder, under its lock; returns what it did. */

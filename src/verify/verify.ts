@@ -28,7 +28,8 @@ export type VerifyCheck =
   | "parent"
   | "tasks"
   | "inventory"
-  | "pending-write";
+  | "pending-write"
+  | "unsafe-member";
 
 export interface VerifyProblem {
   /** The image the problem is in (or about). */
@@ -79,6 +80,8 @@ export function verifyCheckpoint(input: CheckpointLike, options: VerifyOptions =
     if (n.file === JOURNAL_FILE && /pending/.test(n.message)) problem(JOURNAL_FILE, "pending-write", n.message);
     else notes.push({ image: n.file ?? cp.label, check: "unknown-file", message: n.message });
   }
+  for (const u of cp.source.unsafe ?? [])
+    problem(u.name, "unsafe-member", `unsafe archive member: ${u.reason}; it was not read`);
   for (const o of cp.others()) {
     if (o.writer) companions.push(o.name);
     else

@@ -1,0 +1,57 @@
+/**
+ * Checkpoint archives are untrusted input. Each member is judged by its
+ * header before anything is kept: a name that is absolute, climbs out with
+ * "..", holds control characters or is not UTF-8; a link whose target
+ * leaves the archive; a device node or FIFO; a second member of a name
+ * already seen, with other contents. Readers report these; writers refuse
+ * them unless told to leave them out.
+ */
+import { posix } from "node:path";
+import type { Header } from "tar-stream";
+
+export interface UnsafeMember {
+  /** The member's name as the archive gives it. */
+  name: string;
+  /** Its position in the archive (0 first), so a second pass can leave out exactly it. */
+  index: number;
+  reason: string;
+}
+
+const escapes = (p: string) => p === ".." || p.startsWith("../");
+
+/** Why a member is unsafe, or undefined. `seen` holds earlier regular members by normal name: size and digest. */
+export function unsafeReason(
+  h: Header,
+  seen: ReadonlyMap<string, { size: number; digest?: number }>,
+): string | undefined {
+  const name = h.name;
+  if (name.startsWith("/")) return "an absolute path";
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this looks for.
+  if (/[\u0000-\u001f\u007f]/.test(name)) return "control characters in its name";
+  if (name.includes("\ufffd")) return "a name that is not UTF-8";
+  const norm = posix.normalize(name);
+  if (escapes(norm) || name.split("/").includes("..")) return 'a ".." component';
+  const type = h.type ?? "file";
+  if (type === "symlink" || type === "link") {
+    const target = h.linkname ?? "";
+    if (target.startsWith("/"))
+      return `a ${type === "link" ? "hard " : "symbolic "}link to the absolute path ${target}`;
+    const resolved =
+      type === "link" ? posix.normalize(target) : posix.normalize(posix.join(posix.dirname(norm), target));
+    if (escapes(resolved)) return `a ${type === "link" ? "hard " : "symbolic "}link out of the archive (to ${target})`;
+  }
+  if (type === "character-device" || type === "block-device") return "a device node";
+  if (type === "fifo") return "a FIFO";
+  if (type === "file" || type === "contiguous-file") {
+    const before = seen.get(norm.replace(/\/$/, ""));
+    if (before && before.size !== (h.size ?? 0)) return "a second member of this name, with other contents";
+  }
+  return undefined;
+}
+
+/** FNV-1a over bytes: enough to tell two members of one name apart. */
+export function digest(b: Uint8Array): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < b.length; i++) h = Math.imul(h ^ (b[i] as number), 0x01000193);
+  return h >>> 0;
+}
