@@ -26,7 +26,6 @@ export function unsafeReason(
 ): string | undefined {
   const name = h.name;
   if (name.startsWith("/")) return "an absolute path";
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this looks for.
   if (/[\u0000-\u001f\u007f]/.test(name)) return "control characters in its name";
   if (name.includes("\ufffd")) return "a name that is not UTF-8";
   const norm = posix.normalize(name);
