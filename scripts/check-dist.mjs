@@ -19,6 +19,8 @@ for (const sub of [
   "criu-image/checkpoint",
   "criu-image/memory",
   "criu-image/inspect",
+  "criu-image/diff",
+  "criu-image/edit",
   "criu-image/tcp",
   "criu-image/verify",
   "criu-image/node",

@@ -8,8 +8,10 @@ import { CriuImageError } from "../framing/errors.js";
 import { CritJsonError } from "../json/errors.js";
 import { TcpRewriteError } from "../tcp/errors.js";
 import { decode, encode, explore, info, recover, show } from "./commands.js";
+import { Different, diff } from "./diff.js";
 import { inspect } from "./inspect.js";
 import { mem, memRead, memSearch, memStrings } from "./mem.js";
+import { redactCmd } from "./redact.js";
 import { tcpList, tcpRewrite } from "./tcp.js";
 import { UsageError } from "./usage.js";
 import { ProblemsFound, verify } from "./verify.js";
@@ -192,6 +194,25 @@ ${PATH_HELP}`,
     positionals: [1, 1],
     run: (v, p) => inspect({ ...(v as object), path: p[0] as string }),
   },
+  diff: {
+    usage: "diff A B [--json] [--images] [--memory]",
+    summary: "what differs between two checkpoints",
+    help: `Compare two checkpoints (folders or archives). Prints nothing and exits 0
+when they are the same, the differences and exit 1 when not, exit 2 on
+trouble, as diff(1).
+  (default)   what changed for the user: processes (cmdline, env, creds,
+              state), fds, sockets (endpoints, state, sequence numbers,
+              queues), VMAs, mounts, namespaces, the container
+  --images    also entry by entry: which entries of which images changed
+              and, per field, old -> new in crit's --pretty forms; raw
+              images as changed byte ranges. Images with the same bytes
+              are never decoded.
+  --memory    also page by page: changed pages per VMA and address
+  --json      one object: {same, semantic, images, memory}`,
+    options: { json: { type: "boolean" }, images: { type: "boolean" }, memory: { type: "boolean" } },
+    positionals: [2, 2],
+    run: (v, p) => diff({ ...(v as object), a: p[0] as string, b: p[1] as string }),
+  },
   mem: {
     usage: "mem PATH [--pid P] [--json]",
     summary: "process memory: sizes per process, or one process's VMAs and page states",
@@ -265,6 +286,43 @@ matched. A regex runs over the bytes as Latin-1 text.
     options: { pid: { type: "string" }, n: { type: "string", short: "n" }, utf16: { type: "boolean" } },
     positionals: [1, 1],
     run: (v, p) => memStrings({ ...(v as object), path: p[0] as string }),
+  },
+  redact: {
+    usage:
+      "redact PATH [--env NAME]... [--env-all] [--string S]... [--regex RE]... [--tcp-queues] [--pipes] [--out OUT] [--dry-run] [--json]",
+    summary: "overwrite secrets in memory, queues and pipes, keeping the checkpoint valid",
+    help: `Overwrite secrets so the checkpoint stays valid and restorable: every byte
+is replaced in place, sizes and framing unchanged.
+  --env NAME      blank the value of NAME in every process's environment (the
+                  name and = stay; the value becomes * of the same length)
+  --env-all       blank every environment value
+  --string S      overwrite every occurrence of S in dumped memory (shared
+                  memory included)
+  --regex RE      overwrite every match (bytes read as Latin-1)
+  --tcp-queues    zero the queued data of TCP connections
+  --pipes         zero the data in pipes, FIFOs and unix socket queues
+  --out OUT       write to OUT (a new folder, or an archive by its name);
+                  without it a folder is rewritten in place, under its lock
+  --dry-run       report, write nothing
+  --drop-unsafe   leave out unsafe members of an archive instead of refusing
+  --json          {redactions, report (as diff --json), written}
+A secret in a page kept in a parent pre-dump is refused with the reason:
+redact the parent dump too.
+${PATH_HELP}`,
+    options: {
+      env: { type: "string", multiple: true },
+      "env-all": { type: "boolean" },
+      string: { type: "string", multiple: true },
+      regex: { type: "string", multiple: true },
+      "tcp-queues": { type: "boolean" },
+      pipes: { type: "boolean" },
+      out: { type: "string" },
+      "dry-run": { type: "boolean" },
+      "drop-unsafe": { type: "boolean" },
+      json: { type: "boolean" },
+    },
+    positionals: [1, 1],
+    run: (v, p) => redactCmd({ ...(v as object), path: p[0] as string }),
   },
   recover: {
     usage: "recover DIR",
@@ -371,16 +429,25 @@ export async function main(argv: string[]): Promise<number> {
       const want = min === max ? `${min} argument${min === 1 ? "" : "s"}` : `${min} to ${max} arguments`;
       throw new UsageError(`${name}: expected ${want}, got ${got}`, name);
     }
-    await cmd.run(parsed.values, parsed.positionals);
+    try {
+      await cmd.run(parsed.values, parsed.positionals);
+    } catch (e) {
+      return report(e, name);
+    }
     return 0;
   } catch (e) {
     return report(e);
   }
 }
 
-function report(e: unknown): number {
+function report(e: unknown, command?: string): number {
   // The report is already on stdout; only the status says it.
-  if (e instanceof ProblemsFound) return 1;
+  if (e instanceof ProblemsFound || e instanceof Different) return 1;
+  // diff(1)'s convention: 2 for trouble.
+  if (command === "diff" && !(e instanceof UsageError)) {
+    process.stderr.write(`criu-image: ${(e as Error).message}\n`);
+    return 2;
+  }
   if (e instanceof UsageError) {
     const see = e.command ? `criu-image ${e.command} --help` : "criu-image --help";
     process.stderr.write(`criu-image: ${e.message}\nsee ${see}\n`);

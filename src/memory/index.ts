@@ -11,11 +11,13 @@ export {
   vmaPagemap,
 } from "./map.js";
 export {
+  locateMemory,
   type MemoryBytes,
   type MemoryOptions,
   type MemoryRange,
   pageSizeOf,
   readMemory,
+  type StoredSpan,
   vmasOf,
 } from "./read.js";
 export { coverage, type PagemapRuns, type PageRun, pagemapRuns } from "./runs.js";

@@ -7,6 +7,7 @@
  * ranges are listed: never silently taken for zeros.
  */
 import type { Checkpoint } from "../checkpoint/checkpoint.js";
+import { CriuImageError } from "../framing/errors.js";
 import { PE_PARENT, PE_PRESENT } from "../image/pagemap.js";
 import { firstRun, memoryMap, runsOf, type VmaMap } from "./map.js";
 import type { PageRun } from "./runs.js";
@@ -177,4 +178,68 @@ export async function readMemory(
   }
   if (at < end) unknown.push({ start: at, end });
   return { address, bytes, unknown: merged(unknown) };
+}
+
+/** Where bytes of a task's memory are stored: in which pages file, at which offset. */
+export interface StoredSpan {
+  address: bigint;
+  length: number;
+  file: string;
+  offset: number;
+}
+
+/**
+ * Where each byte of [address, address + length) is stored in this dump's
+ * pages files, for writing. Throws CriuImageError for bytes that are in no
+ * file of this dump: in a parent dump (PE_PARENT), lazy, or never dumped.
+ */
+export function locateMemory(
+  cp: Checkpoint,
+  pid: number,
+  address: bigint,
+  length: number,
+  options: MemoryOptions = {},
+): StoredSpan[] {
+  const pageSize = options.pageSize ?? pageSizeOf(cp);
+  const end = address + BigInt(length);
+  const out: StoredSpan[] = [];
+  const where = (a: bigint) => `0x${a.toString(16)} of task ${pid}`;
+  let at = address;
+  for (const v of vmasOf(cp, pid, pageSize)) {
+    if (v.end <= at) continue;
+    if (v.start > at) break;
+    const b = v.end < end ? v.end : end;
+    const pm = runsOf(cp, v.pagemap, pageSize);
+    for (let x = at; x < b; ) {
+      const r = pm?.runs[firstRun(pm.runs, x + v.delta)];
+      if (!pm || !r || r.start > x + v.delta)
+        throw new CriuImageError("UNSUPPORTED", v.pagemap, 0, "dumped bytes", `${where(x)} was never dumped`);
+      if (!(r.flags & PE_PRESENT)) {
+        const why =
+          r.flags & PE_PARENT
+            ? `is in a page kept in the parent dump (${cp.parent?.label ?? "missing"})`
+            : "is in a lazy page, in no file of this dump";
+        throw new CriuImageError("UNSUPPORTED", v.pagemap, 0, "bytes stored in this dump", `${where(x)} ${why}`);
+      }
+      const stop = r.end - v.delta < b ? r.end - v.delta : b;
+      out.push({
+        address: x,
+        length: Number(stop - x),
+        file: `pages-${pm.pagesId}.img`,
+        offset: Number(r.offset + (x + v.delta - r.start)),
+      });
+      x = stop;
+    }
+    at = b;
+    if (at >= end) break;
+  }
+  if (at < end)
+    throw new CriuImageError(
+      "UNSUPPORTED",
+      `mm-${pid}.img`,
+      0,
+      "a mapped address",
+      `0x${at.toString(16)} of task ${pid} is in no VMA`,
+    );
+  return out;
 }

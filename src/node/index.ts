@@ -9,9 +9,13 @@ export { JOURNAL, readJournal } from "./journal.js";
 export { LOCK, type LockOptions, withCheckpointLock } from "./lock.js";
 export { type OpenOptions, openCheckpoint, type PathKind, pathKind } from "./open.js";
 export {
+  applyToCheckpoint,
+  type EditDirOptions,
+  editCheckpointDir,
   type RewriteDirOptions,
   type RewriteDirResult,
   recoverCheckpointDir,
+  redactCheckpointDir,
   rewriteCheckpointDir,
 } from "./rewrite.js";
 export { verifyCheckpointDir } from "./verify.js";

@@ -7,6 +7,10 @@ import { createReadStream } from "node:fs";
 import { readdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { Checkpoint } from "../checkpoint/checkpoint.js";
+import type { DiffReport } from "../diff/diff.js";
+import { editCheckpoint } from "../edit/edit.js";
+import { type Redaction, type RedactOptions, redactCheckpoint } from "../edit/redact.js";
+import type { EditSession } from "../edit/session.js";
 import { type RewriteOptions, type RewriteReport, rewriteConnections } from "../tcp/rewrite.js";
 import type { RewriteRule } from "../tcp/rules.js";
 import { compressionForName, eachMember, rewrittenArchive } from "./archive.js";
@@ -133,11 +137,32 @@ export async function writeFolderFromArchive(
  * only read and the result goes to a new folder, or to an archive when the
  * name ends in .tar, .tar.gz, .tgz or .tar.zst. pages-* are never decoded.
  */
-export async function rewriteCheckpointDir(
+export interface EditDirOptions extends LockOptions {
+  /** Work out and report the changes, write nothing. */
+  dryRun?: boolean;
+  /** Write the result here (a new folder, or an archive by its name) and leave the input alone. */
+  outDir?: string;
+  /** Told what recovery of an earlier interrupted write did (in-place writes only). */
+  onRecover?: (done: string[]) => void;
+  /** Archives with unsafe members: leave them out instead of refusing. */
+  dropUnsafe?: boolean;
+  /** Archives: keep the pages files (in memory, or spooled when big), for edits of memory. */
+  pages?: boolean;
+}
+
+/**
+ * Applies a change to a checkpoint on disk: `produce` gets the checkpoint
+ * and returns the changed images. In place (folders only), under the
+ * folder's lock and after finishing any interrupted write, they replace
+ * the old ones all-or-nothing; with `outDir`, the input is only read and
+ * the result goes to a new folder or an archive (by its name). Every writer
+ * of a checkpoint goes through here.
+ */
+export async function applyToCheckpoint<R>(
   path: string,
-  rules: readonly RewriteRule[],
-  options: RewriteDirOptions = {},
-): Promise<RewriteDirResult> {
+  produce: (cp: Checkpoint) => Promise<{ changed: ReadonlyMap<string, Uint8Array>; result: R }>,
+  options: EditDirOptions = {},
+): Promise<{ result: R; written: string[]; leftOut: string[] }> {
   const kind = await pathKind(path);
   const readOnly = options.dryRun || options.outDir !== undefined;
   if (kind === "folder" && !readOnly) {
@@ -147,20 +172,23 @@ export async function rewriteCheckpointDir(
         const done = await recoverLocked(path);
         if (done.length > 0) options.onRecover?.(done);
         const cp = new Checkpoint(await openFolderSource(path));
-        const { changed, report } = rewriteConnections(cp, rules, options);
+        const { changed, result } = await produce(cp);
         if (changed.size > 0) await replaceFilesLocked(path, changed);
-        return { report, written: [...changed.keys()].map((n) => join(path, n)), leftOut: [] };
+        return { result, written: [...changed.keys()].map((n) => join(path, n)), leftOut: [] };
       },
       options,
     );
   }
-  const { openCheckpoint } = await import("./open.js");
-  const cp = await openCheckpoint(path);
   if (kind !== "folder" && !readOnly) {
     throw new FileError("INVALID", path, "an archive is not rewritten in place; give an output (--out) or a dry run");
   }
-  const { changed, report } = rewriteConnections(cp, rules, options);
-  if (options.dryRun) return { report, written: [], leftOut: [] };
+  const { openCheckpoint } = await import("./open.js");
+  const cp = await openCheckpoint(
+    path,
+    options.pages ? { pages: (_n, size) => (size <= 64 << 20 ? "all" : "spool") } : {},
+  );
+  const { changed, result } = await produce(cp);
+  if (options.dryRun) return { result, written: [], leftOut: [] };
   const out = options.outDir as string;
   const leaveOut = unsafeMembers(cp, path, options.dropUnsafe);
   const leftOut = (cp.source.unsafe ?? []).map((u) => `${u.name}: ${u.reason}`);
@@ -169,12 +197,63 @@ export async function rewriteCheckpointDir(
     if (cp.source.type !== "archive")
       throw new FileError("INVALID", out, "a folder is written to a folder; give --out a folder name");
     await writeCheckpointArchive(path, imagesDir, out, changed, leaveOut);
-    return { report, written: [out], leftOut };
+    return { result, written: [out], leftOut };
   }
   if (cp.source.type === "archive") {
-    return { report, written: await writeFolderFromArchive(path, imagesDir, out, changed, leaveOut), leftOut };
+    return { result, written: await writeFolderFromArchive(path, imagesDir, out, changed, leaveOut), leftOut };
   }
-  return { report, written: await writeCheckpointFolder(out, cp, changed), leftOut };
+  return { result, written: await writeCheckpointFolder(out, cp, changed), leftOut };
+}
+
+/** rewriteConnections over a checkpoint on disk (see applyToCheckpoint). pages-* are never read. */
+export async function rewriteCheckpointDir(
+  path: string,
+  rules: readonly RewriteRule[],
+  options: RewriteDirOptions = {},
+): Promise<RewriteDirResult> {
+  const r = await applyToCheckpoint(
+    path,
+    async (cp) => {
+      const { changed, report } = rewriteConnections(cp, rules, options);
+      return { changed, result: report };
+    },
+    options,
+  );
+  return { report: r.result, written: r.written, leftOut: r.leftOut };
+}
+
+/** editCheckpoint over a checkpoint on disk (see applyToCheckpoint); a failed edit writes nothing. */
+export async function editCheckpointDir(
+  path: string,
+  edit: (e: EditSession) => void | Promise<void>,
+  options: EditDirOptions = {},
+): Promise<{ report: DiffReport; written: string[]; leftOut: string[] }> {
+  const r = await applyToCheckpoint(
+    path,
+    async (cp) => {
+      const { changed, report } = await editCheckpoint(cp, edit);
+      return { changed, result: report };
+    },
+    { pages: true, ...options },
+  );
+  return { report: r.result, written: r.written, leftOut: r.leftOut };
+}
+
+/** redactCheckpoint over a checkpoint on disk (see applyToCheckpoint). */
+export async function redactCheckpointDir(
+  path: string,
+  redaction: RedactOptions,
+  options: EditDirOptions = {},
+): Promise<{ report: DiffReport; redactions: Redaction[]; written: string[]; leftOut: string[] }> {
+  const r = await applyToCheckpoint(
+    path,
+    async (cp) => {
+      const { changed, report, redactions } = await redactCheckpoint(cp, redaction);
+      return { changed, result: { report, redactions } };
+    },
+    { pages: true, ...options },
+  );
+  return { ...r.result, written: r.written, leftOut: r.leftOut };
 }
 
 /** Finishes or undoes an interrupted write of a checkpoint folder, under its lock; returns what it did. */

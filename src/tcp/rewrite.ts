@@ -6,9 +6,8 @@
 
 import { Checkpoint, type CheckpointLike } from "../checkpoint/checkpoint.js";
 import { overlaySource } from "../checkpoint/source.js";
+import { EditSession } from "../edit/session.js";
 import type { inet_sk_entry } from "../gen/index.js";
-import type { CriuImage } from "../image/types.js";
-import { writeImage } from "../image/write.js";
 import { type Endpoint, type SocketEntry, socketEntries } from "../inspect/inet.js";
 import { FAMILY, type SocketKind, STATE, socketKind } from "../inspect/socket-names.js";
 import { bytesToWords, formatBytes, formatWords, parseAddress, sameAddress, toV6, wordsFor } from "./address.js";
@@ -202,9 +201,10 @@ export function rewriteConnections(
 ): RewriteResult {
   if (rules.length === 0) throw new TcpRewriteError("no rules given");
   const compiled = compile(rules);
-  // Our own reader, so the decoded entries changed below are this call's copies.
+  // An edit of the checkpoint: the decoded entries changed below are its own copies.
   const base = Checkpoint.of(input);
-  const reader = new Checkpoint(base.source);
+  const session = new EditSession(base);
+  const reader = session.view;
   const entries = socketEntries(reader);
   const { planned, problems } = plan(entries, compiled);
   const unmatched = compiled.filter((r) => !r.used).map((r) => r.text);
@@ -226,12 +226,12 @@ export function rewriteConnections(
     }
     touched.add(p.entry.image);
   }
-  const changed = new Map<string, Uint8Array>();
-  for (const name of [...touched].sort()) changed.set(name, writeImage(reader.image(name) as CriuImage));
+  for (const name of touched) session.image(name, name === "inetsk.img" ? "INETSK" : "FILES");
+  const changed = session.finish();
   const changes = planned.map((p) => p.change);
   const report: RewriteReport = {
     changes,
-    changedImages: [...touched].sort(),
+    changedImages: [...changed.keys()],
     unmatchedRules: unmatched,
     warnings,
   };

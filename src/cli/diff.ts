@@ -1,0 +1,61 @@
+/** `diff A B`: what differs, as diff(1) does it: nothing printed and exit 0 when the same. */
+import { type DiffReport, diffCheckpoints } from "../diff/diff.js";
+import { open } from "./checkpoint.js";
+import { writeStdout } from "./io.js";
+
+/** Thrown after the report is printed, to exit 1 (different). */
+export class Different extends Error {
+  override readonly name = "Different";
+}
+
+const val = (v: unknown) => (v === undefined ? "(none)" : JSON.stringify(v));
+
+export function diffText(r: DiffReport, images: boolean): string {
+  const out: string[] = [];
+  const sign = { added: "+", removed: "-", changed: "~" } as const;
+  for (const c of r.semantic) {
+    if (c.fields.length === 0) out.push(`${sign[c.change]} ${c.key}`);
+    for (const f of c.fields.slice(0, 20))
+      out.push(`${sign[c.change]} ${c.key}: ${f.path || "(value)"}: ${val(f.old)} -> ${val(f.new)}`);
+    if (c.fields.length > 20) out.push(`~ ${c.key}: and ${c.fields.length - 20} more fields`);
+  }
+  const showImages = images || r.semantic.length === 0;
+  if (showImages) {
+    for (const i of r.images) {
+      if (i.change !== "changed") out.push(`${sign[i.change]} image ${i.image}`);
+      else if (i.entries) {
+        for (const e of i.entries) {
+          if (e.change !== "changed") out.push(`${sign[e.change]} ${i.image} entry ${e.index}`);
+          for (const f of e.fields) out.push(`~ ${i.image}: ${f.path}: ${val(f.old)} -> ${val(f.new)}`);
+        }
+      } else {
+        const ranges = (i.ranges ?? [])
+          .slice(0, 8)
+          .map(([a, b]) => `${a}-${b}`)
+          .join(", ");
+        out.push(
+          `~ ${i.image}: ${i.changedBytes ?? "?"} bytes differ${ranges ? ` (${ranges}${(i.ranges?.length ?? 0) > 8 ? ", …" : ""})` : ""}`,
+        );
+      }
+    }
+  } else if (r.images.length > 0) out.push(`(${r.images.length} image(s) differ: --images for entries and fields)`);
+  for (const m of r.memory ?? [])
+    out.push(
+      `~ memory of ${m.pid} ${m.vma}: ${m.count} page(s) differ: ${m.pages.slice(0, 8).join(" ")}${m.count > 8 ? " …" : ""}`,
+    );
+  return out.length ? `${out.join("\n")}\n` : "";
+}
+
+export async function diff(a: {
+  a: string;
+  b: string;
+  json?: boolean;
+  images?: boolean;
+  memory?: boolean;
+}): Promise<void> {
+  const [x, y] = [await open(a.a, true), await open(a.b, true)];
+  const r = await diffCheckpoints(x, y, { memory: a.memory === true });
+  if (a.json) await writeStdout(`${JSON.stringify(r, (_k, v) => (typeof v === "bigint" ? String(v) : v), 2)}\n`);
+  else await writeStdout(diffText(r, a.images === true));
+  if (!r.same) throw new Different();
+}

@@ -1,0 +1,39 @@
+/**
+ * diffCheckpoints: how two checkpoints differ, for people (semantic) and
+ * for tools (entry level, per field path), and optionally page by page.
+ */
+import { Checkpoint, type CheckpointLike } from "../checkpoint/checkpoint.js";
+import { diffImages, type ImageChange } from "./images.js";
+import { diffMemory, type PageChange } from "./memory.js";
+import { diffSemantic, type SemanticChange } from "./semantic.js";
+
+export interface DiffReport {
+  /** No difference at any level asked for. */
+  same: boolean;
+  semantic: SemanticChange[];
+  images: ImageChange[];
+  /** With `memory`: changed pages per VMA. */
+  memory?: PageChange[];
+}
+
+export interface DiffOptions {
+  /** Also compare process memory page by page (reads the pages). */
+  memory?: boolean;
+  /** Skip the semantic views (entry level only). */
+  semantic?: boolean;
+}
+
+export async function diffCheckpoints(
+  a: CheckpointLike,
+  b: CheckpointLike,
+  options: DiffOptions = {},
+): Promise<DiffReport> {
+  const [x, y] = [Checkpoint.of(a), Checkpoint.of(b)];
+  const images = await diffImages(x, y);
+  // Identical images: nothing else can differ.
+  if (images.length === 0 && !options.memory) return { same: true, semantic: [], images };
+  const semantic = options.semantic === false ? [] : await diffSemantic(x, y);
+  const memory = options.memory ? await diffMemory(x, y) : undefined;
+  const same = images.length === 0 && semantic.length === 0 && (memory?.length ?? 0) === 0;
+  return { same, semantic, images, ...(memory ? { memory } : {}) };
+}

@@ -1,0 +1,33 @@
+/**
+ * editCheckpoint: change typed entries, extras, bytes and process memory of
+ * any image with user code, and get back the changed images and a report
+ * that is the same data as diff. Pure: writing (atomically, in place or to
+ * a new folder or archive) is criu-image/node's editCheckpointDir.
+ */
+import { Checkpoint, type CheckpointLike } from "../checkpoint/checkpoint.js";
+import { overlaySource } from "../checkpoint/source.js";
+import { type DiffReport, diffCheckpoints } from "../diff/diff.js";
+import { EditSession } from "./session.js";
+
+export interface EditResult {
+  /** The edited checkpoint (the input with the changed images replaced). */
+  checkpoint: Checkpoint;
+  /** Each changed image's new bytes: all that needs writing. */
+  changed: ReadonlyMap<string, Uint8Array>;
+  /** What changed, as diffCheckpoints reports it. */
+  report: DiffReport;
+}
+
+export async function editCheckpoint(
+  input: CheckpointLike,
+  edit: (e: EditSession) => void | Promise<void>,
+  options: { memoryReport?: boolean } = {},
+): Promise<EditResult> {
+  const cp = Checkpoint.of(input);
+  const session = new EditSession(cp);
+  await edit(session);
+  const changed = session.finish();
+  const checkpoint = new Checkpoint(overlaySource(cp.source, changed));
+  const report = await diffCheckpoints(cp, checkpoint, { memory: options.memoryReport === true });
+  return { checkpoint, changed, report };
+}
