@@ -6,19 +6,9 @@
  *   npx tsx bench/memory.ts [MiB]
  */
 import { randomFillSync } from "node:crypto";
-import { create, type Message } from "@bufbuild/protobuf";
 import { Checkpoint, memorySource } from "../src/checkpoint/index.js";
-import {
-  type CriuImage,
-  IMG_COMMON_MAGIC,
-  kindByName,
-  mm_entrySchema,
-  pagemap_entrySchema,
-  pagemap_headSchema,
-  vma_entrySchema,
-  writeImage,
-} from "../src/index.js";
 import { readMemory, searchMemory } from "../src/memory/index.js";
+import { taskImages } from "../test/helpers/built-task.js";
 
 const START = 0x7f0000000000n;
 
@@ -29,57 +19,9 @@ function task(mib: number): { cp: Checkpoint; needleAt: bigint; needle: Uint8Arr
   const needle = new TextEncoder().encode("MARK-BENCH-needle-0123456789");
   const at = size - 4096 - 7; // straddles the last page boundary
   pages.set(needle, at);
-  const z = 0n;
-  const mm = create(mm_entrySchema, {
-    mmStartCode: z,
-    mmEndCode: z,
-    mmStartData: z,
-    mmEndData: z,
-    mmStartStack: z,
-    mmStartBrk: z,
-    mmBrk: z,
-    mmArgStart: z,
-    mmArgEnd: z,
-    mmEnvStart: z,
-    mmEnvEnd: z,
-    exeFileId: 0,
-    vmas: [
-      create(vma_entrySchema, {
-        start: START,
-        end: START + BigInt(size),
-        pgoff: 0n,
-        shmid: 0n,
-        prot: 3,
-        flags: 0x22,
-        status: 0x201,
-        fd: -1n,
-      }),
-    ],
-  });
   // Runs of 256 pages, as CRIU writes them for a big anonymous mapping.
-  const entries: Message[] = [create(pagemap_headSchema, { pagesId: 1 })];
-  for (let p = 0; p < size / 4096; p += 256) {
-    entries.push(
-      create(pagemap_entrySchema, { vaddr: START + BigInt(p * 4096), compatNrPages: 0, nrPages: 256n, flags: 6 }),
-    );
-  }
-  const img = (kind: string, es: unknown[]) =>
-    writeImage({
-      kind,
-      format: "v1.1",
-      magic: kindByName(kind)!.magic,
-      leadMagic: IMG_COMMON_MAGIC,
-      entries: es,
-    } as unknown as CriuImage);
-  const cp = new Checkpoint(
-    memorySource(
-      new Map([
-        ["mm-1.img", img("MM", [mm])],
-        ["pagemap-1.img", img("PAGEMAP", entries)],
-        ["pages-1.img", pages],
-      ]),
-    ),
-  );
+  const runs = Array.from({ length: size / 4096 / 256 }, () => ({ pages: 256, present: true }));
+  const cp = new Checkpoint(memorySource(taskImages(1, START, pages, runs)));
   return { cp, needleAt: START + BigInt(at), needle };
 }
 

@@ -2,23 +2,13 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { create, type Message } from "@bufbuild/protobuf";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Checkpoint, memorySource } from "../src/checkpoint/index.js";
 import { hexdump } from "../src/cli/mem.js";
-import {
-  type CriuImage,
-  IMG_COMMON_MAGIC,
-  kindByName,
-  mm_entrySchema,
-  pagemap_entrySchema,
-  pagemap_headSchema,
-  vma_entrySchema,
-  writeImage,
-} from "../src/index.js";
 import { memoryStrings, patternBytes, readMemory, searchMemory, vmasOf } from "../src/memory/index.js";
 import { openCheckpoint } from "../src/node/index.js";
+import { taskImages } from "./helpers/built-task.js";
 import { runCli } from "./helpers/cli.js";
 import { corpusRoot } from "./helpers/corpus.js";
 import { chainMarkers, type Marker, memoryMarkers } from "./helpers/markers.js";
@@ -153,70 +143,12 @@ describe("unknown bytes", () => {
   });
 });
 
-/** A task built in memory: one anonymous VMA of `pages` pages, stored as present runs of random lengths. */
+/** The built task of the property: runs between the cut pages, some of them holes. */
 function builtTask(bytes: Uint8Array, cuts: number[], holes: Set<number>): Checkpoint {
-  const pid = 7;
-  const start = 0x10000000n;
   const pages = bytes.length / 4096;
-  const vma = create(vma_entrySchema, {
-    start,
-    end: start + BigInt(bytes.length),
-    pgoff: 0n,
-    shmid: 0n,
-    prot: 3,
-    flags: 0x22,
-    status: 0x201,
-    fd: -1n,
-  });
-  const z = 0n;
-  const mm = create(mm_entrySchema, {
-    mmStartCode: z,
-    mmEndCode: z,
-    mmStartData: z,
-    mmEndData: z,
-    mmStartStack: z,
-    mmStartBrk: z,
-    mmBrk: z,
-    mmArgStart: z,
-    mmArgEnd: z,
-    mmEnvStart: z,
-    mmEnvEnd: z,
-    exeFileId: 0,
-    vmas: [vma],
-  });
   const bounds = [...new Set([0, ...cuts.map((c) => c % pages), pages])].sort((a, b) => a - b);
-  const entries: Message[] = [create(pagemap_headSchema, { pagesId: 1 })];
-  const stored: Uint8Array[] = [];
-  for (let i = 0; i + 1 < bounds.length; i++) {
-    const [a, b] = [bounds[i] as number, bounds[i + 1] as number];
-    const hole = holes.has(i);
-    entries.push(
-      create(pagemap_entrySchema, {
-        vaddr: start + BigInt(a * 4096),
-        compatNrPages: 0,
-        nrPages: BigInt(b - a),
-        flags: hole ? 0 : 4,
-      }),
-    );
-    if (!hole) stored.push(bytes.subarray(a * 4096, b * 4096));
-  }
-  const img = (kind: string, es: unknown[]) =>
-    writeImage({
-      kind,
-      format: "v1.1",
-      magic: kindByName(kind)!.magic,
-      leadMagic: IMG_COMMON_MAGIC,
-      entries: es,
-    } as unknown as CriuImage);
-  return new Checkpoint(
-    memorySource(
-      new Map([
-        [`mm-${pid}.img`, img("MM", [mm])],
-        [`pagemap-${pid}.img`, img("PAGEMAP", entries)],
-        ["pages-1.img", Buffer.concat(stored)],
-      ]),
-    ),
-  );
+  const runs = bounds.slice(1).map((b, i) => ({ pages: b - (bounds[i] as number), present: !holes.has(i) }));
+  return new Checkpoint(memorySource(taskImages(7, 0x10000000n, bytes, runs)));
 }
 
 describe("search over built memory (property)", () => {

@@ -330,38 +330,35 @@ describe("output folders are made by this run", () => {
   });
 });
 
+/** Records the order of fsyncs, renames and the journal's removal. */
+function recordFsCalls(): string[] {
+  const log: string[] = [];
+  const real = { ...fsOps };
+  vi.spyOn(fsOps, "sync").mockImplementation(async (h) => {
+    log.push("fsync");
+    return real.sync(h);
+  });
+  vi.spyOn(fsOps, "rename").mockImplementation(async (a, b) => {
+    log.push(`rename ${b.split("/").pop()}`);
+    return real.rename(a, b);
+  });
+  vi.spyOn(fsOps, "unlink").mockImplementation(async (p) => {
+    if (p.endsWith(JOURNAL)) log.push("unlink journal");
+    return real.unlink(p);
+  });
+  return log;
+}
+
 describe("durability order", () => {
   it("single image: temp data fsynced, then rename, then the folder fsynced", async () => {
-    const log: string[] = [];
-    const real = { ...fsOps };
-    vi.spyOn(fsOps, "sync").mockImplementation(async (h) => {
-      log.push("fsync");
-      return real.sync(h);
-    });
-    vi.spyOn(fsOps, "rename").mockImplementation(async (a, b) => {
-      log.push(`rename ${b.split("/").pop()}`);
-      return real.rename(a, b);
-    });
+    const log = recordFsCalls();
     await rewriteCheckpointDir(dir, [move]);
     // The lock's own file is not synced; the data is, before its rename.
     expect(log).toEqual(["fsync", "rename files.img", "fsync"]);
   });
 
   it("several images: each temp fsynced, the journal committed by rename before any image rename", async () => {
-    const log: string[] = [];
-    const real = { ...fsOps };
-    vi.spyOn(fsOps, "sync").mockImplementation(async (h) => {
-      log.push("fsync");
-      return real.sync(h);
-    });
-    vi.spyOn(fsOps, "rename").mockImplementation(async (a, b) => {
-      log.push(`rename ${b.split("/").pop()}`);
-      return real.rename(a, b);
-    });
-    vi.spyOn(fsOps, "unlink").mockImplementation(async (p) => {
-      if (p.endsWith(JOURNAL)) log.push("unlink journal");
-      return real.unlink(p);
-    });
+    const log = recordFsCalls();
     const { replaceFilesLocked } = await import("../src/node/journal.js");
     await replaceFilesLocked(
       dir,

@@ -7,7 +7,7 @@
 import type { Checkpoint } from "../checkpoint/checkpoint.js";
 import type { vma_entry } from "../gen/index.js";
 import { PE_LAZY, PE_PARENT, PE_PRESENT } from "../image/pagemap.js";
-import { type PagemapRuns, type PageRun, pagemapRuns } from "./runs.js";
+import { firstRun, type PagemapRuns, type PageRun, pagemapRuns } from "./runs.js";
 
 /** criu/include/image.h VMA_* status bits. */
 export const VMA = {
@@ -129,18 +129,6 @@ export function runsOf(cp: Checkpoint, pagemap: string, pageSize: number): Pagem
     m.set(key, img ? pagemapRuns(img, pageSize) : null);
   }
   return m.get(key) ?? null;
-}
-
-/** Index of the first run that ends after `at`. */
-export function firstRun(runs: readonly PageRun[], at: bigint): number {
-  let lo = 0;
-  let hi = runs.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if ((runs[mid] as PageRun).end <= at) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 function count(cp: Checkpoint, pagemap: string, start: bigint, end: bigint, pageSize: number): PageCounts {

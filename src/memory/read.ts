@@ -9,8 +9,8 @@
 import type { Checkpoint } from "../checkpoint/checkpoint.js";
 import { CriuImageError } from "../framing/errors.js";
 import { PE_PARENT, PE_PRESENT } from "../image/pagemap.js";
-import { firstRun, memoryMap, runsOf, type VmaMap } from "./map.js";
-import type { PageRun } from "./runs.js";
+import { memoryMap, runsOf, type VmaMap } from "./map.js";
+import { firstRun, type PageRun } from "./runs.js";
 
 export interface MemoryRange {
   start: bigint;

@@ -56,15 +56,7 @@ export function coverage(
   const missing: [bigint, bigint][] = [];
   const inParent: [bigint, bigint][] = [];
   let at = start;
-  // Binary search for the first run that ends after `start`.
-  let lo = 0;
-  let hi = runs.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if ((runs[mid] as PageRun).end <= start) lo = mid + 1;
-    else hi = mid;
-  }
-  for (let i = lo; i < runs.length && at < end; i++) {
+  for (let i = firstRun(runs, start); i < runs.length && at < end; i++) {
     const r = runs[i] as PageRun;
     if (r.start >= end) break;
     if (r.start > at) missing.push([at, r.start]);
@@ -78,4 +70,16 @@ export function coverage(
   }
   if (at < end) missing.push([at, end]);
   return { missing, inParent };
+}
+
+/** Index of the first run that ends after `at` (runs are sorted by address). */
+export function firstRun(runs: readonly PageRun[], at: bigint): number {
+  let lo = 0;
+  let hi = runs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((runs[mid] as PageRun).end <= at) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

@@ -7,7 +7,7 @@
  *
  * pages-* and members larger than the metadata limit are only sized.
  */
-import { closeSync, openSync, readFileSync, readSync, rmSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, posix } from "node:path";
@@ -30,6 +30,7 @@ import { type Compression, compressed, compressionForName, compressionOf, decomp
 import { FileError } from "./errors.js";
 import { CREATE_NEW, fsOps } from "./fs-ops.js";
 import { digest, type UnsafeMember, unsafeReason } from "./member-safety.js";
+import { readRange } from "./read-range.js";
 
 export type { Compression };
 
@@ -163,21 +164,7 @@ function spooledFile(path: string, size: number): SourceFile {
   return {
     size,
     bytes: () => new Uint8Array(readFileSync(path)),
-    read: async (offset, length) => {
-      const fd = openSync(path, "r");
-      try {
-        const out = new Uint8Array(Math.max(0, Math.min(length, size - offset)));
-        let done = 0;
-        while (done < out.length) {
-          const n = readSync(fd, out, done, out.length - done, offset + done);
-          if (n === 0) break;
-          done += n;
-        }
-        return out.subarray(0, done);
-      } finally {
-        closeSync(fd);
-      }
-    },
+    read: async (offset, length) => readRange(path, size, offset, length),
   };
 }
 

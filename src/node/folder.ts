@@ -9,6 +9,7 @@ import { isAbsolute, join, resolve } from "node:path";
 import type { ImageSource, SourceFile, SourceNote } from "../checkpoint/source.js";
 import { FileError, fileError } from "./errors.js";
 import { isBookkeeping, readJournal } from "./journal.js";
+import { readRange } from "./read-range.js";
 
 const PARENT = "parent";
 
@@ -23,21 +24,10 @@ function fileAt(path: string, size: number): SourceFile {
       }
     },
     read: async (offset, length) => {
-      let fd: number | undefined;
       try {
-        fd = openSync(path, "r");
-        const out = new Uint8Array(Math.max(0, Math.min(length, size - offset)));
-        let done = 0;
-        while (done < out.length) {
-          const n = readSync(fd, out, done, out.length - done, offset + done);
-          if (n === 0) break;
-          done += n;
-        }
-        return done === out.length ? out : out.subarray(0, done);
+        return readRange(path, size, offset, length);
       } catch (e) {
         throw fileError(e, path, "cannot read");
-      } finally {
-        if (fd !== undefined) closeSync(fd);
       }
     },
   };
