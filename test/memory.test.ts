@@ -216,6 +216,10 @@ describe("strings and the CLI", () => {
     expect(s.processes[0].shared).toBe(8192);
     const table = await runCli(["mem", memoryDir, "--pid", "29313"]);
     expect(table.stdout.toString()).toMatch(/ memfd .* pagemap-shmem-1045\.img/);
+    // File mappings name their file, as crit x mems does.
+    const cp = await openCheckpoint(memoryDir);
+    const file = vmasOf(cp, 29313, 4096).find((v) => v.start === 0x7f58bc160000n);
+    expect(file).toMatchObject({ kind: "file", path: expect.stringMatching(/\//) });
     const j = JSON.parse(
       (await runCli(["mem", "search", memoryDir, "--string", "MARK-HEAP-alpha", "--json"])).stdout.toString(),
     );

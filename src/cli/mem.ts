@@ -123,11 +123,14 @@ export async function mem(a: { path: string; pid?: string; json?: boolean }): Pr
       )}\n`,
     );
   }
-  const lines = ["START            END              PROT KIND         PRESENT PARENT  LAZY NOT-DUMPED  PAGES FROM"];
+  const lines = [
+    "START            END              PROT KIND         PRESENT PARENT  LAZY NOT-DUMPED  PAGES FROM / FILE",
+  ];
   for (const v of vmas) {
     const p = v.pages;
+    const file = v.path ? `  ${v.path}${v.pgoff ? ` + 0x${hex(v.pgoff)}` : ""}` : "";
     lines.push(
-      `${hex(v.start).padStart(16, "0")} ${hex(v.end).padStart(16, "0")} ${v.prot}  ${v.kind.padEnd(11)} ${String(p.present).padStart(7)} ${String(p.parent).padStart(6)} ${String(p.lazy).padStart(5)} ${String(p.notDumped).padStart(10)}  ${v.pagemap}`,
+      `${hex(v.start).padStart(16, "0")} ${hex(v.end).padStart(16, "0")} ${v.prot}  ${v.kind.padEnd(11)} ${String(p.present).padStart(7)} ${String(p.parent).padStart(6)} ${String(p.lazy).padStart(5)} ${String(p.notDumped).padStart(10)}  ${v.pagemap}${file}`,
     );
   }
   await writeStdout(`${lines.join("\n")}\n`);

@@ -86,6 +86,8 @@ export interface VmaMap {
   pgoff: bigint;
   /** The backing file's id (file mappings) or shared object id. */
   shmid: bigint;
+  /** The mapped file's path (file-backed mappings, through files.img), or null. */
+  path: string | null;
   /** Where this VMA's pages are: the pagemap image, and what to add to an address to get its position there. */
   pagemap: string;
   delta: bigint;
@@ -154,9 +156,20 @@ function count(cp: Checkpoint, pagemap: string, start: bigint, end: bigint, page
   return c;
 }
 
+/** Paths of regular files by id (files.img, or reg-files.img in older dumps). */
+function filePaths(cp: Checkpoint): Map<number, string> {
+  const out = new Map<number, string>();
+  for (const f of cp.has("files.img") ? (cp.kind("files.img", "FILES")?.entries ?? []) : [])
+    if (f.reg) out.set(f.id, f.reg.name);
+  for (const r of cp.has("reg-files.img") ? (cp.kind("reg-files.img", "REG_FILES")?.entries ?? []) : [])
+    out.set(r.id, r.name);
+  return out;
+}
+
 /** The VMAs of a task with their page states; empty for zombies and pre-dumps. */
 export function memoryMap(cp: Checkpoint, pid: number, pageSize: number): VmaMap[] {
   const mm = cp.has(`mm-${pid}.img`) ? cp.first(`mm-${pid}.img`, "MM") : undefined;
+  const paths = mm?.vmas.length ? filePaths(cp) : new Map<number, string>();
   return (mm?.vmas ?? []).map((v) => {
     const { pagemap, delta } = vmaPagemap(cp, pid, v);
     return {
@@ -168,6 +181,8 @@ export function memoryMap(cp: Checkpoint, pid: number, pageSize: number): VmaMap
       kind: vmaKind(v.status),
       pgoff: v.pgoff,
       shmid: v.shmid,
+      // For file mappings shmid is the file's id (crit x mems names them the same way).
+      path: v.status & (VMA.FILE_PRIVATE | VMA.FILE_SHARED) ? (paths.get(Number(v.shmid)) ?? null) : null,
       pagemap,
       delta,
       pages: count(cp, pagemap, v.start + delta, v.end + delta, pageSize),
