@@ -19,6 +19,9 @@ const sample = join(__dirname, "..", "examples", "checkpoint-tcp4");
 const have = existsSync(CHROMIUM);
 if (!have && process.env.CI) throw new Error(`${CHROMIUM} is missing: .ci/run should have installed Debian's chromium`);
 
+// .ci/run installs Chromium: in CI its absence is a failure, never a skip.
+if (!have && process.env.CI) throw new Error("chromium is missing: the browser test must run in CI");
+
 describe.skipIf(!have)("the core in headless Chromium", () => {
   it("decodes the bundled checkpoint and lists its TCP connections, without Node APIs", async () => {
     const work = mkdtempSync(join(tmpdir(), "criu-image-browser-"));

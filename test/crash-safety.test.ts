@@ -20,6 +20,7 @@ import { corpusRoot } from "./helpers/corpus.js";
 const KILLS = Number(process.env.CRIU_IMAGE_KILLS ?? 120);
 let work: string;
 let child: string;
+let journalChild: string;
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), "criu-image-crash-"));
@@ -33,6 +34,16 @@ beforeAll(async () => {
     outfile: child,
     logLevel: "error",
     // CommonJS dependencies (tar-stream) require Node built-ins.
+    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+  });
+  journalChild = join(work, "child-journal.mjs");
+  await build({
+    entryPoints: [join(__dirname, "crash", "child-journal.ts")],
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    outfile: journalChild,
+    logLevel: "error",
     banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
   });
 });
@@ -97,5 +108,34 @@ describe("crash-safe in-place rewrite", () => {
     // The kills must have landed in both states, or the test proved little.
     expect(seen.old).toBeGreaterThan(0);
     expect(seen.new).toBeGreaterThan(0);
+  }, 600_000);
+
+  it(`survives ${Math.ceil(KILLS / 2)} SIGKILLs of a two-image rewrite (journal): never one image new and the other old`, async () => {
+    const dir = join(work, "ckpt-journal");
+    cpSync(join(corpusRoot, "images", "tcp4"), dir, { recursive: true });
+    const pair = () =>
+      `${readFileSync(join(dir, "files.img")).toString("hex")}|${readFileSync(join(dir, "pstree.img")).toString("hex")}`;
+    const states = new Set<string>([pair()]);
+    const r = rng(7);
+    let moved = 0;
+    for (let k = 0; k < Math.ceil(KILLS / 2); k++) {
+      const p = spawn(process.execPath, [journalChild, dir, "127.0.0.2", "10.0.0.2"], {
+        stdio: ["ignore", "pipe", "inherit"],
+      });
+      const exited = new Promise((resolve) => p.once("exit", resolve));
+      await waitReady(p);
+      await new Promise((res) => setTimeout(res, Math.floor(r() * 150)));
+      p.kill("SIGKILL");
+      await exited;
+      // A pending journal is finished (or temporaries dropped) by the next writer.
+      await recoverCheckpointDir(dir);
+      expect(files(dir).some((n) => n.startsWith(TEMP_PREFIX) || n === JOURNAL || n === LOCK)).toBe(false);
+      states.add(pair());
+      if (states.size > 2) break;
+      moved++;
+    }
+    // Only two states ever exist: both images old, or both new.
+    expect(states.size, "a mixed pair of images after a kill").toBe(2);
+    expect(moved).toBeGreaterThan(0);
   }, 600_000);
 });

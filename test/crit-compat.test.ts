@@ -110,11 +110,15 @@ describe("where crit is wrong, criu-image does what CRIU does", () => {
     );
     expect(() => fromCritJson(good.slice(0, 50))).toThrow(CritJsonError);
     expect(() => fromCritJson('{"magic": "NOPE", "entries": []}')).toThrow(/magic/);
+    let caught: unknown;
     try {
       fromCritJson(good.replace('"src_port": 45002', '"src_port": 99999999999'));
     } catch (e) {
-      expect((e as CritJsonError).path).toMatch(/^entries\[\d+\]\.isk\.src_port$/);
+      caught = e;
     }
+    // Asserted outside the catch, so a call that does not throw fails the test.
+    expect(caught).toBeInstanceOf(CritJsonError);
+    expect((caught as CritJsonError).path).toMatch(/^entries\[\d+\]\.isk\.src_port$/);
   });
 
   it("64-bit integers stay exact both ways", () => {

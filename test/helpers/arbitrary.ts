@@ -28,9 +28,11 @@ function scalarArb(t: ScalarType): fc.Arbitrary<unknown> {
     case ScalarType.BOOL:
       return fc.boolean();
     case ScalarType.STRING:
-      return fc.string({ unit: "binary", maxLength: 12 });
+      // Up to 100 code points: past one quoted-printable line (76) and into multi-byte varint lengths.
+      return fc.string({ unit: "binary", maxLength: 100 });
     case ScalarType.BYTES:
-      return fc.uint8Array({ maxLength: 12 });
+      // Up to 200 bytes: a length that needs a two-byte varint, and base64 lines of more than 76.
+      return fc.uint8Array({ maxLength: 200 });
     case ScalarType.DOUBLE:
       return fc.double({ noNaN: true });
     case ScalarType.FLOAT:
@@ -56,7 +58,7 @@ export function messageInitArb(desc: DescMessage, depth = 0): fc.Arbitrary<Recor
   for (const f of desc.fields) {
     const deep = depth >= 3;
     if (f.fieldKind === "list") {
-      parts[f.localName] = deep ? fc.constant([]) : fc.array(singleArb(f, depth), { maxLength: depth > 0 ? 2 : 3 });
+      parts[f.localName] = deep ? fc.constant([]) : fc.array(singleArb(f, depth), { maxLength: depth > 0 ? 2 : 40 });
       required.push(f.localName);
     } else if (f.fieldKind === "map") {
     } else if (f.presence === FeatureSet_FieldPresence.LEGACY_REQUIRED) {

@@ -11,7 +11,8 @@ export const ENTRY_KINDS = IMAGE_KINDS.filter((k) => !k.raw);
 
 type M = Message & Record<string, unknown>;
 
-const bytesArb = fc.uint8Array({ maxLength: 40 });
+// Extras up to 300 bytes: past every padding (4, 8) and past one byte of length.
+const bytesArb = fc.uint8Array({ maxLength: 300 });
 
 /** Entries and extras for one kind; `fix` makes each entry announce its extra. */
 function entriesArb(kind: ImageKindInfo): fc.Arbitrary<{ entries: M[]; extras?: unknown[] }> {
@@ -45,7 +46,8 @@ function entriesArb(kind: ImageKindInfo): fc.Arbitrary<{ entries: M[]; extras?: 
         first,
         bytesArb,
         bytesArb,
-        fc.array(fc.integer({ min: 0, max: 0xffff }), { maxLength: 5 }),
+        // Semaphore sets up to 40: blocks that need padding and ones that do not.
+        fc.array(fc.integer({ min: 0, max: 0xffff }), { maxLength: 40 }),
         fc.boolean(),
         fc.array(fc.tuple(messageArb(messageSchema("ipc_msg")) as fc.Arbitrary<M>, bytesArb), { maxLength: 3 }),
       );
