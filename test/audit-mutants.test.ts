@@ -30,7 +30,7 @@ import { corpusImages } from "./helpers/corpus.js";
 const u32 = (...v: number[]) => {
   const b = new Uint8Array(4 * v.length);
   const d = new DataView(b.buffer);
-  v.forEach((x, i) => d.setUint32(4 * i, x >>> 0, true));
+  for (let i = 0; i < v.length; i++) d.setUint32(4 * i, (v[i] as number) >>> 0, true);
   return b;
 };
 const cat = (...parts: Uint8Array[]) => {
