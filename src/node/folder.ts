@@ -3,7 +3,7 @@
  * journal (an interrupted rewrite) is reported in a note and its committed
  * state is what is read, and temporary files are passed over.
  */
-import { closeSync, lstatSync, openSync, readFileSync, readlinkSync, readSync, statSync } from "node:fs";
+import { lstatSync, readFileSync, readlinkSync, statSync } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import { isAbsolute, join, resolve } from "node:path";
 import type { ImageSource, SourceFile, SourceNote } from "../checkpoint/source.js";

@@ -8,7 +8,7 @@ import { rewriteConnections } from "../../src/tcp/index.js";
 
 const [dir, a, b] = process.argv.slice(2) as [string, string, string];
 process.stdout.write("ready\n");
-for (let i = 0; ; i++) {
+for (;;) {
   await editCheckpointDir(dir, (e) => {
     const pstree = e.image("pstree.img", "PSTREE");
     const root = pstree?.entries[0];
