@@ -4,18 +4,12 @@
  * non-zero exit status: 1 for bad input, 2 for a bad command line.
  */
 import { type ParseArgsConfig, parseArgs } from "node:util";
-import { CriuImageError } from "../framing/errors.js";
-import { CritJsonError } from "../json/errors.js";
-import { TcpRewriteError } from "../tcp/errors.js";
-import { decode, encode, explore, info, recover, show } from "./commands.js";
-import { Different, diff } from "./diff.js";
-import { inspect } from "./inspect.js";
-import { mem, memRead, memSearch, memStrings } from "./mem.js";
-import { redactCmd } from "./redact.js";
-import { tcpList, tcpRewrite } from "./tcp.js";
 import { UsageError } from "./usage.js";
-import { ProblemsFound, verify } from "./verify.js";
 import { VERSION } from "./version.js";
+
+// Each command's code (and the library layers it needs) is loaded only when
+// that command runs, so --version and --help start in the time of Node itself.
+const commands = () => import("./commands.js");
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 
@@ -51,7 +45,7 @@ Raw images (pages-*, ifaddr-*, …) have no JSON form: exit 1, as crit.`,
       ...nameOpt,
     },
     positionals: [0, 0],
-    run: (v) => decode(v as never),
+    run: async (v) => (await commands()).decode(v as never),
   },
   encode: {
     usage: "encode [-i IN] [-o OUT]",
@@ -63,7 +57,7 @@ The JSON must be UTF-8; strings may hold U+DC80..U+DCFF (bytes of a path
 that is not UTF-8, as decode writes them), and no other lone surrogate.`,
     options: { in: { type: "string", short: "i" }, out: { type: "string", short: "o" } },
     positionals: [0, 0],
-    run: (v) => encode(v as never),
+    run: async (v) => (await commands()).encode(v as never),
   },
   info: {
     usage: "info IN [--name NAME]",
@@ -74,7 +68,7 @@ folder or archive: what it is, its CRIU images apart from its other files,
 and the container it came from.`,
     options: { ...nameOpt },
     positionals: [1, 1],
-    run: (v, p) => info({ ...(v as object), in: p[0] as string }),
+    run: async (v, p) => (await commands()).info({ ...(v as object), in: p[0] as string }),
   },
   show: {
     usage: "show IN [--nopl] [--name NAME]",
@@ -83,7 +77,7 @@ and the container it came from.`,
   --nopl          show extra payloads by their size only`,
     options: { nopl: { type: "boolean" }, ...nameOpt },
     positionals: [1, 1],
-    run: (v, p) => show({ ...(v as object), in: p[0] as string }),
+    run: async (v, p) => (await commands()).show({ ...(v as object), in: p[0] as string }),
   },
   x: {
     usage: "x PATH ps|fds|mems|rss",
@@ -95,7 +89,7 @@ Zombies are listed by ps; fds, mems and rss skip them with a note on stderr.
 ${PATH_HELP}`,
     options: {},
     positionals: [2, 2],
-    run: (_v, p) => explore({ dir: p[0] as string, what: p[1] as string }),
+    run: async (_v, p) => (await commands()).explore({ dir: p[0] as string, what: p[1] as string }),
   },
   "tcp list": {
     usage: "tcp list PATH [--json]",
@@ -107,7 +101,7 @@ addresses, state, queues, network namespace, owning pid and fd.
 ${PATH_HELP}`,
     options: { json: { type: "boolean" } },
     positionals: [1, 1],
-    run: (v, p) => tcpList({ ...(v as object), dir: p[0] as string }),
+    run: async (v, p) => (await import("./tcp.js")).tcpList({ ...(v as object), dir: p[0] as string }),
   },
   "tcp rewrite": {
     usage:
@@ -139,7 +133,7 @@ only), the changed images are replaced all-or-nothing, under a lock.`,
       json: { type: "boolean" },
     },
     positionals: [1, 1],
-    run: (v, p) => tcpRewrite({ ...(v as object), dir: p[0] as string }),
+    run: async (v, p) => (await import("./tcp.js")).tcpRewrite({ ...(v as object), dir: p[0] as string }),
   },
   verify: {
     usage: "verify PATH [--json]",
@@ -156,7 +150,7 @@ images are notes, never failures. Exit status 1 when problems were found.
 ${PATH_HELP}`,
     options: { json: { type: "boolean" } },
     positionals: [1, 1],
-    run: (v, p) => verify({ ...(v as object), dir: p[0] as string }),
+    run: async (v, p) => (await import("./verify.js")).verify({ ...(v as object), dir: p[0] as string }),
   },
   inspect: {
     usage:
@@ -192,7 +186,7 @@ ${PATH_HELP}`,
       pid: { type: "string", multiple: true },
     },
     positionals: [1, 1],
-    run: (v, p) => inspect({ ...(v as object), path: p[0] as string }),
+    run: async (v, p) => (await import("./inspect.js")).inspect({ ...(v as object), path: p[0] as string }),
   },
   diff: {
     usage: "diff A B [--json] [--images] [--memory]",
@@ -211,7 +205,7 @@ trouble, as diff(1).
   --json      one object: {same, semantic, images, memory}`,
     options: { json: { type: "boolean" }, images: { type: "boolean" }, memory: { type: "boolean" } },
     positionals: [2, 2],
-    run: (v, p) => diff({ ...(v as object), a: p[0] as string, b: p[1] as string }),
+    run: async (v, p) => (await import("./diff.js")).diff({ ...(v as object), a: p[0] as string, b: p[1] as string }),
   },
   mem: {
     usage: "mem PATH [--pid P] [--json]",
@@ -224,7 +218,7 @@ in the pages file; PE_PARENT ones are in the parent dump.
 ${PATH_HELP}`,
     options: { pid: { type: "string" }, json: { type: "boolean" } },
     positionals: [1, 1],
-    run: (v, p) => mem({ ...(v as object), path: p[0] as string }),
+    run: async (v, p) => (await import("./mem.js")).mem({ ...(v as object), path: p[0] as string }),
   },
   "mem read": {
     usage: "mem read PATH --pid P --addr ADDR --len N [--raw [--fill]] [-o FILE]",
@@ -245,7 +239,7 @@ bytes equal the row above.
       out: { type: "string", short: "o" },
     },
     positionals: [1, 1],
-    run: (v, p) => memRead({ ...(v as object), path: p[0] as string }),
+    run: async (v, p) => (await import("./mem.js")).memRead({ ...(v as object), path: p[0] as string }),
   },
   "mem search": {
     usage:
@@ -274,7 +268,7 @@ matched. A regex runs over the bytes as Latin-1 text.
       json: { type: "boolean" },
     },
     positionals: [1, 1],
-    run: (v, p) => memSearch({ ...(v as object), path: p[0] as string }),
+    run: async (v, p) => (await import("./mem.js")).memSearch({ ...(v as object), path: p[0] as string }),
   },
   "mem strings": {
     usage: "mem strings PATH --pid P [-n MIN] [--utf16]",
@@ -285,7 +279,7 @@ matched. A regex runs over the bytes as Latin-1 text.
   --utf16      UTF-16LE strings instead of ASCII`,
     options: { pid: { type: "string" }, n: { type: "string", short: "n" }, utf16: { type: "boolean" } },
     positionals: [1, 1],
-    run: (v, p) => memStrings({ ...(v as object), path: p[0] as string }),
+    run: async (v, p) => (await import("./mem.js")).memStrings({ ...(v as object), path: p[0] as string }),
   },
   redact: {
     usage:
@@ -322,7 +316,7 @@ ${PATH_HELP}`,
       json: { type: "boolean" },
     },
     positionals: [1, 1],
-    run: (v, p) => redactCmd({ ...(v as object), path: p[0] as string }),
+    run: async (v, p) => (await import("./redact.js")).redactCmd({ ...(v as object), path: p[0] as string }),
   },
   recover: {
     usage: "recover DIR",
@@ -332,7 +326,7 @@ interrupted, under the folder's lock, and say what was done. Commands that
 only read never do this; they report the pending rewrite instead.`,
     options: {},
     positionals: [1, 1],
-    run: (_v, p) => recover({ dir: p[0] as string }),
+    run: async (_v, p) => (await commands()).recover({ dir: p[0] as string }),
   },
 };
 
@@ -441,8 +435,10 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 function report(e: unknown, command?: string): number {
+  // Errors are told apart by name: their classes live in layers this module does not load up front.
+  const name = (e as Error | undefined)?.name;
   // The report is already on stdout; only the status says it.
-  if (e instanceof ProblemsFound || e instanceof Different) return 1;
+  if (name === "ProblemsFound" || name === "Different") return 1;
   // diff(1)'s convention: 2 for trouble.
   if (command === "diff" && !(e instanceof UsageError)) {
     process.stderr.write(`criu-image: ${(e as Error).message}\n`);
@@ -453,12 +449,13 @@ function report(e: unknown, command?: string): number {
     process.stderr.write(`criu-image: ${e.message}\nsee ${see}\n`);
     return 2;
   }
-  if (e instanceof TcpRewriteError) {
-    process.stderr.write(`criu-image: refused, nothing was changed:\n${e.reasons.map((r) => `  ${r}\n`).join("")}`);
+  if (name === "TcpRewriteError") {
+    const reasons = (e as { reasons: string[] }).reasons;
+    process.stderr.write(`criu-image: refused, nothing was changed:\n${reasons.map((r) => `  ${r}\n`).join("")}`);
     return 1;
   }
-  if (e instanceof CriuImageError || e instanceof CritJsonError) {
-    process.stderr.write(`criu-image: ${e.message}\n`);
+  if (name === "CriuImageError" || name === "FileError" || name === "CritJsonError") {
+    process.stderr.write(`criu-image: ${(e as Error).message}\n`);
     return 1;
   }
   const err = e as NodeJS.ErrnoException;
