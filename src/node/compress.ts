@@ -67,14 +67,15 @@ async function* fzstdStream(source: AsyncIterable<Uint8Array>): AsyncGenerator<U
     out.push(chunk);
     produced += chunk.length;
   });
-  let slice = 1 << 16;
+  // Start small: a few KiB of zstd can stand for hundreds of MiB; grow while output stays small.
+  let slice = 256;
   for await (const c of source) {
     for (let at = 0; at < c.length; ) {
       const piece = c.subarray(at, at + slice);
       at += piece.length;
       produced = 0;
       z.push(piece);
-      if (produced > 8 << 20) slice = Math.max(256, slice >> 3);
+      if (produced > 4 << 20) slice = Math.max(64, slice >> 3);
       else if (produced < 1 << 20) slice = Math.min(1 << 16, slice << 1);
       while (out.length > 0) yield out.shift() as Uint8Array;
     }
