@@ -59,6 +59,22 @@ describe.skipIf(!python)("against Python", () => {
     });
   });
 
+  it("quopri.decodestring of hand-edited, malformed text: == , = before CR or junk, bad hex, soft breaks", () => {
+    // Strings up to 40 characters from an alphabet dense in "=", hex, CR and LF: every case of a2b_qp.
+    const inputs = fc.sample(fc.string({ unit: fc.constantFrom(..."==0aF9gZ \t\r\nx".split("")), maxLength: 40 }), {
+      numRuns: 4000,
+      seed: 12,
+    });
+    const want = py(
+      "import sys,json,quopri\njson.dump([list(quopri.decodestring(s.encode('latin1'))) for s in json.load(sys.stdin)],sys.stdout)",
+      inputs,
+    ) as number[][];
+    expect(want).toHaveLength(inputs.length);
+    for (let i = 0; i < inputs.length; i++) {
+      expect([...decodeQuopri(inputs[i] as string)], JSON.stringify(inputs[i])).toEqual(want[i]);
+    }
+  });
+
   it("ipaddress .compressed for IPv4 and IPv6 (zero runs, v4-mapped)", () => {
     const group = fc.oneof(fc.constant(0), fc.constant(0xffff), fc.integer({ min: 0, max: 0xffff }));
     const v6 = fc.array(group, { minLength: 8, maxLength: 8 });

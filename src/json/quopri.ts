@@ -71,36 +71,36 @@ function encode(b: Uint8Array, binary: boolean): string {
 const hexVal = (c: number) =>
   c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x41 && c <= 0x46 ? c - 0x37 : c >= 0x61 && c <= 0x66 ? c - 0x57 : -1;
 
+/**
+ * Decodes quoted-printable as Python's quopri.decodestring does (it is
+ * binascii.a2b_qp), malformed input included: "=" then a line end (or a
+ * CR and anything up to the next LF) is a soft line break; "==" is "=";
+ * "=" and two hex digits (either case) is that byte; any other "=" stays.
+ */
 export function decodeQuopri(s: string): Uint8Array {
   const out: number[] = [];
   const n = s.length;
   for (let i = 0; i < n; ) {
     const c = s.charCodeAt(i);
-    if (c === 0x3d) {
-      // "=" at the end of the data, or before a line end: a soft line break.
-      if (i + 1 >= n) break;
-      const a = s.charCodeAt(i + 1);
-      if (a === 0x0a) {
-        i += 2;
-        continue;
-      }
-      if (a === 0x0d && s.charCodeAt(i + 2) === 0x0a) {
-        i += 3;
-        continue;
-      }
-      const h = hexVal(a);
-      const l = i + 2 < n ? hexVal(s.charCodeAt(i + 2)) : -1;
-      if (h >= 0 && l >= 0) {
-        out.push((h << 4) | l);
-        i += 3;
-        continue;
-      }
-      out.push(c);
+    if (c !== 0x3d) {
+      out.push(c & 0xff);
       i++;
       continue;
     }
-    out.push(c & 0xff);
     i++;
+    if (i >= n) break;
+    const a = s.charCodeAt(i);
+    if (a === 0x0a || a === 0x0d) {
+      // A soft line break runs to the next LF (a lone CR swallows the rest of the line).
+      while (i < n && s.charCodeAt(i) !== 0x0a) i++;
+      if (i < n) i++;
+    } else if (a === 0x3d) {
+      out.push(0x3d);
+      i++;
+    } else if (i + 1 < n && hexVal(a) >= 0 && hexVal(s.charCodeAt(i + 1)) >= 0) {
+      out.push((hexVal(a) << 4) | hexVal(s.charCodeAt(i + 1)));
+      i += 2;
+    } else out.push(0x3d);
   }
   return Uint8Array.from(out);
 }
