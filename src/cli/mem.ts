@@ -4,7 +4,7 @@ import type { VmaKind } from "../memory/map.js";
 import { type MemoryRange, pageSizeOf, readMemory, vmasOf } from "../memory/read.js";
 import { memoryStrings, type PatternEncoding, searchMemory } from "../memory/search.js";
 import { writeFileAtomic } from "../node/atomic.js";
-import { openCheckpoint } from "../node/open.js";
+import { openCheckpoint, pagesForRandomAccess } from "../node/open.js";
 import { open } from "./checkpoint.js";
 import { warn, writeStdout } from "./io.js";
 
@@ -15,7 +15,7 @@ import { warn, writeStdout } from "./io.js";
  */
 function openForMemory(path: string): Promise<Checkpoint> {
   return openCheckpoint(path, {
-    pages: (_name, size) => (size <= 64 << 20 ? "all" : "spool"),
+    pages: pagesForRandomAccess,
     onSpool: (p, size) =>
       warn(
         `${p} (${(size / 2 ** 20).toFixed(0)} MiB) spooled to a temporary file for random access; it is removed on exit`,

@@ -7,7 +7,7 @@ export { openImageFile, readImageFile, writeImageFile } from "./files.js";
 export { openFolderSource } from "./folder.js";
 export { JOURNAL, readJournal } from "./journal.js";
 export { LOCK, type LockOptions, withCheckpointLock } from "./lock.js";
-export { type OpenOptions, openCheckpoint, type PathKind, pathKind } from "./open.js";
+export { type OpenOptions, openCheckpoint, type PathKind, pagesForRandomAccess, pathKind } from "./open.js";
 export {
   applyToCheckpoint,
   type EditDirOptions,

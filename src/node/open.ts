@@ -37,6 +37,12 @@ export async function pathKind(path: string): Promise<PathKind> {
   return "other";
 }
 
+/**
+ * Pages files kept for random access after one pass over an archive: in
+ * memory up to 64 MiB each, spooled to a private temporary file above.
+ */
+export const pagesForRandomAccess: PagesPolicy = (_name, size) => (size <= 64 << 20 ? "all" : "spool");
+
 export interface OpenOptions {
   /** Standard input, for "-" (default: process.stdin). */
   stdin?: AsyncIterable<Uint8Array>;

@@ -19,7 +19,7 @@ import { FileError } from "./errors.js";
 import { openFolderSource } from "./folder.js";
 import { recoverLocked, replaceFilesLocked } from "./journal.js";
 import { type LockOptions, withCheckpointLock } from "./lock.js";
-import { pathKind } from "./open.js";
+import { openCheckpoint, pagesForRandomAccess, pathKind } from "./open.js";
 import { OutputDir } from "./out-dir.js";
 
 export interface RewriteDirOptions extends RewriteOptions, LockOptions {
@@ -182,11 +182,7 @@ export async function applyToCheckpoint<R>(
   if (kind !== "folder" && !readOnly) {
     throw new FileError("INVALID", path, "an archive is not rewritten in place; give an output (--out) or a dry run");
   }
-  const { openCheckpoint } = await import("./open.js");
-  const cp = await openCheckpoint(
-    path,
-    options.pages ? { pages: (_n, size) => (size <= 64 << 20 ? "all" : "spool") } : {},
-  );
+  const cp = await openCheckpoint(path, options.pages ? { pages: pagesForRandomAccess } : {});
   const { changed, result } = await produce(cp);
   if (options.dryRun) return { result, written: [], leftOut: [] };
   const out = options.outDir as string;
