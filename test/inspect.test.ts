@@ -113,6 +113,18 @@ describe("files, sockets, mounts, namespaces, container, stats", () => {
     );
   });
 
+  it("tcp-stream images are read for the view, not kept decoded", async () => {
+    const cp = await openCheckpoint(img("tcp4"));
+    const r = await inspectCheckpoint(cp, { memory: false });
+    const streams = r.sockets.inet.flatMap((s) => (s.stream ? [s.stream.image] : []));
+    expect(streams.length).toBeGreaterThan(0);
+    for (const name of streams) {
+      const once = cp.image(name, { cache: false });
+      expect(cp.image(name, { cache: false })).not.toBe(once); // decoded afresh: nothing was kept
+      expect(cp.image(name)).toBe(cp.image(name)); // the default still keeps it
+    }
+  });
+
   it("unix sockets with their queued bytes; inet as tcp list", async () => {
     const cp = await openCheckpoint(img("mixed-sockets"));
     const r = await inspectCheckpoint(cp, { memory: false });

@@ -97,21 +97,26 @@ export class Checkpoint {
     return f.read(offset, length);
   }
 
-  /** The decoded image, or undefined when the checkpoint has none. Throws CriuImageError on bad bytes. */
-  image(name: string): CriuImage | undefined {
+  /**
+   * The decoded image, or undefined when the checkpoint has none. Throws
+   * CriuImageError on bad bytes. Decoded images are kept for the next call,
+   * unless `cache: false` (for the many small images read once, such as
+   * tcp-stream-*, whose trees would otherwise outweigh their bytes).
+   */
+  image(name: string, options: { cache?: boolean } = {}): CriuImage | undefined {
     let img = this.cache.get(name);
     if (!img) {
       const f = this.source.files.get(name);
       if (!f) return undefined;
       img = readImage(f.bytes(), { name });
-      this.cache.set(name, img);
+      if (options.cache !== false) this.cache.set(name, img);
     }
     return img;
   }
 
   /** The image, which must be of this kind. */
-  kind<K extends EntryKind>(name: string, kind: K): EntryImage<K> | undefined {
-    const img = this.image(name);
+  kind<K extends EntryKind>(name: string, kind: K, options: { cache?: boolean } = {}): EntryImage<K> | undefined {
+    const img = this.image(name, options);
     if (!img) return undefined;
     if (img.kind !== kind) throw new CriuImageError("BAD_MAGIC", name, 0, `a ${kind} image`, `found ${img.kind}`);
     return img as EntryImage<K>;

@@ -2,6 +2,7 @@
 import { type DiffReport, diffCheckpoints } from "../diff/diff.js";
 import { open } from "./checkpoint.js";
 import { writeStdout } from "./io.js";
+import { writeJson } from "./json-out.js";
 
 /** Thrown after the report is printed, to exit 1 (different). */
 export class Different extends Error {
@@ -55,7 +56,7 @@ export async function diff(a: {
 }): Promise<void> {
   const [x, y] = [await open(a.a, true), await open(a.b, true)];
   const r = await diffCheckpoints(x, y, { memory: a.memory === true });
-  if (a.json) await writeStdout(`${JSON.stringify(r, (_k, v) => (typeof v === "bigint" ? String(v) : v), 2)}\n`);
+  if (a.json) await writeJson(r);
   else await writeStdout(diffText(r, a.images === true));
   if (!r.same) throw new Different();
 }

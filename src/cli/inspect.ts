@@ -6,6 +6,7 @@ import { cmdlineAndEnvPages } from "../inspect/pages-policy.js";
 import type { ProcessView } from "../inspect/processes.js";
 import { openCheckpoint } from "../node/open.js";
 import { writeStdout } from "./io.js";
+import { writeJson } from "./json-out.js";
 import { displayAddress } from "./tcp.js";
 import { UsageError } from "./usage.js";
 
@@ -167,7 +168,7 @@ export async function inspect(a: InspectArgs): Promise<void> {
   const cp = await openCheckpoint(a.path, { pages: cmdlineAndEnvPages });
   const report = await inspectCheckpoint(cp, pids.length ? { pids } : {});
   if (a.json) {
-    await writeStdout(`${JSON.stringify(report, (_k, v) => (typeof v === "bigint" ? String(v) : v), 2)}\n`);
+    await writeJson(report);
     return;
   }
   await writeStdout(inspectText(report, a));

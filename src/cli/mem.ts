@@ -7,6 +7,7 @@ import { writeFileAtomic } from "../node/atomic.js";
 import { openCheckpoint, pagesForRandomAccess } from "../node/open.js";
 import { open } from "./checkpoint.js";
 import { warn, writeStdout } from "./io.js";
+import { writeJson } from "./json-out.js";
 
 /**
  * Opens a checkpoint for reading memory: an archive's pages files are kept
@@ -94,7 +95,7 @@ export async function mem(a: { path: string; pid?: string; json?: boolean }): Pr
       }
       return s;
     });
-    if (a.json) return writeStdout(`${JSON.stringify({ pageSize: ps, processes: rows }, null, 2)}\n`);
+    if (a.json) return writeJson({ pageSize: ps, processes: rows });
     const kib = (n: number) => `${(n / 1024).toFixed(0)}K`;
     const lines = [`page size ${ps}`, "PID      COMM             VMAS   DUMPED   PARENT     LAZY   SHARED  NOT-DUMPED"];
     for (const r of rows) {

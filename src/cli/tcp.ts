@@ -10,6 +10,7 @@ import type { RewriteReport } from "../tcp/rewrite.js";
 import { parseAddressRule, parseEndpointRule, type RewriteRule } from "../tcp/rules.js";
 import { open } from "./checkpoint.js";
 import { warn, writeStdout } from "./io.js";
+import { writeJson } from "./json-out.js";
 import { UsageError } from "./usage.js";
 
 // ss(8)'s names for socket states.
@@ -173,7 +174,7 @@ export async function tcpRewrite(a: TcpRewriteArgs): Promise<void> {
   });
   for (const l of leftOut) warn(`left out of the output: ${l}`);
   if (a.json) {
-    await writeStdout(`${JSON.stringify({ ...report, written, leftOut }, null, 2)}\n`);
+    await writeJson({ ...report, written, leftOut });
     return;
   }
   const mode = a["dry-run"]

@@ -2,6 +2,7 @@
 import { verifyCheckpoint } from "../verify/verify.js";
 import { open } from "./checkpoint.js";
 import { writeStdout } from "./io.js";
+import { writeJson } from "./json-out.js";
 
 /** Thrown to end with exit status 1 after the report is printed. */
 export class ProblemsFound extends Error {
@@ -11,7 +12,7 @@ export class ProblemsFound extends Error {
 export async function verify(a: { dir: string; json?: boolean }): Promise<void> {
   const report = verifyCheckpoint(await open(a.dir, true));
   const { problems, notes } = report;
-  if (a.json) await writeStdout(`${JSON.stringify(report, null, 2)}\n`);
+  if (a.json) await writeJson(report);
   else {
     const line = (p: (typeof problems)[number]) =>
       `${p.image}${p.entry !== undefined ? ` entry ${p.entry}` : ""}: [${p.check}] ${p.message}`;

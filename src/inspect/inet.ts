@@ -147,7 +147,7 @@ export function inetSockets(r: Checkpoint): InetSocket[] {
   const owners = socketOwners(r);
   return socketEntries(r).map(({ sk, image, layout }) => {
     const streamImage = tcpStreamName(sk.ino);
-    const stream = r.kind(streamImage, "TCP_STREAM")?.entries[0];
+    const stream = r.kind(streamImage, "TCP_STREAM", { cache: false })?.entries[0];
     return {
       id: sk.id,
       ino: sk.ino,

@@ -12,6 +12,7 @@
 import { Readable } from "node:stream";
 import * as zlib from "node:zlib";
 import { Decompress } from "fzstd";
+import { ZstdUnits } from "./zstd-units.js";
 
 export type Compression = "none" | "gzip" | "zstd";
 
@@ -55,28 +56,20 @@ export async function* decompressed(source: AsyncIterable<Uint8Array>): AsyncGen
 }
 
 /**
- * fzstd decompresses all of a pushed chunk at once, and a few KiB of zstd
- * can stand for hundreds of MiB (runs of zeros). So input is pushed in
- * slices whose size adapts: smaller when a slice gave much output, larger
- * when it gave little, which keeps what is held to a few MiB.
+ * fzstd decodes all of a pushed chunk at once, and a few bytes of zstd can
+ * stand for megabytes. So input is pushed in pieces that end at most one
+ * block each (ZstdUnits), and what a piece gave is handed on before the
+ * next is pushed: at most one block's output (128 KiB) is held.
  */
 async function* fzstdStream(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
   const out: Uint8Array[] = [];
-  let produced = 0;
   const z = new Decompress((chunk) => {
-    out.push(chunk);
-    produced += chunk.length;
+    if (chunk.length > 0) out.push(chunk);
   });
-  // Start small: a few KiB of zstd can stand for hundreds of MiB; grow while output stays small.
-  let slice = 256;
+  const units = new ZstdUnits();
   for await (const c of source) {
-    for (let at = 0; at < c.length; ) {
-      const piece = c.subarray(at, at + slice);
-      at += piece.length;
-      produced = 0;
+    for (const piece of units.pieces(c)) {
       z.push(piece);
-      if (produced > 4 << 20) slice = Math.max(64, slice >> 3);
-      else if (produced < 1 << 20) slice = Math.min(1 << 16, slice << 1);
       while (out.length > 0) yield out.shift() as Uint8Array;
     }
   }

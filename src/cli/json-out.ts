@@ -1,0 +1,68 @@
+/**
+ * Pretty JSON written as it is made. JSON.stringify of a report of 10k
+ * sockets is one string of tens of MiB, then as much again in UTF-8 for the
+ * write; walking the top levels here keeps one element at a time. The text
+ * is exactly JSON.stringify(value, bigints as strings, 2).
+ */
+import { writeStdout } from "./io.js";
+
+const replacer = (_k: string, v: unknown) => (typeof v === "bigint" ? String(v) : v);
+
+/** Arrays and objects at most this deep are walked; below, JSON.stringify does the work. */
+const WALK_DEPTH = 3;
+
+const isWalkable = (v: unknown): v is object =>
+  typeof v === "object" &&
+  v !== null &&
+  typeof (v as { toJSON?: unknown }).toJSON !== "function" &&
+  (Array.isArray(v) || Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null);
+
+/** JSON.stringify of a leaf at this indent; undefined where JSON.stringify leaves the value out. */
+function leaf(value: unknown, indent: string): string | undefined {
+  const s = JSON.stringify(value, replacer, 2);
+  return s === undefined || indent === "" ? s : s.replace(/\n/g, `\n${indent}`);
+}
+
+function* pieces(value: unknown, indent: string, depth: number): Generator<string> {
+  const inner = `${indent}  `;
+  const walk = (v: unknown) => depth + 1 < WALK_DEPTH && isWalkable(v);
+  if (Array.isArray(value)) {
+    if (value.length === 0) return yield "[]";
+    for (let i = 0; i < value.length; i++) {
+      yield `${i === 0 ? "[" : ","}\n${inner}`;
+      const v = value[i];
+      if (walk(v)) yield* pieces(v, inner, depth + 1);
+      else yield leaf(v, inner) ?? "null";
+    }
+    return yield `\n${indent}]`;
+  }
+  let first = true;
+  for (const [k, v] of Object.entries(value as object)) {
+    const text = walk(v) ? undefined : leaf(v, inner);
+    if (!walk(v) && text === undefined) continue;
+    yield `${first ? "{" : ","}\n${inner}${JSON.stringify(k)}: `;
+    first = false;
+    if (text === undefined) yield* pieces(v, inner, depth + 1);
+    else yield text;
+  }
+  yield first ? "{}" : `\n${indent}}`;
+}
+
+/** The JSON text of a value in pieces (joined, they are JSON.stringify(value, bigints as strings, 2)). */
+export function* jsonPieces(value: unknown): Generator<string> {
+  if (isWalkable(value)) yield* pieces(value, "", 0);
+  else yield leaf(value, "") ?? "";
+}
+
+/** Writes a value as pretty JSON and a newline, in slices of about 64 KiB. */
+export async function writeJson(value: unknown): Promise<void> {
+  let buf = "";
+  for (const p of jsonPieces(value)) {
+    buf += p;
+    if (buf.length >= 1 << 16) {
+      await writeStdout(buf);
+      buf = "";
+    }
+  }
+  await writeStdout(`${buf}\n`);
+}
