@@ -17,6 +17,7 @@ import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { bigCheckpoint } from "./checkpoint.js";
+import { explorerMemory } from "./explorer-memory.js";
 import { inetskFilesImage } from "./generate.js";
 import { inspectArchive } from "./inspect-archive.js";
 import { memoryBench } from "./memory.js";
@@ -226,4 +227,20 @@ say("");
 say(
   `search ${fmt(memb.searchGBps, 2)} GB/s (goal ≥ 1), needle ${memb.found ? "found" : "MISSED"}, RSS growth ${fmt(memb.rssGrowthMiB, 0)} MiB; 10,000 random 64-byte reads ${fmt(memb.readsMs, 0)} ms (goal < 1000).`,
 );
+// 9. The explorer in headless Chromium on the same checkpoint, as a tar.zst and as a plain tar.
+if (existsSync("/usr/bin/chromium")) {
+  say("");
+  say("## The explorer opening the 10k-connection, 256 MiB-pages checkpoint (headless Chromium)");
+  say("");
+  say("| archive | time | peak JS heap | renderer RSS idle → peak | all Chromium RSS idle → peak |");
+  say("| --- | --- | --- | --- | --- |");
+  const plain = join(out, "big.tar");
+  execFileSync("sh", ["-c", `zstd -q -d -f -o ${JSON.stringify(plain)} ${JSON.stringify(join(out, "big.tar.zst"))}`]);
+  for (const archive of [join(out, "big.tar.zst"), plain]) {
+    const e = await explorerMemory(archive);
+    say(
+      `| ${e.archive} (${fmt(e.archiveMiB, 1)} MiB) | ${fmt(e.seconds, 1)} s | ${fmt(e.peakHeapMiB, 0)} MiB | ${fmt(e.idleRendererMiB, 0)} → ${fmt(e.peakRendererMiB, 0)} MiB | ${fmt(e.idleChromiumMiB, 0)} → ${fmt(e.peakChromiumMiB, 0)} MiB |`,
+    );
+  }
+} else console.error("explorer benchmark skipped: /usr/bin/chromium is missing");
 writeFileSync(join(out, "results.md"), `${lines.join("\n")}\n`);
