@@ -109,6 +109,11 @@ describe.skipIf(!have)("the explorer in headless Chromium", () => {
     expect(await page.getByTestId("container").textContent()).toContain(expected.container?.name ?? "no name");
     expect(expected.container?.name).toBe("web"); // the corpus README's container
     await shot("overview");
+    // Keyboard: the arrow keys move between the views.
+    await page.getByRole("tab", { name: "Overview", exact: true }).focus();
+    await page.keyboard.press("ArrowRight");
+    expect(await page.getByRole("tab", { name: "Processes", exact: true }).getAttribute("aria-selected")).toBe("true");
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe("Processes");
     await view("Processes");
     const tree = page.getByTestId("process-tree");
     for (const p of expected.processes) {

@@ -26,6 +26,8 @@ export function overview(cp: Checkpoint, r: InspectReport): HTMLElement {
       h("dd", {}, `${r.source} (${r.kind})`),
       h("dt", {}, "Image version"),
       h("dd", {}, String(r.criu.imgVersion ?? "unknown")),
+      h("dt", {}, "CRIU run"),
+      h("dd", {}, r.criu.dumpedWith ?? "not recorded"),
       h("dt", {}, "Parent"),
       h("dd", {}, r.criu.parent ?? "none"),
       h("dt", {}, "Processes"),
