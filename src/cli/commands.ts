@@ -13,7 +13,8 @@ import { recoverCheckpointDir } from "../node/rewrite.js";
 import { open } from "./checkpoint.js";
 import { EXPLORER_NAMES, explore as runExplorer } from "./explore.js";
 import { checkpointInfo } from "./info.js";
-import { imageName, Progress, warn, writeStdout } from "./io.js";
+import { imageName, warn, writeStdout } from "./io.js";
+import { Progress } from "./progress.js";
 import { UsageError } from "./usage.js";
 
 /** The input as a stream of chunks, and its size when known (for progress). */
@@ -57,7 +58,7 @@ async function streamJson(
   noPayload: boolean,
 ): Promise<void> {
   const src = await source(a.in);
-  const progress = new Progress(`decoding ${a.in ?? "stdin"}`, src.size ?? 0, 32 << 20);
+  const progress = new Progress(`decoding ${a.in ?? "stdin"}`, src.size !== undefined ? { total: src.size } : {});
   const name = imageName(a.in, a.name);
   const s = await openFramedStream(counting(src.chunks, progress), name === undefined ? {} : { name });
   if (s.header.format === "raw") {
@@ -111,8 +112,13 @@ export function show(a: { in: string; nopl?: boolean; name?: string }): Promise<
 export async function encode(a: { in?: string; out?: string }): Promise<void> {
   const src = await source(a.in);
   const name = imageName(a.in, undefined)?.replace(/\.json$/, "");
-  const doc = await openCritJsonStream(src.chunks, name === undefined ? {} : { name });
-  await emit(a.out, writeImageStream(doc.header, doc.entries));
+  const progress = new Progress(`encoding ${a.in ?? "stdin"}`, src.size !== undefined ? { total: src.size } : {});
+  try {
+    const doc = await openCritJsonStream(counting(src.chunks, progress), name === undefined ? {} : { name });
+    await emit(a.out, writeImageStream(doc.header, doc.entries));
+  } finally {
+    progress.done();
+  }
 }
 
 export async function info(a: { in: string; name?: string }): Promise<void> {

@@ -4,7 +4,7 @@ import { inspectCheckpoint } from "../inspect/inspect.js";
 import type { MountView } from "../inspect/mounts.js";
 import { cmdlineAndEnvPages } from "../inspect/pages-policy.js";
 import type { ProcessView } from "../inspect/processes.js";
-import { openCheckpoint } from "../node/open.js";
+import { open } from "./checkpoint.js";
 import { writeStdout } from "./io.js";
 import { writeJson } from "./json-out.js";
 import { displayAddress } from "./tcp.js";
@@ -165,7 +165,7 @@ export async function inspect(a: InspectArgs): Promise<void> {
     return Number(p);
   });
   // One pass over an archive, keeping of the pages only what cmdline and env need.
-  const cp = await openCheckpoint(a.path, { pages: cmdlineAndEnvPages });
+  const cp = await open(a.path, true, { pages: cmdlineAndEnvPages });
   const report = await inspectCheckpoint(cp, pids.length ? { pids } : {});
   if (a.json) {
     await writeJson(report);

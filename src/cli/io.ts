@@ -46,33 +46,3 @@ export function writeStdout(chunk: string | Uint8Array): Promise<void> {
 export function warn(line: string): void {
   process.stderr.write(`criu-image: ${line}\n`);
 }
-
-/**
- * A one-line progress indicator on stderr, only when stderr is a terminal
- * (never in pipes, logs or CI) and only for jobs long enough to need one.
- */
-export class Progress {
-  private last = 0;
-  private shown = false;
-  private readonly enabled: boolean;
-  constructor(
-    private readonly label: string,
-    private readonly total: number,
-    minTotal = 50_000,
-  ) {
-    this.enabled = Boolean(process.stderr.isTTY) && total >= minTotal;
-  }
-
-  update(done: number): void {
-    if (!this.enabled) return;
-    const now = Date.now();
-    if (now - this.last < 100) return;
-    this.last = now;
-    this.shown = true;
-    process.stderr.write(`\r${this.label}: ${done}/${this.total} (${Math.floor((100 * done) / this.total)}%)`);
-  }
-
-  done(): void {
-    if (this.shown) process.stderr.write("\r\x1b[K");
-  }
-}

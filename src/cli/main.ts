@@ -4,6 +4,7 @@
  * non-zero exit status: 1 for bad input, 2 for a bad command line.
  */
 import { type ParseArgsConfig, parseArgs } from "node:util";
+import { setQuiet } from "./progress.js";
 import { UsageError } from "./usage.js";
 import { VERSION } from "./version.js";
 
@@ -343,7 +344,7 @@ function usage(): string {
   const names = Object.keys(COMMANDS);
   const width = Math.max(...names.map((n) => n.length));
   const lines = names.map((n) => `  ${n.padEnd(width)}  ${(COMMANDS[n] as Command).summary}`);
-  return `usage: criu-image COMMAND [ARGS]\n\ncommands:\n${lines.join("\n")}\n\n  criu-image --version\n  criu-image help COMMAND    (or criu-image COMMAND --help) for a command's options\n`;
+  return `usage: criu-image COMMAND [ARGS]\n\ncommands:\n${lines.join("\n")}\n\n  criu-image --version\n  criu-image help COMMAND    (or criu-image COMMAND --help) for a command's options\n\nOn a terminal, work that takes more than a second shows its progress on\nstderr; --quiet (-q), with any command, turns that off.\n`;
 }
 
 function groupUsage(group: string): string {
@@ -362,8 +363,11 @@ function lookup(argv: string[]): { name: string; cmd?: Command; rest: string[] }
 }
 
 /** Runs the CLI; returns the exit status instead of exiting, for tests. */
-export async function main(argv: string[]): Promise<number> {
+export async function main(args: string[]): Promise<number> {
   try {
+    // --quiet (-q) goes with any command: no progress line, even on a terminal.
+    const argv = args.filter((x) => x !== "--quiet" && x !== "-q");
+    setQuiet(argv.length !== args.length);
     const [first] = argv;
     if (first === undefined) {
       process.stderr.write(usage());

@@ -4,7 +4,7 @@ import type { VmaKind } from "../memory/map.js";
 import { type MemoryRange, pageSizeOf, readMemory, vmasOf } from "../memory/read.js";
 import { memoryStrings, type PatternEncoding, searchMemory } from "../memory/search.js";
 import { writeFileAtomic } from "../node/atomic.js";
-import { openCheckpoint, pagesForRandomAccess } from "../node/open.js";
+import { pagesForRandomAccess } from "../node/open.js";
 import { open } from "./checkpoint.js";
 import { warn, writeStdout } from "./io.js";
 import { writeJson } from "./json-out.js";
@@ -15,7 +15,7 @@ import { writeJson } from "./json-out.js";
  * stderr) above that, for random access after the one pass.
  */
 function openForMemory(path: string): Promise<Checkpoint> {
-  return openCheckpoint(path, {
+  return open(path, false, {
     pages: pagesForRandomAccess,
     onSpool: (p, size) =>
       warn(

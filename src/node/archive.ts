@@ -179,6 +179,8 @@ export interface ArchiveSourceOptions {
   pages?: PagesPolicy;
   /** Told when a pages file is spooled to a temporary file (its path in the archive and size). */
   onSpool?: (path: string, size: number) => void;
+  /** Told the number of (compressed) bytes read so far, as the archive streams by. */
+  onInput?: (bytes: number) => void;
 }
 
 /** Reads a checkpoint archive from its (possibly compressed) bytes. */
@@ -193,8 +195,11 @@ export async function openArchiveSource(
   let count = 0;
   let compression: Compression = "none";
   let first = true;
+  let read = 0;
   const tap = (async function* () {
     for await (const c of source) {
+      read += c.length;
+      options.onInput?.(read);
       if (first && c.length > 0) {
         compression = compressionOf(c);
         first = false;

@@ -50,6 +50,8 @@ export interface OpenOptions {
   pages?: PagesPolicy;
   /** Archives: told when a pages file is spooled to a temporary file. */
   onSpool?: (path: string, size: number) => void;
+  /** Archives: told the bytes read so far, and the archive's size when it is a file. */
+  onProgress?: (done: number, total?: number) => void;
 }
 
 /** Opens a checkpoint folder or archive by path ("-": an archive on stdin), or an archive stream. */
@@ -61,9 +63,14 @@ export async function openCheckpoint(
     ...(options.pages ? { pages: options.pages } : {}),
     ...(options.onSpool ? { onSpool: options.onSpool } : {}),
   };
-  if (typeof input !== "string") return new Checkpoint(await openArchiveSource(input, { label: "archive", ...pages }));
+  const progress = (total?: number) =>
+    options.onProgress ? { onInput: (n: number) => options.onProgress?.(n, total) } : {};
+  if (typeof input !== "string")
+    return new Checkpoint(await openArchiveSource(input, { label: "archive", ...pages, ...progress() }));
   if (input === "-")
-    return new Checkpoint(await openArchiveSource(options.stdin ?? process.stdin, { label: "stdin", ...pages }));
+    return new Checkpoint(
+      await openArchiveSource(options.stdin ?? process.stdin, { label: "stdin", ...pages, ...progress() }),
+    );
   const kind = await pathKind(input);
   if (kind === "folder") {
     const cp = new Checkpoint(await openFolderSource(input));
@@ -87,6 +94,10 @@ export async function openCheckpoint(
     );
   }
   return new Checkpoint(
-    await openArchiveSource(createReadStream(input, { highWaterMark: 1 << 16 }), { label: input, ...pages }),
+    await openArchiveSource(createReadStream(input, { highWaterMark: 1 << 16 }), {
+      label: input,
+      ...pages,
+      ...progress((await stat(input)).isFile() ? (await stat(input)).size : undefined),
+    }),
   );
 }
