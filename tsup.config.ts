@@ -46,6 +46,18 @@ function layers(own: string): Plugin {
   };
 }
 
+/** src/gen's descriptors are built on first use: its codegenv2 import goes to src/gen-lazy (see there). */
+export const lazySchema: Plugin = {
+  name: "criu-image-lazy-schema",
+  setup(build) {
+    build.onResolve({ filter: /^@bufbuild\/protobuf\/codegenv2$/ }, (args) =>
+      args.importer.startsWith(`${resolve(src, "gen")}/`)
+        ? { path: resolve(src, "gen-lazy", "codegen.ts") }
+        : { path: args.path, external: true },
+    );
+  },
+};
+
 const bundle = (name: string, file: string, own: string, extra: object = {}) => ({
   entry: { [name]: file },
   format: ["esm", "cjs"] as ["esm", "cjs"],
@@ -55,7 +67,9 @@ const bundle = (name: string, file: string, own: string, extra: object = {}) => 
   treeshake: true,
   splitting: false,
   external: ["criu-image", ...LAYERS.map(([, s]) => s)],
-  esbuildPlugins: [layers(own)],
+  esbuildPlugins: [lazySchema, layers(own)],
+  // tsup would mark it external before lazySchema sees it; lazySchema does that itself.
+  noExternal: [/^@bufbuild\/protobuf\/codegenv2$/],
   ...extra,
 });
 

@@ -15,7 +15,7 @@ import {
   toBinary,
 } from "@bufbuild/protobuf";
 import { CriuImageError } from "../framing/errors.js";
-import { schemaRegistry } from "./registry.js";
+import { registryOf } from "./registry.js";
 import { installLosslessText } from "./text-codec.js";
 
 /**
@@ -91,7 +91,7 @@ export function encodeMessage(desc: DescMessage, msg: Message, where: Where): Ui
     // write unchanged if the message equals what we decoded.
     try {
       const again = parse(desc, orig);
-      if (equals(desc, again as never, msg as never, { registry: schemaRegistry(), unknown: true })) return orig;
+      if (equals(desc, again as never, msg as never, { registry: registryOf(desc), unknown: true })) return orig;
     } catch {
       // fall through to the encoder's verdict
     }

@@ -4,7 +4,7 @@
  * the names of schema enums by value. Shared by crit's --pretty JSON and the
  * TCP records.
  */
-import { schemaRegistry } from "./registry.js";
+import { enumSchema } from "./registry.js";
 
 export const SOCKET_NAMES = {
   family: { 1: "UNIX", 2: "INET", 10: "INET6", 16: "NETLINK", 17: "PACKET" },
@@ -32,7 +32,7 @@ const enumNames = new Map<string, Map<number, string>>();
 export function enumValueName(enumName: string, n: number): string | undefined {
   let m = enumNames.get(enumName);
   if (!m) {
-    m = new Map((schemaRegistry().getEnum(enumName)?.values ?? []).map((v) => [v.number, v.name]));
+    m = new Map((enumSchema(enumName)?.values ?? []).map((v) => [v.number, v.name]));
     enumNames.set(enumName, m);
   }
   return m.get(n);

@@ -1,23 +1,46 @@
-import { createRegistry, type DescMessage, type Registry } from "@bufbuild/protobuf";
-import { allSchemaFiles } from "../gen/index.js";
+import { createRegistry, type DescEnum, type DescMessage, type Registry } from "@bufbuild/protobuf";
+import { allSchemaFiles, enumSchemas, messageSchemas } from "../gen/index.js";
+import { hydrated } from "../gen-lazy/codegen.js";
 
-/** The whole CRIU schema as one registry, built on first use. */
+/** The whole CRIU schema as one registry, built on first use (it builds every file of the schema). */
 let registry: Registry | undefined;
 
 export function schemaRegistry(): Registry {
-  registry ??= createRegistry(...allSchemaFiles);
+  registry ??= createRegistry(...allSchemaFiles.map(hydrated));
   return registry;
 }
 
 const cache = new Map<string, DescMessage>();
 
-/** The message descriptor of a CRIU message name, e.g. "file_entry". */
+/**
+ * The message descriptor of a CRIU message name, e.g. "file_entry". Only
+ * its file and the files that file imports are built, not the whole schema.
+ */
 export function messageSchema(name: string): DescMessage {
   let d = cache.get(name);
   if (!d) {
-    d = schemaRegistry().getMessage(name);
-    if (!d) throw new Error(`criu-image: no message ${name} in the schema`);
+    const lazy = Object.hasOwn(messageSchemas, name) ? messageSchemas[name] : undefined;
+    if (!lazy) throw new Error(`criu-image: no message ${name} in the schema`);
+    d = hydrated(lazy);
     cache.set(name, d);
   }
   return d;
+}
+
+/** The enum descriptor of a CRIU enum name, e.g. "fd_types", or undefined. */
+export function enumSchema(name: string): DescEnum | undefined {
+  const lazy = Object.hasOwn(enumSchemas, name) ? enumSchemas[name] : undefined;
+  return lazy ? hydrated(lazy) : undefined;
+}
+
+const fileRegistries = new WeakMap<object, Registry>();
+
+/** A registry of the file a message is in (for equals() and the like), without building the rest. */
+export function registryOf(desc: DescMessage): Registry {
+  let r = fileRegistries.get(desc.file);
+  if (!r) {
+    r = createRegistry(desc.file);
+    fileRegistries.set(desc.file, r);
+  }
+  return r;
 }
