@@ -96,6 +96,37 @@ describe("design.md's layers", () => {
   });
 });
 
+describe("no import cycles", () => {
+  it("no file of src/ reaches itself through its imports (type imports included)", () => {
+    const graph = new Map<string, string[]>();
+    for (const f of walkAll(src)) {
+      if (!f.endsWith(".ts")) continue;
+      const deps = [...readFileSync(f, "utf8").matchAll(/^\s*(?:import|export)[^;]*?from\s+["'](\.[^"']+)["']/gm)].map(
+        (m) => resolve(join(f, ".."), (m[1] as string).replace(/\.js$/, ".ts")),
+      );
+      graph.set(f, deps);
+    }
+    const cycles: string[] = [];
+    const state = new Map<string, "open" | "done">();
+    const stack: string[] = [];
+    const visit = (f: string) => {
+      if (state.get(f) === "done") return;
+      if (state.get(f) === "open") {
+        cycles.push(stack.slice(stack.indexOf(f)).concat(f).map((x) => x.slice(src.length + 1)).join(" -> "));
+        return;
+      }
+      state.set(f, "open");
+      stack.push(f);
+      for (const d of graph.get(f) ?? []) visit(d);
+      stack.pop();
+      state.set(f, "done");
+    };
+    for (const f of graph.keys()) visit(f);
+    expect(graph.size).toBeGreaterThan(100);
+    expect(cycles).toEqual([]);
+  });
+});
+
 describe("kind table", () => {
   it("has one row per magic, and every entry magic is distinct", () => {
     const magics = IMAGE_KINDS.filter((k) => !k.raw).map((k) => k.magic);

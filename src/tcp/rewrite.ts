@@ -8,30 +8,19 @@ import { Checkpoint, type CheckpointLike } from "../checkpoint/checkpoint.js";
 import { overlaySource } from "../checkpoint/source.js";
 import { EditSession } from "../edit/session.js";
 import type { inet_sk_entry } from "../gen/index.js";
-import { type Endpoint, type SocketEntry, socketEntries } from "../inspect/inet.js";
-import { FAMILY, type SocketKind, STATE, socketKind } from "../inspect/socket-names.js";
-import { bytesToWords, formatBytes, formatWords, parseAddress, sameAddress, toV6, wordsFor } from "./address.js";
+import { type SocketEntry, socketEntries } from "../inspect/inet.js";
+import { FAMILY, STATE, socketKind } from "../inspect/socket-names.js";
+import { formatBytes, formatWords, sameAddress, wordsFor } from "./address.js";
 import { TcpRewriteError } from "./errors.js";
-import { describeRule, type RewriteRule } from "./rules.js";
+import { type Compiled, compile, conflicts, type EndpointChange, type Planned } from "./plan.js";
+import type { RewriteRule } from "./rules.js";
 import { rewriteWarnings } from "./warnings.js";
+
+export type { EndpointChange };
 
 export interface RewriteOptions {
   /** Accept rules that match no endpoint (they are listed in the report). */
   allowUnmatched?: boolean;
-}
-
-export interface EndpointChange {
-  image: string;
-  socketId: number;
-  ino: number;
-  kind: SocketKind;
-  family: string;
-  state: string;
-  side: "local" | "remote";
-  from: Endpoint;
-  to: Endpoint;
-  /** The rules that produced the change (as the user wrote them). */
-  rules: string[];
 }
 
 export interface RewriteReport {
@@ -49,53 +38,6 @@ export interface RewriteResult {
   /** The new bytes of each changed image: all that needs writing. */
   changed: ReadonlyMap<string, Uint8Array>;
   report: RewriteReport;
-}
-
-interface Compiled {
-  rule: RewriteRule;
-  text: string;
-  from: Uint8Array;
-  /** `from` as the four words of its IPv6 (v4-mapped) form. */
-  fromWords: number[];
-  fromPort?: number;
-  to: Uint8Array;
-  toPort?: number;
-  used: boolean;
-}
-
-function compile(rules: readonly RewriteRule[]): Compiled[] {
-  return rules.map((rule) => {
-    const text = describeRule(rule);
-    const from = parseAddress(rule.kind === "address" ? rule.from : rule.from.address);
-    const to = parseAddress(rule.kind === "address" ? rule.to : rule.to.address);
-    if (!from || !to) throw new TcpRewriteError(`${text}: not an IP address`);
-    const fromWords = bytesToWords(toV6(from));
-    return rule.kind === "address"
-      ? { rule, text, from, fromWords, to, used: false }
-      : { rule, text, from, fromWords, fromPort: rule.from.port, to, toPort: rule.to.port, used: false };
-  });
-}
-
-/** Two rules for the same source that disagree can never both hold. */
-function conflicts(rules: Compiled[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < rules.length; i++) {
-    for (let j = i + 1; j < rules.length; j++) {
-      const a = rules[i] as Compiled;
-      const b = rules[j] as Compiled;
-      if (a.rule.kind !== b.rule.kind || !sameAddress(a.from, b.from) || a.fromPort !== b.fromPort) continue;
-      if (!sameAddress(a.to, b.to) || a.toPort !== b.toPort) out.push(`rules conflict: ${a.text} and ${b.text}`);
-    }
-  }
-  return out;
-}
-
-interface Planned {
-  entry: SocketEntry;
-  side: "local" | "remote";
-  words: number[];
-  port: number;
-  change: EndpointChange;
 }
 
 /** Whether socket words (1 for IPv4, 4 for IPv6) hold the address of these v6-form words. */

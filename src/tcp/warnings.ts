@@ -8,7 +8,7 @@ import type { Checkpoint } from "../checkpoint/checkpoint.js";
 import type { SocketEntry } from "../inspect/inet.js";
 import { LOCK_METHOD } from "../inspect/socket-names.js";
 import { formatBytes, wordsToBytes } from "./address.js";
-import type { Compiled, Planned } from "./rewrite.js";
+import type { Compiled, Planned } from "./plan.js";
 
 /** Raw namespace images that carry addresses in some form. */
 const NETNS_RAW = /^(ifaddr|route|route6|rule|iptables|ip6tables|nftables|netns-ct|netns-exp)-\d+\.img$/;
