@@ -52,7 +52,7 @@ export function apiReport() {
     for (const exp of checker.getExportsOfModule(symbol).sort((a, b) => a.name.localeCompare(b.name))) {
       const target = exp.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exp) : exp;
       const decl = target.declarations?.[0];
-      if (decl && decl.getSourceFile().fileName.includes("/src/gen/")) {
+      if (decl?.getSourceFile().fileName.includes("/src/gen/")) {
         generated++;
         continue;
       }

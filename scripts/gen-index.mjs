@@ -55,7 +55,7 @@ for (const f of files) {
   const mine = ids.filter((id) => new RegExp(`export const ${id}:`).test(text));
   if (mine.length) byFile.set(f, mine);
 }
-const at = lines.findIndex((l) => l === "");
+const at = lines.indexOf("");
 lines.splice(
   at,
   0,

@@ -112,7 +112,13 @@ describe("no import cycles", () => {
     const visit = (f: string) => {
       if (state.get(f) === "done") return;
       if (state.get(f) === "open") {
-        cycles.push(stack.slice(stack.indexOf(f)).concat(f).map((x) => x.slice(src.length + 1)).join(" -> "));
+        cycles.push(
+          stack
+            .slice(stack.indexOf(f))
+            .concat(f)
+            .map((x) => x.slice(src.length + 1))
+            .join(" -> "),
+        );
         return;
       }
       state.set(f, "open");
