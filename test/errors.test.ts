@@ -158,3 +158,35 @@ describe("scanFramed", () => {
     }
   });
 });
+
+describe("one error family", () => {
+  it("refused rewrites, bad crit JSON, raw images given to crit JSON and bad patterns are CriuImageErrors with a code", async () => {
+    const { TcpRewriteError, parseAddressRule } = await import("../src/tcp/index.js");
+    const { CritJsonError, fromCritJson, toCritJson } = await import("../src/json/index.js");
+    const { patternBytes } = await import("../src/memory/index.js");
+    const { readImage } = await import("../src/index.js");
+    const cases: [() => unknown, string, string][] = [
+      [() => parseAddressRule("1.2.3.4=not-an-address"), "TcpRewriteError", "REFUSED"],
+      [() => fromCritJson('{"magic": "INVENTORY", "entries": [{"img_version": "x"}]}'), "CritJsonError", "BAD_JSON"],
+      [
+        () => toCritJson(readImage(new Uint8Array(4096), { name: "pages-1.img" })),
+        "CriuImageError",
+        "UNSUPPORTED",
+      ],
+      [() => patternBytes("abc", "hex"), "CriuImageError", "INVALID"],
+    ];
+    for (const [run, name, code] of cases) {
+      let caught: unknown;
+      try {
+        run();
+      } catch (e) {
+        caught = e;
+      }
+      expect(caught, name).toBeInstanceOf(CriuImageError);
+      expect((caught as CriuImageError).name).toBe(name);
+      expect((caught as CriuImageError).code).toBe(code);
+    }
+    expect(new TcpRewriteError(["a", "b"]).message).toBe("a\nb");
+    expect(new CritJsonError("entries[0].x", "a number").message).toBe("entries[0].x: expected a number");
+  });
+});

@@ -36,4 +36,6 @@ export type CriuImageErrorCode =
   | "LOCKED" // another writer holds the checkpoint folder
   | "JOURNAL" // an interrupted rewrite is pending, or a journal this tool did not write
   | "NOT_CHECKPOINT" // a path that holds no checkpoint where one was expected
-  | "UNSAFE"; // an archive with members that would escape or mislead (writers refuse it)
+  | "UNSAFE" // an archive with members that would escape or mislead (writers refuse it)
+  | "REFUSED" // a transformation refused (TcpRewriteError): nothing was changed
+  | "BAD_JSON"; // crit JSON that is not JSON or does not fit the schema (CritJsonError)

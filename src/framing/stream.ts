@@ -55,7 +55,8 @@ class ChunkQueue {
         this.eof = true;
         break;
       }
-      if (!(r.value instanceof Uint8Array)) throw new TypeError("image stream chunks must be Uint8Array");
+      if (!(r.value instanceof Uint8Array))
+        throw new CriuImageError("INVALID", undefined, 0, "Uint8Array chunks", `a chunk was ${typeof r.value}`);
       if (r.value.length === 0) continue;
       this.chunks.push(r.value);
       this.available += r.value.length;

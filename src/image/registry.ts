@@ -1,4 +1,5 @@
 import { createRegistry, type DescEnum, type DescMessage, type Registry } from "@bufbuild/protobuf";
+import { CriuImageError } from "../framing/errors.js";
 import { allSchemaFiles, enumSchemas, messageSchemas } from "../gen/index.js";
 import { hydrated } from "../gen-lazy/codegen.js";
 
@@ -20,7 +21,7 @@ export function messageSchema(name: string): DescMessage {
   let d = cache.get(name);
   if (!d) {
     const lazy = Object.hasOwn(messageSchemas, name) ? messageSchemas[name] : undefined;
-    if (!lazy) throw new Error(`criu-image: no message ${name} in the schema`);
+    if (!lazy) throw new CriuImageError("INVALID", undefined, 0, "a message of the CRIU schema", `no message ${name}`);
     d = hydrated(lazy);
     cache.set(name, d);
   }

@@ -1,13 +1,17 @@
-/** Bad crit JSON: says where (a JSON path like entries[3].isk.src_port) and what was expected. */
-export class CritJsonError extends Error {
-  override readonly name = "CritJsonError";
-  constructor(
-    /** JSON path of the offending value, or "" for the document. */
-    readonly path: string,
-    readonly expected: string,
-    detail?: string,
-  ) {
-    super(`${path || "JSON"}: expected ${expected}${detail ? ` (${detail})` : ""}`);
+import { CriuImageError } from "../framing/errors.js";
+
+/**
+ * Bad crit JSON: says where (a JSON path like entries[3].isk.src_port) and
+ * what was expected; `code` is "BAD_JSON".
+ */
+export class CritJsonError extends CriuImageError {
+  override readonly name: string = "CritJsonError";
+  /** JSON path of the offending value, or "" for the document. */
+  readonly path: string;
+  constructor(path: string, expected: string, detail?: string) {
+    super("BAD_JSON", "<json>", 0, expected, detail);
+    this.path = path;
+    this.message = `${path || "JSON"}: expected ${expected}${detail ? ` (${detail})` : ""}`;
   }
 }
 

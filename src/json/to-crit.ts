@@ -4,6 +4,7 @@
  * values, unknown fields, payloads crit mis-reads).
  */
 import type { Message } from "@bufbuild/protobuf";
+import { CriuImageError } from "../framing/errors.js";
 import { kindByName } from "../framing/kinds.js";
 import type { FramedEntry, ImageHeader } from "../framing/types.js";
 import { decodeEntry } from "../image/read.js";
@@ -37,7 +38,14 @@ export function humanSize(n: number): string {
  * newline). Raw images have no crit form and throw a TypeError.
  */
 export function toCritJson(image: CriuImage, options: CritJsonOptions = {}): string {
-  if (image.format === "raw") throw new TypeError(`${image.kind} is a raw image; crit has no JSON form for it`);
+  if (image.format === "raw")
+    throw new CriuImageError(
+      "UNSUPPORTED",
+      image.name,
+      0,
+      "an image of entries",
+      `${image.kind} is a raw image; crit has no JSON form for it`,
+    );
   const w = new CritJsonWriter(image.kind, options);
   w.head();
   for (let i = 0; i < image.entries.length; i++) w.entry(image.entries[i] as Message, image.extras?.[i]);
@@ -64,7 +72,14 @@ export class CritJsonWriter {
     this.pretty = options.pretty ?? false;
     this.mode = { layout: this.pretty, convert: this.pretty };
     const info = kindByName(kind);
-    if (!info || info.raw) throw new TypeError(`${kind} is not an entry image kind; crit has no JSON form for it`);
+    if (!info || info.raw)
+      throw new CriuImageError(
+        "UNSUPPORTED",
+        undefined,
+        0,
+        "an entry image kind",
+        `${kind} is not one; crit has no JSON form for it`,
+      );
     this.extraJson = EXTRA_JSON[info.extra];
   }
 
@@ -133,7 +148,14 @@ function appendMember(obj: string, member: string, pretty: boolean, depth: numbe
 
 /** What `crit info` prints: the magic and the number of entries (with a newline). */
 export function critInfo(image: CriuImage): string {
-  if (image.format === "raw") throw new TypeError(`${image.kind} is a raw image; crit has no info for it`);
+  if (image.format === "raw")
+    throw new CriuImageError(
+      "UNSUPPORTED",
+      image.name,
+      0,
+      "an image of entries",
+      `${image.kind} is a raw image; crit has no info for it`,
+    );
   return critInfoOf(image.kind, image.entries.length);
 }
 

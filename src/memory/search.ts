@@ -5,6 +5,7 @@
  * split the search: a match never spans unknown bytes.
  */
 import type { Checkpoint } from "../checkpoint/checkpoint.js";
+import { CriuImageError } from "../framing/errors.js";
 import type { VmaKind, VmaMap } from "./map.js";
 import { type MemoryOptions, pageSizeOf, readMemory, vmasOf } from "./read.js";
 
@@ -47,7 +48,8 @@ const WINDOW = 1 << 20;
 export function patternBytes(pattern: string, encoding: PatternEncoding = "utf8"): Uint8Array {
   if (encoding === "hex") {
     const h = pattern.replace(/[\s:]/g, "");
-    if (!/^([0-9a-fA-F]{2})+$/.test(h)) throw new TypeError(`"${pattern}" is not an even number of hex digits`);
+    if (!/^([0-9a-fA-F]{2})+$/.test(h))
+      throw new CriuImageError("INVALID", "<pattern>", 0, "an even number of hex digits", `"${pattern}"`);
     return Uint8Array.from(h.match(/../g) as string[], (x) => Number.parseInt(x, 16));
   }
   if (encoding === "utf16le") {
@@ -162,7 +164,14 @@ export async function* searchMemory(cp: Checkpoint, o: SearchOptions): AsyncGene
     : typeof o.pattern === "string"
       ? patternBytes(o.pattern, o.encoding)
       : (o.pattern as Uint8Array);
-  if (needle && needle.length === 0) throw new TypeError("an empty pattern matches everywhere");
+  if (needle && needle.length === 0)
+    throw new CriuImageError(
+      "INVALID",
+      "<pattern>",
+      0,
+      "a pattern of at least one byte",
+      "an empty pattern matches everywhere",
+    );
   const overlap = re ? (o.maxMatch ?? 4096) : (needle as Uint8Array).length - 1;
   const pids = o.pid !== undefined ? [o.pid] : cp.tasks().map((t) => t.pid);
   for (const pid of pids) {
