@@ -168,11 +168,7 @@ describe("one error family", () => {
     const cases: [() => unknown, string, string][] = [
       [() => parseAddressRule("1.2.3.4=not-an-address"), "TcpRewriteError", "REFUSED"],
       [() => fromCritJson('{"magic": "INVENTORY", "entries": [{"img_version": "x"}]}'), "CritJsonError", "BAD_JSON"],
-      [
-        () => toCritJson(readImage(new Uint8Array(4096), { name: "pages-1.img" })),
-        "CriuImageError",
-        "UNSUPPORTED",
-      ],
+      [() => toCritJson(readImage(new Uint8Array(4096), { name: "pages-1.img" })), "CriuImageError", "UNSUPPORTED"],
       [() => patternBytes("abc", "hex"), "CriuImageError", "INVALID"],
     ];
     for (const [run, name, code] of cases) {
