@@ -61,7 +61,8 @@ export const lazySchema: Plugin = {
 const bundle = (name: string, file: string, own: string, extra: object = {}) => ({
   entry: { [name]: file },
   format: ["esm", "cjs"] as ["esm", "cjs"],
-  dts: true,
+  // Names marked @internal serve the other layers' bundles; users do not see them.
+  dts: { compilerOptions: { stripInternal: true } },
   sourcemap: true,
   target: "node20" as const,
   treeshake: true,

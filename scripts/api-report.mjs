@@ -20,6 +20,11 @@ const subpaths = Object.keys(pkg.exports)
     file: k === "." ? "src/index.ts" : `src/${k.slice(2)}/index.ts`,
   }));
 
+const isInternal = (decl) =>
+  decl !== undefined &&
+  (ts.getJSDocTags(decl).some((t) => t.tagName.text === "internal") ||
+    (ts.isVariableDeclaration(decl) && ts.getJSDocTags(decl.parent.parent).some((t) => t.tagName.text === "internal")));
+
 export function apiReport() {
   const program = ts.createProgram(
     subpaths.map((s) => join(root, s.file)),
@@ -52,6 +57,8 @@ export function apiReport() {
     for (const exp of checker.getExportsOfModule(symbol).sort((a, b) => a.name.localeCompare(b.name))) {
       const target = exp.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exp) : exp;
       const decl = target.declarations?.[0];
+      // @internal names serve criu-image's other layers; the published types leave them out (stripInternal).
+      if (isInternal(decl)) continue;
       if (decl?.getSourceFile().fileName.includes("/src/gen/")) {
         generated++;
         continue;
@@ -76,6 +83,7 @@ export function apiReport() {
       if (f & ts.SymbolFlags.Class || f & ts.SymbolFlags.Interface) {
         const members = checker
           .getPropertiesOfType(checker.getDeclaredTypeOfSymbol(target))
+          .filter((m) => !isInternal(m.valueDeclaration))
           .filter(
             (m) =>
               !m.name.startsWith("#") &&

@@ -21,7 +21,8 @@ import {
   writeFramed,
   writeImage,
 } from "../src/index.js";
-import { decodeQuopri, encodeQuopri, fromCritJson } from "../src/json/index.js";
+import { fromCritJson } from "../src/json/index.js";
+import { decodeQuopri, encodeQuopri } from "../src/json/quopri.js";
 import { rewriteConnections, TcpRewriteError } from "../src/tcp/index.js";
 import { verifyCheckpoint } from "../src/verify/index.js";
 import { corpusCheckpoint } from "./helpers/checkpoints.js";

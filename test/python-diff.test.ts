@@ -5,15 +5,9 @@
 import { execFileSync } from "node:child_process";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import {
-  decodeMimeBase64,
-  decodeQuopri,
-  encodeMimeBase64,
-  encodeQuopri,
-  encodeUnixName,
-  formatAddress,
-  parseAddress,
-} from "../src/json/index.js";
+import { decodeMimeBase64, encodeMimeBase64 } from "../src/json/base64.js";
+import { formatAddress, parseAddress } from "../src/json/index.js";
+import { decodeQuopri, encodeQuopri, encodeUnixName } from "../src/json/quopri.js";
 
 const python = (() => {
   try {

@@ -4,7 +4,6 @@
  */
 export { CriuImageError, type CriuImageErrorCode } from "./errors.js";
 export {
-  baseName,
   type ExtraRule,
   IMAGE_KINDS,
   type ImageKindInfo,
@@ -14,7 +13,9 @@ export {
 } from "./kinds.js";
 export { IMG_COMMON_MAGIC, IMG_SERVICE_MAGIC, INVENTORY_MAGIC } from "./magic.js";
 export { readFramed } from "./read.js";
-export { type MsgRecord, roundUp, splitMsgRecords } from "./rules.js";
+export type { MsgRecord } from "./rules.js";
+/** @internal For criu-image's other layers (bundled apart); not part of the API. */
+export { roundUp, splitMsgRecords } from "./rules.js";
 export { type ScanResult, scanFramed } from "./scan.js";
 export { type ByteSource, collectFramedStream, type FramedStream, openFramedStream } from "./stream.js";
 export type { FramedEntry, FramedImage, ImageFormat, ImageHeader, ReadOptions } from "./types.js";

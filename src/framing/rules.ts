@@ -30,6 +30,7 @@ export function newRuleState(): RuleState {
 
 const NONE: ExtraPlan = { type: "none" };
 
+/** @internal Exported for criu-image's other layers, not part of the API. */
 export const roundUp = (n: number, to: number): number => Math.ceil(n / to) * to;
 
 /** The message name of entry `state.index` of this kind. */
@@ -130,6 +131,7 @@ export interface MsgRecord {
 }
 
 /**
+ * @internal Exported for criu-image's other layers, not part of the API.
  * Splits an ipcns-msg extra into its records. The readers have already
  * checked the layout, so this only throws on bytes no reader produced.
  */

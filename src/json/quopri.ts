@@ -8,6 +8,7 @@ const HEXU = "0123456789ABCDEF";
 
 const hexOf = (c: number) => `=${HEXU[c >> 4]}${HEXU[c & 15]}`;
 
+/** @internal Exported for the CLI, not part of the API. */
 export function encodeQuopri(b: Uint8Array): string {
   return encode(b, false);
 }

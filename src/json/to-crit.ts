@@ -59,6 +59,7 @@ export function toCritJson(image: CriuImage, options: CritJsonOptions = {}): str
  * tail(); take() hands over what is written so far.
  */
 export class CritJsonWriter {
+  /** @internal The bytes written so far; take() hands them over. */
   readonly out = new ByteOut();
   private readonly pretty: boolean;
   private readonly mode: RenderMode;

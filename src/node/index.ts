@@ -1,12 +1,12 @@
 /** criu-image/node: checkpoints on disk: folders, archives, atomic writes. */
 
-export { type Compression, METADATA_LIMIT, openArchiveSource } from "./archive.js";
+export { type Compression, openArchiveSource } from "./archive.js";
 export { writeFileAtomic } from "./atomic.js";
 export { FileError, fileError } from "./errors.js";
 export { openImageFile, readImageFile, writeImageFile } from "./files.js";
 export { openFolderSource } from "./folder.js";
-export { JOURNAL, readJournal } from "./journal.js";
-export { LOCK, type LockOptions, withCheckpointLock } from "./lock.js";
+export { readJournal } from "./journal.js";
+export { type LockOptions, withCheckpointLock } from "./lock.js";
 export { type OpenOptions, openCheckpoint, type PathKind, pagesForRandomAccess, pathKind } from "./open.js";
 export {
   applyToCheckpoint,
