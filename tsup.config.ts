@@ -61,8 +61,8 @@ export const lazySchema: Plugin = {
 const bundle = (name: string, file: string, own: string, extra: object = {}) => ({
   entry: { [name]: file },
   format: ["esm", "cjs"] as ["esm", "cjs"],
-  // Names marked @internal serve the other layers' bundles; users do not see them.
-  dts: { compilerOptions: { stripInternal: true } },
+  // Types are built by scripts/build-types.mjs: one file per source file, so no subpath carries a copy.
+  dts: false,
   sourcemap: true,
   target: "node20" as const,
   treeshake: true,

@@ -106,6 +106,48 @@ console.log(out.join("\\n"));
         );
     }
   }
+  // The published types, as a TypeScript user sees them: ESM and CommonJS consumers, our .d.ts checked too.
+  const consumer = `import { CriuImageError, readImage } from "criu-image";
+import { type InetSocket, inspectCheckpoint } from "criu-image/inspect";
+import { openCheckpoint } from "criu-image/node";
+import { listConnections, TcpRewriteError } from "criu-image/tcp";
+import { verifyCheckpoint } from "criu-image/verify";
+export async function f(path: string): Promise<number> {
+  const cp = await openCheckpoint(path);
+  const sockets: InetSocket[] = listConnections(cp);
+  const report = await inspectCheckpoint(cp);
+  const e: CriuImageError = new TcpRewriteError("refused");
+  const img = readImage(new Uint8Array(0), { name: "inventory.img" });
+  return sockets.length + report.processes.length + verifyCheckpoint(cp).problems.length + e.offset + (img.format === "raw" ? 0 : img.entries.length);
+}
+`;
+  writeFileSync(join(work, "consumer.mts"), consumer);
+  writeFileSync(join(work, "consumer.cts"), consumer);
+  const tsc = spawnSync(
+    join(root, "node_modules", ".bin", "tsc"),
+    [
+      "--noEmit",
+      "--strict",
+      "--module",
+      "node16",
+      "--moduleResolution",
+      "node16",
+      "--target",
+      "es2022",
+      "--typeRoots",
+      join(root, "node_modules", "@types"),
+      "--types",
+      "node",
+      "consumer.mts",
+      "consumer.cts",
+    ],
+    { cwd: work },
+  );
+  const typesOk = tsc.status === 0;
+  console.log(
+    `${typesOk ? "ok  " : "FAIL"} types        (TypeScript, node16 ESM and CommonJS consumers, skipLibCheck off)`,
+  );
+  if (!typesOk) failures.push(`types:\n${tsc.stdout.toString().slice(0, 4000)}`);
   if (failures.length) {
     console.error(failures.join("\n"));
     process.exit(1);
