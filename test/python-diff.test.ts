@@ -88,4 +88,41 @@ describe.skipIf(!python)("against Python", () => {
     });
     expect(formatAddress(Uint8Array.from([127, 0, 0, 1]))).toBe("127.0.0.1");
   });
+
+  it("parseAddress accepts and refuses what ipaddress.ip_address does (the one parser: crit JSON, rules, CLI)", () => {
+    // Valid forms in every spelling, and near misses: bad groups, leading zeros, too many parts, zones.
+    const hex = fc.integer({ min: 0, max: 0xffff }).map((n) => n.toString(16));
+    const spelled = fc.oneof(
+      fc.ipV4(),
+      fc.ipV4Extended(),
+      fc.ipV6(),
+      fc.array(hex, { minLength: 8, maxLength: 8 }).map((g) => g.join(":")),
+      fc
+        .tuple(fc.array(hex, { maxLength: 4 }), fc.array(hex, { maxLength: 3 }))
+        .map(([h, t]) => `${h.join(":")}::${t.join(":")}`),
+      fc.tuple(fc.array(hex, { maxLength: 5 }), fc.ipV4()).map(([h, v4]) => `${h.join(":")}::${v4}`),
+    );
+    const mutated = fc
+      .tuple(spelled, fc.integer({ min: 0, max: 40 }), fc.constantFrom("", ":", ".", "0", "g", "%eth0", "::", "1"))
+      .map(([t, at, ins]) => t.slice(0, at % (t.length + 1)) + ins + t.slice(at % (t.length + 1)));
+    const inputs = fc.sample(fc.oneof(spelled, mutated), { numRuns: 4000, seed: 21 });
+    const want = py(
+      "import sys,json,ipaddress\nout=[]\nfor s in json.load(sys.stdin):\n try: out.append(list(ipaddress.ip_address(s).packed))\n except ValueError: out.append(None)\njson.dump(out,sys.stdout)",
+      inputs,
+    ) as (number[] | null)[];
+    // Python takes IPv6 scope ids (fe80::1%eth0); a socket's address words have none, so they are refused here.
+    const scoped = inputs.filter((s) => s.includes("%"));
+    expect(scoped.length).toBeGreaterThan(100);
+    expect(scoped.filter((s) => parseAddress(s) !== undefined)).toEqual([]);
+    expect(want.filter((w) => w !== null).length).toBeGreaterThan(1000);
+    const differ = inputs.filter(
+      (s, i) =>
+        !s.includes("%") &&
+        JSON.stringify(parseAddress(s) ? [...(parseAddress(s) as Uint8Array)] : null) !== JSON.stringify(want[i]),
+    );
+    expect(differ).toEqual([]);
+    // Brackets are ours (rules and the CLI write [::1]:80), for IPv6 only.
+    expect([...(parseAddress("[::1]") ?? [])]).toEqual([...(parseAddress("::1") ?? [])]);
+    expect(parseAddress("[127.0.0.1]")).toBeUndefined();
+  });
 });

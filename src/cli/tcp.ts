@@ -1,9 +1,10 @@
 /** `tcp list` and `tcp rewrite`: the TCP helpers on a checkpoint folder or archive. */
 
 import type { InetSocket } from "../inspect/inet.js";
+import { parseAddress } from "../json/ip.js";
 import { pathKind } from "../node/open.js";
 import { rewriteCheckpointDir } from "../node/rewrite.js";
-import { asV4, parseAddress } from "../tcp/address.js";
+import { asV4 } from "../tcp/address.js";
 import { TcpRewriteError } from "../tcp/errors.js";
 import { listConnections } from "../tcp/index.js";
 import type { RewriteReport } from "../tcp/rewrite.js";

@@ -38,10 +38,18 @@ export function formatAddress(b: Uint8Array): string {
   return `${head}::${tail}`;
 }
 
-/** Parses a dotted IPv4 or an IPv6 address (any textual form) into 4 or 16 bytes. */
-export function parseAddress(s: string): Uint8Array | undefined {
+/**
+ * Parses a dotted IPv4 address or an IPv6 address (any textual form, with
+ * or without the brackets of "[::1]:80" style) into 4 or 16 bytes; undefined
+ * for anything else. The one address parser of the library: crit JSON,
+ * rewrite rules and the CLI all use it.
+ */
+export function parseAddress(input: string): Uint8Array | undefined {
+  const s = input.startsWith("[") && input.endsWith("]") && input.includes(":") ? input.slice(1, -1) : input;
   const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
   if (v4) {
+    // As Python's ipaddress (and so crit): no octet over 255, no leading zero (010 could be read as octal).
+    if (v4.slice(1).some((p) => p.length > 1 && p.startsWith("0"))) return undefined;
     const parts = v4.slice(1).map(Number);
     if (parts.some((p) => p > 255)) return undefined;
     return Uint8Array.from(parts);

@@ -8,7 +8,6 @@ import { bytesToWords, wordsToBytes } from "../image/address.js";
 
 export { bytesToWords, wordsToBytes };
 
-import ipaddr from "ipaddr.js";
 import { formatBytes, formatWords } from "../inspect/address-text.js";
 
 export { formatBytes, formatWords };
@@ -40,14 +39,6 @@ export const sameAddress = (a: Uint8Array, b: Uint8Array): boolean => {
   for (let i = 0; i < 16; i++) if (x[i] !== y[i]) return false;
   return true;
 };
-
-/** Parses an address the user typed: IPv4, or IPv6 with or without brackets. */
-export function parseAddress(text: string): Uint8Array | undefined {
-  const t = text.startsWith("[") && text.endsWith("]") ? text.slice(1, -1) : text;
-  if (ipaddr.IPv4.isValidFourPartDecimal(t)) return Uint8Array.from(ipaddr.IPv4.parse(t).toByteArray());
-  if (ipaddr.IPv6.isValid(t) && t.includes(":")) return Uint8Array.from(ipaddr.IPv6.parse(t).toByteArray());
-  return undefined;
-}
 
 /** The words to store for `bytes` in a socket of this family; undefined if it cannot hold it. */
 export function wordsFor(family: number, bytes: Uint8Array): number[] | undefined {

@@ -12,7 +12,8 @@ export {
   type TcpStreamInfo,
   tcpStreamName,
 } from "../inspect/inet.js";
-export { asV4, formatWords, parseAddress, wordsFor } from "./address.js";
+export { parseAddress } from "../json/ip.js";
+export { asV4, formatWords, wordsFor } from "./address.js";
 export { TcpRewriteError } from "./errors.js";
 export {
   type EndpointChange,

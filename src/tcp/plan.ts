@@ -5,7 +5,8 @@
  */
 import type { Endpoint, SocketEntry } from "../inspect/inet.js";
 import type { SocketKind } from "../inspect/socket-names.js";
-import { bytesToWords, parseAddress, sameAddress, toV6 } from "./address.js";
+import { parseAddress } from "../json/ip.js";
+import { bytesToWords, sameAddress, toV6 } from "./address.js";
 import { TcpRewriteError } from "./errors.js";
 import { describeRule, type RewriteRule } from "./rules.js";
 

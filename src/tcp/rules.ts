@@ -2,7 +2,7 @@
  * Rewrite rules: an address rule moves every endpoint holding an address;
  * an endpoint rule moves one address and port pair.
  */
-import { parseAddress } from "./address.js";
+import { parseAddress } from "../json/ip.js";
 import { TcpRewriteError } from "./errors.js";
 
 export interface AddressRule {
