@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { listConnections } from "../src/tcp/index.js";
+import { type InetSocket as InetSocketType, listConnections } from "../src/tcp/index.js";
 import { corpusCheckpoint, legacyLayout } from "./helpers/checkpoints.js";
 import { corpusRoot } from "./helpers/corpus.js";
 
@@ -83,5 +83,17 @@ describe("tcp list details", () => {
   it("finds UDP, UDPLITE and raw sockets too, by kind", () => {
     const kinds = new Set(listConnections(corpusCheckpoint("mixed-sockets")).map((s) => s.kind));
     expect([...kinds].sort()).toEqual(["raw", "tcp", "udp", "udplite"]);
+  });
+});
+
+describe("socket names are unions, not strings", () => {
+  it("family, type, proto and state take only the kernel's names (or a number as text)", () => {
+    const ok: Pick<InetSocketType, "family" | "type" | "proto" | "state">[] = [
+      { family: "INET6", type: "STREAM", proto: "TCP", state: "ESTABLISHED" },
+      { family: "99", type: "7", proto: "255", state: "CLOSING" },
+    ];
+    // @ts-expect-error: not a socket state (tsc checks this line in npm test)
+    const bad: InetSocketType["state"] = "ESTABLISHD";
+    expect(ok.length + (bad ? 1 : 0)).toBe(3);
   });
 });

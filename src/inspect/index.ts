@@ -19,7 +19,21 @@ export { type MountView, mounts } from "./mounts.js";
 export { type NamespacesView, type NetAddressView, type NetDeviceView, namespaces, parseIfaddr } from "./namespaces.js";
 export { cmdlineAndEnvPages } from "./pages-policy.js";
 export { type CredsView, type ProcessView, processes, type ThreadView } from "./processes.js";
-export { FAMILY, LOCK_METHOD, PROTO, type SocketKind, STATE, socketKind, TYPE } from "./socket-names.js";
+/** @internal For criu-image/tcp (bundled apart); not part of the API. */
+export {
+  FAMILY,
+  LOCK_METHOD,
+  nameOf,
+  PROTO,
+  type SocketFamily,
+  type SocketKind,
+  type SocketProto,
+  type SocketState,
+  type SocketType,
+  STATE,
+  socketKind,
+  TYPE,
+} from "./socket-names.js";
 export {
   type NetlinkSocketView,
   type PacketSocketView,

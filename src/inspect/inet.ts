@@ -7,7 +7,19 @@
 import type { Checkpoint } from "../checkpoint/checkpoint.js";
 import type { fdinfo_entry, inet_sk_entry, tcp_stream_entry } from "../gen/index.js";
 import { formatWords } from "./address-text.js";
-import { FAMILY, PROTO, type SocketKind, STATE, socketKind, TYPE } from "./socket-names.js";
+import {
+  FAMILY,
+  nameOf,
+  PROTO,
+  type SocketFamily,
+  type SocketKind,
+  type SocketProto,
+  type SocketState,
+  type SocketType,
+  STATE,
+  socketKind,
+  TYPE,
+} from "./socket-names.js";
 
 export interface Endpoint {
   /** ipaddr.js text form; "" when the socket has no address. */
@@ -49,11 +61,11 @@ export interface InetSocket {
   /** file_entry.id / inet_sk_entry.id: what fdinfo entries point at. */
   id: number;
   ino: number;
-  family: string;
-  type: string;
-  proto: string;
+  family: SocketFamily;
+  type: SocketType;
+  proto: SocketProto;
   kind: SocketKind;
-  state: string;
+  state: SocketState;
   local: Endpoint;
   remote: Endpoint;
   owners: Owner[];
@@ -151,11 +163,11 @@ export function inetSockets(r: Checkpoint): InetSocket[] {
     return {
       id: sk.id,
       ino: sk.ino,
-      family: FAMILY[sk.family] ?? String(sk.family),
-      type: TYPE[sk.type] ?? String(sk.type),
-      proto: PROTO[sk.proto] ?? String(sk.proto),
+      family: nameOf(FAMILY, sk.family),
+      type: nameOf(TYPE, sk.type),
+      proto: nameOf(PROTO, sk.proto),
       kind: socketKind(sk.type, sk.proto),
-      state: STATE[sk.state] ?? String(sk.state),
+      state: nameOf(STATE, sk.state),
       local: { address: formatWords(sk.srcAddr), port: sk.srcPort },
       remote: { address: formatWords(sk.dstAddr), port: sk.dstPort },
       owners: owners.get(sk.id) ?? [],

@@ -3,13 +3,13 @@ import type { Checkpoint } from "../checkpoint/checkpoint.js";
 import { enumValueName } from "../image/names.js";
 import { decodeUtf8Lossless } from "../image/text-codec.js";
 import { type InetSocket, inetSockets } from "./inet.js";
-import { STATE, TYPE } from "./socket-names.js";
+import { nameOf, type SocketState, type SocketType, STATE, TYPE } from "./socket-names.js";
 
 export interface UnixSocketView {
   id: number;
   ino: number;
-  type: string;
-  state: string;
+  type: SocketType;
+  state: SocketState;
   /** The bound name; abstract names start with "@". */
   name: string;
   /** The peer's inode, 0 for none. */
@@ -80,8 +80,8 @@ export function sockets(cp: Checkpoint): SocketsView {
     return {
       id: u.id,
       ino: u.ino,
-      type: TYPE[u.type] ?? String(u.type),
-      state: STATE[u.state] ?? String(u.state),
+      type: nameOf(TYPE, u.type),
+      state: nameOf(STATE, u.state),
       name: raw.startsWith("\0") ? `@${raw.slice(1)}` : raw,
       peer: u.peer,
       queuedBytes: queued.get(u.id) ?? 0,

@@ -12,5 +12,6 @@ export {
   CritJsonWriter,
   critInfo,
   critInfoOf,
+  type ToCritJsonOptions,
   toCritJson,
 } from "./to-crit.js";

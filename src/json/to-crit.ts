@@ -16,12 +16,15 @@ import { messageJson, type RenderMode } from "./message-json.js";
 import { indent, pyContainer, pyString } from "./python-json.js";
 import { wireMessageJson } from "./wire-json.js";
 
-export interface CritJsonOptions {
+export interface ToCritJsonOptions {
   /** crit's --pretty: indent 4, hex, addresses, flags, devices and dict names. */
   readonly pretty?: boolean;
   /** crit show --nopl: replace extra payloads by their size. */
   readonly noPayload?: boolean;
 }
+
+/** @deprecated Renamed ToCritJsonOptions, to pair with FromCritJsonOptions. */
+export type CritJsonOptions = ToCritJsonOptions;
 
 /** Python's human-readable size, as crit show --nopl prints it. */
 export function humanSize(n: number): string {
@@ -37,7 +40,7 @@ export function humanSize(n: number): string {
  * The text `crit decode` writes for an image (with -o FILE: no trailing
  * newline). Raw images have no crit form and throw a TypeError.
  */
-export function toCritJson(image: CriuImage, options: CritJsonOptions = {}): string {
+export function toCritJson(image: CriuImage, options: ToCritJsonOptions = {}): string {
   if (image.format === "raw")
     throw new CriuImageError(
       "UNSUPPORTED",
@@ -68,7 +71,7 @@ export class CritJsonWriter {
 
   constructor(
     private readonly kind: string,
-    private readonly options: CritJsonOptions = {},
+    private readonly options: ToCritJsonOptions = {},
   ) {
     this.pretty = options.pretty ?? false;
     this.mode = { layout: this.pretty, convert: this.pretty };

@@ -4,7 +4,7 @@
  * the warnings can read them without importing the rewrite.
  */
 import type { Endpoint, SocketEntry } from "../inspect/inet.js";
-import type { SocketKind } from "../inspect/socket-names.js";
+import type { SocketFamily, SocketKind, SocketState } from "../inspect/socket-names.js";
 import { parseAddress } from "../json/ip.js";
 import { bytesToWords, sameAddress, toV6 } from "./address.js";
 import { TcpRewriteError } from "./errors.js";
@@ -15,8 +15,8 @@ export interface EndpointChange {
   socketId: number;
   ino: number;
   kind: SocketKind;
-  family: string;
-  state: string;
+  family: SocketFamily;
+  state: SocketState;
   side: "local" | "remote";
   from: Endpoint;
   to: Endpoint;

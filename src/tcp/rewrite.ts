@@ -9,7 +9,7 @@ import { overlaySource } from "../checkpoint/source.js";
 import { EditSession } from "../edit/session.js";
 import type { inet_sk_entry } from "../gen/index.js";
 import { type SocketEntry, socketEntries } from "../inspect/inet.js";
-import { FAMILY, STATE, socketKind } from "../inspect/socket-names.js";
+import { FAMILY, nameOf, STATE, socketKind } from "../inspect/socket-names.js";
 import { formatBytes, formatWords, sameAddress, wordsFor } from "./address.js";
 import { TcpRewriteError } from "./errors.js";
 import { type Compiled, compile, conflicts, type EndpointChange, type Planned } from "./plan.js";
@@ -115,8 +115,8 @@ function plan(entries: SocketEntry[], rules: Compiled[]): { planned: Planned[]; 
           socketId: sk.id,
           ino: sk.ino,
           kind: socketKind(sk.type, sk.proto),
-          family: FAMILY[sk.family] ?? String(sk.family),
-          state: STATE[sk.state] ?? String(sk.state),
+          family: nameOf(FAMILY, sk.family),
+          state: nameOf(STATE, sk.state),
           side,
           from: { address: formatWords(words), port },
           to: { address: formatWords(newWords), port: newPort },
