@@ -42,3 +42,14 @@ describe("lazy schema", () => {
     expect(enumValueName("fd_types", 5)).toBe(reg.getEnum("fd_types")?.values.find((v) => v.number === 5)?.name);
   });
 });
+
+describe("enumValueName", () => {
+  it("takes the enum's schema or its proto name, with the same answers", async () => {
+    const { fd_typesSchema } = await import("../src/gen/index.js");
+    for (const v of hydrated(fd_typesSchema).values) {
+      expect(enumValueName(fd_typesSchema, v.number)).toBe(v.name);
+      expect(enumValueName("fd_types", v.number)).toBe(v.name);
+    }
+    expect(enumValueName(fd_typesSchema, 9999)).toBeUndefined();
+  });
+});

@@ -4,6 +4,7 @@
  * the names of schema enums by value. Shared by crit's --pretty JSON and the
  * TCP records.
  */
+import type { DescEnum } from "@bufbuild/protobuf";
 import { enumSchema } from "./registry.js";
 
 export const SOCKET_NAMES = {
@@ -28,11 +29,16 @@ export const TASK_STATE_NAMES = { 1: "Alive", 3: "Zombie", 6: "Stopped" } as con
 
 const enumNames = new Map<string, Map<number, string>>();
 
-/** The name of value `n` of a schema enum (e.g. "fd_types"), or undefined. */
-export function enumValueName(enumName: string, n: number): string | undefined {
+/**
+ * The name of value `n` of a schema enum, or undefined: the enum's schema
+ * (fd_typesSchema) or its proto name ("fd_types").
+ */
+export function enumValueName(e: DescEnum | string, n: number): string | undefined {
+  const enumName = typeof e === "string" ? e : e.typeName;
   let m = enumNames.get(enumName);
   if (!m) {
-    m = new Map((enumSchema(enumName)?.values ?? []).map((v) => [v.number, v.name]));
+    const desc = typeof e === "string" ? enumSchema(e) : e;
+    m = new Map((desc?.values ?? []).map((v) => [v.number, v.name]));
     enumNames.set(enumName, m);
   }
   return m.get(n);
