@@ -4,12 +4,16 @@
  */
 export { CriuImageError, type CriuImageErrorCode } from "./errors.js";
 export {
+  type EntryKindName,
+  type ExtraKindName,
   type ExtraRule,
   IMAGE_KINDS,
   type ImageKindInfo,
+  type KindSchemaNames,
   kindByFileName,
   kindByMagic,
   kindByName,
+  type RawKindName,
 } from "./kinds.js";
 export { IMG_COMMON_MAGIC, IMG_SERVICE_MAGIC, INVENTORY_MAGIC } from "./magic.js";
 export { readFramed } from "./read.js";

@@ -41,7 +41,7 @@ type Row = [kind: string, magic: number, files: string, schema: string, extra?: 
 
 // kind, magic, file names (CRIU's printf formats, ".img" implied unless
 // "stats-"/"irmap-cache"), entry schema, extra rule
-const ROWS: readonly Row[] = [
+const ROWS = [
   ["INVENTORY", 0x58313116, "inventory", "inventory_entry"],
   ["PSTREE", 0x50273030, "pstree", "pstree_entry"],
   ["FDINFO", 0x56213732, "fdinfo-%u", "fdinfo_entry"],
@@ -112,10 +112,10 @@ const ROWS: readonly Row[] = [
   ["PIDFD", 0x54435556, "pidfd", "pidfd_entry"],
   ["STATS", 0x57093306, "stats-%s", "stats_entry", "none", "service"],
   ["IRMAP_CACHE", 0x57004059, "irmap-cache", "irmap_cache_entry", "none", "service"],
-];
+] as const satisfies readonly Row[];
 
 // Raw images: CRIU writes them with RAW_IMAGE_MAGIC, i.e. no header at all.
-const RAW_ROWS: readonly [kind: string, files: string][] = [
+const RAW_ROWS = [
   ["PAGES", "pages-%u pages-shmem-%u"],
   ["IFADDR", "ifaddr-%u"],
   ["ROUTE", "route-%u"],
@@ -128,7 +128,21 @@ const RAW_ROWS: readonly [kind: string, files: string][] = [
   ["TMPFS_DEV", "tmpfs-dev-%u.tar.gz"],
   ["NETNF_CT", "netns-ct-%u"],
   ["NETNF_EXP", "netns-exp-%u"],
-];
+] as const satisfies readonly (readonly [kind: string, files: string])[];
+
+type EntryRow = (typeof ROWS)[number];
+
+/** The name of every entry-stream kind of the table ("INVENTORY", "FILES", …). */
+export type EntryKindName = EntryRow[0];
+/** The name of every raw kind of the table ("PAGES", "IFADDR", …). */
+export type RawKindName = (typeof RAW_ROWS)[number][0];
+/** For each entry kind, the message names of its entries as the table gives them ("pagemap_head pagemap_entry"). */
+export type KindSchemaNames = { [R in EntryRow as R[0]]: R[3] };
+/** The entry kinds whose entries are followed by extra bytes (a pagemap's head is an entry, not extra bytes). */
+export type ExtraKindName = Extract<
+  EntryRow,
+  readonly [string, number, string, string, Exclude<ExtraRule, "none" | "pagemap">, ...unknown[]]
+>[0];
 
 function fileNames(files: string): string[] {
   return files.split(" ").map((f) => (f.startsWith("stats-") || f === "irmap-cache" ? f : `${f}.img`));
@@ -171,7 +185,7 @@ function makeInfo(
 
 /** Every kind, entry-stream kinds first, raw kinds last. */
 export const IMAGE_KINDS: readonly ImageKindInfo[] = Object.freeze([
-  ...ROWS.map(([kind, magic, files, schema, extra = "none", flags]) =>
+  ...(ROWS as readonly Row[]).map(([kind, magic, files, schema, extra = "none", flags]) =>
     makeInfo(kind, magic, files, schema, extra, flags === "service", false),
   ),
   ...RAW_ROWS.map(([kind, files]) => makeInfo(kind, 0, files, "", "none", false, true)),

@@ -1,4 +1,5 @@
 /** Which generated message type the entries of each image kind have. */
+import type { EntryKindName, ExtraKindName, KindSchemaNames, RawKindName } from "../framing/kinds.js";
 import type * as g from "../gen/index.js";
 
 export interface KindEntryTypes {
@@ -72,20 +73,8 @@ export interface KindEntryTypes {
   IRMAP_CACHE: g.irmap_cache_entry;
 }
 
-/** Raw kinds: carried as bytes, no entries. */
-export type RawKind =
-  | "PAGES"
-  | "IFADDR"
-  | "ROUTE"
-  | "ROUTE6"
-  | "RULE"
-  | "IPTABLES"
-  | "IP6TABLES"
-  | "NFTABLES"
-  | "TMPFS_IMG"
-  | "TMPFS_DEV"
-  | "NETNF_CT"
-  | "NETNF_EXP";
+/** Raw kinds: carried as bytes, no entries (the kind table's raw rows). */
+export type RawKind = RawKindName;
 
 /** TCP queues that follow a tcp_stream_entry. */
 export interface TcpQueues {
@@ -133,3 +122,15 @@ export interface KindExtraTypes {
 
 export type EntryKind = keyof KindEntryTypes;
 export type ImageKind = EntryKind | RawKind;
+
+// The compiler holds these types to the kind table (framing/kinds.ts), so
+// that a kind cannot be half-added: each line fails to compile when a kind
+// is in one and not the other, or its entry type is not the table's message.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Words<S extends string> = S extends `${infer A} ${infer B}` ? A | Words<B> : S;
+type TypeNames = { [K in EntryKind]: KindEntryTypes[K]["$typeName"] };
+type TableNames = { [K in EntryKindName]: Words<KindSchemaNames[K]> };
+const everyEntryKindIsTyped: Same<EntryKind, EntryKindName> = true;
+const everyEntryTypeIsTheTablesMessage: Same<TypeNames, TableNames> = true;
+const everyExtraIsTyped: Same<keyof KindExtraTypes, ExtraKindName> = true;
+void [everyEntryKindIsTyped, everyEntryTypeIsTheTablesMessage, everyExtraIsTyped];
