@@ -3,7 +3,6 @@
 export {
   type Endpoint,
   type InetSocket,
-  inetSockets,
   type Owner,
   type SocketEntry,
   type SocketLayout,
