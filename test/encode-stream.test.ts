@@ -108,3 +108,33 @@ describe("nothing is changed silently", () => {
     expect(() => fromCritJson(deep)).toThrow(/nested at most 200 deep/);
   });
 });
+
+describe("readImageEntries", () => {
+  it("yields, chunk by chunk, the entries readImage decodes, for every image of a dump", async () => {
+    const { readImageEntries, readImage, messageSchema, kindByName } = await import("../src/index.js");
+    const { toBinary } = await import("@bufbuild/protobuf");
+    const { readdirSync, readFileSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    const { corpusRoot } = await import("./helpers/corpus.js");
+    const dir = join(corpusRoot, "images", "tcp4");
+    let checked = 0;
+    for (const name of readdirSync(dir)) {
+      const bytes = new Uint8Array(readFileSync(join(dir, name)));
+      const img = readImage(bytes, { name });
+      if (img.format === "raw") continue;
+      async function* chunks() {
+        for (let i = 0; i < bytes.length; i += 7) yield bytes.subarray(i, i + 7);
+      }
+      const streamed = [];
+      for await (const e of readImageEntries(chunks(), { name })) streamed.push(e);
+      expect(streamed.length, name).toBe(img.entries.length);
+      const info = kindByName(img.kind);
+      streamed.forEach((e, i) => {
+        const schema = messageSchema(i > 0 && info?.schemaRest ? info.schemaRest : (info?.schema as string));
+        expect(toBinary(schema, e.message as never)).toEqual(toBinary(schema, img.entries[i] as never));
+      });
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(10);
+  });
+});

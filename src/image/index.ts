@@ -14,7 +14,7 @@ export { enumValueName, SOCKET_NAMES, TASK_STATE_NAMES } from "./names.js";
 export { PE_LAZY, PE_PARENT, PE_PRESENT, pagemapFlags, pagemapPages } from "./pagemap.js";
 export { type DecodedEntry, decodeEntry, decodeImage, readImage } from "./read.js";
 export { messageSchema, schemaRegistry } from "./registry.js";
-export { type ImageStream, openImageStream, readImageStream, writeImageStream } from "./stream.js";
+export { type ImageStream, openImageStream, readImageEntries, readImageStream, writeImageStream } from "./stream.js";
 export { decodeUtf8Lossless, encodeUtf8Lossless } from "./text-codec.js";
 export type { CriuImage, EntryImage, ImageOf, RawImage } from "./types.js";
 export { encodeEntry, encodeImage, writeImage } from "./write.js";

@@ -29,10 +29,13 @@ export async function openImageStream(source: ByteSource, options: ReadOptions =
  * `{ message, extra }` per entry; a raw image yields nothing (use
  * openImageStream for its bytes).
  */
-export async function* readImageStream(source: ByteSource, options: ReadOptions = {}): AsyncGenerator<DecodedEntry> {
+export async function* readImageEntries(source: ByteSource, options: ReadOptions = {}): AsyncGenerator<DecodedEntry> {
   const s = await openImageStream(source, options);
   yield* s.entries;
 }
+
+/** @deprecated Renamed readImageEntries: it yields entries, where readImage returns an image. */
+export const readImageStream: typeof readImageEntries = readImageEntries;
 
 /** Encodes entries as they come, yielding the image's bytes in chunks. */
 export async function* writeImageStream(
