@@ -105,7 +105,9 @@ describe.skipIf(!python)("against Python", () => {
     const mutated = fc
       .tuple(spelled, fc.integer({ min: 0, max: 40 }), fc.constantFrom("", ":", ".", "0", "g", "%eth0", "::", "1"))
       .map(([t, at, ins]) => t.slice(0, at % (t.length + 1)) + ins + t.slice(at % (t.length + 1)));
-    const inputs = fc.sample(fc.oneof(spelled, mutated), { numRuns: 4000, seed: 21 });
+    // Pinned near misses the generators rarely make (each once let a mutant of the parser live).
+    const pinned = ["1::2::3", "::1::", "1::]", "[::1", "1::2]", "::1]", "[1::2", "[]", "[:]"];
+    const inputs = [...pinned, ...fc.sample(fc.oneof(spelled, mutated), { numRuns: 4000, seed: 21 })];
     const want = py(
       "import sys,json,ipaddress\nout=[]\nfor s in json.load(sys.stdin):\n try: out.append(list(ipaddress.ip_address(s).packed))\n except ValueError: out.append(None)\njson.dump(out,sys.stdout)",
       inputs,
