@@ -5,7 +5,7 @@ import { CriuImageError } from "../framing/errors.js";
 import { openFramedStream } from "../framing/stream.js";
 import { writeImageStream } from "../image/stream.js";
 import { openCritJsonStream } from "../json/from-crit-stream.js";
-import { CritJsonWriter, critInfoOf } from "../json/to-crit.js";
+import { CritJsonWriter, critInfoForCount } from "../json/to-crit.js";
 import { writeFileAtomic } from "../node/atomic.js";
 import { fileError } from "../node/errors.js";
 import { pathKind } from "../node/open.js";
@@ -138,7 +138,7 @@ export async function info(a: { in: string; name?: string }): Promise<void> {
   }
   let count = 0;
   for await (const _ of s.entries) count++;
-  await writeStdout(critInfoOf(s.header.kind, count));
+  await writeStdout(critInfoForCount(s.header.kind, count));
 }
 
 export async function explore(a: { dir: string; what: string }): Promise<void> {

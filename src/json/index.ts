@@ -11,6 +11,7 @@ export {
   type CritJsonOptions,
   CritJsonWriter,
   critInfo,
+  critInfoForCount,
   critInfoOf,
   type ToCritJsonOptions,
   toCritJson,

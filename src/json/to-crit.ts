@@ -160,12 +160,18 @@ export function critInfo(image: CriuImage): string {
       "an image of entries",
       `${image.kind} is a raw image; crit has no info for it`,
     );
-  return critInfoOf(image.kind, image.entries.length);
+  return critInfoForCount(image.kind, image.entries.length);
 }
 
-/** crit info's text for `entries` entries of a kind (for images read as a stream). */
-export function critInfoOf(kind: string, entries: number): string {
+/**
+ * What `crit info` prints for an image of this kind with this many entries,
+ * for images counted as they stream by (critInfo takes a decoded image).
+ */
+export function critInfoForCount(kind: string, entries: number): string {
   // crit counts a pagemap's head as no entry; extras are not entries (crit counts them).
   const count = kind === "PAGEMAP" ? Math.max(0, entries - 1) : entries;
   return `{\n    "magic": ${pyString(kind)},\n    "count": ${count}\n}\n`;
 }
+
+/** @deprecated Renamed critInfoForCount. */
+export const critInfoOf: typeof critInfoForCount = critInfoForCount;
