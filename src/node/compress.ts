@@ -11,8 +11,7 @@
  */
 import { Readable } from "node:stream";
 import * as zlib from "node:zlib";
-import { Decompress } from "fzstd";
-import { ZstdUnits } from "./zstd-units.js";
+import { zstdDecompressed } from "./zstd-units.js";
 
 export type Compression = "none" | "gzip" | "zstd";
 
@@ -51,30 +50,8 @@ export async function* decompressed(source: AsyncIterable<Uint8Array>): AsyncGen
   } else {
     const native = (zlib as unknown as { createZstdDecompress?: () => NodeJS.ReadWriteStream }).createZstdDecompress;
     if (native) yield* Readable.from(rest).pipe(native()) as AsyncIterable<Uint8Array>;
-    else yield* fzstdStream(rest);
+    else yield* zstdDecompressed(rest);
   }
-}
-
-/**
- * fzstd decodes all of a pushed chunk at once, and a few bytes of zstd can
- * stand for megabytes. So input is pushed in pieces that end at most one
- * block each (ZstdUnits), and what a piece gave is handed on before the
- * next is pushed: at most one block's output (128 KiB) is held.
- */
-async function* fzstdStream(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
-  const out: Uint8Array[] = [];
-  const z = new Decompress((chunk) => {
-    if (chunk.length > 0) out.push(chunk);
-  });
-  const units = new ZstdUnits();
-  for await (const c of source) {
-    for (const piece of units.pieces(c)) {
-      z.push(piece);
-      while (out.length > 0) yield out.shift() as Uint8Array;
-    }
-  }
-  z.push(new Uint8Array(0), true);
-  while (out.length > 0) yield out.shift() as Uint8Array;
 }
 
 type ZstdLike = {

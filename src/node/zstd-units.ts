@@ -6,8 +6,10 @@
  * one 64 KiB read for gigabytes: cutting at block ends is what bounds the
  * memory of decompression, whatever the data.
  *
- * Only the framing is read here; the decoder checks everything else.
+ * Only the framing is read here; the decoder checks everything else. Pure
+ * (no Node APIs): the browser explorer decodes archives with it too.
  */
+import { Decompress } from "fzstd";
 
 const ZSTD_MAGIC = 0xfd2fb528;
 const isSkippable = (magic: number) => magic >>> 4 === 0x184d2a5;
@@ -15,7 +17,7 @@ const isSkippable = (magic: number) => magic >>> 4 === 0x184d2a5;
 type State =
   | { at: "magic" }
   | { at: "descriptor" }
-  | { at: "header"; left: number; last: false }
+  | { at: "header"; left: number }
   | { at: "blockHeader" }
   | { at: "body"; left: number; last: boolean }
   | { at: "checksum"; left: number }
@@ -76,7 +78,7 @@ export class ZstdUnits {
       this.checksum = (d & 0x04) !== 0;
       const dictionary = [0, 1, 2, 4][d & 3] as number;
       const contentSize = [single ? 1 : 0, 2, 4, 8][d >> 6] as number;
-      this.state = { at: "header", left: (single ? 0 : 1) + dictionary + contentSize, last: false };
+      this.state = { at: "header", left: (single ? 0 : 1) + dictionary + contentSize };
       this.field = [];
     } else if (s.at === "blockHeader" && f.length === 3) {
       const h = (f[0] as number) | ((f[1] as number) << 8) | ((f[2] as number) << 16);
@@ -89,4 +91,26 @@ export class ZstdUnits {
       this.field = [];
     }
   }
+}
+
+/**
+ * fzstd decodes all of a pushed chunk at once, and a few bytes of zstd can
+ * stand for megabytes. So input is pushed in pieces that end at most one
+ * block each (ZstdUnits), and what a piece gave is handed on before the
+ * next is pushed: at most one block's output (128 KiB) is held.
+ */
+export async function* zstdDecompressed(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const out: Uint8Array[] = [];
+  const z = new Decompress((chunk) => {
+    if (chunk.length > 0) out.push(chunk);
+  });
+  const units = new ZstdUnits();
+  for await (const c of source) {
+    for (const piece of units.pieces(c)) {
+      z.push(piece);
+      while (out.length > 0) yield out.shift() as Uint8Array;
+    }
+  }
+  z.push(new Uint8Array(0), true);
+  while (out.length > 0) yield out.shift() as Uint8Array;
 }

@@ -5,11 +5,10 @@
  * (the picked file itself, or the archive's bytes as they streamed by),
  * read a range at a time when memory is looked at.
  */
-import { Decompress } from "fzstd";
 import type { ImageSource, SourceFile } from "../../../src/checkpoint/index.js";
 import { Checkpoint } from "../../../src/checkpoint/index.js";
 import { CriuImageError } from "../../../src/index.js";
-import { ZstdUnits } from "../../../src/node/zstd-units.js";
+import { zstdDecompressed } from "../../../src/node/zstd-units.js";
 import { readTar, readTarBlob, type TarHeader, type TarSink } from "./tar.js";
 
 export type Progress = (done: number, total: number, what: string) => void;
@@ -144,23 +143,6 @@ async function* chunks(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uint8
   }
 }
 
-/** zstd in the page: fzstd fed one block at a time, so a run of zeros never comes out at once. */
-async function* unzstd(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
-  const out: Uint8Array[] = [];
-  const z = new Decompress((c) => {
-    if (c.length) out.push(c);
-  });
-  const units = new ZstdUnits();
-  for await (const c of source) {
-    for (const piece of units.pieces(c)) {
-      z.push(piece);
-      while (out.length) yield out.shift() as Uint8Array;
-    }
-  }
-  z.push(new Uint8Array(0), true);
-  while (out.length) yield out.shift() as Uint8Array;
-}
-
 /** A picked archive file, read in one streaming pass. */
 export async function openArchive(file: File, progress: Progress): Promise<Checkpoint> {
   const head = new Uint8Array(await file.slice(0, 4).arrayBuffer());
@@ -231,7 +213,7 @@ export async function openArchive(file: File, progress: Progress): Promise<Check
     const body =
       compression === "gzip"
         ? chunks(raw.pipeThrough(new DecompressionStream("gzip") as unknown as TransformStream<Uint8Array, Uint8Array>))
-        : unzstd(chunks(raw));
+        : zstdDecompressed(chunks(raw));
     await readTar(body, open);
   }
   return new Checkpoint(sourceOf(entries, file.name, "archive", compression));
