@@ -18,11 +18,20 @@ export type PathKind = "folder" | "archive" | "image" | "other";
 
 /** What a path holds, from its type and first bytes. */
 export async function pathKind(path: string): Promise<PathKind> {
+  return (await probe(path)).kind;
+}
+
+/** The path's kind, and its size when it is a regular file (the total of an archive's progress). */
+async function probe(path: string): Promise<{ kind: PathKind; size?: number }> {
   const st = await stat(path).catch((e) => {
     throw fileError(e, path);
   });
-  if (st.isDirectory()) return "folder";
-  if (!st.isFile()) return "archive"; // a pipe or device: read it as a stream
+  if (st.isDirectory()) return { kind: "folder" };
+  if (!st.isFile()) return { kind: "archive" }; // a pipe or device: read it as a stream
+  return { kind: await fileKind(path), size: st.size };
+}
+
+async function fileKind(path: string): Promise<PathKind> {
   const h = await open(path, "r");
   const head = new Uint8Array(512);
   try {
@@ -71,7 +80,7 @@ export async function openCheckpoint(
     return new Checkpoint(
       await openArchiveSource(options.stdin ?? process.stdin, { label: "stdin", ...pages, ...progress() }),
     );
-  const kind = await pathKind(input);
+  const { kind, size } = await probe(input);
   if (kind === "folder") {
     const cp = new Checkpoint(await openFolderSource(input));
     if (cp.names().length === 0 && !cp.source.notes.some((n) => /pending/.test(n.message))) {
@@ -97,7 +106,7 @@ export async function openCheckpoint(
     await openArchiveSource(createReadStream(input, { highWaterMark: 1 << 16 }), {
       label: input,
       ...pages,
-      ...progress((await stat(input)).isFile() ? (await stat(input)).size : undefined),
+      ...progress(size),
     }),
   );
 }
