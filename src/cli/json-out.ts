@@ -38,12 +38,13 @@ function* pieces(value: unknown, indent: string, depth: number): Generator<strin
   }
   let first = true;
   for (const [k, v] of Object.entries(value as object)) {
-    const text = walk(v) ? undefined : leaf(v, inner);
-    if (!walk(v) && text === undefined) continue;
+    const deep = walk(v);
+    const text = deep ? undefined : leaf(v, inner);
+    if (!deep && text === undefined) continue;
     yield `${first ? "{" : ","}\n${inner}${JSON.stringify(k)}: `;
     first = false;
-    if (text === undefined) yield* pieces(v, inner, depth + 1);
-    else yield text;
+    if (deep) yield* pieces(v, inner, depth + 1);
+    else yield text as string;
   }
   yield first ? "{}" : `\n${indent}}`;
 }
