@@ -7,11 +7,11 @@
  *   npx tsx bench/explorer-memory.ts [ARCHIVE]
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { createServer } from "node:http";
-import { basename, dirname, extname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { build } from "vite";
+import { serveFolder } from "../test/helpers/serve.js";
 import { inspectArchive } from "./inspect-archive.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -33,8 +33,6 @@ function chromiumRss(): { renderer: number; all: number } {
   }
   return { renderer, all };
 }
-
-const TYPES: Record<string, string> = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css" };
 
 export interface ExplorerMemory {
   archive: string;
@@ -59,12 +57,7 @@ export async function explorerMemory(archive?: string): Promise<ExplorerMemory> 
     logLevel: "error",
     build: { outDir: site, emptyOutDir: true },
   });
-  const server = createServer((req, res) => {
-    const path = join(site, req.url === "/" ? "index.html" : (req.url ?? "").slice(1));
-    if (!existsSync(path)) return void res.writeHead(404).end();
-    res.writeHead(200, { "content-type": TYPES[extname(path)] ?? "application/octet-stream" }).end(readFileSync(path));
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  const server = await serveFolder(site);
   const browser = await chromium.launch({
     executablePath: "/usr/bin/chromium",
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--enable-precise-memory-info"],
@@ -73,7 +66,7 @@ export async function explorerMemory(archive?: string): Promise<ExplorerMemory> 
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     const cdp = await page.context().newCDPSession(page);
     await cdp.send("Performance.enable");
-    await page.goto(`http://127.0.0.1:${(server.address() as { port: number }).port}/`);
+    await page.goto(`${server.origin}/`);
     let peak = 0;
     let sampling = true;
     const idle = chromiumRss();

@@ -5,7 +5,6 @@
  * is skipped when /usr/bin/chromium is missing.
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { build } from "esbuild";
@@ -13,6 +12,7 @@ import { chromium } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { readImage, scanFramed } from "../src/index.js";
 import { listConnections } from "../src/tcp/index.js";
+import { serveFolder } from "./helpers/serve.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const sample = join(__dirname, "..", "examples", "checkpoint-tcp4");
@@ -42,18 +42,7 @@ describe.skipIf(!have)("the core in headless Chromium", () => {
       join(work, "index.html"),
       '<!doctype html><html><body><script type="module" src="page.js"></script></body></html>',
     );
-    const server = createServer((req, res) => {
-      const file = join(work, req.url === "/" ? "index.html" : (req.url ?? "").slice(1));
-      if (!existsSync(file)) {
-        res.writeHead(404).end();
-        return;
-      }
-      res
-        .writeHead(200, { "content-type": file.endsWith(".js") ? "text/javascript" : "text/html" })
-        .end(readFileSync(file));
-    });
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
-    const port = (server.address() as { port: number }).port;
+    const server = await serveFolder(work);
     const browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [
@@ -71,7 +60,7 @@ describe.skipIf(!have)("the core in headless Chromium", () => {
       const page = await browser.newPage();
       const errors: string[] = [];
       page.on("pageerror", (e) => errors.push(e.message));
-      await page.goto(`http://127.0.0.1:${port}/`);
+      await page.goto(`${server.origin}/`);
       const text = await page.locator("#result").textContent({ timeout: 20_000 });
       expect(errors).toEqual([]);
       const result = JSON.parse(text ?? "{}");

@@ -6,10 +6,9 @@
  * to EXPLORER_SCREENSHOTS (docs/explorer/ when refreshing the docs), else
  * to a temporary folder.
  */
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:http";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { extname, join } from "node:path";
+import { join } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { build } from "vite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -17,6 +16,7 @@ import { inspectCheckpoint } from "../src/inspect/index.js";
 import { openCheckpoint, rewriteCheckpointDir } from "../src/node/index.js";
 import { corpusRoot } from "./helpers/corpus.js";
 import { memoryMarkers } from "./helpers/markers.js";
+import { serveFolder } from "./helpers/serve.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const have = existsSync(CHROMIUM);
@@ -33,24 +33,17 @@ const tcp4 = join(corpusRoot, "images", "tcp4");
 
 let browser: Browser;
 let page: Page;
-let server: ReturnType<typeof createServer>;
+let server: { origin: string; close: () => void } | undefined;
 let origin = "";
 /** Requests the page made after its first load (blob: and data: URLs are not requests). */
 const requests: string[] = [];
 let loaded = false;
 
-const TYPES: Record<string, string> = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css" };
-
 beforeAll(async () => {
   if (!have) return;
   await build({ root, logLevel: "error", build: { outDir: site, emptyOutDir: true } });
-  server = createServer((req, res) => {
-    const path = join(site, req.url === "/" ? "index.html" : decodeURIComponent((req.url ?? "").slice(1)));
-    if (!path.startsWith(site) || !existsSync(path)) return void res.writeHead(404).end();
-    res.writeHead(200, { "content-type": TYPES[extname(path)] ?? "application/octet-stream" }).end(readFileSync(path));
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
-  origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  server = await serveFolder(site);
+  origin = server.origin;
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: [
