@@ -6,7 +6,7 @@
  * read a range at a time when memory is looked at.
  */
 import type { ImageSource, SourceFile } from "../../../src/checkpoint/index.js";
-import { Checkpoint } from "../../../src/checkpoint/index.js";
+import { Checkpoint, memoryFile } from "../../../src/checkpoint/index.js";
 import { CriuImageError } from "../../../src/index.js";
 import { zstdDecompressed } from "../../../src/node/zstd-units.js";
 import { readTar, readTarBlob, type TarHeader, type TarSink } from "./tar.js";
@@ -23,14 +23,6 @@ function blobFile(blob: Blob, name: string): SourceFile {
       throw new CriuImageError("UNSUPPORTED", name, 0, "a file held in memory", "a large file is read by ranges only");
     },
     read: async (offset, length) => new Uint8Array(await blob.slice(offset, offset + length).arrayBuffer()),
-  };
-}
-
-function memFile(bytes: Uint8Array): SourceFile {
-  return {
-    size: bytes.length,
-    bytes: () => bytes,
-    read: async (o, l) => bytes.subarray(o, Math.min(bytes.length, o + l)),
   };
 }
 
@@ -126,7 +118,7 @@ export async function openFolder(files: FolderFile[], progress: Progress): Promi
   for (const { file: f, path: full } of files) {
     const path = strip(full);
     const big = f.size > SMALL || /^pages-/.test(baseOf(path));
-    entries.push({ path, file: big ? blobFile(f, path) : memFile(new Uint8Array(await f.arrayBuffer())) });
+    entries.push({ path, file: big ? blobFile(f, path) : memoryFile(new Uint8Array(await f.arrayBuffer())) });
     if (!big) done += f.size;
     progress(done, total, path);
   }
@@ -155,7 +147,7 @@ export async function openArchive(file: File, progress: Progress): Promise<Check
   const entries: Entry[] = [];
   let seen = 0;
   const open = (h: TarHeader): TarSink | null => {
-    if (h.type === "symlink") entries.push({ path: h.path, file: memFile(new Uint8Array(0)), link: h.linkname });
+    if (h.type === "symlink") entries.push({ path: h.path, file: memoryFile(new Uint8Array(0)), link: h.linkname });
     if (h.type !== "file") return null;
     const big = h.size > SMALL || /^pages-/.test(baseOf(h.path));
     if (compression === "none") {
@@ -196,7 +188,7 @@ export async function openArchive(file: File, progress: Progress): Promise<Check
           bytes.set(p, at);
           at += p.length;
         }
-        entries.push({ path: h.path, file: memFile(bytes), mtime: h.mtime });
+        entries.push({ path: h.path, file: memoryFile(bytes), mtime: h.mtime });
       },
     };
   };
