@@ -1,5 +1,5 @@
 import { CriuImageError } from "./errors.js";
-import { baseName, type ImageKindInfo, kindByFileName, kindByMagic } from "./kinds.js";
+import { baseName, type ImageKindInfo, kindByFileName, kindByMagic, kindByName } from "./kinds.js";
 import { IMG_COMMON_MAGIC, IMG_SERVICE_MAGIC } from "./magic.js";
 import type { ImageHeader } from "./types.js";
 
@@ -65,4 +65,14 @@ export function parseHeader(head: Uint8Array, name: string | undefined): ParsedH
     ...(leadMagic !== undefined ? { leadMagic } : {}),
   };
   return { header, kind, size };
+}
+
+/**
+ * @internal Exported for criu-image's other layers, not part of the API.
+ * The kind of an image a caller built: writers refuse a kind not in the table.
+ */
+export function kindOfHeader(header: ImageHeader): ImageKindInfo {
+  const kind = kindByName(header.kind);
+  if (!kind) throw new CriuImageError("INVALID", header.name, 0, "a known image kind", `got ${String(header.kind)}`);
+  return kind;
 }

@@ -3,6 +3,8 @@
  * entry sizes, extra payloads and raw images; entries stay protobuf bytes.
  */
 export { CriuImageError, type CriuImageErrorCode } from "./errors.js";
+/** @internal For criu-image's other layers (bundled apart); not part of the API. */
+export { kindOfHeader } from "./header.js";
 export {
   type EntryKindName,
   type ExtraKindName,
@@ -16,11 +18,15 @@ export {
   type RawKindName,
 } from "./kinds.js";
 export { IMG_COMMON_MAGIC, IMG_SERVICE_MAGIC, INVENTORY_MAGIC } from "./magic.js";
-export { readFramed } from "./read.js";
-export type { MsgRecord } from "./rules.js";
+export type { MsgRecord } from "./msg-records.js";
 /** @internal For criu-image's other layers (bundled apart); not part of the API. */
-export { roundUp, splitMsgRecords } from "./rules.js";
+export { splitMsgRecords } from "./msg-records.js";
+export { readFramed } from "./read.js";
+/** @internal For criu-image's other layers (bundled apart); not part of the API. */
+export { entrySchema, roundUp } from "./rules.js";
 export { type ScanResult, scanFramed } from "./scan.js";
 export { type ByteSource, collectFramedStream, type FramedStream, openFramedStream } from "./stream.js";
 export type { FramedEntry, FramedImage, ImageFormat, ImageHeader, ReadOptions } from "./types.js";
+/** @internal For criu-image's other layers (bundled apart); not part of the API. */
+export { WireCursor } from "./wire.js";
 export { headerBytes, writeFramed, writeFramedStream } from "./write.js";

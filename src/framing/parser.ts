@@ -47,7 +47,7 @@ export function* entryParser(
   let pos = start;
   const state: RuleState = newRuleState();
   for (;;) {
-    const schema = entrySchema(kind, state);
+    const schema = entrySchema(kind, state.index);
     const sizeBytes = yield { type: "read", n: 4, what: "a 4-byte entry size", boundary: true };
     if (sizeBytes === undefined) return;
     const offset = pos;

@@ -33,9 +33,13 @@ const NONE: ExtraPlan = { type: "none" };
 /** @internal Exported for criu-image's other layers, not part of the API. */
 export const roundUp = (n: number, to: number): number => Math.ceil(n / to) * to;
 
-/** The message name of entry `state.index` of this kind. */
-export function entrySchema(kind: ImageKindInfo, state: RuleState): string {
-  return state.index > 0 && kind.schemaRest ? kind.schemaRest : kind.schema;
+/**
+ * @internal Exported for criu-image's other layers, not part of the API.
+ * The message name of entry `index` of this kind: some kinds (pagemap, ghost
+ * file) start with a header entry of another message.
+ */
+export function entrySchema(kind: ImageKindInfo, index: number): string {
+  return index > 0 && kind.schemaRest ? kind.schemaRest : kind.schema;
 }
 
 type Planner = (payload: Uint8Array, state: RuleState) => ExtraPlan;
@@ -105,7 +109,7 @@ export function planExtra(
         "BAD_ENTRY",
         image,
         offset,
-        `a ${entrySchema(kind, state)} entry whose fields give the extra payload size`,
+        `a ${entrySchema(kind, state.index)} entry whose fields give the extra payload size`,
         e.message,
       );
     }
@@ -118,46 +122,4 @@ export function msgTextSize(msgPayload: Uint8Array): number {
   const v = scanUint32Field(msgPayload, 2);
   if (v === undefined) throw new WireError("required field msize (2) is missing");
   return v;
-}
-
-/** One IPC message record split out of an ipcns-msg extra. */
-export interface MsgRecord {
-  /** ipc_msg protobuf bytes. */
-  readonly header: Uint8Array;
-  /** The text, msize bytes. */
-  readonly data: Uint8Array;
-  /** The bytes that pad the text to 8 (zero as CRIU writes them). */
-  readonly padding: Uint8Array;
-}
-
-/**
- * @internal Exported for criu-image's other layers, not part of the API.
- * Splits an ipcns-msg extra into its records. The readers have already
- * checked the layout, so this only throws on bytes no reader produced.
- */
-export function splitMsgRecords(extra: Uint8Array, count: number, image?: string): MsgRecord[] {
-  const out: MsgRecord[] = [];
-  const view = new DataView(extra.buffer, extra.byteOffset, extra.byteLength);
-  let pos = 0;
-  for (let i = 0; i < count; i++) {
-    if (pos + 4 > extra.length) throw new CriuImageError("BAD_EXTRA", image, pos, "an ipc_msg size");
-    const size = view.getUint32(pos, true);
-    pos += 4;
-    if (pos + size > extra.length) throw new CriuImageError("BAD_EXTRA", image, pos, `${size} bytes of ipc_msg`);
-    const header = extra.subarray(pos, pos + size);
-    pos += size;
-    let msize: number;
-    try {
-      msize = msgTextSize(header);
-    } catch (e) {
-      throw new CriuImageError("BAD_EXTRA", image, pos - size, "an ipc_msg entry", (e as Error).message);
-    }
-    const padded = roundUp(msize, 8);
-    if (pos + padded > extra.length)
-      throw new CriuImageError("BAD_EXTRA", image, pos, `${padded} bytes of message text`);
-    out.push({ header, data: extra.subarray(pos, pos + msize), padding: extra.subarray(pos + msize, pos + padded) });
-    pos += padded;
-  }
-  if (pos !== extra.length) throw new CriuImageError("BAD_EXTRA", image, pos, "the end of the message records");
-  return out;
 }

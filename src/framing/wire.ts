@@ -2,89 +2,104 @@
  * Just enough of the protobuf wire format to read the few integer fields that
  * say how long an extra payload is. The framing layer must not depend on a
  * protobuf runtime, and decoding a whole message to learn one length would
- * cost more than the framing itself.
+ * cost more than the framing itself. `WireCursor` is also the varint reader
+ * of the crit-JSON fast path.
  */
 
 /** Thrown inside the scanner; callers turn it into a CriuImageError. */
 export class WireError extends Error {}
 
 /**
+ * @internal Exported for criu-image's other layers, not part of the API.
+ * A position in protobuf bytes; `lo`/`hi` hold the halves of the last varint
+ * read. Bits past the 64th are dropped, as protobuf decoders do.
+ */
+export class WireCursor {
+  pos: number;
+  lo = 0;
+  hi = 0;
+  constructor(
+    readonly buf: Uint8Array,
+    start: number,
+    public end: number,
+  ) {
+    this.pos = start;
+  }
+
+  /** Reads a varint of at most 10 bytes into lo/hi; false when truncated or longer. */
+  varint(): boolean {
+    const b = this.buf;
+    let lo = 0;
+    let hi = 0;
+    let shift = 0;
+    let p = this.pos;
+    for (let i = 0; i < 10; i++) {
+      if (p >= this.end) return false;
+      const c = b[p++] as number;
+      if (shift < 28) lo |= (c & 0x7f) << shift;
+      else if (shift === 28) {
+        lo |= (c & 0x0f) << 28;
+        hi |= (c & 0x7f) >> 4;
+      } else hi |= (c & 0x7f) << (shift - 32);
+      shift += 7;
+      if (c < 0x80) {
+        this.pos = p;
+        this.lo = lo >>> 0;
+        this.hi = hi >>> 0;
+        return true;
+      }
+    }
+    return false;
+  }
+}
+
+/**
  * Value of the varint field `fieldNo` in `buf` (the last one wins, as in
- * protobuf), or undefined when absent. Values above 2^53 are reported as
- * Infinity so that length checks fail instead of wrapping.
+ * protobuf), or undefined when absent. Values of 2^53 and above are reported
+ * as Infinity so that length checks fail instead of wrapping.
  */
 export function scanVarintField(buf: Uint8Array, fieldNo: number): number | undefined {
-  const r = scan(buf, fieldNo);
-  return r === undefined ? undefined : r[0];
+  const c = scan(buf, fieldNo);
+  if (c === undefined) return undefined;
+  return c.hi >= 0x200000 ? Number.POSITIVE_INFINITY : c.hi * 0x1_0000_0000 + c.lo;
 }
 
 /** A uint32 field as protobuf decoders see it: the low 32 bits of the varint. */
 export function scanUint32Field(buf: Uint8Array, fieldNo: number): number | undefined {
-  const r = scan(buf, fieldNo);
-  return r === undefined ? undefined : r[1];
+  return scan(buf, fieldNo)?.lo;
 }
 
-/** [value (Infinity above 2^53), low 32 bits] of the last `fieldNo` varint. */
-function scan(buf: Uint8Array, fieldNo: number): [number, number] | undefined {
-  let pos = 0;
-  let found: [number, number] | undefined;
-  const end = buf.length;
-  while (pos < end) {
-    let tag = 0;
-    let shift = 0;
-    for (;;) {
-      if (pos >= end) throw new WireError("truncated tag");
-      const b = buf[pos++] as number;
-      tag += (b & 0x7f) * 2 ** shift;
-      shift += 7;
-      if (b < 0x80) break;
-      if (shift >= 35) throw new WireError("tag too long");
-    }
-    const wt = tag % 8;
-    const no = Math.floor(tag / 8);
-    if (no === 0 || no > 0x1fffffff) throw new WireError(`field number ${no}`);
+/** The last `fieldNo` varint of `buf`, as its halves. */
+function scan(buf: Uint8Array, fieldNo: number): { lo: number; hi: number } | undefined {
+  const c = new WireCursor(buf, 0, buf.length);
+  let found: { lo: number; hi: number } | undefined;
+  while (c.pos < c.end) {
+    if (!c.varint()) throw new WireError("truncated or overlong tag");
+    if (c.hi !== 0) throw new WireError("tag too long");
+    const wt = c.lo & 7;
+    const no = c.lo >>> 3;
+    if (no === 0) throw new WireError(`field number ${no}`);
     switch (wt) {
-      case 0: {
-        let v = 0;
-        let lo = 0;
-        let mul = 1;
-        for (let i = 0; ; i++) {
-          if (pos >= end) throw new WireError("truncated varint");
-          if (i >= 10) throw new WireError("varint too long");
-          const b = buf[pos++] as number;
-          v += (b & 0x7f) * mul;
-          if (i < 5) lo = (lo + (((b & 0x7f) * mul) % 0x1_0000_0000)) % 0x1_0000_0000;
-          mul *= 128;
-          if (b < 0x80) break;
-        }
-        if (no === fieldNo) found = [v > Number.MAX_SAFE_INTEGER ? Number.POSITIVE_INFINITY : v, lo];
+      case 0:
+        if (!c.varint()) throw new WireError("truncated or overlong varint");
+        if (no === fieldNo) found = { lo: c.lo, hi: c.hi };
         break;
-      }
       case 1:
-        pos += 8;
+        c.pos += 8;
         break;
       case 5:
-        pos += 4;
+        c.pos += 4;
         break;
-      case 2: {
-        let len = 0;
-        let mul = 1;
-        for (let i = 0; ; i++) {
-          if (pos >= end) throw new WireError("truncated length");
-          if (i >= 10) throw new WireError("length too long");
-          const b = buf[pos++] as number;
-          len += (b & 0x7f) * mul;
-          mul *= 128;
-          if (b < 0x80) break;
-        }
-        pos += len;
+      case 2:
+        if (!c.varint()) throw new WireError("truncated or overlong length");
+        // A length past 2^32 runs past any entry, which the check below reports.
+        c.pos += c.hi !== 0 ? Number.POSITIVE_INFINITY : c.lo;
         break;
-      }
       default:
         // Groups (3, 4) never occur in CRIU's schema; 6 and 7 are invalid.
         throw new WireError(`wire type ${wt}`);
     }
-    if (pos > end) throw new WireError("field runs past the entry");
+    if (c.pos > c.end) throw new WireError("field runs past the entry");
   }
   return found;
 }

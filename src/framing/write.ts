@@ -1,18 +1,14 @@
 import { CriuImageError } from "./errors.js";
-import { type ImageKindInfo, kindByName } from "./kinds.js";
+import { kindOfHeader } from "./header.js";
+import type { ImageKindInfo } from "./kinds.js";
 import { IMG_COMMON_MAGIC, IMG_SERVICE_MAGIC } from "./magic.js";
-import { entrySchema, newRuleState, planExtra, type RuleState, splitMsgRecords } from "./rules.js";
+import { splitMsgRecords } from "./msg-records.js";
+import { entrySchema, newRuleState, planExtra, type RuleState } from "./rules.js";
 import type { FramedEntry, FramedImage, ImageHeader } from "./types.js";
-
-function kindOf(header: ImageHeader): ImageKindInfo {
-  const kind = kindByName(header.kind);
-  if (!kind) throw new CriuImageError("INVALID", header.name, 0, "a known image kind", `got ${header.kind}`);
-  return kind;
-}
 
 /** The magic word(s) that start an image of this header. */
 export function headerBytes(header: ImageHeader): Uint8Array {
-  const kind = kindOf(header);
+  const kind = kindOfHeader(header);
   if (kind.raw) return new Uint8Array(0);
   const v1 = header.format === "v1";
   const out = new Uint8Array(v1 ? 4 : 8);
@@ -46,7 +42,7 @@ function checkEntry(
     );
   switch (plan.type) {
     case "none":
-      if (got) throw fail(`no extra payload after a ${entrySchema(kind, state)} entry`);
+      if (got) throw fail(`no extra payload after a ${entrySchema(kind, state.index)} entry`);
       break;
     case "bytes":
       if ((got ?? 0) !== plan.length) throw fail(`${plan.length} bytes of ${plan.what}`);
@@ -68,7 +64,7 @@ function sizePrefix(n: number): Uint8Array {
 
 /** Encodes a whole image. Throws CriuImageError if an extra does not fit its entry. */
 export function writeFramed(image: FramedImage): Uint8Array {
-  const kind = kindOf(image);
+  const kind = kindOfHeader(image);
   if (kind.raw) return image.raw ?? new Uint8Array(0);
   const head = headerBytes(image);
   let total = head.length;
@@ -106,7 +102,7 @@ export async function* writeFramedStream(
   entries: AsyncIterable<FramedEntry> | Iterable<FramedEntry>,
   raw?: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
 ): AsyncGenerator<Uint8Array> {
-  const kind = kindOf(header);
+  const kind = kindOfHeader(header);
   if (kind.raw) {
     if (raw) for await (const c of raw) yield c;
     return;

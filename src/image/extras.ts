@@ -6,7 +6,8 @@
 import type { Message } from "@bufbuild/protobuf";
 import { CriuImageError } from "../framing/errors.js";
 import type { ExtraRule } from "../framing/kinds.js";
-import { roundUp, splitMsgRecords } from "../framing/rules.js";
+import { splitMsgRecords } from "../framing/msg-records.js";
+import { roundUp } from "../framing/rules.js";
 import type { ipc_msg, ipc_msg_entry, ipc_sem_entry, ipc_shm_entry, tcp_stream_entry } from "../gen/index.js";
 import type { IpcMessage, SemValues, ShmContents, TcpQueues } from "./kind-types.js";
 import { decodeMessage, encodeMessage, type Where } from "./message-codec.js";

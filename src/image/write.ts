@@ -1,6 +1,7 @@
 import type { Message } from "@bufbuild/protobuf";
 import { CriuImageError } from "../framing/errors.js";
-import { type ImageKindInfo, kindByName } from "../framing/kinds.js";
+import { kindOfHeader } from "../framing/header.js";
+import { entrySchema } from "../framing/rules.js";
 import type { FramedEntry, FramedImage, ImageHeader } from "../framing/types.js";
 import { writeFramed } from "../framing/write.js";
 import { EXTRA_CODECS } from "./extras.js";
@@ -8,16 +9,10 @@ import { encodeMessage } from "./message-codec.js";
 import { messageSchema } from "./registry.js";
 import type { CriuImage } from "./types.js";
 
-function kindOf(header: ImageHeader): ImageKindInfo {
-  const kind = kindByName(header.kind);
-  if (!kind) throw new CriuImageError("INVALID", header.name, 0, "a known image kind", `got ${String(header.kind)}`);
-  return kind;
-}
-
 /** Encodes entry `index` of an image back to framing form. */
 export function encodeEntry(header: ImageHeader, index: number, message: Message, extra: unknown): FramedEntry {
-  const kind = kindOf(header);
-  const schema = index > 0 && kind.schemaRest ? kind.schemaRest : kind.schema;
+  const kind = kindOfHeader(header);
+  const schema = entrySchema(kind, index);
   const desc = messageSchema(schema);
   const where = { image: header.name, offset: index };
   if (message.$typeName !== desc.typeName) {
@@ -38,7 +33,7 @@ export function encodeEntry(header: ImageHeader, index: number, message: Message
 /** Turns a typed image back into framing form. */
 export function encodeImage(image: CriuImage): FramedImage {
   const { entries, extras, ...rest } = image as CriuImage & { raw?: Uint8Array };
-  if (image.format === "raw" || kindOf(image).raw) return { ...rest, entries: [] } as FramedImage;
+  if (image.format === "raw" || kindOfHeader(image).raw) return { ...rest, entries: [] } as FramedImage;
   const out: FramedEntry[] = new Array(entries.length);
   for (let i = 0; i < entries.length; i++) {
     out[i] = encodeEntry(image, i, entries[i] as Message, extras?.[i]);

@@ -5,6 +5,7 @@
 import { create, type DescMessage, type Message, ScalarType } from "@bufbuild/protobuf";
 import { type ImageKindInfo, kindByName } from "../framing/kinds.js";
 import { IMG_COMMON_MAGIC, IMG_SERVICE_MAGIC } from "../framing/magic.js";
+import { entrySchema } from "../framing/rules.js";
 import type { ImageHeader } from "../framing/types.js";
 import { messageSchema } from "../image/registry.js";
 import type { CriuImage } from "../image/types.js";
@@ -183,7 +184,7 @@ export class CritImageBuilder {
   entry(raw: unknown, i: number): { message: Message; extra: unknown } {
     const path = `entries[${i}]`;
     const kind = this.kind;
-    const schema = i > 0 && kind.schemaRest ? kind.schemaRest : kind.schema;
+    const schema = entrySchema(kind, i);
     const extraJson = this.extraJson;
     const message = messageOf(messageSchema(schema), raw, path, extraJson ? "extra" : undefined);
     if (!extraJson) return { message, extra: undefined };

@@ -4,6 +4,7 @@
  * arrays of members, one growing string.
  */
 import type { DescMessage, Message } from "@bufbuild/protobuf";
+import { BinaryReader } from "@bufbuild/protobuf/wire";
 import { encodeMimeBase64 } from "./base64.js";
 import { type FieldPlan, planOf } from "./field-plan.js";
 import { formatAddress, wordsToBytes } from "./ip.js";
@@ -60,14 +61,8 @@ function splitUnknown(msg: Message, desc: DescMessage) {
   for (const u of all) {
     const f = plan.byNumber.get(u.no);
     if (f && f.kind === "enum" && u.wireType === 0) {
-      let v = 0;
-      let mul = 1;
-      for (const b of u.data) {
-        v += (b & 0x7f) * mul;
-        mul *= 128;
-      }
       const list = enums.get(u.no) ?? [];
-      list.push(v | 0);
+      list.push(new BinaryReader(u.data).int32());
       enums.set(u.no, list);
     } else rest.push(u);
   }

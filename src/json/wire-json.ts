@@ -7,6 +7,7 @@
  */
 import type { DescMessage } from "@bufbuild/protobuf";
 import { ScalarType } from "@bufbuild/protobuf";
+import { WireCursor as Cursor } from "../framing/wire.js";
 import { decodeUtf8Lossless } from "../image/text-codec.js";
 import { encodeMimeBase64 } from "./base64.js";
 import { asciiBytes, type ByteOut } from "./byte-out.js";
@@ -15,46 +16,6 @@ import { formatAddress, wordsToBytes } from "./ip.js";
 import { prettyInt, type RenderMode } from "./message-json.js";
 import { indent, pyString } from "./python-json.js";
 import { encodeUnixName } from "./quopri.js";
-
-/** A cursor over one message's bytes; `lo`/`hi` hold the last varint's halves. */
-class Cursor {
-  pos: number;
-  lo = 0;
-  hi = 0;
-  constructor(
-    readonly buf: Uint8Array,
-    start: number,
-    public end: number,
-  ) {
-    this.pos = start;
-  }
-
-  /** Reads a varint into lo/hi; false when malformed. */
-  varint(): boolean {
-    const b = this.buf;
-    let lo = 0;
-    let hi = 0;
-    let shift = 0;
-    let p = this.pos;
-    for (let i = 0; i < 10; i++) {
-      if (p >= this.end) return false;
-      const c = b[p++] as number;
-      if (shift < 28) lo |= (c & 0x7f) << shift;
-      else if (shift === 28) {
-        lo |= (c & 0x0f) << 28;
-        hi |= (c & 0x7f) >> 4;
-      } else hi |= (c & 0x7f) << (shift - 32);
-      shift += 7;
-      if (c < 0x80) {
-        this.pos = p;
-        this.lo = lo >>> 0;
-        this.hi = hi >>> 0;
-        return true;
-      }
-    }
-    return false;
-  }
-}
 
 const TWO32 = 4294967296;
 
