@@ -1,0 +1,156 @@
+/** The CLI as a new user meets it: help, usage errors, paths in messages, big tables. */
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { inetskFilesImage } from "../../bench/generate.js";
+import { fsOps } from "../../src/node/fs-ops.js";
+import { runCli } from "../helpers/cli.js";
+import { corpusRoot } from "../helpers/corpus.js";
+
+let work: string;
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), "criu-image-edges-"));
+});
+afterAll(() => {
+  vi.restoreAllMocks();
+  rmSync(work, { recursive: true, force: true });
+});
+const tcp4 = join(corpusRoot, "images", "tcp4");
+function copy(name: string, from = tcp4): string {
+  const d = join(work, name);
+  cpSync(from, d, { recursive: true });
+  return d;
+}
+
+describe("help", () => {
+  it("tcp and tcp --help list the subcommands", async () => {
+    const bare = await runCli(["tcp"]);
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toContain("criu-image tcp list PATH");
+    expect(bare.stderr).toContain("criu-image tcp rewrite PATH");
+    const help = await runCli(["tcp", "--help"]);
+    expect(help.code).toBe(0);
+    expect(help.stdout.toString()).toContain("criu-image tcp list PATH");
+    expect(help.stdout.toString()).toContain("criu-image tcp rewrite PATH");
+    expect((await runCli(["help", "tcp"])).stdout.toString()).toBe(help.stdout.toString());
+  });
+
+  it("help decode prints decode's help alone", async () => {
+    const r = await runCli(["help", "decode"]);
+    expect(r.code).toBe(0);
+    const text = r.stdout.toString();
+    expect(text.startsWith("usage: criu-image decode [-i IN]")).toBe(true);
+    expect(text).not.toContain("encode [");
+    expect(text).toBe((await runCli(["decode", "--help"])).stdout.toString());
+    expect((await runCli(["help", "tcp", "rewrite"])).stdout.toString()).toMatch(/^usage: criu-image tcp rewrite PATH/);
+  });
+
+  it("a usage error is one line and a pointer to the command's help", async () => {
+    const r = await runCli(["verify", "a", "b"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe("criu-image: verify: expected 1 argument, got 2\nsee criu-image verify --help\n");
+    const sub = await runCli(["tcp", "frob"]);
+    expect(sub.stderr).toBe('criu-image: unknown command "tcp frob"\nsee criu-image tcp --help\n');
+  });
+
+  it("decode FILE without -i suggests -i", async () => {
+    const r = await runCli(["decode", join(tcp4, "files.img")]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`did you mean -i ${join(tcp4, "files.img")}?`);
+  });
+});
+
+describe("rules", () => {
+  it("a malformed rule is a bad command line: exit 2", async () => {
+    for (const rule of [
+      ["--addr", "127.0.0.1"],
+      ["--addr", "1.2.3.4=10.0.0.300"],
+      ["--endpoint", "127.0.0.1:99999=127.0.0.2:1"],
+      ["--endpoint", "127.0.0.1=127.0.0.2:1"],
+    ]) {
+      const r = await runCli(["tcp", "rewrite", tcp4, ...rule]);
+      expect(r.code, rule.join(" ")).toBe(2);
+      expect(r.stderr).toMatch(/^criu-image: tcp rewrite: /);
+      expect(r.stderr).toContain("see criu-image tcp rewrite --help");
+    }
+  });
+
+  it("a refusal over many endpoints is a few lines: the rule, the count, the first three", async () => {
+    const d = copy("many");
+    writeFileSync(join(d, "files.img"), inetskFilesImage(400));
+    const r = await runCli(["tcp", "rewrite", d, "--addr", "192.0.2.1=2001:db8::1"]);
+    expect(r.code).toBe(1);
+    const lines = r.stderr.trimEnd().split("\n");
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toMatch(
+      /^ {2}--addr 192\.0\.2\.1=2001:db8::1 would put the IPv6 address 2001:db8::1 into AF_INET sockets: 300 endpoints \(socket 1 .*; socket 2 .*; socket 3 .*, and 297 more\)$/,
+    );
+    expect(r.stderr.length).toBeLessThan(600);
+  });
+});
+
+describe("paths in messages", () => {
+  it("a write refused by the file system names the user's file, not a temporary one", async () => {
+    const d = copy("ro");
+    const real = fsOps.open;
+    const spy = vi.spyOn(fsOps, "open").mockImplementation(async (p, flags, mode) => {
+      if (p.includes(".criu-image-tmp-") && p.endsWith("files.img"))
+        throw Object.assign(new Error(`EACCES: permission denied, open '${p}'`), { code: "EACCES", path: p });
+      return real(p, flags, mode);
+    });
+    const r = await runCli(["tcp", "rewrite", d, "--addr", "127.0.0.2=10.0.0.2"]);
+    spy.mockRestore();
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`criu-image: ${d}: cannot write the new images: permission denied (EACCES)\n`);
+  });
+
+  it("decode -i DIR names the folder; tcp list on one image or a non-checkpoint folder says what is expected", async () => {
+    const dec = await runCli(["decode", "-i", tcp4]);
+    expect(dec.code).toBe(1);
+    expect(dec.stderr).toContain(`${tcp4}: at byte 0: expected one image file (it is a folder;`);
+    const one = await runCli(["tcp", "list", join(tcp4, "files.img")]);
+    expect(one.code).toBe(1);
+    expect(one.stderr).toBe(
+      `criu-image: ${join(tcp4, "files.img")}: is one CRIU image, not a checkpoint; this command takes a checkpoint folder or archive (decode, info and show take one image)\n`,
+    );
+    const empty = join(work, "empty");
+    mkdirSync(empty);
+    writeFileSync(join(empty, "notes.txt"), "hi");
+    const e = await runCli(["verify", empty]);
+    expect(e.code).toBe(1);
+    expect(e.stderr).toBe(`criu-image: ${empty}: is not a checkpoint: the folder holds no CRIU image\n`);
+    const missing = await runCli(["x", join(work, "nope"), "ps"]);
+    expect(missing.stderr).toBe(`criu-image: ${join(work, "nope")}: no such file or folder (ENOENT)\n`);
+  });
+});
+
+describe("rewrites in place", () => {
+  it("keep each image's mode", async () => {
+    const d = copy("modes");
+    chmodSync(join(d, "files.img"), 0o640);
+    expect((await runCli(["tcp", "rewrite", d, "--addr", "127.0.0.2=10.0.0.2"])).code).toBe(0);
+    expect(statSync(join(d, "files.img")).mode & 0o7777).toBe(0o640);
+  });
+});
+
+describe("tcp list output", () => {
+  it("prints a table of 150,000 sockets (rows streamed, no spread of a huge array)", async () => {
+    const d = copy("big");
+    writeFileSync(join(d, "files.img"), inetskFilesImage(150_000));
+    const r = await runCli(["tcp", "list", d]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.toString().split("\n").length).toBe(150_000 + 2);
+    const j = await runCli(["tcp", "list", d, "--json"]);
+    expect(JSON.parse(j.stdout.toString())).toHaveLength(150_000);
+  }, 120_000);
+
+  it("v4-mapped addresses print as ss does; the JSON keeps crit's form", async () => {
+    const d = join(corpusRoot, "images", "tcp-v4mapped");
+    const t = (await runCli(["tcp", "list", d])).stdout.toString();
+    expect(t).toContain("[::ffff:127.0.0.1]:45021");
+    expect(t).not.toContain("7f00");
+    const j = JSON.parse((await runCli(["tcp", "list", d, "--json"])).stdout.toString());
+    expect(j.some((s: { local: { address: string } }) => s.local.address === "::ffff:7f00:1")).toBe(true);
+  });
+});
