@@ -7,6 +7,9 @@ const src = resolve("src");
 /** Source folders that are public subpaths of their own; everything else in src/ is the root. */
 const LAYERS: [folder: string, specifier: string][] = [
   ["framing", "criu-image/framing"],
+  ["gen", "criu-image/schema"],
+  // Its stand-ins are the schema's: one copy, with the descriptors they build.
+  ["gen-lazy", "criu-image/schema"],
   ["json", "criu-image/json"],
   ["checkpoint", "criu-image/checkpoint"],
   ["memory", "criu-image/memory"],
@@ -76,6 +79,7 @@ const bundle = (name: string, file: string, own: string, extra: object = {}) => 
 
 export default defineConfig([
   { ...bundle("framing/index", "src/framing/index.ts", "criu-image/framing"), clean: true },
+  bundle("schema/index", "src/gen/index.ts", "criu-image/schema"),
   bundle("index", "src/index.ts", "criu-image"),
   bundle("json/index", "src/json/index.ts", "criu-image/json"),
   bundle("checkpoint/index", "src/checkpoint/index.ts", "criu-image/checkpoint"),

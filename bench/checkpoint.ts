@@ -8,15 +8,8 @@
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { clone } from "@bufbuild/protobuf";
-import {
-  type CriuImage,
-  fdinfo_entrySchema,
-  file_entrySchema,
-  pagemap_entrySchema,
-  readImage,
-  tcp_stream_entrySchema,
-  writeImage,
-} from "../src/index.js";
+import { fdinfo_entrySchema, file_entrySchema, pagemap_entrySchema, tcp_stream_entrySchema } from "../src/gen/index.js";
+import { type CriuImage, readImage, writeImage } from "../src/index.js";
 import { le, sample } from "./generate.js";
 
 const read = (name: string) => readImage(new Uint8Array(readFileSync(join(sample, name))), { name });

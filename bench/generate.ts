@@ -8,15 +8,8 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { clone, create } from "@bufbuild/protobuf";
-import {
-  type CriuImage,
-  type file_entry,
-  file_entrySchema,
-  IMG_COMMON_MAGIC,
-  kindByName,
-  readImage,
-  writeImage,
-} from "../src/index.js";
+import { file_entrySchema } from "../src/gen/index.js";
+import { type CriuImage, type file_entry, IMG_COMMON_MAGIC, kindByName, readImage, writeImage } from "../src/index.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 

@@ -6,7 +6,8 @@
  *   npx tsx bench/shared-tuple.ts [N...]
  */
 import { clone } from "@bufbuild/protobuf";
-import { type CriuImage, file_entrySchema, IMG_COMMON_MAGIC, kindByName, writeImage } from "../src/index.js";
+import { file_entrySchema } from "../src/gen/index.js";
+import { type CriuImage, IMG_COMMON_MAGIC, kindByName, writeImage } from "../src/index.js";
 import { rewriteConnections } from "../src/tcp/index.js";
 import { le, templateSocket } from "./generate.js";
 

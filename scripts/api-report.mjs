@@ -17,7 +17,8 @@ const subpaths = Object.keys(pkg.exports)
   .filter((k) => k !== "./package.json")
   .map((k) => ({
     name: k === "." ? "criu-image" : `criu-image/${k.slice(2)}`,
-    file: k === "." ? "src/index.ts" : `src/${k.slice(2)}/index.ts`,
+    // The source of a subpath is the file its published types are built from.
+    file: pkg.exports[k].import.types.replace("./dist/types/", "src/").replace(/\.d\.ts$/, ".ts"),
   }));
 
 const isInternal = (decl) =>
@@ -100,7 +101,12 @@ export function apiReport() {
       rows.push(`- \`${text.replace(/`/g, "'")}\``);
     }
     lines.push(`## ${s.name}`, "");
-    if (generated) lines.push(`- ${generated} messages, enums and files of the generated schema`);
+    // The root re-exports the schema with `export type *`: its names are types there, values only in /schema.
+    const typesOnly = /export type \* from "\.\/gen\/index\.js"/.test(source.text);
+    if (generated)
+      lines.push(
+        `- ${generated} messages, enums and files of the generated schema${typesOnly ? " (as types only)" : ""}`,
+      );
     lines.push(...rows, "");
   }
   return `${lines.join("\n")}`;

@@ -12,19 +12,11 @@ for (const f of ["dist/framing/index.js", "dist/framing/index.cjs"]) {
   if (/^\s*import\s|\bimport\(|\brequire\(/m.test(text)) fail(`${f} has an import`);
 }
 const require = createRequire(import.meta.url);
-for (const sub of [
-  "criu-image",
-  "criu-image/framing",
-  "criu-image/json",
-  "criu-image/checkpoint",
-  "criu-image/memory",
-  "criu-image/inspect",
-  "criu-image/diff",
-  "criu-image/edit",
-  "criu-image/tcp",
-  "criu-image/verify",
-  "criu-image/node",
-]) {
+const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
+const subpaths = Object.keys(pkg.exports)
+  .filter((s) => s !== "./package.json")
+  .map((s) => `criu-image${s.slice(1)}`);
+for (const sub of subpaths) {
   const esm = await import(sub);
   const cjs = require(sub);
   if (Object.keys(esm).length === 0 || Object.keys(cjs).length === 0) fail(`${sub} exports nothing`);
@@ -32,4 +24,9 @@ for (const sub of [
 const root = await import("criu-image");
 const framing = await import("criu-image/framing");
 if (root.CriuImageError !== framing.CriuImageError) fail("two copies of CriuImageError");
+// The root builds descriptors through the schema bundle's stand-ins, so both see the same one.
+const schema = await import("criu-image/schema");
+if (schema.hydrated(schema.file_entrySchema) !== root.messageSchema("file_entry")) fail("two copies of the schema");
+if ("file_entrySchema" in root || "fd_types" in root)
+  fail("the root exports generated values (criu-image/schema has them)");
 console.log("check-dist: framing bundle has no imports; all subpaths load (ESM and CJS)");

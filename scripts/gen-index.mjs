@@ -46,7 +46,13 @@ lines.push(
   "export const enumSchemas: Readonly<Record<string, DescEnum>> = {",
 );
 for (const [name, id] of described.enum.sort()) lines.push(`  ${JSON.stringify(name)}: ${id},`);
-lines.push("};", "");
+lines.push(
+  "};",
+  "",
+  "/** @internal The built descriptor behind a lazy one (src/gen-lazy), for criu-image's other layers. */",
+  'export { hydrated } from "../gen-lazy/codegen.js";',
+  "",
+);
 // The schemas are imported for the maps above; a type-only import would not do.
 const ids = [...described.message, ...described.enum].map(([, id]) => id);
 const byFile = new Map();

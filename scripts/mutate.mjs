@@ -1,11 +1,77 @@
-// npm run mutate [-- --mutate FILES]: StrykerJS over the core (stryker.config.json).
+// npm run mutate [-- GROUP ...] [-- stryker options]: StrykerJS over the core,
+// one group at a time (stryker.config.json holds what the groups share).
+//
+// A group mutates one part of the core and runs the suites that test that
+// part, not all of them: on 2 cores the whole suite per mutant would take a
+// day. A mutant those suites kill is killed by the whole suite too, so each
+// score is a lower bound. Static mutants (module-level tables such as the kind
+// table) are left out with --ignoreStatic: each needs a fresh module graph and
+// the whole suite, and the corpus suites check every row of those tables.
+// Each group keeps its own incremental file and report in bench/out/mutation/.
+//
 // The tests find the shared corpus relative to themselves, which Stryker's
 // sandbox copy would break, so its absolute path is passed on.
 import { spawnSync } from "node:child_process";
+import { cpSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
+export const GROUPS = {
+  framing: {
+    mutate: ["src/framing/**/*.ts"],
+    tests: ["test/framing/**", "test/image/**", "test/audit-mutants.test.ts", "test/fuzz.test.ts"],
+  },
+  image: {
+    mutate: ["src/image/**/*.ts"],
+    tests: ["test/image/**", "test/framing/**", "test/gen-lazy/**", "test/audit-mutants.test.ts", "test/fuzz.test.ts"],
+  },
+  tcp: {
+    mutate: ["src/tcp/**/*.ts"],
+    tests: ["test/tcp/**", "test/audit-mutants.test.ts", "test/real-checkpoints.test.ts"],
+  },
+  node: {
+    mutate: ["src/node/atomic.ts", "src/node/journal.ts", "src/node/lock.ts"],
+    tests: ["test/node/**", "test/tcp/dir.test.ts", "test/edit/**"],
+  },
+  verify: {
+    mutate: ["src/verify/**/*.ts"],
+    tests: ["test/verify/**", "test/audit-mutants.test.ts", "test/real-checkpoints.test.ts", "test/fuzz.test.ts"],
+  },
+  "json-scalars": {
+    mutate: ["src/json/base64.ts", "src/json/quopri.ts", "src/json/ip.ts"],
+    tests: ["test/json/**", "test/audit-mutants.test.ts"],
+  },
+};
+
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const env = { ...process.env, CRIU_IMAGE_CORPUS: process.env.CRIU_IMAGE_CORPUS ?? join(root, "..", "shared", "criu") };
-const r = spawnSync("npx", ["stryker", "run", ...process.argv.slice(2)], { cwd: root, env, stdio: "inherit" });
-process.exit(r.status ?? 1);
+const args = process.argv.slice(2);
+const names = args.filter((a) => Object.hasOwn(GROUPS, a));
+const rest = args.filter((a) => !Object.hasOwn(GROUPS, a));
+let status = 0;
+for (const name of names.length ? names : Object.keys(GROUPS)) {
+  const g = GROUPS[name];
+  const env = {
+    ...process.env,
+    CRIU_IMAGE_CORPUS: process.env.CRIU_IMAGE_CORPUS ?? join(root, "..", "shared", "criu"),
+    CRIU_IMAGE_MUTATE_TESTS: g.tests.join(","),
+  };
+  const out = `bench/out/mutation/${name}`;
+  console.log(`mutate: ${name}: ${g.mutate.join(" ")} against ${g.tests.join(" ")}`);
+  const r = spawnSync(
+    "npx",
+    [
+      "stryker",
+      "run",
+      "--ignoreStatic",
+      "--mutate",
+      [...g.mutate, "!src/**/index.ts"].join(","),
+      "--incrementalFile",
+      `${out}/incremental.json`,
+      ...rest,
+    ],
+    { cwd: root, env, stdio: "inherit" },
+  );
+  status ||= r.status ?? 1;
+  if (r.status === 0) cpSync(join(root, "bench/out/mutation/last"), join(root, out), { recursive: true });
+}
+process.exit(status);

@@ -39,6 +39,7 @@ try {
   const esm = `import { readdirSync, readFileSync } from "node:fs";
 import { readImage } from "criu-image";
 import { scanFramed } from "criu-image/framing";
+import { fd_types, file_entrySchema } from "criu-image/schema";
 import { toCritJson } from "criu-image/json";
 import { listConnections } from "criu-image/tcp";
 import { inspectCheckpoint } from "criu-image/inspect";
@@ -51,7 +52,9 @@ for (const n of readdirSync(dir).sort()) {
   const img = readImage(b, { name: n });
   out.push(n + " " + img.kind + " " + (img.entries ? img.entries.length : "raw") + " " + (img.entries ? scanFramed(b, { name: n }).entries : ""));
 }
-out.push(toCritJson(readImage(new Uint8Array(readFileSync(dir + "/files.img")), { name: "files.img" }), { pretty: true }));
+const files = readImage(new Uint8Array(readFileSync(dir + "/files.img")), { name: "files.img" });
+out.push(toCritJson(files, { pretty: true }));
+out.push("inet files " + files.entries.filter((e) => e.message.$typeName === file_entrySchema.typeName && e.message.type === fd_types.INETSK).length);
 const cp = await openCheckpoint(dir);
 for (const s of listConnections(cp)) out.push(s.state + " " + s.local.address + ":" + s.local.port + " " + s.remote.address + ":" + s.remote.port);
 out.push("problems " + verifyCheckpoint(cp).problems.length);
@@ -107,7 +110,9 @@ console.log(out.join("\\n"));
     }
   }
   // The published types, as a TypeScript user sees them: ESM and CommonJS consumers, our .d.ts checked too.
-  const consumer = `import { CriuImageError, readImage } from "criu-image";
+  const consumer = `import { CriuImageError, type file_entry, readImage } from "criu-image";
+import { create } from "@bufbuild/protobuf";
+import { fd_types, file_entrySchema } from "criu-image/schema";
 import { type InetSocket, inspectCheckpoint } from "criu-image/inspect";
 import { openCheckpoint } from "criu-image/node";
 import { listConnections, TcpRewriteError } from "criu-image/tcp";
@@ -118,7 +123,8 @@ export async function f(path: string): Promise<number> {
   const report = await inspectCheckpoint(cp);
   const e: CriuImageError = new TcpRewriteError("refused");
   const img = readImage(new Uint8Array(0), { name: "inventory.img" });
-  return sockets.length + report.processes.length + verifyCheckpoint(cp).problems.length + e.offset + (img.format === "raw" ? 0 : img.entries.length);
+  const fe: file_entry = create(file_entrySchema, { type: fd_types.INETSK });
+  return fe.id + sockets.length + report.processes.length + verifyCheckpoint(cp).problems.length + e.offset + (img.format === "raw" ? 0 : img.entries.length);
 }
 `;
   writeFileSync(join(work, "consumer.mts"), consumer);

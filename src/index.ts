@@ -5,5 +5,6 @@
  */
 
 export * from "./framing/index.js";
-export * from "./gen/index.js";
+// The generated descriptors and enums are values of "criu-image/schema"; the root keeps their types.
+export type * from "./gen/index.js";
 export * from "./image/index.js";

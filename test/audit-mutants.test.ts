@@ -6,6 +6,7 @@
 import { create, toBinary } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
 import { memorySource } from "../src/checkpoint/index.js";
+import { pagemap_entrySchema, pagemap_headSchema } from "../src/gen/index.js";
 import { decodeUtf8Lossless } from "../src/image/text-codec.js";
 import {
   IMG_COMMON_MAGIC,
@@ -13,8 +14,6 @@ import {
   kindByName,
   PE_PARENT,
   PE_PRESENT,
-  pagemap_entrySchema,
-  pagemap_headSchema,
   pagemapFlags,
   readFramed,
   readImage,

@@ -73,14 +73,17 @@ export class Checkpoint {
     return out.sort((a, b) => (a.name < b.name ? -1 : 1));
   }
 
+  /** Whether the checkpoint has a file of this name. */
   has(name: string): boolean {
     return this.source.files.has(name);
   }
 
+  /** The size in bytes of a file of the checkpoint, without reading it. */
   size(name: string): number | undefined {
     return this.source.files.get(name)?.size;
   }
 
+  /** A file of the checkpoint as its source holds it (bytes or a reader), undecoded. */
   file(name: string): SourceFile | undefined {
     return this.source.files.get(name);
   }
@@ -145,6 +148,7 @@ export class Checkpoint {
     return this.parentCheckpoint ?? undefined;
   }
 
+  /** The inventory entry (image version, root ids, CRIU run id), or undefined without inventory.img. */
   inventory(): inventory_entry | undefined {
     return this.first("inventory.img", "INVENTORY");
   }

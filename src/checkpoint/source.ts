@@ -29,6 +29,7 @@ export interface SourceNote {
 /** How the images were found in an archive. */
 export type ArchiveLayout = "podman" | "cri-o" | "containerd" | "plain";
 
+/** Where a checkpoint's files come from: a Map, a folder or an archive. `Checkpoint` reads through it. */
 export interface ImageSource {
   /** What the user named: a path, "stdin", or "memory". Used in messages. */
   readonly label: string;
@@ -117,6 +118,7 @@ export function absentFile(size: number, label: string, why: string): SourceFile
   return { size, bytes: fail, read: async () => fail() };
 }
 
+/** Options of `memorySource`: a label, files that sit beside the images, and the parent (pre-dump) checkpoint. */
 export interface MemorySourceOptions {
   label?: string;
   companions?: ReadonlyMap<string, Uint8Array>;

@@ -8,13 +8,17 @@
  * contract and stays in json/, but it is not what the numbers mean.
  */
 export const TASK_ALIVE = 1;
+/** pstree task state of a zombie, as CRIU writes it. */
 export const TASK_DEAD = 2;
+/** pstree task state of a stopped task (SIGSTOP). */
 export const TASK_STOPPED = 3;
 /** compel's zombie state; CRIU turns it into TASK_DEAD before writing, but accept it. */
 export const TASK_ZOMBIE = 6;
 
+/** A task's state by its real meaning. */
 export type TaskState = "alive" | "zombie" | "stopped" | "unknown";
 
+/** The real meaning of a pstree task state number (crit's own labels differ: see TASK_STATE_NAMES). */
 export function taskStateName(state: number | undefined): TaskState {
   if (state === TASK_ALIVE) return "alive";
   if (state === TASK_DEAD || state === TASK_ZOMBIE) return "zombie";

@@ -11,6 +11,7 @@ import type { FramedEntry } from "../framing/types.js";
 import { decodeEntry } from "../image/read.js";
 import { diffValues, entryJson, type FieldChange } from "./values.js";
 
+/** An entry added, removed or changed between two images. */
 export interface EntryChange {
   index: number;
   change: "added" | "removed" | "changed";
@@ -18,6 +19,7 @@ export interface EntryChange {
   fields: FieldChange[];
 }
 
+/** An image added, removed or changed between two checkpoints. */
 export interface ImageChange {
   image: string;
   change: "added" | "removed" | "changed";

@@ -2,6 +2,7 @@
 import type { Checkpoint } from "../checkpoint/checkpoint.js";
 import { pageSizeOf, readMemory, vmasOf } from "../memory/read.js";
 
+/** Pages of one VMA that differ. */
 export interface PageChange {
   pid: number;
   vma: string;
@@ -10,6 +11,7 @@ export interface PageChange {
   count: number;
 }
 
+/** The pages whose bytes differ between two checkpoints, per task and VMA. */
 export async function diffMemory(a: Checkpoint, b: Checkpoint): Promise<PageChange[]> {
   const out: PageChange[] = [];
   const ps = pageSizeOf(a);

@@ -8,8 +8,10 @@ import { inspectCheckpoint } from "../inspect/inspect.js";
 import { pageSizeOf, vmasOf } from "../memory/read.js";
 import { diffValues, type FieldChange } from "./values.js";
 
+/** What a semantic change is about. */
 export type SemanticKind = "process" | "fd" | "socket" | "vma" | "mount" | "namespace" | "container";
 
+/** A change seen as its user sees it: a process, fd, socket, VMA, mount, namespace or container. */
 export interface SemanticChange {
   what: SemanticKind;
   change: "added" | "removed" | "changed";

@@ -4,6 +4,7 @@ import { JsonNumber } from "../json/errors.js";
 import { parseJson } from "../json/parse.js";
 import { CritJsonWriter } from "../json/to-crit.js";
 
+/** One value that differs, by its JSON path. */
 export interface FieldChange {
   /** A JSON path: entries[3].isk.src_addr, or processes[29313].cmdline[1]. */
   path: string;

@@ -12,6 +12,7 @@ import { searchMemory } from "../memory/search.js";
 import { type EditResult, editCheckpoint } from "./edit.js";
 import type { EditSession } from "./session.js";
 
+/** What `redactCheckpoint` blanks. */
 export interface RedactOptions {
   /** Blank the values of these environment variables (the name and "=" stay). */
   env?: readonly string[];
@@ -29,6 +30,7 @@ export interface RedactOptions {
   filler?: number;
 }
 
+/** One thing `redactCheckpoint` blanked, and where. */
 export interface Redaction {
   what: "env" | "match" | "tcp-queue" | "pipe" | "socket-queue";
   where: string;

@@ -15,6 +15,7 @@ import { locateMemory, type MemoryOptions } from "../memory/read.js";
 
 const same = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);
 
+/** The edits of one `editCheckpoint` call: images, extras and memory to change; only what changed is written. */
 export class EditSession {
   /** A reader of its own, so the decoded images changed here are this edit's copies. */
   private readonly own: Checkpoint;

@@ -17,6 +17,7 @@ export type ExtraRule =
   | "ipc-msg" // qnum × (u32 size, ipc_msg, msize bytes padded to 8)
   | "bpfmap-data"; // keys_bytes + values_bytes
 
+/** One row of the kind table: how images of one kind are named, framed and decoded. */
 export interface ImageKindInfo {
   /** CRIU's name for the magic without `_MAGIC`; crit prints this as "magic". */
   readonly kind: string;

@@ -6,6 +6,7 @@ import { walkEntries } from "./cursor.js";
 import { parseHeader } from "./header.js";
 import type { ImageHeader, ReadOptions } from "./types.js";
 
+/** What `scanFramed` found: the header, the entry count and the image's size. */
 export interface ScanResult {
   readonly header: ImageHeader;
   /** Number of entries (0 for raw images). */
@@ -14,6 +15,7 @@ export interface ScanResult {
   readonly bytes: number;
 }
 
+/** Checks the whole framing of an image held in memory (every size, every extra) and counts its entries, without keeping them. Throws `CriuImageError` where `readFramed` would. */
 export function scanFramed(bytes: Uint8Array, options: ReadOptions = {}): ScanResult {
   const name = options.name;
   const { header, kind, size } = parseHeader(bytes.subarray(0, 8), name);

@@ -17,7 +17,7 @@ import {
 
 const REAL = Symbol.for("criu-image.lazy-descriptor");
 
-/** The hydrated descriptor behind a stand-in (or the argument, when it is not one). */
+/** @internal The hydrated descriptor behind a stand-in (or the argument, when it is not one). */
 export function hydrated<T>(desc: T): T {
   const d = desc as { [REAL]?: T } | null;
   return (typeof d === "object" && d !== null && d[REAL]) || desc;

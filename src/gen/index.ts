@@ -481,3 +481,6 @@ export const enumSchemas: Readonly<Record<string, DescEnum>> = {
   "sk_shutdown": sk_shutdownSchema,
   "user_x86_regs_mode": user_x86_regs_modeSchema,
 };
+
+/** @internal The built descriptor behind a lazy one (src/gen-lazy), for criu-image's other layers. */
+export { hydrated } from "../gen-lazy/codegen.js";

@@ -11,6 +11,7 @@ export function wordsToBytes(words: readonly number[]): Uint8Array {
   return out;
 }
 
+/** The `repeated uint32` form of an address's network-order bytes (4 for IPv4, 16 for IPv6), as CRIU stores them: the inverse of `wordsToBytes`. */
 export function bytesToWords(bytes: Uint8Array): number[] {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out: number[] = [];

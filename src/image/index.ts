@@ -16,5 +16,5 @@ export { type DecodedEntry, decodeEntry, decodeImage, readImage } from "./read.j
 export { messageSchema, schemaRegistry } from "./registry.js";
 export { type ImageStream, openImageStream, readImageEntries, readImageStream, writeImageStream } from "./stream.js";
 export { decodeUtf8Lossless, encodeUtf8Lossless } from "./text-codec.js";
-export type { CriuImage, EntryImage, ImageOf, RawImage } from "./types.js";
+export type { CriuImage, EntryImage, ImageBase, ImageOf, RawImage } from "./types.js";
 export { encodeEntry, encodeImage, writeImage } from "./write.js";

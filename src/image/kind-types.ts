@@ -2,6 +2,7 @@
 import type { EntryKindName, ExtraKindName, KindSchemaNames, RawKindName } from "../framing/kinds.js";
 import type * as g from "../gen/index.js";
 
+/** The message type of each kind's entries, checked against the kind table by the compiler (kinds with a header entry list the type of the others). */
 export interface KindEntryTypes {
   INVENTORY: g.inventory_entry;
   PSTREE: g.pstree_entry;
@@ -120,7 +121,9 @@ export interface KindExtraTypes {
   GHOST_FILE: Uint8Array | undefined;
 }
 
+/** The kind names of images that hold entries (every kind but the raw ones). */
 export type EntryKind = keyof KindEntryTypes;
+/** Every kind name of the kind table, raw kinds included. */
 export type ImageKind = EntryKind | RawKind;
 
 // The compiler holds these types to the kind table (framing/kinds.ts), so

@@ -7,6 +7,7 @@
 import type { DescEnum } from "@bufbuild/protobuf";
 import { enumSchema } from "./registry.js";
 
+/** crit's names of socket families, types, states and protocols, by number, as `--pretty` shows them. */
 export const SOCKET_NAMES = {
   family: { 1: "UNIX", 2: "INET", 10: "INET6", 16: "NETLINK", 17: "PACKET" },
   type: { 1: "STREAM", 2: "DGRAM", 3: "RAW", 5: "SEQPACKET", 10: "PACKET" },
@@ -25,6 +26,7 @@ export const SOCKET_NAMES = {
   proto: { 0: "IP", 6: "TCP", 17: "UDP", 136: "UDPLITE" },
 } as const satisfies Record<string, Record<number, string>>;
 
+/** crit's names of pstree task states, as `--pretty` shows them (3 is really TASK_STOPPED and 6 a zombie; crit's labels are kept for compatibility). */
 export const TASK_STATE_NAMES = { 1: "Alive", 3: "Zombie", 6: "Stopped" } as const;
 
 const enumNames = new Map<string, Map<number, string>>();

@@ -1,11 +1,11 @@
 import { createRegistry, type DescEnum, type DescMessage, type Registry } from "@bufbuild/protobuf";
 import { CriuImageError } from "../framing/errors.js";
-import { allSchemaFiles, enumSchemas, messageSchemas } from "../gen/index.js";
-import { hydrated } from "../gen-lazy/codegen.js";
+import { allSchemaFiles, enumSchemas, hydrated, messageSchemas } from "../gen/index.js";
 
 /** The whole CRIU schema as one registry, built on first use (it builds every file of the schema). */
 let registry: Registry | undefined;
 
+/** A protobuf-es registry of the whole CRIU schema (for `toJson`, `Any` and the like), built on first call; `messageSchema` is cheaper when one message is enough. */
 export function schemaRegistry(): Registry {
   registry ??= createRegistry(...allSchemaFiles.map(hydrated));
   return registry;

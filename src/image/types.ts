@@ -1,7 +1,8 @@
 import type { ImageFormat } from "../framing/types.js";
 import type { EntryKind, KindEntryTypes, KindExtraTypes, RawKind } from "./kind-types.js";
 
-interface ImageBase {
+/** What every image has, with entries or raw. */
+export interface ImageBase {
   /** File name, when known: used for raw images and in errors. */
   name?: string;
   /** The kind's magic. */

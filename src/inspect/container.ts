@@ -1,6 +1,7 @@
 /** The container a checkpoint archive came from, from the engine's files beside the images. */
 import type { Checkpoint } from "../checkpoint/checkpoint.js";
 
+/** The container a checkpoint archive came from, from its engine's metadata files (null where not known). */
 export interface ContainerView {
   engine: "podman" | "cri-o" | "containerd" | null;
   id: string | null;

@@ -72,6 +72,7 @@ export class FileTable {
   }
 }
 
+/** One open file descriptor of a process, with a one-line description of what it points at. */
 export interface FdView {
   fd: number;
   /** fd_types name: REG, PIPE, INETSK, UNIXSK, EVENTFD, … */

@@ -21,12 +21,14 @@ import {
   TYPE,
 } from "./socket-names.js";
 
+/** One end of an inet socket. */
 export interface Endpoint {
   /** ipaddr.js text form; "" when the socket has no address. */
   address: string;
   port: number;
 }
 
+/** A process and fd that hold a socket. */
 export interface Owner {
   pid: number;
   fd: number;
@@ -55,8 +57,10 @@ export interface TcpStreamInfo {
   nodelay?: boolean;
 }
 
+/** Where a socket's entry lives: files.img (CRIU 3.4 and later) or the legacy inetsk.img. */
 export type SocketLayout = "files.img" | "inetsk.img";
 
+/** An inet socket of a checkpoint (TCP, UDP, raw), joined with its owners and queues. */
 export interface InetSocket {
   /** file_entry.id / inet_sk_entry.id: what fdinfo entries point at. */
   id: number;
@@ -150,6 +154,7 @@ export function socketOwners(r: Checkpoint): Map<number, Owner[]> {
   return owners;
 }
 
+/** The name of the image that holds a TCP socket's queues: tcp-stream-<ino in hex>.img. */
 export function tcpStreamName(ino: number): string {
   return `tcp-stream-${ino.toString(16)}.img`;
 }

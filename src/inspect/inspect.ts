@@ -11,6 +11,7 @@ import { type ProcessView, processes } from "./processes.js";
 import { type SocketsView, sockets } from "./sockets.js";
 import { dumpStats, type StatsView } from "./stats.js";
 
+/** Everything `inspectCheckpoint` found, as plain data (the CLI's `inspect --json` prints it). */
 export interface InspectReport {
   /** What was inspected (a path, "stdin", "memory"). */
   source: string;
@@ -26,6 +27,7 @@ export interface InspectReport {
   notes: string[];
 }
 
+/** Options of `inspectCheckpoint`. */
 export interface InspectOptions {
   /** Read cmdline and environment from process memory (default true). */
   memory?: boolean;
@@ -33,6 +35,7 @@ export interface InspectOptions {
   pids?: number[];
 }
 
+/** Builds every view of a checkpoint: processes (cmdline and env from memory), files, sockets, mounts, namespaces, container and dump statistics. */
 export async function inspectCheckpoint(cp: Checkpoint, options: InspectOptions = {}): Promise<InspectReport> {
   const inv = cp.inventory();
   const procs = await processes(cp, options);

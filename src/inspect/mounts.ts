@@ -1,6 +1,7 @@
 /** Mounts as plain data: every entry of every mountpoints-<ns>.img. */
 import type { Checkpoint } from "../checkpoint/checkpoint.js";
 
+/** One mount of a mount namespace, from mountpoints-<ns>.img. */
 export interface MountView {
   /** The mount namespace id (from the image name). */
   ns: number;
@@ -44,6 +45,7 @@ const FSTYPES: Record<number, string> = {
   23: "cgroup2",
 };
 
+/** Every entry of every mountpoints-*.img, by namespace and id. */
 export function mounts(cp: Checkpoint): MountView[] {
   const out: MountView[] = [];
   for (const name of cp.names()) {

@@ -2,6 +2,7 @@
 import type { Checkpoint } from "../checkpoint/checkpoint.js";
 import { formatBytes } from "./address-text.js";
 
+/** A network device of a net namespace. */
 export interface NetDeviceView {
   name: string;
   ifindex: number;
@@ -11,6 +12,7 @@ export interface NetDeviceView {
   mac: string | null;
 }
 
+/** An address of a network device, from the raw ifaddr image. */
 export interface NetAddressView {
   ifindex: number;
   label: string | null;
@@ -18,6 +20,7 @@ export interface NetAddressView {
   prefixLength: number;
 }
 
+/** The checkpoint's namespaces by kind: net (devices, addresses), uts, ipc, pid, user, time. */
 export interface NamespacesView {
   net: { id: number; devices: NetDeviceView[]; addresses: NetAddressView[] | null }[];
   uts: { id: number; hostname: string; domainname: string }[];
@@ -96,6 +99,7 @@ export function parseIfaddr(b: Uint8Array): NetAddressView[] | null {
   return out;
 }
 
+/** The namespaces view of a checkpoint. */
 export function namespaces(cp: Checkpoint): NamespacesView {
   const net = byId(cp, "netns").map(([, id]) => {
     const devices = (cp.has(`netdev-${id}.img`) ? (cp.kind(`netdev-${id}.img`, "NETDEV")?.entries ?? []) : []).map(

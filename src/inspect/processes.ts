@@ -7,11 +7,13 @@ import { type MemoryRange, pageSizeOf, readMemory } from "../memory/read.js";
 import { type FdView, FileTable, taskFds } from "./files.js";
 import { capabilityNames, RLIMITS, signalName } from "./names.js";
 
+/** One thread of a process. */
 export interface ThreadView {
   tid: number;
   comm: string | null;
 }
 
+/** A task's credentials, with capabilities by name. */
 export interface CredsView {
   uid: number;
   gid: number;
@@ -33,6 +35,7 @@ export interface CredsView {
   lsmProfile: string | null;
 }
 
+/** One process of the tree, with its threads, credentials, namespaces, files and (when read) cmdline and env. */
 export interface ProcessView {
   pid: number;
   ppid: number;

@@ -5,6 +5,7 @@ import { decodeUtf8Lossless } from "../image/text-codec.js";
 import { type InetSocket, inetSockets } from "./inet.js";
 import { nameOf, type SocketState, type SocketType, STATE, TYPE } from "./socket-names.js";
 
+/** A unix socket with its name, peer and queued bytes. */
 export interface UnixSocketView {
   id: number;
   ino: number;
@@ -19,6 +20,7 @@ export interface UnixSocketView {
   owners: { pid: number; fd: number }[];
 }
 
+/** A netlink socket. */
 export interface NetlinkSocketView {
   id: number;
   ino: number;
@@ -28,6 +30,7 @@ export interface NetlinkSocketView {
   owners: { pid: number; fd: number }[];
 }
 
+/** A packet socket. */
 export interface PacketSocketView {
   id: number;
   type: number;
@@ -36,6 +39,7 @@ export interface PacketSocketView {
   owners: { pid: number; fd: number }[];
 }
 
+/** Every socket of a checkpoint, by family. */
 export interface SocketsView {
   inet: InetSocket[];
   unix: UnixSocketView[];
@@ -61,6 +65,7 @@ function owners(cp: Checkpoint, type: string): Map<number, { pid: number; fd: nu
   return out;
 }
 
+/** The sockets view of a checkpoint, from files.img and the legacy per-family images. */
 export function sockets(cp: Checkpoint): SocketsView {
   const files = cp.has("files.img") ? (cp.kind("files.img", "FILES")?.entries ?? []) : [];
   const legacy = <T>(name: string, kind: "UNIXSK" | "NETLINK_SK" | "PACKETSK") =>

@@ -2,6 +2,7 @@
 import type { Checkpoint } from "../checkpoint/checkpoint.js";
 import { readImage } from "../image/read.js";
 
+/** CRIU's statistics of a dump: times and page counts. */
 export interface StatsView {
   freezingTimeUs: number;
   frozenTimeUs: number;
@@ -13,6 +14,7 @@ export interface StatsView {
   pagesLazy: string;
 }
 
+/** The statistics of the dump from stats-dump, or null without it. */
 export function dumpStats(cp: Checkpoint): StatsView | null {
   // Archives keep stats-dump beside the images too.
   let d = cp.has("stats-dump") ? cp.first("stats-dump", "STATS")?.dump : undefined;

@@ -123,6 +123,7 @@ export interface CritStreamEntry {
   extra: unknown;
 }
 
+/** An image read from crit JSON as it arrives: the header first, then each entry. */
 export interface CritJsonStream {
   header: ImageHeader;
   entries: AsyncIterable<CritStreamEntry>;

@@ -145,6 +145,7 @@ export function messageOf(desc: DescMessage, value: unknown, path: string, skip?
   return msg;
 }
 
+/** Options of `fromCritJson`. */
 export interface FromCritJsonOptions {
   /** File name of the image, for error messages and the result's `name`. */
   readonly name?: string;

@@ -13,6 +13,7 @@ import { CritJsonError, JsonNumber } from "./errors.js";
 const MAX_DEPTH = 200;
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 
+/** A parsed JSON value; numbers keep their text (`JsonNumber`), so 64-bit integers are exact. */
 export type JsonValue = null | boolean | string | JsonNumber | JsonValue[] | { [key: string]: JsonValue };
 
 class Parser {

@@ -16,6 +16,7 @@ import { messageJson, type RenderMode } from "./message-json.js";
 import { indent, pyContainer, pyString } from "./python-json.js";
 import { wireMessageJson } from "./wire-json.js";
 
+/** Options of `toCritJson`, `CritJsonWriter` and `critInfo`, named after crit's. */
 export interface ToCritJsonOptions {
   /** crit's --pretty: indent 4, hex, addresses, flags, devices and dict names. */
   readonly pretty?: boolean;
@@ -87,6 +88,7 @@ export class CritJsonWriter {
     this.extraJson = EXTRA_JSON[info.extra];
   }
 
+  /** Writes the image's opening, up to the entries list. */
   head(): void {
     this.out.ascii(
       `${this.pretty ? "{\n    " : "{"}"magic": ${pyString(this.kind)},${this.pretty ? "\n    " : " "}"entries": `,
@@ -116,6 +118,7 @@ export class CritJsonWriter {
     this.out.ascii(first ? (pretty ? `[\n${indent(2)}` : "[") : pretty ? `,\n${indent(2)}` : ", ");
   }
 
+  /** Writes one entry and its extra payload. */
   entry(msg: Message, extra: unknown): void {
     const pretty = this.pretty;
     let text = messageJson(msg, messageSchema(msg.$typeName), this.mode, 2);
@@ -131,6 +134,7 @@ export class CritJsonWriter {
     this.out.ascii(text);
   }
 
+  /** Closes the entries list and the image. */
   tail(): void {
     if (this.count === 0) this.out.ascii(this.pretty ? "[]\n}" : "[]}");
     else this.out.ascii(this.pretty ? `\n${indent(1)}]\n}` : "]}");

@@ -12,11 +12,13 @@ import { PE_PARENT, PE_PRESENT } from "../image/pagemap.js";
 import { memoryMap, runsOf, type VmaMap } from "./map.js";
 import { firstRun, type PageRun } from "./runs.js";
 
+/** A range of addresses, end excluded. */
 export interface MemoryRange {
   start: bigint;
   end: bigint;
 }
 
+/** Bytes read from a task's memory, with the ranges the dump does not have. */
 export interface MemoryBytes {
   address: bigint;
   /** The bytes; zero where `unknown` says the dump does not have them. */
@@ -25,6 +27,7 @@ export interface MemoryBytes {
   unknown: MemoryRange[];
 }
 
+/** Options shared by the memory readers. */
 export interface MemoryOptions {
   /** The dumped machine's page size; default: from the checkpoint (see pageSizeOf). */
   pageSize?: number;
@@ -122,8 +125,9 @@ async function whole(
   return bytes.length === Number(b - a) ? bytes : undefined;
 }
 
-/** The VMAs of a task, cached per checkpoint and page size. */
 const mapCache = new WeakMap<Checkpoint, Map<string, VmaMap[]>>();
+
+/** The VMAs of a task, each with its kind, mapped file and the pagemap that holds its pages; cached per checkpoint and page size. */
 export function vmasOf(cp: Checkpoint, pid: number, pageSize: number): VmaMap[] {
   let m = mapCache.get(cp);
   if (!m) {

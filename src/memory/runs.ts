@@ -8,6 +8,7 @@ import type { pagemap_entry, pagemap_head } from "../gen/index.js";
 import { PE_PARENT, PE_PRESENT, pagemapFlags, pagemapPages } from "../image/pagemap.js";
 import type { EntryImage } from "../image/types.js";
 
+/** Consecutive pages that share their flags and, when present, lie together in a pages file. */
 export interface PageRun {
   /** First address of the run. */
   start: bigint;
@@ -19,6 +20,7 @@ export interface PageRun {
   offset: bigint;
 }
 
+/** A task's pagemap as runs of pages, each with where its bytes are. */
 export interface PagemapRuns {
   /** pagemap_head.pages_id: the pages file is pages-<id>.img. */
   pagesId: number;

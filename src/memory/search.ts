@@ -9,8 +9,10 @@ import { CriuImageError } from "../framing/errors.js";
 import type { VmaKind, VmaMap } from "./map.js";
 import { type MemoryOptions, pageSizeOf, readMemory, vmasOf } from "./read.js";
 
+/** How a string pattern becomes bytes: UTF-8, UTF-16LE, or hex digits. */
 export type PatternEncoding = "utf8" | "utf16le" | "hex";
 
+/** Options of `searchMemory`. */
 export interface SearchOptions extends MemoryOptions {
   /** Only this task (default: every task). */
   pid?: number;
@@ -32,6 +34,7 @@ export interface SearchOptions extends MemoryOptions {
   window?: number;
 }
 
+/** One match of `searchMemory`. */
 export interface MemoryMatch {
   pid: number;
   address: bigint;
@@ -219,6 +222,7 @@ export async function* searchMemory(cp: Checkpoint, o: SearchOptions): AsyncGene
   }
 }
 
+/** One string found by `memoryStrings`. */
 export interface MemoryString {
   address: bigint;
   text: string;

@@ -168,6 +168,7 @@ function spooledFile(path: string, size: number): SourceFile {
   };
 }
 
+/** Options of `openArchiveSource`. */
 export interface ArchiveSourceOptions {
   /** What to call the archive in messages (its path, or "stdin"). */
   label?: string;

@@ -55,6 +55,7 @@ function parentTarget(dir: string): { target: string; written: string } | { erro
   return { target, written };
 }
 
+/** Options of `openFolderSource`. */
 export interface FolderOptions {
   /** Folders already on the chain, to refuse a loop of parent links. */
   chain?: string[];

@@ -1,11 +1,11 @@
 /** criu-image/node: checkpoints on disk: folders, archives, atomic writes. */
 
-export { type Compression, openArchiveSource } from "./archive.js";
+export { type ArchiveSourceOptions, type Compression, openArchiveSource } from "./archive.js";
 export { writeFileAtomic } from "./atomic.js";
 export { FileError, fileError } from "./errors.js";
 export { openImageFile, readImageFile, writeImageFile } from "./files.js";
-export { openFolderSource } from "./folder.js";
-export { readJournal } from "./journal.js";
+export { type FolderOptions, openFolderSource } from "./folder.js";
+export { type JournalPair, readJournal } from "./journal.js";
 export { type LockOptions, withCheckpointLock } from "./lock.js";
 export { type OpenOptions, openCheckpoint, type PathKind, pagesForRandomAccess, pathKind } from "./open.js";
 export {

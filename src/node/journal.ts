@@ -42,6 +42,7 @@ function bareName(name: unknown): name is string {
   );
 }
 
+/** One rename a pending journal covers: the temp file and the file it replaces. */
 export type JournalPair = [temp: string, final: string];
 
 function refuse(dir: string, why: string): never {

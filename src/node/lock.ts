@@ -12,6 +12,7 @@ import { CREATE_NEW, fsOps } from "./fs-ops.js";
 
 export const LOCK = ".criu-image-lock";
 
+/** How to wait for the checkpoint folder's writer lock. */
 export interface LockOptions {
   /** How long to wait for another writer to finish, in milliseconds (default 10 s). */
   waitMs?: number;

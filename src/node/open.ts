@@ -14,6 +14,7 @@ import { compressionOf } from "./compress.js";
 import { FileError, fileError } from "./errors.js";
 import { openFolderSource } from "./folder.js";
 
+/** What a path holds. */
 export type PathKind = "folder" | "archive" | "image" | "other";
 
 /** What a path holds, from its type and first bytes. */
@@ -52,6 +53,7 @@ async function fileKind(path: string): Promise<PathKind> {
  */
 export const pagesForRandomAccess: PagesPolicy = (_name, size) => (size <= 64 << 20 ? "all" : "spool");
 
+/** Options of `openCheckpoint`. */
 export interface OpenOptions {
   /** Standard input, for "-" (default: process.stdin). */
   stdin?: AsyncIterable<Uint8Array>;

@@ -22,6 +22,7 @@ import { type LockOptions, withCheckpointLock } from "./lock.js";
 import { openCheckpoint, pagesForRandomAccess, pathKind } from "./open.js";
 import { OutputDir } from "./out-dir.js";
 
+/** Options of `rewriteCheckpointDir`. */
 export interface RewriteDirOptions extends RewriteOptions, LockOptions {
   /** Work out and report the changes, write nothing. */
   dryRun?: boolean;
@@ -33,6 +34,7 @@ export interface RewriteDirOptions extends RewriteOptions, LockOptions {
   dropUnsafe?: boolean;
 }
 
+/** What `rewriteCheckpointDir` changed and wrote. */
 export interface RewriteDirResult {
   report: RewriteReport;
   /** Files written (none for a dry run). */

@@ -10,6 +10,7 @@ import { bytesToWords, sameAddress, toV6 } from "./address.js";
 import { TcpRewriteError } from "./errors.js";
 import { describeRule, type RewriteRule } from "./rules.js";
 
+/** One endpoint a rewrite changes. */
 export interface EndpointChange {
   image: string;
   socketId: number;

@@ -18,11 +18,13 @@ import { rewriteWarnings } from "./warnings.js";
 
 export type { EndpointChange };
 
+/** Options of `rewriteConnections`. */
 export interface RewriteOptions {
   /** Accept rules that match no endpoint (they are listed in the report). */
   allowUnmatched?: boolean;
 }
 
+/** What a rewrite changed (or would change). */
 export interface RewriteReport {
   changes: EndpointChange[];
   /** Images whose bytes changed; every other image is untouched. */
@@ -32,6 +34,7 @@ export interface RewriteReport {
   warnings: string[];
 }
 
+/** A rewritten checkpoint and its report. */
 export interface RewriteResult {
   /** The rewritten checkpoint (the input with the changed images replaced). */
   checkpoint: Checkpoint;

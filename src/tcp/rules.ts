@@ -5,18 +5,21 @@
 import { parseAddress } from "../json/ip.js";
 import { TcpRewriteError } from "./errors.js";
 
+/** Replace one address by another wherever it is an endpoint. */
 export interface AddressRule {
   kind: "address";
   from: string;
   to: string;
 }
 
+/** Replace one address and port by another. */
 export interface EndpointRule {
   kind: "endpoint";
   from: { address: string; port: number };
   to: { address: string; port: number };
 }
 
+/** A rule of a TCP rewrite. */
 export type RewriteRule = AddressRule | EndpointRule;
 
 /** "OLD=NEW": two addresses (IPv6 with or without brackets). */
@@ -53,6 +56,7 @@ export function parseEndpointRule(text: string): EndpointRule {
   };
 }
 
+/** A rule as the CLI's flag spells it. */
 export function describeRule(r: RewriteRule): string {
   const ep = (e: { address: string; port: number }) =>
     e.address.includes(":") ? `[${e.address}]:${e.port}` : `${e.address}:${e.port}`;

@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Checkpoint, memorySource } from "../../src/checkpoint/index.js";
 import { diffCheckpoints } from "../../src/diff/index.js";
 import { type EditSession, editCheckpoint, redactCheckpoint } from "../../src/edit/index.js";
-import { pstree_entrySchema } from "../../src/index.js";
+import { pstree_entrySchema } from "../../src/gen/index.js";
 import { readMemory } from "../../src/memory/index.js";
 import { editCheckpointDir, openCheckpoint, redactCheckpointDir } from "../../src/node/index.js";
 import { rewriteConnections } from "../../src/tcp/index.js";

@@ -7,21 +7,17 @@ import { create, type DescMessage, toBinary } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
 import {
   bpfmap_data_entrySchema,
-  CriuImageError,
   ghost_chunk_entrySchema,
   ghost_file_entrySchema,
-  IMG_COMMON_MAGIC,
   ipc_msg_entrySchema,
   ipc_msgSchema,
   ipc_sem_entrySchema,
   ipc_shm_entrySchema,
-  kindByName,
   pipe_data_entrySchema,
-  readImage,
   sk_packet_entrySchema,
   tcp_stream_entrySchema,
-  writeImage,
-} from "../../src/index.js";
+} from "../../src/gen/index.js";
+import { CriuImageError, IMG_COMMON_MAGIC, kindByName, readImage, writeImage } from "../../src/index.js";
 import { bytes, cat, u32 } from "../helpers/bytes.js";
 
 function entry<D extends DescMessage>(schema: D, init: object): Uint8Array {

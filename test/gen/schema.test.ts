@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { getExtension } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
-import { criu, IMAGE_KINDS, messageSchema, schemaRegistry } from "../../src/index.js";
+import { criu } from "../../src/gen/index.js";
+import { IMAGE_KINDS, messageSchema, schemaRegistry } from "../../src/index.js";
 
 const root = resolve(__dirname, "..", "..");
 const bin = (name: string) => join(root, "node_modules", ".bin", name);

@@ -4,16 +4,8 @@
  * page counts, each present (stored in pages-1.img) or a hole (not dumped).
  */
 import { create, type Message } from "@bufbuild/protobuf";
-import {
-  type CriuImage,
-  IMG_COMMON_MAGIC,
-  kindByName,
-  mm_entrySchema,
-  pagemap_entrySchema,
-  pagemap_headSchema,
-  vma_entrySchema,
-  writeImage,
-} from "../../src/index.js";
+import { mm_entrySchema, pagemap_entrySchema, pagemap_headSchema, vma_entrySchema } from "../../src/gen/index.js";
+import { type CriuImage, IMG_COMMON_MAGIC, kindByName, writeImage } from "../../src/index.js";
 
 export function imageOf(kind: string, entries: unknown[]): Uint8Array {
   return writeImage({

@@ -1,5 +1,6 @@
 import { create } from "@bufbuild/protobuf";
-import { type inet_sk_entry, inet_sk_entrySchema } from "../../src/index.js";
+import { inet_sk_entrySchema } from "../../src/gen/index.js";
+import type { inet_sk_entry } from "../../src/index.js";
 
 export const fown = { uid: 0, euid: 0, signum: 0, pidType: 0, pid: 0 };
 

@@ -6,16 +6,8 @@
  * the kernel had, which need not have a core image.
  */
 import { create } from "@bufbuild/protobuf";
-import {
-  type CriuImage,
-  core_entrySchema,
-  IMG_COMMON_MAGIC,
-  kindByName,
-  pstree_entrySchema,
-  readImage,
-  task_core_entrySchema,
-  writeImage,
-} from "../../src/index.js";
+import { core_entrySchema, pstree_entrySchema, task_core_entrySchema } from "../../src/gen/index.js";
+import { type CriuImage, IMG_COMMON_MAGIC, kindByName, readImage, writeImage } from "../../src/index.js";
 
 export const ZOMBIE_PID = 4242;
 

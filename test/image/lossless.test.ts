@@ -1,14 +1,13 @@
 import { create, toBinary } from "@bufbuild/protobuf";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { inet_sk_entrySchema, reg_file_entrySchema } from "../../src/gen/index.js";
 import {
   decodeUtf8Lossless,
   encodeUtf8Lossless,
   IMG_COMMON_MAGIC,
-  inet_sk_entrySchema,
   kindByName,
   readImage,
-  reg_file_entrySchema,
   writeImage,
 } from "../../src/index.js";
 import { u32 } from "../helpers/bytes.js";

@@ -7,15 +7,11 @@ import { describe, expect, it } from "vitest";
 import { memorySource } from "../../src/checkpoint/index.js";
 import {
   bpfmap_data_entrySchema,
-  IMG_COMMON_MAGIC,
   inet_sk_entrySchema,
-  kindByName,
   pagemap_entrySchema,
   pagemap_headSchema,
-  pagemapPages,
-  readImage,
-  writeImage,
-} from "../../src/index.js";
+} from "../../src/gen/index.js";
+import { IMG_COMMON_MAGIC, kindByName, pagemapPages, readImage, writeImage } from "../../src/index.js";
 import { CritJsonError, critInfo, fromCritJson, toCritJson } from "../../src/json/index.js";
 import { verifyCheckpoint } from "../../src/verify/index.js";
 import { bytes, cat, u32 } from "../helpers/bytes.js";
