@@ -25,7 +25,13 @@ export { readFramed } from "./read.js";
 /** @internal For criu-image's other layers (bundled apart); not part of the API. */
 export { entrySchema, roundUp } from "./rules.js";
 export { type ScanResult, scanFramed } from "./scan.js";
-export { type ByteSource, collectFramedStream, type FramedStream, openFramedStream } from "./stream.js";
+export {
+  type ByteSource,
+  collectFramedStream,
+  type FramedStream,
+  openFramedStream,
+  readFramedStream,
+} from "./stream.js";
 export type { FramedEntry, FramedImage, ImageFormat, ImageHeader, ReadOptions } from "./types.js";
 /** @internal For criu-image's other layers (bundled apart); not part of the API. */
 export { WireCursor } from "./wire.js";

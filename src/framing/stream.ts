@@ -1,7 +1,7 @@
 import { CriuImageError } from "./errors.js";
 import { parseHeader } from "./header.js";
 import { entryParser } from "./parser.js";
-import type { FramedEntry, ImageHeader, ReadOptions } from "./types.js";
+import type { FramedEntry, FramedImage, ImageHeader, ReadOptions } from "./types.js";
 
 /** Anything that produces the bytes of an image in chunks. */
 export type ByteSource = AsyncIterable<Uint8Array> | Iterable<Uint8Array> | ReadableStream<Uint8Array>;
@@ -186,15 +186,15 @@ export async function openFramedStream(source: ByteSource, options: ReadOptions 
 
 async function* empty<T>(): AsyncGenerator<T> {}
 
-/** Reads a whole stream into a FramedImage-like header and entry list. */
-export async function collectFramedStream(
-  source: ByteSource,
-  options: ReadOptions = {},
-): Promise<{ header: ImageHeader; entries: FramedEntry[]; raw?: Uint8Array }> {
+/**
+ * Reads a whole image from a stream: `readFramed` for bytes that arrive in
+ * chunks, with the same result and the same errors at the same offsets.
+ */
+export async function readFramedStream(source: ByteSource, options: ReadOptions = {}): Promise<FramedImage> {
   const s = await openFramedStream(source, options);
   const entries: FramedEntry[] = [];
   for await (const e of s.entries) entries.push(e);
-  if (s.header.format !== "raw") return { header: s.header, entries };
+  if (s.header.format !== "raw") return { ...s.header, entries };
   const parts: Uint8Array[] = [];
   let total = 0;
   for await (const c of s.raw) {
@@ -207,5 +207,14 @@ export async function collectFramedStream(
     raw.set(p, o);
     o += p.length;
   }
-  return { header: s.header, entries, raw };
+  return { ...s.header, entries, raw };
+}
+
+/** @deprecated Renamed readFramedStream, which returns a FramedImage as readFramed does. */
+export async function collectFramedStream(
+  source: ByteSource,
+  options: ReadOptions = {},
+): Promise<{ header: ImageHeader; entries: FramedEntry[]; raw?: Uint8Array }> {
+  const { entries, raw, ...header } = await readFramedStream(source, options);
+  return raw ? { header, entries: [...entries], raw } : { header, entries: [...entries] };
 }

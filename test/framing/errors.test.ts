@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import {
   CriuImageError,
-  collectFramedStream,
   IMG_COMMON_MAGIC,
   kindByName,
   readFramed,
+  readFramedStream,
   readImage,
 } from "../../src/index.js";
 import { u32 } from "../helpers/bytes.js";
@@ -84,7 +84,7 @@ describe("bad input gives a CriuImageError with image, offset and expectation", 
     for (let i = 0; i < 200; i++) {
       const b = u32(IMG_COMMON_MAGIC, FILES, 0xffffffff, 1, 2, 3);
       await expect(
-        collectFramedStream(asAsync([b.subarray(0, 5), b.subarray(5)]), { name: "files.img" }),
+        readFramedStream(asAsync([b.subarray(0, 5), b.subarray(5)]), { name: "files.img" }),
       ).rejects.toMatchObject({
         code: "TRUNCATED",
         offset: 12,
@@ -109,7 +109,7 @@ describe("bad input gives a CriuImageError with image, offset and expectation", 
     const b = new Uint8Array([...u32(IMG_COMMON_MAGIC, FILES, 10), 1, 2]);
     const sync = caught(() => readFramed(b, { name: "files.img" }));
     await expect(
-      collectFramedStream(asAsync([b.subarray(0, 3), b.subarray(3)]), { name: "files.img" }),
+      readFramedStream(asAsync([b.subarray(0, 3), b.subarray(3)]), { name: "files.img" }),
     ).rejects.toMatchObject({
       code: sync.code,
       offset: sync.offset,

@@ -3,7 +3,7 @@
  * our typed errors; a successful read must write back the same bytes.
  */
 import { writeFileSync } from "node:fs";
-import { CriuImageError, collectFramedStream, readImage, writeImage } from "../../src/index.js";
+import { CriuImageError, readFramedStream, readImage, writeImage } from "../../src/index.js";
 import { CritJsonError, fromCritJson, toCritJson } from "../../src/json/index.js";
 import { listConnections, rewriteConnections, TcpRewriteError } from "../../src/tcp/index.js";
 import { rng } from "./mutate.js";
@@ -66,7 +66,7 @@ export async function fuzzImage(
   // The streaming reader on random chunks: same verdict as the sync framing reader.
   let streamResult: string;
   try {
-    await collectFramedStream(asAsync(chunks(bytes, seed)), name ? { name } : {});
+    await readFramedStream(asAsync(chunks(bytes, seed)), name ? { name } : {});
     streamResult = "ok";
   } catch (e) {
     acceptable(e, `${label} (stream)`);
