@@ -5,7 +5,7 @@ import { CriuImageError } from "../framing/errors.js";
 import { openFramedStream } from "../framing/stream.js";
 import { writeImageStream } from "../image/stream.js";
 import { openCritJsonStream } from "../json/from-crit-stream.js";
-import { CritJsonWriter, critInfoForCount } from "../json/to-crit.js";
+import { CritJsonWriter, critInfoForCount, critInfoForRaw } from "../json/to-crit.js";
 import { writeFileAtomic } from "../node/atomic.js";
 import { fileError } from "../node/errors.js";
 import { pathKind } from "../node/open.js";
@@ -133,7 +133,7 @@ export async function info(a: { in: string; name?: string }): Promise<void> {
   if (s.header.format === "raw") {
     let size = 0;
     for await (const c of s.raw) size += c.length;
-    await writeStdout(`${JSON.stringify({ magic: s.header.kind, raw: true, size }, null, 4)}\n`);
+    await writeStdout(critInfoForRaw(s.header.kind, size));
     return;
   }
   let count = 0;

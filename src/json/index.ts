@@ -12,6 +12,7 @@ export {
   CritJsonWriter,
   critInfo,
   critInfoForCount,
+  critInfoForRaw,
   critInfoOf,
   type ToCritJsonOptions,
   toCritJson,

@@ -8,48 +8,11 @@ import { BinaryReader } from "@bufbuild/protobuf/wire";
 import { encodeMimeBase64 } from "./base64.js";
 import { type FieldPlan, planOf } from "./field-plan.js";
 import { formatAddress, wordsToBytes } from "./ip.js";
-import { FLAG_MAPS, showDev, showFlags } from "./pretty-maps.js";
-import { indent, pyString } from "./python-json.js";
-import { encodeUnixName } from "./quopri.js";
+import { pyString } from "./python-json.js";
+import { layout, type RenderMode, scalarText } from "./render.js";
 import { unknownOf, unknownToBytes } from "./unknown.js";
 
-/** How to render: `layout` is json.dump's indent, `convert` pb2dict's pretty conversions. */
-export interface RenderMode {
-  readonly layout: boolean;
-  readonly convert: boolean;
-}
-
 const hasOwn = Object.prototype.hasOwnProperty;
-
-function hexOf(v: number | bigint): string {
-  if (typeof v === "number") return v < 0 ? `-0x${(-v).toString(16)}` : `0x${v.toString(16)}`;
-  return v < 0n ? `-0x${(-v).toString(16)}` : `0x${v.toString(16)}`;
-}
-
-/** One integer the way pb2dict shows it in pretty mode. */
-export function prettyInt(f: FieldPlan, v: number | bigint, isHex: boolean): string {
-  if (isHex) return `"${hexOf(v)}"`;
-  if (f.plain) return String(v);
-  if (f.dev) return `"${showDev(BigInt(v), f.odev)}"`;
-  if (f.flags) {
-    const map = FLAG_MAPS[f.flags];
-    return `"${map ? showFlags(BigInt(v), map) : hexOf(v)}"`;
-  }
-  const name = f.dictMap?.[Number(v)];
-  return name !== undefined ? pyString(name) : String(v);
-}
-
-function scalarValue(f: FieldPlan, v: unknown, mode: RenderMode, isHex: boolean): string {
-  if (f.integer) return mode.convert ? prettyInt(f, v as number | bigint, isHex) : String(v);
-  if (f.kind === "enum") {
-    const name = f.enumDesc?.value[v as number]?.name;
-    return name !== undefined ? pyString(name) : String(v);
-  }
-  if (typeof v === "boolean") return v ? "true" : "false";
-  if (typeof v === "string") return pyString(v);
-  if (v instanceof Uint8Array) return pyString(f.conv === "unix_name" ? encodeUnixName(v) : encodeMimeBase64(v));
-  return String(v);
-}
 
 /** Unknown values of known enum fields, which protobuf-es keeps with the unknown fields. */
 function splitUnknown(msg: Message, desc: DescMessage) {
@@ -97,9 +60,9 @@ function writeMessage(
   const unknown = (msg as { $unknown?: unknown[] }).$unknown ? splitUnknown(msg, desc) : undefined;
   const m = msg as unknown as Record<string, unknown>;
   // Members are separated by ", " or ",\n<indent>"; the first one follows the opening.
-  const sep = pretty ? `,\n${indent(depth + 1)}` : ", ";
+  const sep = layout(pretty, "sep", depth);
   const start = out.length;
-  out.push(pretty ? `{\n${indent(depth + 1)}` : "{");
+  out.push(layout(pretty, "open", depth));
   let first = true;
   const fields = plan.fields;
   for (let k = 0; k < fields.length; k++) {
@@ -115,19 +78,19 @@ function writeMessage(
       out.push(f.key, ": ");
       if (mode.convert && f.ipadd && (list.length === 1 || list.length === 4)) {
         const addr = pyString(formatAddress(wordsToBytes(list as number[])));
-        out.push(pretty ? `[\n${indent(depth + 2)}${addr}\n${indent(depth + 1)}]` : `[${addr}]`);
+        out.push(layout(pretty, "lopen", depth), addr, layout(pretty, "lclose", depth));
         continue;
       }
-      const isep = pretty ? `,\n${indent(depth + 2)}` : ", ";
-      out.push(pretty ? `[\n${indent(depth + 2)}` : "[");
+      const isep = layout(pretty, "lsep", depth);
+      out.push(layout(pretty, "lopen", depth));
       for (let i = 0; i < list.length; i++) {
         if (i > 0) out.push(isep);
         if (f.kind === "message")
           writeMessage(out, list[i] as Message, f.message as DescMessage, mode, depth + 2, isHex);
-        else out.push(scalarValue(f, list[i], mode, isHex));
+        else out.push(scalarText(f, list[i], mode, isHex));
       }
       if (extraEnums) for (const e of extraEnums) out.push(list.length > 0 ? isep : "", String(e));
-      out.push(pretty ? `\n${indent(depth + 1)}]` : "]");
+      out.push(layout(pretty, "lclose", depth));
       continue;
     }
     if (f.kind === "message") {
@@ -139,7 +102,7 @@ function writeMessage(
       continue;
     }
     let value: string;
-    if (hasOwn.call(m, f.localName)) value = scalarValue(f, v, mode, hexInherited || f.hex);
+    if (hasOwn.call(m, f.localName)) value = scalarText(f, v, mode, hexInherited || f.hex);
     // A closed enum whose value the schema does not know: show the number.
     else if (extraEnums) value = String(extraEnums[extraEnums.length - 1]);
     else continue;
@@ -157,5 +120,5 @@ function writeMessage(
     out.push("{}");
     return;
   }
-  out.push(pretty ? `\n${indent(depth)}}` : "}");
+  out.push(layout(pretty, "close", depth));
 }

@@ -12,8 +12,9 @@ import { messageSchema } from "../image/registry.js";
 import type { CriuImage } from "../image/types.js";
 import { ByteOut } from "./byte-out.js";
 import { EXTRA_JSON, type ExtraJson } from "./extras-json.js";
-import { messageJson, type RenderMode } from "./message-json.js";
+import { messageJson } from "./message-json.js";
 import { indent, pyContainer, pyString } from "./python-json.js";
+import type { RenderMode } from "./render.js";
 import { wireMessageJson } from "./wire-json.js";
 
 /** Options of `toCritJson`, `CritJsonWriter` and `critInfo`, named after crit's. */
@@ -175,6 +176,15 @@ export function critInfoForCount(kind: string, entries: number): string {
   // crit counts a pagemap's head as no entry; extras are not entries (crit counts them).
   const count = kind === "PAGEMAP" ? Math.max(0, entries - 1) : entries;
   return `{\n    "magic": ${pyString(kind)},\n    "count": ${count}\n}\n`;
+}
+
+/**
+ * What `criu-image info` prints for a raw image (pages, ifaddr, …), which
+ * crit has no info for: the kind, `"raw": true` and the size in bytes, laid
+ * out as crit lays out its info.
+ */
+export function critInfoForRaw(kind: string, size: number): string {
+  return `{\n    "magic": ${pyString(kind)},\n    "raw": true,\n    "size": ${size}\n}\n`;
 }
 
 /** @deprecated Renamed critInfoForCount. */

@@ -9,13 +9,11 @@ import type { DescMessage } from "@bufbuild/protobuf";
 import { ScalarType } from "@bufbuild/protobuf";
 import { WireCursor as Cursor } from "../framing/wire.js";
 import { decodeUtf8Lossless } from "../image/text-codec.js";
-import { encodeMimeBase64 } from "./base64.js";
 import { asciiBytes, type ByteOut } from "./byte-out.js";
 import { type FieldPlan, type MessagePlan, planOf } from "./field-plan.js";
 import { formatAddress, wordsToBytes } from "./ip.js";
-import { prettyInt, type RenderMode } from "./message-json.js";
-import { indent, pyString } from "./python-json.js";
-import { encodeUnixName } from "./quopri.js";
+import { pyString } from "./python-json.js";
+import { type Layout, layout, type RenderMode, scalarText } from "./render.js";
 
 const TWO32 = 4294967296;
 
@@ -80,20 +78,6 @@ function fixedValue(t: ScalarType, c: Cursor, wt: number): number | bigint | und
   return undefined; // double: CRIU has none
 }
 
-type Layout = "open" | "sep" | "close" | "lopen" | "lsep" | "lclose";
-
-function layoutText(pretty: boolean, what: Layout, depth: number): string {
-  if (!pretty) return { open: "{", sep: ", ", close: "}", lopen: "[", lsep: ", ", lclose: "]" }[what];
-  return {
-    open: `{\n${indent(depth + 1)}`,
-    sep: `,\n${indent(depth + 1)}`,
-    close: `\n${indent(depth)}}`,
-    lopen: `[\n${indent(depth + 2)}`,
-    lsep: `,\n${indent(depth + 2)}`,
-    lclose: `\n${indent(depth + 1)}]`,
-  }[what];
-}
-
 /** Separators and brackets as bytes, by [pretty][what][depth], filled on demand. */
 const LAYOUT: Record<Layout, Uint8Array[]>[] = [0, 1].map(() => ({
   open: [],
@@ -107,7 +91,7 @@ function lay(pretty: boolean, what: Layout, depth: number): Uint8Array {
   const row = (LAYOUT[pretty ? 1 : 0] as Record<Layout, Uint8Array[]>)[what];
   let b = row[depth];
   if (b === undefined) {
-    b = asciiBytes(layoutText(pretty, what, depth));
+    b = asciiBytes(layout(pretty, what, depth));
     row[depth] = b;
   }
   return b;
@@ -142,12 +126,12 @@ function writeScalar(out: ByteOut, f: FieldPlan, c: Cursor, wt: number, mode: Re
     const at = c.pos;
     c.pos += len;
     if (t === ScalarType.STRING) {
-      if (!out.asciiString(c.buf, at, at + len)) out.ascii(pyString(decodeUtf8Lossless(c.buf.subarray(at, at + len))));
+      if (!out.asciiString(c.buf, at, at + len))
+        out.ascii(scalarText(f, decodeUtf8Lossless(c.buf.subarray(at, at + len)), mode, isHex));
       return true;
     }
     if (t === ScalarType.BYTES) {
-      const sub = c.buf.subarray(at, at + len);
-      out.ascii(pyString(f.conv === "unix_name" ? encodeUnixName(sub) : encodeMimeBase64(sub)));
+      out.ascii(scalarText(f, c.buf.subarray(at, at + len), mode, isHex));
       return true;
     }
     return false; // packed repeated scalars: CRIU writes none
@@ -159,9 +143,8 @@ function writeScalar(out: ByteOut, f: FieldPlan, c: Cursor, wt: number, mode: Re
   else if (mode.convert && isHex && typeof v === "number" && v >= 0) out.hexString(v);
   else if (mode.convert && f.dictBytes && typeof v === "number" && f.dictBytes[v])
     out.bytes(f.dictBytes[v] as Uint8Array);
-  else if (mode.convert) out.ascii(prettyInt(f, v, isHex));
-  else if (typeof v === "number" && v >= 0 && v <= Number.MAX_SAFE_INTEGER) out.uint(v);
-  else out.ascii(String(v));
+  else if (!mode.convert && typeof v === "number" && v >= 0 && v <= Number.MAX_SAFE_INTEGER) out.uint(v);
+  else out.ascii(scalarText(f, v, mode, isHex));
   return true;
 }
 

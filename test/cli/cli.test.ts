@@ -59,6 +59,27 @@ describe("criu-image CLI, as crit on the corpus", () => {
     expect(n).toBeGreaterThan(150);
   });
 
+  it("info on raw images (which crit has no info for): kind, raw and size, laid out as Python's json.dumps(indent=4)", async () => {
+    let n = 0;
+    for (const i of corpusImages().filter((x) =>
+      /^(pages|ifaddr|route6?|tmpfs|iptables|ip6tables|nftables)-/.test(x.name),
+    )) {
+      const r = await runCli(["info", i.path]);
+      expect(r.code).toBe(0);
+      const want = {
+        magic: i.name.startsWith("pages-") ? "PAGES" : expect.any(String),
+        raw: true,
+        size: i.bytes.length,
+      };
+      expect(JSON.parse(r.stdout.toString())).toEqual(want);
+      // Python's layout for these values is JavaScript's JSON.stringify with indent 4.
+      expect(r.stdout.toString()).toBe(`${JSON.stringify(JSON.parse(r.stdout.toString()), null, 4)}\n`);
+      n++;
+      if (n >= 6) break;
+    }
+    expect(n).toBe(6);
+  });
+
   it("x DIR ps|fds|mems|rss on every dump with golden output", async () => {
     let n = 0;
     for (const dump of corpusDumps()) {
