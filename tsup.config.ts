@@ -1,6 +1,7 @@
 import { dirname, resolve } from "node:path";
 import type { Plugin } from "esbuild";
 import { defineConfig } from "tsup";
+import { lazySchemaTarget } from "./scripts/lazy-schema.mjs";
 
 const src = resolve("src");
 
@@ -53,11 +54,10 @@ function layers(own: string): Plugin {
 export const lazySchema: Plugin = {
   name: "criu-image-lazy-schema",
   setup(build) {
-    build.onResolve({ filter: /^@bufbuild\/protobuf\/codegenv2$/ }, (args) =>
-      args.importer.startsWith(`${resolve(src, "gen")}/`)
-        ? { path: resolve(src, "gen-lazy", "codegen.ts") }
-        : { path: args.path, external: true },
-    );
+    build.onResolve({ filter: /^@bufbuild\/protobuf\/codegenv2$/ }, (args) => {
+      const target = lazySchemaTarget(args.path, args.importer);
+      return target ? { path: target } : { path: args.path, external: true };
+    });
   },
 };
 

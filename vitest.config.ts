@@ -1,8 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { defineConfig } from "vitest/config";
+import { lazySchemaTarget } from "./scripts/lazy-schema.mjs";
 
-const gen = resolve(__dirname, "src", "gen");
 const tests = resolve(__dirname, "test");
 const corpus = resolve(process.env.CRIU_IMAGE_CORPUS ?? join(__dirname, "..", "shared", "criu"));
 
@@ -46,11 +46,7 @@ export default defineConfig({
     {
       name: "criu-image-lazy-schema",
       enforce: "pre",
-      resolveId(source, importer) {
-        if (source === "@bufbuild/protobuf/codegenv2" && importer?.startsWith(`${gen}/`))
-          return resolve(__dirname, "src", "gen-lazy", "codegen.ts");
-        return undefined;
-      },
+      resolveId: lazySchemaTarget,
     },
   ],
   test: {
