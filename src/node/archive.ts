@@ -13,18 +13,16 @@ import { tmpdir } from "node:os";
 import { dirname, join, posix } from "node:path";
 import { Readable } from "node:stream";
 import { extract, type Header, pack } from "tar-stream";
+import { type SourceMember, sourceFromMembers } from "../checkpoint/members.js";
 import {
-  type ArchiveLayout,
   absentFile,
   type ImageSource,
   type KeepRanges,
   memoryFile,
   type PagesPolicy,
   type SourceFile,
-  type SourceNote,
   sparseFile,
 } from "../checkpoint/source.js";
-import { kindByFileName } from "../framing/kinds.js";
 import { writeData } from "./atomic.js";
 import { type Compression, compressed, compressionForName, compressionOf, decompressed } from "./compress.js";
 import { FileError } from "./errors.js";
@@ -140,25 +138,6 @@ export async function eachMember(
 }
 
 /** Which engine exported the archive, from its metadata (Podman also writes CRI-O-style annotations). */
-function layoutOf(members: Map<string, Member>, imagesDir: string): ArchiveLayout {
-  if (imagesDir !== "checkpoint") return "plain";
-  let annotations: Record<string, unknown> = {};
-  const spec = members.get("spec.dump")?.bytes;
-  try {
-    const doc = spec ? JSON.parse(new TextDecoder().decode(spec)) : undefined;
-    if (doc && typeof doc.annotations === "object" && doc.annotations) annotations = doc.annotations;
-  } catch {
-    // Not JSON: the layout is told by the files alone.
-  }
-  const keys = Object.keys(annotations);
-  if (annotations["io.container.manager"] === "libpod") return "podman";
-  if (keys.some((k) => k === "io.kubernetes.cri-o.ContainerID" || k === "io.kubernetes.cri-o.Annotations"))
-    return "cri-o";
-  if (keys.some((k) => k.startsWith("io.kubernetes.cri.")) || members.has("container.dump")) return "containerd";
-  if (members.has("config.dump")) return "podman";
-  return "plain";
-}
-
 /** A spooled member, read by offset. */
 function spooledFile(path: string, size: number): SourceFile {
   return {
@@ -271,94 +250,32 @@ export async function openArchiveSource(
       `holds no checkpoint, only ${unsafe.length} unsafe member(s) (first: ${unsafe[0]?.name}: ${unsafe[0]?.reason})`,
     );
   }
-  return { ...sourceFromMembers(members, label, compression), unsafe };
+  const found = sourceFromMembers(asSourceMembers(members), {
+    label,
+    type: "archive",
+    compression,
+    fail: (what) => new FileError("NOT_CHECKPOINT", label, what),
+  });
+  return { ...found, unsafe };
 }
 
-function sourceFromMembers(members: Map<string, Member>, label: string, compression: Compression): ImageSource {
-  const dirOf = (p: string) => posix.dirname(p).replace(/^\.$/, "");
-  // Folders holding an inventory are dumps; a chain's `parent` links name which is the last.
-  const dumps = new Set([...members.keys()].filter((p) => posix.basename(p) === "inventory.img").map(dirOf));
-  const parentOf = new Map<string, string>();
-  for (const d of dumps) {
-    const link = members.get(d ? `${d}/parent` : "parent");
-    if (!link) continue;
-    const target =
-      link.link ?? (link.bytes && link.size < 4096 ? new TextDecoder().decode(link.bytes).trim() : undefined);
-    if (target === undefined) continue;
-    parentOf.set(d, normal(posix.join(d, target)));
-  }
-  let imagesDir: string | undefined;
-  const parents = new Set(parentOf.values());
-  const tips = [...dumps].filter((d) => !parents.has(d));
-  if (dumps.has("checkpoint")) imagesDir = "checkpoint";
-  else if (tips.length === 1) imagesDir = tips[0];
-  else if (tips.length > 1) {
-    throw new FileError(
-      "NOT_CHECKPOINT",
-      label,
-      `holds several checkpoints (${tips.map((t) => `${t || "."}/`).join(", ")}); extract it and name one`,
-    );
-  } else {
-    // No inventory: a folder of images all the same (criu cpuinfo dump, a partial copy).
-    const counts = new Map<string, number>();
-    for (const p of members.keys())
-      if (kindByFileName(posix.basename(p))) counts.set(dirOf(p), (counts.get(dirOf(p)) ?? 0) + 1);
-    const best = [...counts].sort((a, b) => b[1] - a[1])[0];
-    if (!best) throw new FileError("NOT_CHECKPOINT", label, "holds no checkpoint: no CRIU image in it");
-    imagesDir = best[0];
-  }
-  const build = (dir: string, seen: string[]): ImageSource => {
-    const files = new Map<string, SourceFile>();
-    const companions = new Map<string, SourceFile>();
-    const notes: SourceNote[] = [];
-    const prefix = dir ? `${dir}/` : "";
-    for (const m of members.values()) {
-      const inDir = m.path.startsWith(prefix) && !m.path.slice(prefix.length).includes("/");
-      const file = (): SourceFile =>
-        m.bytes
+/** The members as the checkpoint layer sees them, each file with however this reader kept it. */
+function asSourceMembers(members: Map<string, Member>): Map<string, SourceMember> {
+  const out = new Map<string, SourceMember>();
+  for (const [path, m] of members) {
+    const file =
+      m.type !== "file"
+        ? undefined
+        : m.bytes
           ? memoryFile(m.bytes)
           : m.spool
             ? spooledFile(m.spool, m.size)
             : m.parts
               ? sparseFile(m.size, m.path, m.parts)
               : absentFile(m.size, m.path, `${m.path} is not kept when the archive is read`);
-      if (inDir) {
-        const base = m.path.slice(prefix.length);
-        if (base === "parent") continue;
-        if (m.type === "file") files.set(base, file());
-        else notes.push({ file: base, message: `a ${m.type} member, not a file` });
-      } else if (seen.length === 0 && m.type === "file" && !dumps.has(dirOf(m.path))) companions.set(m.path, file());
-    }
-    const target = parentOf.get(dir);
-    let parent: ImageSource | undefined;
-    if (target !== undefined) {
-      if (seen.includes(target)) notes.push({ file: "parent", message: "parent links form a loop" });
-      else if (dumps.has(target)) parent = build(target, [...seen, dir]);
-      else
-        notes.push({
-          file: "parent",
-          message: `parent leads to ${target || "."}/, which is not in the archive; pages kept in the parent dump cannot be read`,
-        });
-    }
-    return {
-      label: dir && seen.length > 0 ? `${label}:${dir}` : label,
-      type: "archive",
-      files,
-      companions,
-      parent,
-      parentLink: target,
-      notes,
-      archive: {
-        compression,
-        layout: layoutOf(members, dir),
-        imagesDir: dir,
-        ...(members.get(`${prefix}inventory.img`)?.mtime
-          ? { dumpedAt: members.get(`${prefix}inventory.img`)?.mtime?.toISOString() }
-          : {}),
-      },
-    };
-  };
-  return build(imagesDir as string, []);
+    out.set(path, { path, type: m.type, size: m.size, mtime: m.mtime, link: m.link, file });
+  }
+  return out;
 }
 
 /**

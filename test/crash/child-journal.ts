@@ -6,9 +6,10 @@
 import { editCheckpointDir } from "../../src/node/index.js";
 import { rewriteConnections } from "../../src/tcp/index.js";
 
-const [dir, a, b] = process.argv.slice(2) as [string, string, string];
+const [dir, a, b, rounds] = process.argv.slice(2) as [string, string, string, string?];
 process.stdout.write("ready\n");
-for (;;) {
+// With a round count (to time one), it stops; otherwise it runs until killed.
+for (let i = 0; rounds === undefined || i < Number(rounds); i++) {
   await editCheckpointDir(dir, (e) => {
     const pstree = e.image("pstree.img", "PSTREE");
     const root = pstree?.entries[0];

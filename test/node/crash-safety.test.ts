@@ -67,6 +67,25 @@ function waitReady(p: ChildProcess): Promise<void> {
   });
 }
 
+/**
+ * How long two rounds of a child's rewrite take (on a scratch copy). Kills
+ * are spread over that, so that they land before, during and after the
+ * writes of either direction however loaded the machine is.
+ */
+async function killWindow(script: string): Promise<number> {
+  const dir = join(work, "timing");
+  rmSync(dir, { recursive: true, force: true });
+  cpSync(join(corpusRoot, "images", "tcp4"), dir, { recursive: true });
+  const p = spawn(process.execPath, [script, dir, "127.0.0.2", "10.0.0.2", "2"], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const exited = new Promise((resolve) => p.once("exit", resolve));
+  await waitReady(p);
+  const t0 = performance.now();
+  await exited;
+  return Math.max(20, performance.now() - t0);
+}
+
 describe("crash-safe in-place rewrite", () => {
   it(`survives ${KILLS} SIGKILLs at random moments`, async () => {
     const dir = join(work, "ckpt");
@@ -78,6 +97,7 @@ describe("crash-safe in-place rewrite", () => {
     const fresh = new Map(old);
     fresh.set("files.img", Buffer.from(moved.bytes("files.img") as Uint8Array));
     const r = rng(99);
+    const window = await killWindow(child);
     const seen = { old: 0, new: 0, tempsLeft: 0 };
     for (let k = 0; k < KILLS; k++) {
       const p = spawn(process.execPath, [child, dir, "127.0.0.2", "10.0.0.2"], {
@@ -85,7 +105,7 @@ describe("crash-safe in-place rewrite", () => {
       });
       const exited = new Promise((resolve) => p.once("exit", resolve));
       await waitReady(p);
-      await new Promise((res) => setTimeout(res, Math.floor(r() * 120)));
+      await new Promise((res) => setTimeout(res, Math.floor(r() * window)));
       p.kill("SIGKILL");
       await exited;
       // Right after the kill: the checkpoint is wholly old or wholly new.
@@ -115,6 +135,7 @@ describe("crash-safe in-place rewrite", () => {
       `${readFileSync(join(dir, "files.img")).toString("hex")}|${readFileSync(join(dir, "pstree.img")).toString("hex")}`;
     const states = new Set<string>([pair()]);
     const r = rng(7);
+    const window = await killWindow(journalChild);
     let moved = 0;
     for (let k = 0; k < Math.ceil(KILLS / 2); k++) {
       const p = spawn(process.execPath, [journalChild, dir, "127.0.0.2", "10.0.0.2"], {
@@ -122,7 +143,7 @@ describe("crash-safe in-place rewrite", () => {
       });
       const exited = new Promise((resolve) => p.once("exit", resolve));
       await waitReady(p);
-      await new Promise((res) => setTimeout(res, Math.floor(r() * 150)));
+      await new Promise((res) => setTimeout(res, Math.floor(r() * window)));
       p.kill("SIGKILL");
       await exited;
       // A pending journal is finished (or temporaries dropped) by the next writer.

@@ -5,8 +5,8 @@
  * (the picked file itself, or the archive's bytes as they streamed by),
  * read a range at a time when memory is looked at.
  */
-import type { ImageSource, SourceFile } from "../../../src/checkpoint/index.js";
-import { Checkpoint, memoryFile } from "../../../src/checkpoint/index.js";
+import type { ImageSource, SourceFile, SourceMember } from "../../../src/checkpoint/index.js";
+import { Checkpoint, memoryFile, sourceFromMembers } from "../../../src/checkpoint/index.js";
 import { CriuImageError } from "../../../src/index.js";
 import { zstdDecompressed } from "../../../src/node/zstd-units.js";
 import { readTar, readTarBlob, type TarHeader, type TarSink } from "./tar.js";
@@ -29,78 +29,31 @@ function blobFile(blob: Blob, name: string): SourceFile {
 interface Entry {
   path: string;
   file: SourceFile;
-  /** A symlink's target, or a small file's text for `parent`. */
+  /** A symlink's target. */
   link?: string;
   mtime?: Date | null;
 }
 
-const dirOf = (p: string) => (p.includes("/") ? p.slice(0, p.lastIndexOf("/")) : "");
 const baseOf = (p: string) => p.slice(p.lastIndexOf("/") + 1);
 
-function join(dir: string, rel: string): string {
-  const parts = dir ? dir.split("/") : [];
-  for (const p of rel.split("/")) {
-    if (p === "..") parts.pop();
-    else if (p !== "." && p !== "") parts.push(p);
-  }
-  return parts.join("/");
-}
-
-/** The images folder (the chain's last dump) and its parents, as an image source. */
+/** The checkpoint in what was read, through the library's one reader of archive members. */
 function sourceOf(
   entries: Entry[],
   label: string,
   type: "folder" | "archive",
   compression: "none" | "gzip" | "zstd",
 ): ImageSource {
-  const dumps = new Set(entries.filter((e) => baseOf(e.path) === "inventory.img").map((e) => dirOf(e.path)));
-  const byPath = new Map(entries.map((e) => [e.path, e]));
-  const parentOf = (d: string): string | undefined => {
-    const link = byPath.get(d ? `${d}/parent` : "parent");
-    if (!link) return undefined;
-    const target = link.link ?? new TextDecoder().decode(link.file.bytes()).trim();
-    return join(d, target);
-  };
-  const parents = new Set([...dumps].map(parentOf).filter((p) => p !== undefined));
-  const tips = [...dumps].filter((d) => !parents.has(d));
-  const top = dumps.has("checkpoint") ? "checkpoint" : tips[0];
-  if (top === undefined) throw new Error(`${label} holds no checkpoint: no inventory.img in it`);
-  const build = (dir: string, depth: number): ImageSource => {
-    const files = new Map<string, SourceFile>();
-    const companions = new Map<string, SourceFile>();
-    for (const e of entries) {
-      if (dirOf(e.path) === dir) {
-        if (baseOf(e.path) !== "parent" && e.link === undefined) files.set(baseOf(e.path), e.file);
-      } else if (depth === 0 && !dumps.has(dirOf(e.path)) && e.link === undefined) companions.set(e.path, e.file);
-    }
-    const target = parentOf(dir);
-    const parent = target !== undefined && dumps.has(target) && depth < 16 ? build(target, depth + 1) : undefined;
-    const inventory = byPath.get(dir ? `${dir}/inventory.img` : "inventory.img");
-    const notes =
-      target !== undefined && !parent
-        ? [{ file: "parent", message: `parent leads to ${target}/, which was not opened` }]
-        : [];
-    return {
-      label: depth ? `${label}:${dir}` : label,
-      type,
-      files,
-      companions,
-      parent,
-      parentLink: target,
-      notes,
-      ...(type === "archive"
-        ? {
-            archive: {
-              compression,
-              layout: dir === "checkpoint" ? (companions.has("config.dump") ? "podman" : "plain") : "plain",
-              imagesDir: dir,
-              ...(inventory?.mtime ? { dumpedAt: inventory.mtime.toISOString() } : {}),
-            },
-          }
-        : {}),
-    };
-  };
-  return build(top, 0);
+  const members = new Map<string, SourceMember>();
+  for (const e of entries)
+    members.set(e.path, {
+      path: e.path,
+      type: e.link !== undefined ? "symlink" : "file",
+      size: e.file.size,
+      mtime: e.mtime ?? undefined,
+      link: e.link,
+      file: e.link !== undefined ? undefined : e.file,
+    });
+  return sourceFromMembers(members, { label, type, compression });
 }
 
 /** A file of a picked or dropped folder, with its path inside the folder (the folder's name first). */
