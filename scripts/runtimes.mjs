@@ -54,7 +54,7 @@ for (const n of readdirSync(dir).sort()) {
 }
 const files = readImage(new Uint8Array(readFileSync(dir + "/files.img")), { name: "files.img" });
 out.push(toCritJson(files, { pretty: true }));
-out.push("inet files " + files.entries.filter((e) => e.message.$typeName === file_entrySchema.typeName && e.message.type === fd_types.INETSK).length);
+out.push("inet files " + files.entries.filter((e) => e.$typeName === file_entrySchema.typeName && e.type === fd_types.INETSK).length);
 const cp = await openCheckpoint(dir);
 for (const s of listConnections(cp)) out.push(s.state + " " + s.local.address + ":" + s.local.port + " " + s.remote.address + ":" + s.remote.port);
 out.push("problems " + verifyCheckpoint(cp).problems.length);
