@@ -155,7 +155,8 @@ function patternOf(names: readonly string[]): RegExp {
       .replace(/[.+?^${}()|[\]\\]/g, "\\$&")
       .replace("%u", "\\d+")
       .replace("%x", "[0-9a-f]+")
-      .replace("%s", "[^/]+"),
+      // stats-%s is stats-dump or stats-restore.
+      .replace("%s", "[a-z]+"),
   );
   return new RegExp(`^(?:${alts.join("|")})$`);
 }
