@@ -4,7 +4,7 @@
  * Streams cannot wait inside a loop, so they use the generator of parser.ts;
  * both go through rules.ts for every size, and raise the same errors.
  */
-import { CriuImageError } from "./errors.js";
+import { truncated } from "./errors.js";
 import type { ImageKindInfo } from "./kinds.js";
 import { walkMsgRecords } from "./msg-records.js";
 import { entrySchema, newRuleState, planExtra } from "./rules.js";
@@ -15,10 +15,6 @@ import { entrySchema, newRuleState, planExtra } from "./rules.js";
  * maybe empty), its extra payload is `[payloadEnd, end)`.
  */
 export type EntryVisitor = (schema: string, offset: number, payloadEnd: number, end: number, extra: boolean) => void;
-
-function truncated(name: string | undefined, at: number, end: number, what: string): CriuImageError {
-  return new CriuImageError("TRUNCATED", name, at, what, `only ${end - at} bytes left`);
-}
 
 /** Walks the entries of `bytes` from `start` (after the magics) to the end. */
 export function walkEntries(

@@ -24,6 +24,11 @@ export class CriuImageError extends Error {
   }
 }
 
+/** The error for input that ends at `at`, `end - at` bytes short of `what`. */
+export function truncated(name: string | undefined, at: number, end: number, what: string): CriuImageError {
+  return new CriuImageError("TRUNCATED", name, at, what, `only ${end - at} bytes left`);
+}
+
 export type CriuImageErrorCode =
   | "TRUNCATED" // input ends inside a header, entry or payload
   | "BAD_MAGIC" // magic not in the kind table, or not the one the name implies

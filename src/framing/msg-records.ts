@@ -4,13 +4,9 @@
  * ipc_ns.c dump_ipc_msg_queue_messages). One walk for the reader and the
  * writer's check.
  */
-import { CriuImageError } from "./errors.js";
+import { CriuImageError, truncated } from "./errors.js";
 import { msgTextSize, roundUp } from "./rules.js";
 import type { WireError } from "./wire.js";
-
-function truncated(name: string | undefined, at: number, end: number, what: string): CriuImageError {
-  return new CriuImageError("TRUNCATED", name, at, what, `only ${end - at} bytes left`);
-}
 
 /**
  * Walks `count` IPC message records (u32 size, ipc_msg, text padded to 8)

@@ -78,21 +78,14 @@ function fixedValue(t: ScalarType, c: Cursor, wt: number): number | bigint | und
   return undefined; // double: CRIU has none
 }
 
-/** Separators and brackets as bytes, by [pretty][what][depth], filled on demand. */
-const LAYOUT: Record<Layout, Uint8Array[]>[] = [0, 1].map(() => ({
-  open: [],
-  sep: [],
-  close: [],
-  lopen: [],
-  lsep: [],
-  lclose: [],
-}));
+/** Separators and brackets as bytes, one copy per distinct layout text. */
+const layoutBytes = new Map<string, Uint8Array>();
 function lay(pretty: boolean, what: Layout, depth: number): Uint8Array {
-  const row = (LAYOUT[pretty ? 1 : 0] as Record<Layout, Uint8Array[]>)[what];
-  let b = row[depth];
+  const text = layout(pretty, what, depth);
+  let b = layoutBytes.get(text);
   if (b === undefined) {
-    b = asciiBytes(layout(pretty, what, depth));
-    row[depth] = b;
+    b = asciiBytes(text);
+    layoutBytes.set(text, b);
   }
   return b;
 }
