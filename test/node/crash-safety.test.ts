@@ -67,6 +67,24 @@ function waitReady(p: ChildProcess): Promise<void> {
   });
 }
 
+/** Starts a child rewriting `dir` (moving 127.0.0.2 to 10.0.0.2 and back); resolves once it is ready. */
+async function startChild(script: string, dir: string, ...rest: string[]) {
+  const p = spawn(process.execPath, [script, dir, "127.0.0.2", "10.0.0.2", ...rest], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const exited = new Promise((resolve) => p.once("exit", resolve));
+  await waitReady(p);
+  return { p, exited };
+}
+
+/** Starts a child and SIGKILLs it after `ms`; resolves once it is gone. */
+async function killAfter(script: string, dir: string, ms: number): Promise<void> {
+  const { p, exited } = await startChild(script, dir);
+  await new Promise((res) => setTimeout(res, ms));
+  p.kill("SIGKILL");
+  await exited;
+}
+
 /**
  * How long two rounds of a child's rewrite take (on a scratch copy). Kills
  * are spread over that, so that they land before, during and after the
@@ -76,11 +94,7 @@ async function killWindow(script: string): Promise<number> {
   const dir = join(work, "timing");
   rmSync(dir, { recursive: true, force: true });
   cpSync(join(corpusRoot, "images", "tcp4"), dir, { recursive: true });
-  const p = spawn(process.execPath, [script, dir, "127.0.0.2", "10.0.0.2", "2"], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const exited = new Promise((resolve) => p.once("exit", resolve));
-  await waitReady(p);
+  const { exited } = await startChild(script, dir, "2");
   const t0 = performance.now();
   await exited;
   return Math.max(20, performance.now() - t0);
@@ -100,14 +114,7 @@ describe("crash-safe in-place rewrite", () => {
     const window = await killWindow(child);
     const seen = { old: 0, new: 0, tempsLeft: 0 };
     for (let k = 0; k < KILLS; k++) {
-      const p = spawn(process.execPath, [child, dir, "127.0.0.2", "10.0.0.2"], {
-        stdio: ["ignore", "pipe", "inherit"],
-      });
-      const exited = new Promise((resolve) => p.once("exit", resolve));
-      await waitReady(p);
-      await new Promise((res) => setTimeout(res, Math.floor(r() * window)));
-      p.kill("SIGKILL");
-      await exited;
+      await killAfter(child, dir, Math.floor(r() * window));
       // Right after the kill: the checkpoint is wholly old or wholly new.
       const now = state(dir);
       const isOld = equal(now, old);
@@ -138,14 +145,7 @@ describe("crash-safe in-place rewrite", () => {
     const window = await killWindow(journalChild);
     let moved = 0;
     for (let k = 0; k < Math.ceil(KILLS / 2); k++) {
-      const p = spawn(process.execPath, [journalChild, dir, "127.0.0.2", "10.0.0.2"], {
-        stdio: ["ignore", "pipe", "inherit"],
-      });
-      const exited = new Promise((resolve) => p.once("exit", resolve));
-      await waitReady(p);
-      await new Promise((res) => setTimeout(res, Math.floor(r() * window)));
-      p.kill("SIGKILL");
-      await exited;
+      await killAfter(journalChild, dir, Math.floor(r() * window));
       // A pending journal is finished (or temporaries dropped) by the next writer.
       await recoverCheckpointDir(dir);
       expect(files(dir).some((n) => n.startsWith(TEMP_PREFIX) || n === JOURNAL || n === LOCK)).toBe(false);
