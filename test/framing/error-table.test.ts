@@ -289,6 +289,15 @@ const REFUSALS: Refusal[] = [
     detail: "only 7 bytes left",
   },
   {
+    what: "a size word that ends the image, announcing an empty ipc_msg (which has no msize)",
+    name: "ipcns-msg-1.img",
+    bytes: cat(image("IPCNS_MSG"), entry(msg([3, 1])), u32(0)),
+    code: "BAD_ENTRY",
+    offset: 18,
+    expected: "an ipc_msg entry with msize",
+    detail: "required field msize (2) is missing",
+  },
+  {
     what: "an ipc_msg without msize",
     name: "ipcns-msg-1.img",
     bytes: cat(image("IPCNS_MSG"), entry(msg([3, 1])), entry(msg([1, 1])), zeros(8)),

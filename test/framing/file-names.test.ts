@@ -39,6 +39,8 @@ const NAMES: [name: string, kind: string | undefined][] = [
   // Paths: the base name decides, with either separator.
   ["/var/lib/checkpoint/files.img", "FILES"],
   ["checkpoint\\core-1.img", "CORE"],
+  ["/files.img", "FILES"],
+  ["dir\\sub/files.img", "FILES"],
   // Not CRIU's names.
   ["files.img.bak", undefined],
   ["xfiles.img", undefined],
