@@ -7,7 +7,6 @@
  */
 import { describe, expect, it } from "vitest";
 import {
-  CriuImageError,
   type FramedImage,
   IMG_COMMON_MAGIC,
   kindByName,
@@ -16,27 +15,12 @@ import {
   scanFramed,
   writeFramed,
 } from "../../src/index.js";
-import { bytes, cat, u32 } from "../helpers/bytes.js";
+import { bytes, cat, entry, msg, u32 } from "../helpers/bytes.js";
+import { caught, caughtAsync } from "../helpers/errors.js";
 
 const magic = (kind: string) => (kindByName(kind) as { magic: number }).magic;
 const hex = (n: number) => `0x${n.toString(16).padStart(8, "0")}`;
 
-/** A protobuf varint. */
-function varint(v: number | bigint): number[] {
-  let n = BigInt(v);
-  const out: number[] = [];
-  do {
-    const b = Number(n & 0x7fn);
-    n >>= 7n;
-    out.push(n > 0n ? b | 0x80 : b);
-  } while (n > 0n);
-  return out;
-}
-/** A message of varint fields: [field number, value]... */
-const msg = (...fields: [number, number | bigint][]) =>
-  bytes(...fields.flatMap(([no, v]) => [...varint(no * 8), ...varint(v)]));
-/** An entry: u32 size, then the payload. */
-const entry = (payload: Uint8Array) => cat(u32(payload.length), payload);
 /** A v1.1 image of `kind`: IMG_COMMON, the kind's magic, then the parts. */
 const image = (kind: string, ...parts: Uint8Array[]) => cat(u32(IMG_COMMON_MAGIC, magic(kind)), ...parts);
 const zeros = (n: number) => new Uint8Array(n);
@@ -397,26 +381,6 @@ const REFUSALS: Refusal[] = [
     detail: "truncated or overlong tag",
   },
 ];
-
-function caught(f: () => unknown): CriuImageError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof CriuImageError) return e;
-    throw e;
-  }
-  throw new Error("did not throw");
-}
-
-async function caughtAsync(f: () => Promise<unknown>): Promise<CriuImageError> {
-  try {
-    await f();
-  } catch (e) {
-    if (e instanceof CriuImageError) return e;
-    throw e;
-  }
-  throw new Error("did not throw");
-}
 
 const chunked = (b: Uint8Array, n: number) =>
   Array.from({ length: Math.ceil(b.length / n) }, (_, i) => b.subarray(i * n, i * n + n));

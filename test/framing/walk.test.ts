@@ -8,7 +8,6 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { scanUint32Field, scanVarintField, WireError } from "../../src/framing/wire.js";
 import {
-  CriuImageError,
   collectFramedStream,
   type FramedEntry,
   headerBytes,
@@ -21,48 +20,16 @@ import {
   writeFramed,
   writeFramedStream,
 } from "../../src/index.js";
-import { bytes, cat, u32 } from "../helpers/bytes.js";
+import { bytes, cat, entry, msg, u32, varint } from "../helpers/bytes.js";
+import { caught, caughtAsync } from "../helpers/errors.js";
 
 const magic = (kind: string) => (kindByName(kind) as { magic: number }).magic;
-function varint(v: number | bigint): number[] {
-  let n = BigInt(v);
-  const out: number[] = [];
-  do {
-    const b = Number(n & 0x7fn);
-    n >>= 7n;
-    out.push(n > 0n ? b | 0x80 : b);
-  } while (n > 0n);
-  return out;
-}
-const msg = (...fields: [number, number | bigint][]) =>
-  bytes(...fields.flatMap(([no, v]) => [...varint(no * 8), ...varint(v)]));
-const entry = (payload: Uint8Array) => cat(u32(payload.length), payload);
 const zeros = (n: number) => new Uint8Array(n);
 
 async function collect(chunks: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
   for await (const c of chunks) parts.push(c);
   return cat(...parts);
-}
-
-function caught(f: () => unknown): CriuImageError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof CriuImageError) return e;
-    throw e;
-  }
-  throw new Error("did not throw");
-}
-
-async function caughtAsync(f: () => Promise<unknown>): Promise<CriuImageError> {
-  try {
-    await f();
-  } catch (e) {
-    if (e instanceof CriuImageError) return e;
-    throw e;
-  }
-  throw new Error("did not throw");
 }
 
 describe("headers, exactly", () => {

@@ -8,3 +8,22 @@ export function u32(...values: number[]): Uint8Array {
 
 export const cat = (...parts: Uint8Array[]): Uint8Array => new Uint8Array(Buffer.concat(parts));
 export const bytes = (...v: number[]): Uint8Array => Uint8Array.from(v);
+
+/** A protobuf varint, of any value up to 2^64. */
+export function varint(v: number | bigint): number[] {
+  let n = BigInt(v);
+  const out: number[] = [];
+  do {
+    const b = Number(n & 0x7fn);
+    n >>= 7n;
+    out.push(n > 0n ? b | 0x80 : b);
+  } while (n > 0n);
+  return out;
+}
+
+/** Protobuf bytes of varint fields, written by hand: [field number, value]... */
+export const msg = (...fields: [number, number | bigint][]): Uint8Array =>
+  bytes(...fields.flatMap(([no, v]) => [...varint(no * 8), ...varint(v)]));
+
+/** One framed entry: its u32 size, then the payload. */
+export const entry = (payload: Uint8Array): Uint8Array => cat(u32(payload.length), payload);
