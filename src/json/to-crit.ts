@@ -13,8 +13,8 @@ import type { CriuImage } from "../image/types.js";
 import { ByteOut } from "./byte-out.js";
 import { EXTRA_JSON, type ExtraJson } from "./extras-json.js";
 import { messageJson } from "./message-json.js";
-import { indent, pyContainer, pyString } from "./python-json.js";
-import type { RenderMode } from "./render.js";
+import { pyContainer, pyString } from "./python-json.js";
+import { layout, type RenderMode } from "./render.js";
 import { wireMessageJson } from "./wire-json.js";
 
 /** Options of `toCritJson`, `CritJsonWriter` and `critInfo`, named after crit's. */
@@ -91,9 +91,8 @@ export class CritJsonWriter {
 
   /** Writes the image's opening, up to the entries list. */
   head(): void {
-    this.out.ascii(
-      `${this.pretty ? "{\n    " : "{"}"magic": ${pyString(this.kind)},${this.pretty ? "\n    " : " "}"entries": `,
-    );
+    const pretty = this.pretty;
+    this.out.ascii(`${layout(pretty, "open", 0)}"magic": ${pyString(this.kind)}${layout(pretty, "sep", 0)}"entries": `);
   }
 
   /**
@@ -114,9 +113,7 @@ export class CritJsonWriter {
   }
 
   private prefix(): void {
-    const first = this.count++ === 0;
-    const pretty = this.pretty;
-    this.out.ascii(first ? (pretty ? `[\n${indent(2)}` : "[") : pretty ? `,\n${indent(2)}` : ", ");
+    this.out.ascii(layout(this.pretty, this.count++ === 0 ? "lopen" : "lsep", 0));
   }
 
   /** Writes one entry and its extra payload. */
@@ -137,8 +134,8 @@ export class CritJsonWriter {
 
   /** Closes the entries list and the image. */
   tail(): void {
-    if (this.count === 0) this.out.ascii(this.pretty ? "[]\n}" : "[]}");
-    else this.out.ascii(this.pretty ? `\n${indent(1)}]\n}` : "]}");
+    const pretty = this.pretty;
+    this.out.ascii(`${this.count === 0 ? "[]" : layout(pretty, "lclose", 0)}${layout(pretty, "close", 0)}`);
   }
 
   /** The bytes written since the last take(). */
@@ -150,9 +147,8 @@ export class CritJsonWriter {
 /** Adds one member at the end of a rendered object. */
 function appendMember(obj: string, member: string, pretty: boolean, depth: number): string {
   if (obj.endsWith("{}")) return pyContainer("{", "}", [member], pretty, depth);
-  const close = pretty ? `\n${indent(depth)}}` : "}";
-  const body = obj.slice(0, obj.length - close.length);
-  return pretty ? `${body},\n${indent(depth + 1)}${member}${close}` : `${body}, ${member}}`;
+  const close = layout(pretty, "close", depth);
+  return `${obj.slice(0, obj.length - close.length)}${layout(pretty, "sep", depth)}${member}${close}`;
 }
 
 /** What `crit info` prints: the magic and the number of entries (with a newline). */
@@ -175,7 +171,7 @@ export function critInfo(image: CriuImage): string {
 export function critInfoForCount(kind: string, entries: number): string {
   // crit counts a pagemap's head as no entry; extras are not entries (crit counts them).
   const count = kind === "PAGEMAP" ? Math.max(0, entries - 1) : entries;
-  return `{\n    "magic": ${pyString(kind)},\n    "count": ${count}\n}\n`;
+  return `${pyContainer("{", "}", [`"magic": ${pyString(kind)}`, `"count": ${count}`], true, 0)}\n`;
 }
 
 /**
@@ -184,7 +180,7 @@ export function critInfoForCount(kind: string, entries: number): string {
  * out as crit lays out its info.
  */
 export function critInfoForRaw(kind: string, size: number): string {
-  return `{\n    "magic": ${pyString(kind)},\n    "raw": true,\n    "size": ${size}\n}\n`;
+  return `${pyContainer("{", "}", [`"magic": ${pyString(kind)}`, '"raw": true', `"size": ${size}`], true, 0)}\n`;
 }
 
 /** @deprecated Renamed critInfoForCount. */
