@@ -137,7 +137,6 @@ export async function eachMember(
   for await (const entry of ex) await visit(entry.header, entry as unknown as AsyncIterable<Uint8Array>);
 }
 
-/** Which engine exported the archive, from its metadata (Podman also writes CRI-O-style annotations). */
 /** A spooled member, read by offset. */
 function spooledFile(path: string, size: number): SourceFile {
   return {

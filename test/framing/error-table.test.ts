@@ -15,7 +15,7 @@ import {
   scanFramed,
   writeFramed,
 } from "../../src/index.js";
-import { bytes, cat, entry, msg, u32 } from "../helpers/bytes.js";
+import { bytes, cat, chunked, entry, msg, u32 } from "../helpers/bytes.js";
 import { caught, caughtAsync } from "../helpers/errors.js";
 
 const magic = (kind: string) => (kindByName(kind) as { magic: number }).magic;
@@ -381,9 +381,6 @@ const REFUSALS: Refusal[] = [
     detail: "truncated or overlong tag",
   },
 ];
-
-const chunked = (b: Uint8Array, n: number) =>
-  Array.from({ length: Math.ceil(b.length / n) }, (_, i) => b.subarray(i * n, i * n + n));
 
 describe("the framing's refusals, written out by hand", () => {
   it.each(REFUSALS)("$what", async (c) => {

@@ -20,7 +20,7 @@ import {
   writeFramed,
   writeFramedStream,
 } from "../../src/index.js";
-import { bytes, cat, entry, msg, u32, varint } from "../helpers/bytes.js";
+import { bytes, cat, chunked, entry, msg, u32, varint } from "../helpers/bytes.js";
 import { caught, caughtAsync } from "../helpers/errors.js";
 
 const magic = (kind: string) => (kindByName(kind) as { magic: number }).magic;
@@ -90,8 +90,7 @@ describe("entry offsets and extras on every reader", () => {
     expect(sync.entries.map((e) => e.offset)).toEqual(offsets);
     expect(sync.entries.map((e) => e.extra?.length)).toEqual([3, 0, 5]);
     for (const n of [1, 2, 5, 64]) {
-      const chunks = Array.from({ length: Math.ceil(sk.length / n) }, (_, i) => sk.subarray(i * n, i * n + n));
-      const s = await readFramedStream(chunks, { name: "sk-queues.img" });
+      const s = await readFramedStream(chunked(sk, n), { name: "sk-queues.img" });
       expect(s.entries.map((e) => e.offset)).toEqual(offsets);
       expect(s.entries.map((e) => e.extra?.length)).toEqual([3, 0, 5]);
       expect("raw" in s).toBe(false);

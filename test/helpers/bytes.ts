@@ -27,3 +27,7 @@ export const msg = (...fields: [number, number | bigint][]): Uint8Array =>
 
 /** One framed entry: its u32 size, then the payload. */
 export const entry = (payload: Uint8Array): Uint8Array => cat(u32(payload.length), payload);
+
+/** `b` in chunks of `n` bytes (the last one shorter), as a stream would deliver it. */
+export const chunked = (b: Uint8Array, n: number): Uint8Array[] =>
+  Array.from({ length: Math.ceil(b.length / n) }, (_, i) => b.subarray(i * n, i * n + n));
