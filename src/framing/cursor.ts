@@ -37,21 +37,22 @@ export function walkEntries(
     if (size > end - pos - 4) throw truncated(name, pos + 4, end, `${size} bytes of a ${schema} entry`);
     const offset = pos;
     pos += 4 + size;
+    const payloadEnd = pos;
     let extra = false;
     if (!plain) {
-      const plan = planExtra(kind, bytes.subarray(offset + 4, pos), state, name, offset);
+      const plan = planExtra(kind, bytes.subarray(offset + 4, payloadEnd), state, name, offset);
       extra = plan.type !== "none";
       if (plan.type === "bytes") {
         if (plan.length > end - pos) throw truncated(name, pos, end, `${plan.length} bytes of ${plan.what}`);
         pos += plan.length;
       } else if (plan.type === "rest") {
-        visit(schema, offset, offset + 4 + size, end, true);
+        visit(schema, offset, payloadEnd, end, true);
         return;
       } else if (plan.type === "msg-records") {
         pos = walkMsgRecords(bytes, pos, end, plan.count, name);
       }
     }
-    visit(schema, offset, offset + 4 + size, pos, extra);
+    visit(schema, offset, payloadEnd, pos, extra);
     state.index++;
   }
 }
