@@ -7,7 +7,7 @@ import { CriuImageError } from "../framing/errors.js";
 import { kindByFileName } from "../framing/kinds.js";
 import type { inventory_entry, pstree_entry } from "../gen/index.js";
 import type { EntryKind, KindEntryTypes } from "../image/kind-types.js";
-import { readImage } from "../image/read.js";
+import { iterateImage, readImage } from "../image/read.js";
 import type { CriuImage, EntryImage } from "../image/types.js";
 import { companionInImages } from "./companions.js";
 import { type ImageSource, isSource, memorySource, type SourceFile } from "./source.js";
@@ -115,6 +115,35 @@ export class Checkpoint {
       if (options.cache !== false) this.cache.set(name, img);
     }
     return img;
+  }
+
+  /**
+   * The entries of an image, one at a time, or none when the checkpoint has
+   * no such image. Unless the image is already cached, each entry is decoded
+   * when the loop reaches it and nothing is kept: for building indexes over
+   * images whose decoded trees would not fit (a files.img of a million
+   * sockets), where `kind` would hold them all. Errors are `kind`'s, thrown
+   * by the loop.
+   */
+  *each<K extends EntryKind>(name: string, kind: K): Generator<KindEntryTypes[K], void, undefined> {
+    const cached = this.cache.get(name);
+    if (cached) {
+      if (cached.kind !== kind)
+        throw new CriuImageError("BAD_MAGIC", name, 0, `a ${kind} image`, `found ${cached.kind}`);
+      yield* (cached as EntryImage<K>).entries as Iterable<KindEntryTypes[K]>;
+      return;
+    }
+    const f = this.source.files.get(name);
+    if (!f) return;
+    const it = iterateImage(f.bytes(), { name });
+    if (it.header.kind !== kind)
+      throw new CriuImageError("BAD_MAGIC", name, 0, `a ${kind} image`, `found ${it.header.kind}`);
+    for (const e of it.entries()) yield e.message as KindEntryTypes[K];
+  }
+
+  /** The image if it is decoded already (by `image`, `kind`, or given decoded), without decoding it. */
+  decoded(name: string): CriuImage | undefined {
+    return this.cache.get(name);
   }
 
   /** The image, which must be of this kind. */

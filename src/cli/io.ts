@@ -2,14 +2,15 @@
 import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
 import { fileError } from "../node/errors.js";
+import { plainBytes } from "../node/read-range.js";
 
 export async function readInput(path: string | undefined): Promise<Uint8Array> {
   if (path !== undefined && path !== "-") {
-    return new Uint8Array(await readFile(path).catch((e) => Promise.reject(fileError(e, path, "cannot read"))));
+    return plainBytes(await readFile(path).catch((e) => Promise.reject(fileError(e, path, "cannot read"))));
   }
   const chunks: Buffer[] = [];
   for await (const c of process.stdin) chunks.push(c as Buffer);
-  return new Uint8Array(Buffer.concat(chunks));
+  return plainBytes(Buffer.concat(chunks));
 }
 
 /** The name to recognise an image by: --name, else the input's base name. */

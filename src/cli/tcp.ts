@@ -6,7 +6,7 @@ import { pathKind } from "../node/open.js";
 import { rewriteCheckpointDir } from "../node/rewrite.js";
 import { asV4 } from "../tcp/address.js";
 import { TcpRewriteError } from "../tcp/errors.js";
-import { listConnections } from "../tcp/index.js";
+import { eachConnection } from "../tcp/index.js";
 import type { RewriteReport } from "../tcp/rewrite.js";
 import { parseAddressRule, parseEndpointRule, type RewriteRule } from "../tcp/rules.js";
 import { open } from "./checkpoint.js";
@@ -31,7 +31,8 @@ const SS_STATE: Record<string, string> = {
 
 /** An address as ss prints it: v4-mapped IPv6 with its IPv4 part dotted (::ffff:127.0.0.1). */
 export function displayAddress(address: string): string {
-  if (!address.includes(":")) return address;
+  // ipaddr.js writes every v4-mapped address as ::ffff:… (RFC 5952); nothing else needs parsing.
+  if (!address.startsWith("::ffff:")) return address;
   const bytes = parseAddress(address);
   const v4 = bytes && bytes.length === 16 ? asV4(bytes) : undefined;
   return v4 ? `::ffff:${v4.join(".")}` : address;
@@ -69,20 +70,24 @@ function row(s: InetSocket): string[] {
 }
 
 /**
- * A table like `ss -tuanp`, as chunks of text: widths are measured in one
- * pass without spreading the rows (a million of them overflow the stack),
- * and rows are rendered a batch at a time.
+ * A table like `ss -tuanp`, as chunks of text: widths are measured in a
+ * first pass and rows rendered a batch at a time in a second, so `sockets`
+ * may be a generator function that streams them (a million rows are never
+ * held at once).
  */
-export function* connectionTableChunks(sockets: readonly InetSocket[]): Generator<string> {
+export function* connectionTableChunks(
+  sockets: Iterable<InetSocket> | (() => Iterable<InetSocket>),
+): Generator<string> {
+  const pass = () => (typeof sockets === "function" ? sockets() : sockets);
   const widths = HEAD.map((h) => h.length);
-  for (const s of sockets) {
+  for (const s of pass()) {
     const r = row(s);
     for (let i = 0; i < r.length; i++)
       if ((r[i] as string).length > (widths[i] as number)) widths[i] = (r[i] as string).length;
   }
   const line = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] as number))).join("  ");
   let out = `${line(HEAD)}\n`;
-  for (const s of sockets) {
+  for (const s of pass()) {
     out += `${line(row(s))}\n`;
     if (out.length > 1 << 16) {
       yield out;
@@ -97,22 +102,23 @@ export function connectionTable(sockets: readonly InetSocket[]): string {
 }
 
 export async function tcpList(a: { dir: string; json?: boolean }): Promise<void> {
-  const sockets = listConnections(await open(a.dir));
+  const cp = await open(a.dir);
   if (!a.json) {
-    for (const chunk of connectionTableChunks(sockets)) await writeStdout(chunk);
+    for (const chunk of connectionTableChunks(() => eachConnection(cp))) await writeStdout(chunk);
     return;
   }
   // One record per line inside the array: valid JSON, streamed, never one huge string.
   await writeStdout("[");
   let buf = "";
-  for (let i = 0; i < sockets.length; i++) {
-    buf += `${i === 0 ? "" : ","}\n  ${JSON.stringify(sockets[i])}`;
+  let n = 0;
+  for (const s of eachConnection(cp)) {
+    buf += `${n++ === 0 ? "" : ","}\n  ${JSON.stringify(s)}`;
     if (buf.length > 1 << 16) {
       await writeStdout(buf);
       buf = "";
     }
   }
-  await writeStdout(`${buf}${sockets.length ? "\n" : ""}]\n`);
+  await writeStdout(`${buf}${n ? "\n" : ""}]\n`);
 }
 
 export function reportText(report: RewriteReport, mode: string): string {

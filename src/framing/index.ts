@@ -21,7 +21,7 @@ export { IMG_COMMON_MAGIC, IMG_SERVICE_MAGIC, INVENTORY_MAGIC } from "./magic.js
 export type { MsgRecord } from "./msg-records.js";
 /** @internal For criu-image's other layers (bundled apart); not part of the API. */
 export { splitMsgRecords } from "./msg-records.js";
-export { readFramed } from "./read.js";
+export { type FramedIteration, iterateFramed, readFramed } from "./read.js";
 /** @internal For criu-image's other layers (bundled apart); not part of the API. */
 export { entrySchema, roundUp } from "./rules.js";
 export { type ScanResult, scanFramed } from "./scan.js";
@@ -34,5 +34,5 @@ export {
 } from "./stream.js";
 export type { FramedEntry, FramedImage, ImageFormat, ImageHeader, ReadOptions } from "./types.js";
 /** @internal For criu-image's other layers (bundled apart); not part of the API. */
-export { WireCursor } from "./wire.js";
+export { readTag, skipValue, WireCursor, WireError } from "./wire.js";
 export { headerBytes, writeFramed, writeFramedStream } from "./write.js";

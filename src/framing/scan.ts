@@ -2,7 +2,7 @@
  * Checks an image's framing without producing entries: the fastest way to
  * know that an image is whole and count its entries.
  */
-import { walkEntries } from "./cursor.js";
+import { EntryCursor } from "./cursor.js";
 import { parseHeader } from "./header.js";
 import type { ImageHeader, ReadOptions } from "./types.js";
 
@@ -20,9 +20,9 @@ export function scanFramed(bytes: Uint8Array, options: ReadOptions = {}): ScanRe
   const name = options.name;
   const { header, kind, size } = parseHeader(bytes.subarray(0, 8), name);
   let entries = 0;
-  if (!kind.raw)
-    walkEntries(bytes, size, kind, name, () => {
-      entries++;
-    });
+  if (!kind.raw) {
+    const c = new EntryCursor(bytes, size, kind, name);
+    while (c.next()) entries++;
+  }
   return { header, entries, bytes: bytes.length };
 }

@@ -69,37 +69,53 @@ export function scanUint32Field(buf: Uint8Array, fieldNo: number): number | unde
   return scan(buf, fieldNo)?.lo;
 }
 
+/**
+ * @internal Reads a field's tag at the cursor: the field number times 8 plus
+ * the wire type. Throws WireError on a truncated tag or field number 0.
+ */
+export function readTag(c: WireCursor): number {
+  if (!c.varint()) throw new WireError("truncated or overlong tag");
+  if (c.hi !== 0) throw new WireError("tag too long");
+  if (c.lo >>> 3 === 0) throw new WireError(`field number ${c.lo >>> 3}`);
+  return c.lo;
+}
+
+/**
+ * @internal Steps over a value of wire type `wt` (a varint is left in
+ * lo/hi, a length-delimited value's length in lo). Throws WireError when the
+ * value is malformed or runs past `c.end`.
+ */
+export function skipValue(c: WireCursor, wt: number): void {
+  switch (wt) {
+    case 0:
+      if (!c.varint()) throw new WireError("truncated or overlong varint");
+      break;
+    case 1:
+      c.pos += 8;
+      break;
+    case 5:
+      c.pos += 4;
+      break;
+    case 2:
+      if (!c.varint()) throw new WireError("truncated or overlong length");
+      // A length past 2^32 runs past any entry, which the check below reports.
+      c.pos += c.hi !== 0 ? Number.POSITIVE_INFINITY : c.lo;
+      break;
+    default:
+      // Groups (3, 4) never occur in CRIU's schema; 6 and 7 are invalid.
+      throw new WireError(`wire type ${wt}`);
+  }
+  if (c.pos > c.end) throw new WireError("field runs past the entry");
+}
+
 /** The last `fieldNo` varint of `buf`, as its halves. */
 function scan(buf: Uint8Array, fieldNo: number): { lo: number; hi: number } | undefined {
   const c = new WireCursor(buf, 0, buf.length);
   let found: { lo: number; hi: number } | undefined;
   while (c.pos < c.end) {
-    if (!c.varint()) throw new WireError("truncated or overlong tag");
-    if (c.hi !== 0) throw new WireError("tag too long");
-    const wt = c.lo & 7;
-    const no = c.lo >>> 3;
-    if (no === 0) throw new WireError(`field number ${no}`);
-    switch (wt) {
-      case 0:
-        if (!c.varint()) throw new WireError("truncated or overlong varint");
-        if (no === fieldNo) found = { lo: c.lo, hi: c.hi };
-        break;
-      case 1:
-        c.pos += 8;
-        break;
-      case 5:
-        c.pos += 4;
-        break;
-      case 2:
-        if (!c.varint()) throw new WireError("truncated or overlong length");
-        // A length past 2^32 runs past any entry, which the check below reports.
-        c.pos += c.hi !== 0 ? Number.POSITIVE_INFINITY : c.lo;
-        break;
-      default:
-        // Groups (3, 4) never occur in CRIU's schema; 6 and 7 are invalid.
-        throw new WireError(`wire type ${wt}`);
-    }
-    if (c.pos > c.end) throw new WireError("field runs past the entry");
+    const tag = readTag(c);
+    skipValue(c, tag & 7);
+    if (tag === ((fieldNo << 3) | 0)) found = { lo: c.lo, hi: c.hi };
   }
   return found;
 }

@@ -12,7 +12,7 @@ export type {
 } from "./kind-types.js";
 export { enumValueName, SOCKET_NAMES, TASK_STATE_NAMES } from "./names.js";
 export { PE_LAZY, PE_PARENT, PE_PRESENT, pagemapFlags, pagemapPages } from "./pagemap.js";
-export { type DecodedEntry, decodeEntry, decodeImage, readImage } from "./read.js";
+export { type DecodedEntry, decodeEntry, decodeImage, type ImageIteration, iterateImage, readImage } from "./read.js";
 export { messageSchema, schemaRegistry } from "./registry.js";
 export { type ImageStream, openImageStream, readImageEntries, readImageStream, writeImageStream } from "./stream.js";
 export { decodeUtf8Lossless, encodeUtf8Lossless } from "./text-codec.js";

@@ -1,6 +1,6 @@
 import type { Message } from "@bufbuild/protobuf";
 import { kindByName } from "../framing/kinds.js";
-import { readFramed } from "../framing/read.js";
+import { iterateFramed, readFramed } from "../framing/read.js";
 import type { FramedEntry, FramedImage, ImageHeader, ReadOptions } from "../framing/types.js";
 import { EXTRA_CODECS } from "./extras.js";
 import { decodeMessage } from "./message-codec.js";
@@ -48,4 +48,33 @@ export function decodeImage(framed: FramedImage): CriuImage {
  */
 export function readImage(bytes: Uint8Array, options: ReadOptions = {}): CriuImage {
   return decodeImage(readFramed(bytes, options));
+}
+
+/** An image held in memory whose entries are decoded one at a time, on demand. */
+export interface ImageIteration {
+  /** Read when `iterateImage` is called: a bad magic throws there. */
+  readonly header: ImageHeader;
+  /**
+   * Each entry decoded when the loop reaches it and kept by nobody else.
+   * Errors are the ones readImage throws, raised at the entry where they
+   * are. Raw images have no entries. Each call walks anew.
+   */
+  entries(): Generator<DecodedEntry, void, undefined>;
+}
+
+/**
+ * Decodes an image's entries one at a time, for images whose decoded trees
+ * would outweigh their bytes many times over (a files.img of a million
+ * sockets is 125 MB of bytes and gigabytes of messages): build an index
+ * of what you need and let each entry go.
+ */
+export function iterateImage(bytes: Uint8Array, options: ReadOptions = {}): ImageIteration {
+  const framed = iterateFramed(bytes, options);
+  const { header } = framed;
+  return {
+    header,
+    *entries() {
+      for (const e of framed.entries()) yield decodeEntry(header, e);
+    },
+  };
 }

@@ -2,8 +2,12 @@
 export { formatBytes, formatWords } from "./address-text.js";
 export { type ContainerView, container } from "./container.js";
 export { type FdView, FileTable, taskFds } from "./files.js";
+/** @internal For criu-image/verify (bundled apart); not part of the API. */
+export { IdTable } from "./id-table.js";
 export {
   type Endpoint,
+  eachInetSocket,
+  eachSocketEntry,
   type InetSocket,
   inetSockets,
   type Owner,

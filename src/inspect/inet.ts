@@ -5,8 +5,12 @@
  */
 
 import type { Checkpoint } from "../checkpoint/checkpoint.js";
-import type { fdinfo_entry, inet_sk_entry, tcp_stream_entry } from "../gen/index.js";
+import { CriuImageError } from "../framing/errors.js";
+import { type FramedIteration, iterateFramed } from "../framing/read.js";
+import type { file_entry, inet_sk_entry, tcp_stream_entry } from "../gen/index.js";
 import { formatWords } from "./address-text.js";
+import { IdTable } from "./id-table.js";
+import { fdinfoFields, fileEntrySocket, inetSkSocket, type SocketFields } from "./inet-wire.js";
 import {
   FAMILY,
   nameOf,
@@ -117,41 +121,112 @@ export interface SocketEntry {
   index: number;
 }
 
-/** Every inet socket entry, from files.img (CRIU ≥ 3.4) and inetsk.img (before). */
+/**
+ * Every inet socket entry, from files.img (CRIU ≥ 3.4) and inetsk.img
+ * (before), one at a time: files.img is decoded entry by entry and nothing
+ * is kept, unless the checkpoint already holds it decoded.
+ */
+export function* eachSocketEntry(r: Checkpoint): Generator<SocketEntry, void, undefined> {
+  let index = 0;
+  for (const f of r.each("files.img", "FILES")) {
+    if (f.isk) yield { sk: f.isk, image: "files.img", layout: "files.img", index };
+    index++;
+  }
+  index = 0;
+  for (const sk of r.each("inetsk.img", "INETSK"))
+    yield { sk, image: "inetsk.img", layout: "inetsk.img", index: index++ };
+}
+
+/**
+ * Every inet socket entry, from files.img (CRIU ≥ 3.4) and inetsk.img
+ * (before). The images are decoded and kept by the checkpoint, so the
+ * entries are the ones a rewrite changes and writes back.
+ */
 export function socketEntries(r: Checkpoint): SocketEntry[] {
-  const out: SocketEntry[] = [];
-  const files = r.kind("files.img", "FILES");
-  files?.entries.forEach((f, index) => {
-    if (f.isk) out.push({ sk: f.isk, image: "files.img", layout: "files.img", index });
-  });
-  const legacy = r.kind("inetsk.img", "INETSK");
-  legacy?.entries.forEach((sk, index) => {
-    out.push({ sk, image: "inetsk.img", layout: "inetsk.img", index });
-  });
-  return out;
+  r.kind("files.img", "FILES");
+  r.kind("inetsk.img", "INETSK");
+  return [...eachSocketEntry(r)];
 }
 
 const INETSK_FD_TYPE = 4;
 
-/** Which (pid, fd) pairs hold each inet socket id. */
-export function socketOwners(r: Checkpoint): Map<number, Owner[]> {
-  const owners = new Map<number, Owner[]>();
-  const pstree = r.kind("pstree.img", "PSTREE");
+/** Checks that an image read as bytes is of the kind its name says. */
+function framedOf(r: Checkpoint, name: string, kind: string): FramedIteration | undefined {
+  const bytes = r.bytes(name);
+  if (!bytes) return undefined;
+  const it = iterateFramed(bytes, { name });
+  if (it.header.kind !== kind)
+    throw new CriuImageError("BAD_MAGIC", name, 0, `a ${kind} image`, `found ${it.header.kind}`);
+  return it;
+}
+
+/** The (id, type, fd) of each entry of an fdinfo image: from its decoded entries when the checkpoint holds them, else from the wire. */
+function* fdRefs(r: Checkpoint, name: string): Generator<{ id: number; type: number; fd: number }> {
+  if (r.decoded(name)) {
+    yield* r.each(name, "FDINFO");
+    return;
+  }
+  for (const e of framedOf(r, name, "FDINFO")?.entries() ?? [])
+    yield fdinfoFields(e.payload, name, (e.offset ?? 0) + 4);
+}
+
+/**
+ * Who holds which inet socket: (socket id, pid, fd) rows from the fdinfo
+ * images, read without keeping them. Rows of one id keep their order.
+ */
+function ownerTable(r: Checkpoint): IdTable {
+  const owners = new IdTable(3);
   // Since CRIU 1.x fdinfo images are per file table (fdinfo_per_id); before, per pid.
-  const perId = r.kind("inventory.img", "INVENTORY")?.entries[0]?.fdinfoPerId ?? true;
-  for (const task of pstree?.entries ?? []) {
+  const perId = r.inventory()?.fdinfoPerId ?? true;
+  for (const task of r.tasks()) {
     const ids = r.has(`ids-${task.pid}.img`) ? r.first(`ids-${task.pid}.img`, "IDS") : undefined;
     const table = perId ? ids?.filesId : task.pid;
     if (table === undefined) continue;
-    const fdinfo = r.kind(`fdinfo-${table}.img`, "FDINFO");
-    for (const fd of (fdinfo?.entries ?? []) as fdinfo_entry[]) {
-      if (fd.type !== INETSK_FD_TYPE) continue;
-      const list = owners.get(fd.id) ?? [];
-      list.push({ pid: task.pid, fd: fd.fd });
-      owners.set(fd.id, list);
+    for (const fd of fdRefs(r, `fdinfo-${table}.img`)) {
+      if (fd.type === INETSK_FD_TYPE) owners.add(fd.id, task.pid, fd.fd);
     }
   }
   return owners;
+}
+
+const ownersOf = (t: IdTable, id: number): Owner[] => t.lookup(id).map(([pid, fd]) => ({ pid, fd }) as Owner);
+
+/** Which (pid, fd) pairs hold each inet socket id. */
+export function socketOwners(r: Checkpoint): Map<number, Owner[]> {
+  const t = ownerTable(r);
+  const out = new Map<number, Owner[]>();
+  for (const [id, pid, fd] of t.rows()) {
+    const list = out.get(id as number) ?? [];
+    list.push({ pid: pid as number, fd: fd as number });
+    out.set(id as number, list);
+  }
+  return out;
+}
+
+/**
+ * The listed fields of every socket entry, with where it is: from the
+ * decoded entries when the checkpoint holds them (they may have been
+ * changed), else straight from the wire.
+ */
+function* socketFields(r: Checkpoint): Generator<{ f: SocketFields; image: string; layout: SocketLayout }> {
+  for (const [image, kind] of [
+    ["files.img", "FILES"],
+    ["inetsk.img", "INETSK"],
+  ] as const) {
+    const layout: SocketLayout = image;
+    if (r.decoded(image)) {
+      for (const x of r.kind(image, kind)?.entries ?? []) {
+        const sk = kind === "FILES" ? (x as file_entry).isk : (x as inet_sk_entry);
+        if (sk) yield { f: sk, image, layout };
+      }
+      continue;
+    }
+    for (const e of framedOf(r, image, kind)?.entries() ?? []) {
+      const at = (e.offset ?? 0) + 4;
+      const f = kind === "FILES" ? fileEntrySocket(e.payload, image, at) : inetSkSocket(e.payload, image, at);
+      if (f) yield { f, image, layout };
+    }
+  }
 }
 
 /** The name of the image that holds a TCP socket's queues: tcp-stream-<ino in hex>.img. */
@@ -159,27 +234,37 @@ export function tcpStreamName(ino: number): string {
   return `tcp-stream-${ino.toString(16)}.img`;
 }
 
-/** All inet sockets (TCP, UDP, UDPLITE, raw) of a checkpoint, in image order. */
-export function inetSockets(r: Checkpoint): InetSocket[] {
-  const owners = socketOwners(r);
-  return socketEntries(r).map(({ sk, image, layout }) => {
-    const streamImage = tcpStreamName(sk.ino);
-    const stream = r.kind(streamImage, "TCP_STREAM", { cache: false })?.entries[0];
-    return {
-      id: sk.id,
-      ino: sk.ino,
-      family: nameOf(FAMILY, sk.family),
-      type: nameOf(TYPE, sk.type),
-      proto: nameOf(PROTO, sk.proto),
-      kind: socketKind(sk.type, sk.proto),
-      state: nameOf(STATE, sk.state),
-      local: { address: formatWords(sk.srcAddr), port: sk.srcPort },
-      remote: { address: formatWords(sk.dstAddr), port: sk.dstPort },
-      owners: owners.get(sk.id) ?? [],
-      netnsId: has(sk, "nsId") ? sk.nsId : null,
+/**
+ * All inet sockets (TCP, UDP, UDPLITE, raw) of a checkpoint, in image
+ * order, one at a time: what is kept while the loop runs is an index of the
+ * owners, not the sockets, so a million of them can be listed in little
+ * memory. Each socket is a new object the caller may keep.
+ */
+export function* eachInetSocket(r: Checkpoint): Generator<InetSocket, void, undefined> {
+  const owners = ownerTable(r);
+  for (const { f, image, layout } of socketFields(r)) {
+    const streamImage = tcpStreamName(f.ino);
+    const stream = r.has(streamImage) ? r.kind(streamImage, "TCP_STREAM", { cache: false })?.entries[0] : undefined;
+    yield {
+      id: f.id,
+      ino: f.ino,
+      family: nameOf(FAMILY, f.family),
+      type: nameOf(TYPE, f.type),
+      proto: nameOf(PROTO, f.proto),
+      kind: socketKind(f.type, f.proto),
+      state: nameOf(STATE, f.state),
+      local: { address: formatWords(f.srcAddr), port: f.srcPort },
+      remote: { address: formatWords(f.dstAddr), port: f.dstPort },
+      owners: ownersOf(owners, f.id),
+      netnsId: has(f, "nsId") ? (f.nsId as number) : null,
       stream: stream ? streamInfo(streamImage, stream) : null,
       layout,
       image,
     };
-  });
+  }
+}
+
+/** All inet sockets (TCP, UDP, UDPLITE, raw) of a checkpoint, in image order. */
+export function inetSockets(r: Checkpoint): InetSocket[] {
+  return [...eachInetSocket(r)];
 }

@@ -28,7 +28,7 @@ import { type Compression, compressed, compressionForName, compressionOf, decomp
 import { FileError } from "./errors.js";
 import { CREATE_NEW, fsOps } from "./fs-ops.js";
 import { digest, type UnsafeMember, unsafeReason } from "./member-safety.js";
-import { readRange } from "./read-range.js";
+import { plainBytes, readRange } from "./read-range.js";
 
 export type { Compression };
 
@@ -141,7 +141,7 @@ export async function eachMember(
 function spooledFile(path: string, size: number): SourceFile {
   return {
     size,
-    bytes: () => new Uint8Array(readFileSync(path)),
+    bytes: () => plainBytes(readFileSync(path)),
     read: async (offset, length) => readRange(path, size, offset, length),
   };
 }

@@ -7,10 +7,11 @@ import type { CriuImage } from "../image/types.js";
 import { writeImage } from "../image/write.js";
 import { writeFileAtomic } from "./atomic.js";
 import { fileError } from "./errors.js";
+import { plainBytes } from "./read-range.js";
 
 /** Reads and decodes one image file; the base name tells raw images apart. */
 export async function readImageFile(path: string): Promise<CriuImage> {
-  const bytes = new Uint8Array(await readFile(path).catch((e) => Promise.reject(fileError(e, path, "cannot read"))));
+  const bytes = plainBytes(await readFile(path).catch((e) => Promise.reject(fileError(e, path, "cannot read"))));
   return readImage(bytes, { name: basename(path) });
 }
 

@@ -9,7 +9,7 @@ import { isAbsolute, join, resolve } from "node:path";
 import type { ImageSource, SourceFile, SourceNote } from "../checkpoint/source.js";
 import { FileError, fileError } from "./errors.js";
 import { isBookkeeping, readJournal } from "./journal.js";
-import { readRange } from "./read-range.js";
+import { plainBytes, readRange } from "./read-range.js";
 
 const PARENT = "parent";
 
@@ -18,7 +18,7 @@ function fileAt(path: string, size: number): SourceFile {
     size,
     bytes: () => {
       try {
-        return new Uint8Array(readFileSync(path));
+        return plainBytes(readFileSync(path));
       } catch (e) {
         throw fileError(e, path, "cannot read");
       }

@@ -8,6 +8,8 @@ export { type FolderOptions, openFolderSource } from "./folder.js";
 export { type JournalPair, readJournal } from "./journal.js";
 export { type LockOptions, withCheckpointLock } from "./lock.js";
 export { type OpenOptions, openCheckpoint, type PathKind, pagesForRandomAccess, pathKind } from "./open.js";
+/** @internal For the CLI (bundled apart); not part of the API. */
+export { plainBytes } from "./read-range.js";
 export {
   applyToCheckpoint,
   type EditDirOptions,

@@ -2,6 +2,7 @@
 
 export {
   type Endpoint,
+  eachSocketEntry,
   type InetSocket,
   type Owner,
   type SocketEntry,
@@ -32,9 +33,19 @@ export {
 } from "./rules.js";
 
 import { Checkpoint, type CheckpointLike } from "../checkpoint/checkpoint.js";
-import { type InetSocket, inetSockets } from "../inspect/inet.js";
+import { eachInetSocket, type InetSocket } from "../inspect/inet.js";
 
 /** Every inet socket (TCP, UDP, UDPLITE, raw) of a checkpoint (or an in-memory map of its images). */
 export function listConnections(checkpoint: CheckpointLike): InetSocket[] {
-  return inetSockets(Checkpoint.of(checkpoint));
+  return [...eachConnection(checkpoint)];
+}
+
+/**
+ * The inet sockets of a checkpoint one at a time, as `listConnections`
+ * gives them, holding only an index of their owners meanwhile: a
+ * checkpoint of a million sockets is listed in a few hundred MiB at most
+ * (files.img's own bytes included). Start the loop again for a second pass.
+ */
+export function eachConnection(checkpoint: CheckpointLike): Generator<InetSocket, void, undefined> {
+  return eachInetSocket(Checkpoint.of(checkpoint));
 }

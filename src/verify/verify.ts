@@ -12,10 +12,12 @@
 import { Checkpoint, type CheckpointLike } from "../checkpoint/checkpoint.js";
 import { CriuImageError } from "../framing/errors.js";
 import { kindByFileName } from "../framing/kinds.js";
+import type { inet_sk_entry } from "../gen/index.js";
 import { enumValueName } from "../image/names.js";
 import { PE_PARENT } from "../image/pagemap.js";
 import type { CriuImage } from "../image/types.js";
-import { socketEntries, tcpStreamName } from "../inspect/inet.js";
+import { IdTable } from "../inspect/id-table.js";
+import { tcpStreamName } from "../inspect/inet.js";
 import { coverage, type PagemapRuns, pagemapRuns } from "../memory/runs.js";
 
 export type VerifyCheck =
@@ -93,11 +95,16 @@ export function verifyCheckpoint(input: CheckpointLike, options: VerifyOptions =
   }
 
   // 1. Every image parses completely. Raw images are bytes by definition; pages are not read.
+  // files.img, fdinfo and inetsk.img can hold a million entries: they are decoded one entry at a
+  // time into the indexes below and never kept, so verify stays within a few hundred MiB.
   const images = new Map<string, CriuImage>();
+  const index = new Indexes();
   for (const name of cp.names()) {
-    if (kindByFileName(name)?.raw) continue;
+    const k = kindByFileName(name);
+    if (k?.raw) continue;
     try {
-      images.set(name, cp.image(name) as CriuImage);
+      if (k && INDEXED.has(k.kind as IndexedKind)) index.add(cp, name, k.kind as IndexedKind);
+      else images.set(name, cp.image(name) as CriuImage);
     } catch (e) {
       if (!(e instanceof CriuImageError)) throw e;
       problem(name, "parse", e.message);
@@ -128,8 +135,7 @@ export function verifyCheckpoint(input: CheckpointLike, options: VerifyOptions =
   // 3. Tasks: a core per thread, an mm and ids per live task; zombies have only their core.
   const pstree = get("pstree.img", "PSTREE");
   if (kind === "dump" && !has("pstree.img")) problem("pstree.img", "tasks", "missing");
-  const files = get("files.img", "FILES");
-  const fileById = new Map((files?.entries ?? []).map((f) => [f.id, f]));
+  const fileTypes = index.fileTypes;
   pstree?.entries.forEach((t, i) => {
     const coreName = `core-${t.pid}.img`;
     if (!has(coreName)) {
@@ -163,28 +169,31 @@ export function verifyCheckpoint(input: CheckpointLike, options: VerifyOptions =
       problem(idsName, "ids", `files_id ${ids.filesId} names ${fdName}, which is missing`, 0);
       return;
     }
-    if (!files) return;
-    get(fdName, "FDINFO")?.entries.forEach((fd, k) => {
-      const f = fileById.get(fd.id);
-      if (!f) problem(fdName, "fdinfo", `fd ${fd.fd} names file id ${fd.id}, which files.img does not have`, k);
-      else if (f.type !== fd.type) {
+    const fds = index.fdTables.get(fdName);
+    if (!fileTypes || !fds) return;
+    for (const [k, fd, id, type] of fds.rows() as Generator<[number, number, number, number]>) {
+      // One id can have several entries (a tun device is a REG file and a TUNF entry).
+      const ftypes = fileTypes.lookup(id).map(([t]) => t as number);
+      if (ftypes.length === 0)
+        problem(fdName, "fdinfo", `fd ${fd} names file id ${id}, which files.img does not have`, k);
+      else if (!ftypes.includes(type)) {
         const name = (n: number) => enumValueName("fd_types", n) ?? String(n);
-        problem(fdName, "fdinfo", `fd ${fd.fd} is ${name(fd.type)} but files.img entry ${fd.id} is ${name(f.type)}`, k);
+        problem(
+          fdName,
+          "fdinfo",
+          `fd ${fd} is ${name(type)} but files.img entry ${id} is ${ftypes.map(name).join(", ")}`,
+          k,
+        );
       }
-    });
+    }
   });
 
   // 4. Established TCP sockets have their stream, with queues of the announced length.
-  const parsed = new Checkpoint(
-    { ...cp.source, files: new Map([...cp.source.files].filter(([n]) => images.has(n))) },
-    images,
-  );
-  for (const { sk, image, index } of socketEntries(parsed)) {
-    if (sk.proto !== 6 || sk.state !== 1) continue;
-    const name = tcpStreamName(sk.ino);
+  for (const { id, ino, image, index: at } of index.established) {
+    const name = tcpStreamName(ino);
     const stream = get(name, "TCP_STREAM");
     if (!has(name)) {
-      problem(image, "tcp-stream", `established socket ${sk.id} (ino ${sk.ino}) has no ${name}`, index);
+      problem(image, "tcp-stream", `established socket ${id} (ino ${ino}) has no ${name}`, at);
     } else if (stream) {
       if (stream.entries.length !== 1) problem(name, "tcp-stream", `${stream.entries.length} entries, expected 1`);
       stream.entries.forEach((s, k) => {
@@ -293,4 +302,45 @@ export function verifyCheckpoint(input: CheckpointLike, options: VerifyOptions =
     });
   }
   return { kind, problems, notes, companions, parents };
+}
+
+const INDEXED = new Set(["FILES", "FDINFO", "INETSK"] as const);
+type IndexedKind = typeof INDEXED extends Set<infer K> ? K : never;
+
+const TCP = 6;
+const TCP_ESTABLISHED = 1;
+
+/** What the checks need of the images that are never kept decoded. An image adds to them only once it parsed whole. */
+class Indexes {
+  /** files.img: (file id, fd type) rows; undefined when files.img is missing or broken. */
+  fileTypes: IdTable | undefined;
+  /** Each fdinfo image's (entry index, fd, file id, type) rows. */
+  readonly fdTables = new Map<string, IdTable>();
+  /** Established TCP sockets, which must have their tcp-stream image. */
+  readonly established: { id: number; ino: number; image: string; index: number }[] = [];
+
+  add(cp: Checkpoint, name: string, kind: IndexedKind): void {
+    const sockets: Indexes["established"] = [];
+    const socket = (sk: inet_sk_entry, index: number) => {
+      if (sk.proto === TCP && sk.state === TCP_ESTABLISHED)
+        sockets.push({ id: sk.id, ino: sk.ino, image: name, index });
+    };
+    let index = 0;
+    if (kind === "FILES") {
+      const types = new IdTable(2);
+      for (const f of cp.each(name, kind)) {
+        types.add(f.id, f.type);
+        if (f.isk) socket(f.isk, index);
+        index++;
+      }
+      if (name === "files.img") this.fileTypes = types;
+    } else if (kind === "INETSK") {
+      for (const sk of cp.each(name, kind)) socket(sk, index++);
+    } else {
+      const fds = new IdTable(4);
+      for (const fd of cp.each(name, kind)) fds.add(index++, fd.fd, fd.id, fd.type);
+      this.fdTables.set(name, fds);
+    }
+    this.established.push(...sockets);
+  }
 }
