@@ -21,6 +21,7 @@ import { explorerMemory } from "./explorer-memory.js";
 import { inetskFilesImage } from "./generate.js";
 import { inspectArchive } from "./inspect-archive.js";
 import { memoryBench } from "./memory.js";
+import { millionCheckpoint } from "./million.js";
 import { best, fmt } from "./run.js";
 import { sharedTupleMs } from "./shared-tuple.js";
 
@@ -209,6 +210,20 @@ for (const n of [10_000, 100_000, 1_000_000]) {
 const growth = (perSocket[2] as number) / (perSocket[0] as number);
 say(`per-socket cost at 1M / at 10k: ${fmt(growth, 2)} (linear: about 1; the budget is 3)`);
 if (growth > 3) throw new Error("shared-tuple rewrite is not linear");
+
+// 6b. A million inet sockets: verify and tcp list --json stream files.img (goal: each < 8 s, < 256 MiB).
+const million = join(out, "million");
+if (!existsSync(join(million, "files.img"))) millionCheckpoint(million, 1_000_000);
+say("");
+say("## A checkpoint of 1,000,000 inet sockets (files.img 125 MB, fdinfo 16 MB)");
+say("");
+say("| command | time | peak RSS | goal |");
+say("| --- | --- | --- | --- |");
+for (const cmd of [["verify"], ["tcp", "list", "--json"], ["tcp", "list"]]) {
+  const m = best(2, [process.execPath, join(root, "dist", "cli.js"), ...cmd, million]);
+  const goal = cmd.join(" ") === "tcp list" ? "(none: two passes to align columns)" : "< 8 s, < 256 MiB";
+  say(`| ${cmd.join(" ")} | ${fmt(m.seconds)} s | ${fmt(m.peakMiB, 0)} MiB | ${goal} |`);
+}
 
 // 7. inspect of an archive of the big checkpoint: one pass, no temp files, peak RSS.
 const insp = inspectArchive();

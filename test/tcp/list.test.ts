@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { type InetSocket as InetSocketType, listConnections } from "../../src/tcp/index.js";
+import { Checkpoint } from "../../src/checkpoint/index.js";
+import { eachConnection, type InetSocket as InetSocketType, listConnections } from "../../src/tcp/index.js";
 import { corpusCheckpoint, legacyLayout } from "../helpers/checkpoints.js";
 import { corpusRoot } from "../helpers/corpus.js";
 
@@ -65,6 +66,24 @@ describe.each(SCENARIOS)("tcp list on %s", (scenario) => {
     }
     if (scenario !== "mixed-sockets")
       expect(sockets.filter((s) => s.state === "ESTABLISHED" && s.stream)).toHaveLength(2);
+  });
+
+  it("lists the decoded entries when the checkpoint holds them, changes included", () => {
+    // From the wire above; here from protobuf-es messages a rewrite may be changing.
+    for (const legacy of [false, true]) {
+      const c = Checkpoint.of(legacy ? legacyLayout(cp) : cp);
+      const name = legacy ? "inetsk.img" : "files.img";
+      const img = legacy ? c.kind(name, "INETSK") : c.kind(name, "FILES");
+      const first = (img?.entries ?? [])
+        .map((e) => ("isk" in e && legacy === false ? e.isk : e))
+        .find((sk) => sk && "srcPort" in sk) as { srcPort: number; id: number };
+      first.srcPort = 4242;
+      const listed = [...eachConnection(c)];
+      expect(listed.map((x) => ({ ...x, layout: "files.img", image: "files.img" }))).toEqual(
+        sockets.map((x) => (x.id === first.id ? { ...x, local: { ...x.local, port: 4242 } } : x)),
+      );
+      expect(c.decoded(name)).toBe(img);
+    }
   });
 
   it("reads the legacy inetsk.img layout to the same records", () => {
