@@ -5,14 +5,12 @@ import { CriuImageError } from "../framing/errors.js";
 import { openFramedStream } from "../framing/stream.js";
 import { writeImageStream } from "../image/stream.js";
 import { openCritJsonStream } from "../json/from-crit-stream.js";
-import { CritJsonWriter, critInfoForCount, critInfoForRaw } from "../json/to-crit.js";
+import { CritJsonWriter } from "../json/to-crit.js";
 import { writeFileAtomic } from "../node/atomic.js";
 import { fileError } from "../node/errors.js";
-import { pathKind } from "../node/open.js";
 import { recoverCheckpointDir } from "../node/rewrite.js";
 import { open } from "./checkpoint.js";
 import { EXPLORER_NAMES, explore as runExplorer } from "./explore.js";
-import { checkpointInfo } from "./info.js";
 import { imageName, warn, writeStdout } from "./io.js";
 import { Progress } from "./progress.js";
 import { UsageError } from "./usage.js";
@@ -119,26 +117,6 @@ export async function encode(a: { in?: string; out?: string }): Promise<void> {
   } finally {
     progress.done();
   }
-}
-
-export async function info(a: { in: string; name?: string }): Promise<void> {
-  const kind = a.in === "-" ? "other" : await pathKind(a.in);
-  if (kind === "folder" || kind === "archive") {
-    await writeStdout(`${JSON.stringify(checkpointInfo(await open(a.in)), null, 4)}\n`);
-    return;
-  }
-  const src = await source(a.in);
-  const name = imageName(a.in, a.name);
-  const s = await openFramedStream(src.chunks, name === undefined ? {} : { name });
-  if (s.header.format === "raw") {
-    let size = 0;
-    for await (const c of s.raw) size += c.length;
-    await writeStdout(critInfoForRaw(s.header.kind, size));
-    return;
-  }
-  let count = 0;
-  for await (const _ of s.entries) count++;
-  await writeStdout(critInfoForCount(s.header.kind, count));
 }
 
 export async function explore(a: { dir: string; what: string }): Promise<void> {

@@ -69,7 +69,7 @@ folder or archive: what it is, its CRIU images apart from its other files,
 and the container it came from.`,
     options: { ...nameOpt },
     positionals: [1, 1],
-    run: async (v, p) => (await commands()).info({ ...(v as object), in: p[0] as string }),
+    run: async (v, p) => (await import("./info.js")).info({ ...(v as object), in: p[0] as string }),
   },
   show: {
     usage: "show IN [--nopl] [--name NAME]",

@@ -1,5 +1,6 @@
 /** criu-image/json: crit-compatible JSON, both ways. */
 
+export { critInfoForCount, critInfoForRaw } from "./crit-info.js";
 export { CritJsonError, JsonNumber } from "./errors.js";
 export { type FromCritJsonOptions, fromCritJson } from "./from-crit.js";
 export { type CritJsonStream, type CritStreamEntry, openCritJsonStream } from "./from-crit-stream.js";
@@ -11,8 +12,6 @@ export {
   type CritJsonOptions,
   CritJsonWriter,
   critInfo,
-  critInfoForCount,
-  critInfoForRaw,
   critInfoOf,
   type ToCritJsonOptions,
   toCritJson,

@@ -11,6 +11,7 @@ import { decodeEntry } from "../image/read.js";
 import { messageSchema } from "../image/registry.js";
 import type { CriuImage } from "../image/types.js";
 import { ByteOut } from "./byte-out.js";
+import { critInfoForCount } from "./crit-info.js";
 import { EXTRA_JSON, type ExtraJson } from "./extras-json.js";
 import { messageJson } from "./message-json.js";
 import { pyContainer, pyString } from "./python-json.js";
@@ -162,25 +163,6 @@ export function critInfo(image: CriuImage): string {
       `${image.kind} is a raw image; crit has no info for it`,
     );
   return critInfoForCount(image.kind, image.entries.length);
-}
-
-/**
- * What `crit info` prints for an image of this kind with this many entries,
- * for images counted as they stream by (critInfo takes a decoded image).
- */
-export function critInfoForCount(kind: string, entries: number): string {
-  // crit counts a pagemap's head as no entry; extras are not entries (crit counts them).
-  const count = kind === "PAGEMAP" ? Math.max(0, entries - 1) : entries;
-  return `${pyContainer("{", "}", [`"magic": ${pyString(kind)}`, `"count": ${count}`], true, 0)}\n`;
-}
-
-/**
- * What `criu-image info` prints for a raw image (pages, ifaddr, …), which
- * crit has no info for: the kind, `"raw": true` and the size in bytes, laid
- * out as crit lays out its info.
- */
-export function critInfoForRaw(kind: string, size: number): string {
-  return `${pyContainer("{", "}", [`"magic": ${pyString(kind)}`, '"raw": true', `"size": ${size}`], true, 0)}\n`;
 }
 
 /** @deprecated Renamed critInfoForCount. */

@@ -11,15 +11,10 @@
  */
 import { Readable } from "node:stream";
 import * as zlib from "node:zlib";
+import { type Compression, compressionOf } from "./path-kind.js";
 import { zstdDecompressed } from "./zstd-units.js";
 
-export type Compression = "none" | "gzip" | "zstd";
-
-export function compressionOf(head: Uint8Array): Compression {
-  if (head[0] === 0x1f && head[1] === 0x8b) return "gzip";
-  if (head[0] === 0x28 && head[1] === 0xb5 && head[2] === 0x2f && head[3] === 0xfd) return "zstd";
-  return "none";
-}
+export { type Compression, compressionOf };
 
 /** The compression an output file name asks for, or undefined when it is not an archive name. */
 export function compressionForName(name: string): Compression | undefined {

@@ -4,48 +4,14 @@
  * checkpoint is refused with a message that says what was expected.
  */
 import { createReadStream } from "node:fs";
-import { open, stat } from "node:fs/promises";
 import { Checkpoint } from "../checkpoint/checkpoint.js";
 import type { PagesPolicy } from "../checkpoint/source.js";
-import { kindByMagic } from "../framing/kinds.js";
-import { IMG_COMMON_MAGIC, IMG_SERVICE_MAGIC } from "../framing/magic.js";
 import { openArchiveSource } from "./archive.js";
-import { compressionOf } from "./compress.js";
-import { FileError, fileError } from "./errors.js";
+import { FileError } from "./errors.js";
 import { openFolderSource } from "./folder.js";
+import { type PathKind, pathKind, probe } from "./path-kind.js";
 
-/** What a path holds. */
-export type PathKind = "folder" | "archive" | "image" | "other";
-
-/** What a path holds, from its type and first bytes. */
-export async function pathKind(path: string): Promise<PathKind> {
-  return (await probe(path)).kind;
-}
-
-/** The path's kind, and its size when it is a regular file (the total of an archive's progress). */
-async function probe(path: string): Promise<{ kind: PathKind; size?: number }> {
-  const st = await stat(path).catch((e) => {
-    throw fileError(e, path);
-  });
-  if (st.isDirectory()) return { kind: "folder" };
-  if (!st.isFile()) return { kind: "archive" }; // a pipe or device: read it as a stream
-  return { kind: await fileKind(path), size: st.size };
-}
-
-async function fileKind(path: string): Promise<PathKind> {
-  const h = await open(path, "r");
-  const head = new Uint8Array(512);
-  try {
-    await h.read(head, 0, 512, 0);
-  } finally {
-    await h.close();
-  }
-  if (compressionOf(head) !== "none") return "archive";
-  if (new TextDecoder().decode(head.subarray(257, 262)) === "ustar") return "archive";
-  const magic = new DataView(head.buffer).getUint32(0, true);
-  if (magic === IMG_COMMON_MAGIC || magic === IMG_SERVICE_MAGIC || kindByMagic(magic)) return "image";
-  return "other";
-}
+export { type PathKind, pathKind };
 
 /**
  * Pages files kept for random access after one pass over an archive: in

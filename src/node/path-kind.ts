@@ -1,0 +1,51 @@
+/**
+ * What a path holds (folder, archive, image), told from its type and first
+ * bytes. Apart from the readers so that a command that only needs to know
+ * (`info` of one image) loads none of them.
+ */
+import { open, stat } from "node:fs/promises";
+import { kindByMagic } from "../framing/kinds.js";
+import { IMG_COMMON_MAGIC, IMG_SERVICE_MAGIC } from "../framing/magic.js";
+import { fileError } from "./errors.js";
+
+export type Compression = "none" | "gzip" | "zstd";
+
+/** The compression of an archive, from its first bytes. */
+export function compressionOf(head: Uint8Array): Compression {
+  if (head[0] === 0x1f && head[1] === 0x8b) return "gzip";
+  if (head[0] === 0x28 && head[1] === 0xb5 && head[2] === 0x2f && head[3] === 0xfd) return "zstd";
+  return "none";
+}
+
+/** What a path holds. */
+export type PathKind = "folder" | "archive" | "image" | "other";
+
+/** What a path holds, from its type and first bytes. */
+export async function pathKind(path: string): Promise<PathKind> {
+  return (await probe(path)).kind;
+}
+
+/** The path's kind, and its size when it is a regular file (the total of an archive's progress). */
+export async function probe(path: string): Promise<{ kind: PathKind; size?: number }> {
+  const st = await stat(path).catch((e) => {
+    throw fileError(e, path);
+  });
+  if (st.isDirectory()) return { kind: "folder" };
+  if (!st.isFile()) return { kind: "archive" }; // a pipe or device: read it as a stream
+  return { kind: await fileKind(path), size: st.size };
+}
+
+async function fileKind(path: string): Promise<PathKind> {
+  const h = await open(path, "r");
+  const head = new Uint8Array(512);
+  try {
+    await h.read(head, 0, 512, 0);
+  } finally {
+    await h.close();
+  }
+  if (compressionOf(head) !== "none") return "archive";
+  if (new TextDecoder().decode(head.subarray(257, 262)) === "ustar") return "archive";
+  const magic = new DataView(head.buffer).getUint32(0, true);
+  if (magic === IMG_COMMON_MAGIC || magic === IMG_SERVICE_MAGIC || kindByMagic(magic)) return "image";
+  return "other";
+}
