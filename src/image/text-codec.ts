@@ -76,19 +76,8 @@ function decodeEscaping(b: Uint8Array): string {
   return out;
 }
 
-const isWellFormed: ((this: string) => boolean) | undefined = (
-  String.prototype as { isWellFormed?: (this: string) => boolean }
-).isWellFormed;
-
-function wellFormed(s: string): boolean {
-  if (isWellFormed) return isWellFormed.call(s);
-  try {
-    encodeURIComponent(s);
-    return true;
-  } catch {
-    return false;
-  }
-}
+// ES2024; every runtime this package supports has it (Node 20, Deno, Bun, browsers since 2023).
+const wellFormed = (s: string): boolean => (s as string & { isWellFormed(): boolean }).isWellFormed();
 
 /** Encodes to UTF-8, turning escaped bytes (lone U+DC80..U+DCFF) back into bytes. */
 export function encodeUtf8Lossless(s: string): Uint8Array {
