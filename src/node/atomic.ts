@@ -11,7 +11,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { constants } from "node:fs";
-import { lstat, open, realpath, stat } from "node:fs/promises";
+import { lstat, realpath, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { FileError, fileError } from "./errors.js";
 import { CREATE_NEW, fsOps } from "./fs-ops.js";
@@ -148,20 +148,5 @@ export async function writeFileAtomic(path: string, data: Uint8Array | AsyncIter
     await syncDir(dir);
   } catch (e) {
     throw fileError(e, path, "cannot write");
-  }
-}
-
-/** Opens a file for reading, refusing folders with an error that names it. */
-export async function openForReading(path: string): Promise<Handle> {
-  try {
-    const h = await open(path, "r");
-    const st = await h.stat();
-    if (st.isDirectory()) {
-      await h.close();
-      throw new FileError("IO", path, "is a folder (EISDIR)", "EISDIR");
-    }
-    return h;
-  } catch (e) {
-    throw fileError(e, path, "cannot read");
   }
 }
