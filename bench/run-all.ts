@@ -10,7 +10,12 @@
  * - TCP rewrite of a 10,000-connection checkpoint, pages never read.
  *
  * Needs `npm run build` (done by npm run bench) and, for the comparisons,
- * `apt-get install criu python3-protobuf`. SKIP_CRIT=1 skips crit.
+ * crit and Python protobuf: crit is taken from CRIT= or PATH (build CRIU
+ * 4.2's crit from its source in a scratch folder, or `apt-get install
+ * criu`, whose crit is 3.17); Python protobuf is /usr/bin/python3's
+ * (`apt-get install python3-protobuf`, C++ backend), with the CRIU schema
+ * of pycriu from PYTHONPATH or Debian's python3-criu. The versions used are
+ * printed with the results. SKIP_CRIT=1 skips crit.
  */
 import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
@@ -22,7 +27,7 @@ import { inetskFilesImage } from "./generate.js";
 import { inspectArchive } from "./inspect-archive.js";
 import { memoryBench } from "./memory.js";
 import { millionCheckpoint } from "./million.js";
-import { best, fmt } from "./run.js";
+import { best, fmt, measure } from "./run.js";
 import { sharedTupleMs } from "./shared-tuple.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -35,6 +40,59 @@ const say = (s = "") => {
   console.log(s);
   lines.push(s);
 };
+
+// The peers, found once and named in the results.
+const which = (cmd: string) => {
+  try {
+    return (
+      execFileSync("sh", ["-c", `command -v ${cmd}`])
+        .toString()
+        .trim() || undefined
+    );
+  } catch {
+    return undefined;
+  }
+};
+const crit = process.env.SKIP_CRIT ? undefined : (process.env.CRIT ?? which("crit"));
+const critVersion = (() => {
+  if (!crit) return "not found";
+  try {
+    return execFileSync(crit, ["--version"], { stdio: ["ignore", "pipe", "pipe"] })
+      .toString()
+      .trim();
+  } catch {
+    return "version unknown (crit 3.x has no --version)";
+  }
+})();
+say(`crit: ${crit ?? "not found"} (${critVersion})`);
+say("");
+
+// 0. Start-up: hyperfine-style medians of whole commands, Node's own start included.
+const startup = (cmd: string[], runs = 15) => {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) times.push(measure(cmd).seconds * 1000);
+  times.sort((a, b) => a - b);
+  return times[Math.floor(runs / 2)] as number;
+};
+const inventory = join(root, "examples", "checkpoint-tcp4", "inventory.img");
+const cli = join(root, "dist", "cli.js");
+const rows: [string, number, string][] = [
+  ["node -e 0 (Node's own start)", startup([process.execPath, "-e", "0"]), ""],
+  ["criu-image --version", startup([process.execPath, cli, "--version"]), "< 120 ms"],
+  [
+    'import("criu-image")',
+    startup([process.execPath, "--input-type=module", "-e", 'await import("criu-image")']),
+    "< 30 ms more than node -e 0",
+  ],
+  ["criu-image info inventory.img", startup([process.execPath, cli, "info", inventory]), "no slower than crit"],
+];
+if (crit) rows.push(["crit info inventory.img", startup([crit, "info", inventory]), ""]);
+say("## Start-up (median of 15 runs)");
+say("");
+say("| command | median | goal |");
+say("| --- | --- | --- |");
+for (const [what, ms, goal] of rows) say(`| ${what} | ${fmt(ms, 0)} ms | ${goal} |`);
+say("");
 
 // Inputs.
 const files = join(out, "files.img");
@@ -57,10 +115,11 @@ const b = new Uint8Array(readFileSync(${JSON.stringify(files)}));
 let best = Infinity;
 for (let i = 0; i < 5; i++) { const t = performance.now(); readImage(b, { name: "files.img" }); best = Math.min(best, performance.now() - t); }
 console.log(JSON.stringify({ ms: best }));`);
-let python: { ms: number; impl: string } | undefined;
+let python: { ms: number; impl: string; version: string; pycriu: string } | undefined;
 try {
   const py = `
 import struct, sys, time
+import google.protobuf, pycriu
 from google.protobuf.internal import api_implementation
 from pycriu.images import pb
 b = open(${JSON.stringify(files)}, "rb").read()
@@ -70,7 +129,7 @@ for _ in range(5):
     while pos < n:
         (size,) = struct.unpack_from("<I", b, pos); parse(b[pos + 4:pos + 4 + size]); pos += 4 + size
     best = min(best, time.perf_counter() - t)
-print('{"ms": %f, "impl": "%s"}' % (best * 1000, api_implementation.Type()))`;
+print('{"ms": %f, "impl": "%s", "version": "%s", "pycriu": "%s"}' % (best * 1000, api_implementation.Type(), google.protobuf.__version__, pycriu.__file__))`;
   python = JSON.parse(execFileSync("/usr/bin/python3", ["-c", py]).toString());
 } catch (e) {
   console.error(`python protobuf skipped: ${(e as Error).message.split("\n")[0]}`);
@@ -84,19 +143,20 @@ say(
 );
 if (python)
   say(
-    `| Python protobuf (${python.impl} backend) FromString per entry | ${fmt(python.ms, 0)} ms | ${fmt(200_000 / (python.ms / 1000), 0)} | ${fmt(python.ms / ours.ms, 2)}× ours |`,
+    `| Python protobuf ${python.version} (${python.impl} backend) FromString per entry | ${fmt(python.ms, 0)} ms | ${fmt(200_000 / (python.ms / 1000), 0)} | ${fmt(python.ms / ours.ms, 2)}× ours |`,
   );
+if (python) say(`\nSchema: ${python.pycriu}. Goal: ratio ≥ 1 (ours no slower).`);
 say("");
 
 // 2. JSON decode against crit.
-if (!process.env.SKIP_CRIT && existsSync("/usr/bin/crit")) {
+if (crit) {
   say("## JSON decode: criu-image decode vs crit, same files.img, -o FILE");
   say("");
   say("| form | crit time | crit peak RSS | criu-image time | criu-image peak RSS | speed-up |");
   say("| --- | --- | --- | --- | --- | --- |");
   for (const pretty of [false, true]) {
     const flag = pretty ? ["--pretty"] : [];
-    const c = best(1, ["/usr/bin/crit", "decode", ...flag, "-i", files, "-o", join(out, "crit.json")]);
+    const c = best(1, [crit, "decode", ...flag, "-i", files, "-o", join(out, "crit.json")]);
     const o = best(3, [
       process.execPath,
       join(root, "dist", "cli.js"),
