@@ -12,7 +12,9 @@
 import { Checkpoint, type CheckpointLike } from "../checkpoint/checkpoint.js";
 import { CriuImageError } from "../framing/errors.js";
 import { kindByFileName } from "../framing/kinds.js";
+import { WireCursor } from "../framing/wire.js";
 import type { inet_sk_entry } from "../gen/index.js";
+import type { EntryKind } from "../image/kind-types.js";
 import { enumValueName } from "../image/names.js";
 import { PE_PARENT } from "../image/pagemap.js";
 import type { CriuImage } from "../image/types.js";
@@ -65,6 +67,8 @@ export interface VerifyOptions {
 }
 
 const JOURNAL_FILE = ".criu-image-journal";
+/** inventory_entry.lsmtype's field number (inventory.proto). */
+const LSMTYPE_FIELD = 6;
 
 /** Checks a checkpoint; returns every problem and note. */
 export function verifyCheckpoint(input: CheckpointLike, options: VerifyOptions = {}): VerifyReport {
@@ -95,7 +99,7 @@ export function verifyCheckpoint(input: CheckpointLike, options: VerifyOptions =
   }
 
   // 1. Every image parses completely. Raw images are bytes by definition; pages are not read.
-  // files.img, fdinfo and inetsk.img can hold a million entries: they are decoded one entry at a
+  // files.img, fdinfo and the legacy per-type file images can hold a million entries: they are decoded one entry at a
   // time into the indexes below and never kept, so verify stays within a few hundred MiB.
   const images = new Map<string, CriuImage>();
   const index = new Indexes();
@@ -103,7 +107,7 @@ export function verifyCheckpoint(input: CheckpointLike, options: VerifyOptions =
     const k = kindByFileName(name);
     if (k?.raw) continue;
     try {
-      if (k && INDEXED.has(k.kind as IndexedKind)) index.add(cp, name, k.kind as IndexedKind);
+      if (k && isIndexed(k.kind)) index.add(cp, name, k.kind);
       else images.set(name, cp.image(name) as CriuImage);
     } catch (e) {
       if (!(e instanceof CriuImageError)) throw e;
@@ -128,8 +132,12 @@ export function verifyCheckpoint(input: CheckpointLike, options: VerifyOptions =
         problem("inventory.img", "inventory", `img_version ${e.imgVersion}, expected 2 (CRIU images v1.1)`, 0);
       if (!e.rootIds) problem("inventory.img", "inventory", "no root_ids", 0);
     }
-    if (e && e.lsmtype !== undefined && ![0, 1, 2].includes(e.lsmtype))
-      problem("inventory.img", "inventory", `unknown lsmtype ${e.lsmtype}`, 0);
+    // lsmtype is a closed enum: a value this schema does not know is kept among the unknown fields.
+    const lsm = e?.$unknown?.find((u) => u.no === LSMTYPE_FIELD && u.wireType === 0);
+    if (lsm) {
+      const c = new WireCursor(lsm.data, 0, lsm.data.length);
+      problem("inventory.img", "inventory", `unknown lsmtype ${c.varint() ? c.lo : "?"}`, 0);
+    }
   }
 
   // 3. Tasks: a core per thread, an mm and ids per live task; zombies have only their core.
@@ -304,43 +312,78 @@ export function verifyCheckpoint(input: CheckpointLike, options: VerifyOptions =
   return { kind, problems, notes, companions, parents };
 }
 
-const INDEXED = new Set(["FILES", "FDINFO", "INETSK"] as const);
-type IndexedKind = typeof INDEXED extends Set<infer K> ? K : never;
+/**
+ * Before CRIU 3.4 each kind of file had its own image, whose entries are
+ * what fdinfo entries name (files.c, collect_one_file and the per-type
+ * collectors); their ids count as files.img's. The fd type of each.
+ */
+const LEGACY_FILE_IMAGES: Readonly<Record<string, number>> = {
+  REG_FILES: 1,
+  PIPES: 2,
+  FIFO: 3,
+  INETSK: 4,
+  UNIXSK: 5,
+  EVENTFD_FILE: 6,
+  EVENTPOLL_FILE: 7,
+  INOTIFY_FILE: 8,
+  SIGNALFD: 9,
+  PACKETSK: 10,
+  TTY_FILES: 11,
+  FANOTIFY_FILE: 12,
+  NETLINK_SK: 13,
+  NS_FILES: 14,
+  TUNFILE: 15,
+  EXT_FILES: 16,
+  TIMERFD: 17,
+};
+
+const isIndexed = (kind: string): boolean =>
+  kind === "FILES" || kind === "FDINFO" || Object.hasOwn(LEGACY_FILE_IMAGES, kind);
 
 const TCP = 6;
 const TCP_ESTABLISHED = 1;
 
 /** What the checks need of the images that are never kept decoded. An image adds to them only once it parsed whole. */
 class Indexes {
-  /** files.img: (file id, fd type) rows; undefined when files.img is missing or broken. */
+  /** (file id, fd type) of files.img and the legacy per-type images; undefined when there is none whole. */
   fileTypes: IdTable | undefined;
   /** Each fdinfo image's (entry index, fd, file id, type) rows. */
   readonly fdTables = new Map<string, IdTable>();
   /** Established TCP sockets, which must have their tcp-stream image. */
   readonly established: { id: number; ino: number; image: string; index: number }[] = [];
 
-  add(cp: Checkpoint, name: string, kind: IndexedKind): void {
+  add(cp: Checkpoint, name: string, kind: string): void {
+    if (kind === "FDINFO") {
+      const fds = new IdTable(4);
+      let index = 0;
+      for (const fd of cp.each(name, kind)) fds.add(index++, fd.fd, fd.id, fd.type);
+      this.fdTables.set(name, fds);
+      return;
+    }
     const sockets: Indexes["established"] = [];
     const socket = (sk: inet_sk_entry, index: number) => {
       if (sk.proto === TCP && sk.state === TCP_ESTABLISHED)
         sockets.push({ id: sk.id, ino: sk.ino, image: name, index });
     };
+    const types: number[] = [];
     let index = 0;
     if (kind === "FILES") {
-      const types = new IdTable(2);
       for (const f of cp.each(name, kind)) {
-        types.add(f.id, f.type);
+        types.push(f.id, f.type);
         if (f.isk) socket(f.isk, index);
         index++;
       }
-      if (name === "files.img") this.fileTypes = types;
-    } else if (kind === "INETSK") {
-      for (const sk of cp.each(name, kind)) socket(sk, index++);
     } else {
-      const fds = new IdTable(4);
-      for (const fd of cp.each(name, kind)) fds.add(index++, fd.fd, fd.id, fd.type);
-      this.fdTables.set(name, fds);
+      const type = LEGACY_FILE_IMAGES[kind] as number;
+      for (const e of cp.each(name, kind as EntryKind)) {
+        const x = e as { id: number };
+        types.push(x.id, type);
+        if (kind === "INETSK") socket(e as inet_sk_entry, index);
+        index++;
+      }
     }
+    this.fileTypes ??= new IdTable(2);
+    for (let i = 0; i < types.length; i += 2) this.fileTypes.add(types[i] as number, types[i + 1] as number);
     this.established.push(...sockets);
   }
 }
