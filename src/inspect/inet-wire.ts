@@ -8,22 +8,13 @@
  */
 import { CriuImageError } from "../framing/errors.js";
 import { readTag, skipValue, WireCursor, WireError } from "../framing/wire.js";
+import type { inet_sk_entry } from "../gen/index.js";
 
-/** What a listing needs of an inet_sk_entry (field numbers from sk-inet.proto). */
-export interface SocketFields {
-  id: number;
-  ino: number;
-  family: number;
-  type: number;
-  proto: number;
-  state: number;
-  srcPort: number;
-  dstPort: number;
-  srcAddr: number[];
-  dstAddr: number[];
-  /** Absent when the entry has no ns_id (CRIU before network namespace ids). */
-  nsId?: number;
-}
+/** What a listing needs of an inet_sk_entry (field numbers from sk-inet.proto); ns_id absent when the entry has none. */
+export type SocketFields = Pick<
+  inet_sk_entry,
+  "id" | "ino" | "family" | "type" | "proto" | "state" | "srcPort" | "dstPort" | "srcAddr" | "dstAddr"
+> & { nsId?: number };
 
 function words(c: WireCursor, wt: number, into: number[]): void {
   if (wt === 0) {

@@ -42,3 +42,14 @@ export function legacyLayout(cp: ReadonlyMap<string, Uint8Array>): Map<string, U
   out.set("inetsk.img", writeImage(inetsk));
   return out;
 }
+
+/** Decodes image `name` of an in-memory checkpoint, lets `fn` change it, and writes it back in place. */
+export function editImage<K extends CriuImage["kind"]>(
+  cp: Map<string, Uint8Array>,
+  name: string,
+  fn: (img: Extract<CriuImage, { kind: K }>) => void,
+): void {
+  const img = readImage(cp.get(name) as Uint8Array, { name }) as Extract<CriuImage, { kind: K }>;
+  fn(img);
+  cp.set(name, writeImage(img));
+}

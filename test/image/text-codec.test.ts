@@ -6,29 +6,13 @@
  * U+10FFFF boundaries), runs of them up to 300 bytes so every sequence
  * length meets every kind of truncation. In CI a missing python3 fails.
  */
-import { execFileSync } from "node:child_process";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { reflect } from "@bufbuild/protobuf/reflect";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { reg_file_entrySchema } from "../../src/gen/index.js";
 import { decodeUtf8Lossless, encodeUtf8Lossless, installLosslessText } from "../../src/image/text-codec.js";
-
-const python = (() => {
-  try {
-    execFileSync("python3", ["-c", "pass"]);
-    return true;
-  } catch {
-    return false;
-  }
-})();
-if (!python && process.env.CI) throw new Error("python3 is missing: the Python oracle must run in CI");
-
-function py(script: string, input: unknown): unknown {
-  return JSON.parse(
-    execFileSync("python3", ["-c", script], { input: JSON.stringify(input), maxBuffer: 1 << 28 }).toString(),
-  );
-}
+import { py, python } from "../helpers/python.js";
 
 // Where UTF-8's rules change: ASCII's end, continuation bytes, C0/C1 (never valid), each lead range's ends,
 // E0 and ED (whose second byte is restricted), F0 and F4, and F5..FF (never valid).

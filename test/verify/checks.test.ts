@@ -7,9 +7,9 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { memorySource } from "../../src/checkpoint/index.js";
-import { type CriuImage, readImage, writeImage } from "../../src/index.js";
+import type { CriuImage } from "../../src/index.js";
 import { verifyCheckpoint } from "../../src/verify/index.js";
-import { corpusCheckpoint, legacyLayout } from "../helpers/checkpoints.js";
+import { corpusCheckpoint, editImage, legacyLayout } from "../helpers/checkpoints.js";
 import { corpusRoot } from "../helpers/corpus.js";
 
 const pageSizes = (scenario: string) => {
@@ -23,18 +23,8 @@ const pageSizes = (scenario: string) => {
 const run = (scenario: string, cp: Map<string, Uint8Array>) =>
   verifyCheckpoint(memorySource(cp, { sizes: pageSizes(scenario) }));
 
-function edit<K extends CriuImage["kind"]>(
-  cp: Map<string, Uint8Array>,
-  name: string,
-  fn: (img: Extract<CriuImage, { kind: K }>) => void,
-) {
-  const img = readImage(cp.get(name) as Uint8Array, { name }) as Extract<CriuImage, { kind: K }>;
-  fn(img);
-  cp.set(name, writeImage(img));
-}
-
 const twice = <K extends CriuImage["kind"]>(cp: Map<string, Uint8Array>, name: string) =>
-  edit<K>(cp, name, (img) => {
+  editImage<K>(cp, name, (img) => {
     (img.entries as unknown[]).push(img.entries[0]);
     const x = (img as { extras?: unknown[] }).extras;
     x?.push(x[0]);
@@ -43,7 +33,7 @@ const twice = <K extends CriuImage["kind"]>(cp: Map<string, Uint8Array>, name: s
 describe("inventory", () => {
   it("one entry of img_version 2 with root_ids and a known lsmtype", () => {
     const cp = corpusCheckpoint("tcp4");
-    edit<"INVENTORY">(cp, "inventory.img", (img) => {
+    editImage<"INVENTORY">(cp, "inventory.img", (img) => {
       const e = img.entries[0]!;
       e.imgVersion = 1;
       e.rootIds = undefined;
@@ -64,7 +54,7 @@ describe("inventory", () => {
       { image: "inventory.img", entry: 0, check: "inventory", message: "unknown lsmtype 7" },
     ]);
     const ok = corpusCheckpoint("tcp4");
-    edit<"INVENTORY">(ok, "inventory.img", (img) => {
+    editImage<"INVENTORY">(ok, "inventory.img", (img) => {
       img.entries[0]!.lsmtype = 2;
     });
     expect(run("tcp4", ok).problems).toEqual([]);
@@ -112,7 +102,7 @@ describe("tasks", () => {
 
   it("ids name an fdinfo image whose entries name files.img entries of the same type", () => {
     const cp = corpusCheckpoint("tcp4");
-    edit<"FDINFO">(cp, "fdinfo-3.img", (img) => {
+    editImage<"FDINFO">(cp, "fdinfo-3.img", (img) => {
       img.entries[3]!.type = 1;
       img.entries[0]!.id = 999;
     });

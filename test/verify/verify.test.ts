@@ -2,9 +2,8 @@ import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { memorySource } from "../../src/checkpoint/index.js";
-import { type CriuImage, readImage, writeImage } from "../../src/index.js";
 import { type VerifyProblem as Problem, verifyCheckpoint } from "../../src/verify/index.js";
-import { corpusCheckpoint } from "../helpers/checkpoints.js";
+import { corpusCheckpoint, editImage } from "../helpers/checkpoints.js";
 import { runCli } from "../helpers/cli.js";
 import { corpusRoot, corpusScenarios } from "../helpers/corpus.js";
 
@@ -28,16 +27,6 @@ const verify = (scenario: string, cp: Map<string, Uint8Array>) =>
   verifyCheckpoint(memorySource(cp, { sizes: sizes(scenario, cp) })).problems;
 const checks = (p: Problem[]) => p.map((x) => x.check);
 
-function edit<K extends CriuImage["kind"]>(
-  cp: Map<string, Uint8Array>,
-  name: string,
-  fn: (img: Extract<CriuImage, { kind: K }>) => void,
-) {
-  const img = readImage(cp.get(name) as Uint8Array, { name }) as Extract<CriuImage, { kind: K }>;
-  fn(img);
-  cp.set(name, writeImage(img));
-}
-
 // cpuinfo holds `criu cpuinfo dump` only: not a checkpoint.
 const CHECKPOINTS = corpusScenarios().filter((s) => s !== "cpuinfo");
 
@@ -55,12 +44,12 @@ describe("verifyCheckpoint", () => {
 
   it("ids naming a missing fdinfo image, and an fdinfo entry of the wrong type or a missing file", () => {
     const cp = corpusCheckpoint("tcp4");
-    edit<"IDS">(cp, "ids-11205.img", (img) => {
+    editImage<"IDS">(cp, "ids-11205.img", (img) => {
       img.entries[0]!.filesId = 77;
     });
     expect(verify("tcp4", cp).find((x) => x.check === "ids")).toMatchObject({ image: "ids-11205.img", entry: 0 });
     const cp2 = corpusCheckpoint("tcp4");
-    edit<"FDINFO">(cp2, "fdinfo-3.img", (img) => {
+    editImage<"FDINFO">(cp2, "fdinfo-3.img", (img) => {
       img.entries[3]!.type = 1; // says REG, files.img says INETSK
       img.entries[0]!.id = 999;
     });
@@ -96,7 +85,7 @@ describe("verifyCheckpoint", () => {
       "task 11673: thread 11674 has no core-11674.img",
     ]);
     const cp2 = corpusCheckpoint("simple");
-    edit<"INVENTORY">(cp2, "inventory.img", (img) => {
+    editImage<"INVENTORY">(cp2, "inventory.img", (img) => {
       img.entries[0]!.imgVersion = 1;
     });
     expect(verify("simple", cp2)).toMatchObject([{ image: "inventory.img", check: "inventory" }]);
