@@ -12,7 +12,7 @@
 // The tests find the shared corpus relative to themselves, which Stryker's
 // sandbox copy would break, so its absolute path is passed on.
 import { spawnSync } from "node:child_process";
-import { cpSync } from "node:fs";
+import { cpSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -45,8 +45,21 @@ export const GROUPS = {
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const args = process.argv.slice(2);
+// Stryker's incremental mode keeps a survivor's verdict while the tests that
+// covered it are unchanged, even when a new test file would now kill it.
+// --retest-survivors drops survivors (and uncovered mutants) from the
+// incremental file first, so they run against today's tests; killed ones are
+// still reused.
+const retest = args.includes("--retest-survivors");
+function dropSurvivors(file) {
+  if (!existsSync(file)) return;
+  const report = JSON.parse(readFileSync(file, "utf8"));
+  for (const f of Object.values(report.files))
+    f.mutants = f.mutants.filter((m) => m.status !== "Survived" && m.status !== "NoCoverage");
+  writeFileSync(file, JSON.stringify(report));
+}
 const names = args.filter((a) => Object.hasOwn(GROUPS, a));
-const rest = args.filter((a) => !Object.hasOwn(GROUPS, a));
+const rest = args.filter((a) => !Object.hasOwn(GROUPS, a) && a !== "--retest-survivors");
 let status = 0;
 for (const name of names.length ? names : Object.keys(GROUPS)) {
   const g = GROUPS[name];
@@ -56,6 +69,7 @@ for (const name of names.length ? names : Object.keys(GROUPS)) {
     CRIU_IMAGE_MUTATE_TESTS: g.tests.join(","),
   };
   const out = `bench/out/mutation/${name}`;
+  if (retest) dropSurvivors(join(root, out, "incremental.json"));
   console.log(`mutate: ${name}: ${g.mutate.join(" ")} against ${g.tests.join(" ")}`);
   const r = spawnSync(
     "npx",

@@ -47,6 +47,26 @@ describe.skipIf(!python)("against Python's surrogateescape", () => {
     const inputs = fc.sample(byteRuns, { numRuns: 4000, seed: 17 });
     // Short ASCII and long ASCII take other paths; make sure both are in.
     inputs.push([], [0x41], Array(63).fill(0x61), Array(64).fill(0x61), Array(65).fill(0x61));
+    // Each bound of the rules, on both sides: U+10FFFF and one past it, the first and last
+    // surrogate, overlong forms at each length, a lead followed by a non-continuation.
+    inputs.push(
+      [0xf4, 0x8f, 0xbf, 0xbf],
+      [0xf4, 0x90, 0x80, 0x80],
+      [0xed, 0x9f, 0xbf],
+      [0xed, 0xa0, 0x80],
+      [0xed, 0xbf, 0xbf],
+      [0xee, 0x80, 0x80],
+      [0xc1, 0xbf],
+      [0xc2, 0x80],
+      [0xe0, 0x9f, 0xbf],
+      [0xe0, 0xa0, 0x80],
+      [0xf0, 0x8f, 0xbf, 0xbf],
+      [0xf0, 0x90, 0x80, 0x80],
+      [0xe2, 0x41, 0x41],
+      [0xc3, 0x41],
+      [0xf0, 0x9f, 0x98],
+      [0xdf, 0xbf, 0x80],
+    );
     const want = py(
       "import sys,json\njson.dump([bytes(a).decode('utf-8','surrogateescape') for a in json.load(sys.stdin)],sys.stdout)",
       inputs,
@@ -58,6 +78,8 @@ describe.skipIf(!python)("against Python's surrogateescape", () => {
 
   it("encodes back with str.encode('utf-8', 'surrogateescape'); other lone surrogates as TextEncoder does", () => {
     const inputs = fc.sample(strings, { numRuns: 3000, seed: 5 });
+    // Escapes force the code-unit path: pairs and each UTF-8 length boundary beside one.
+    inputs.push("\ud83d\ude00\udc80", "\u007f\u0080\u07ff\u0800\uffff\udcff", "\udbff\udfff\udc80", "\ud800");
     const want = py(
       [
         "import sys,json",
