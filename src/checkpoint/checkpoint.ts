@@ -122,8 +122,9 @@ export class Checkpoint {
    * no such image. Unless the image is already cached, each entry is decoded
    * when the loop reaches it and nothing is kept: for building indexes over
    * images whose decoded trees would not fit (a files.img of a million
-   * sockets), where `kind` would hold them all. Errors are `kind`'s, thrown
-   * by the loop.
+   * sockets), where `kind` would hold them all. Only the messages are given
+   * (no extras: `iterateImage` has them). Errors are `kind`'s, thrown by the
+   * loop.
    */
   *each<K extends EntryKind>(name: string, kind: K): Generator<KindEntryTypes[K], void, undefined> {
     const cached = this.cache.get(name);
