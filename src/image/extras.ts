@@ -48,7 +48,6 @@ function withPadding(data: Uint8Array, padding: Uint8Array | undefined, to: numb
 }
 
 function asBytes(value: unknown, where: Where, what: string): Uint8Array {
-  if (value === undefined) return EMPTY;
   if (!(value instanceof Uint8Array)) {
     throw new CriuImageError("INVALID", where.image, where.offset, `a Uint8Array of ${what}`);
   }

@@ -70,11 +70,6 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
-/** The bytes a message was decoded from, if it was decoded by this library. */
-export function originalBytes(msg: object): Uint8Array | undefined {
-  return (msg as WithOriginal)[ORIGINAL];
-}
-
 export function encodeMessage(desc: DescMessage, msg: Message, where: Where): Uint8Array {
   installLosslessText();
   const orig = (msg as WithOriginal)[ORIGINAL];

@@ -57,6 +57,17 @@ describe("writing back what was read", () => {
     expect(e.message).toMatch(/required field/);
   });
 
+  it("writes a change to unknown fields, even where the read bytes were not canonical", () => {
+    // type = 1 as 81 00 (non-canonical), id = 5, then unknown field 99 = 7.
+    const b = filesImage(bytes(0x08, 0x81, 0x00, 0x10, 0x05, 0x98, 0x06, 0x07));
+    const img = read(b);
+    expect([...writeImage(img)]).toEqual([...b]);
+    const unknown = (img.entries[0] as { $unknown?: { no: number; data: Uint8Array }[] }).$unknown;
+    expect(unknown?.map((u) => u.no)).toEqual([99]);
+    (unknown?.[0] as { data: Uint8Array }).data = bytes(8);
+    expect([...writeImage(img)]).toEqual([...filesImage(bytes(0x08, 0x01, 0x10, 0x05, 0x98, 0x06, 0x08))]);
+  });
+
   it("refuses a message of another type as an entry, naming both", () => {
     const img = read(filesImage(msg([1, 1], [2, 1])));
     (img.entries as unknown[]).push(create(fdinfo_entrySchema, { id: 1, flags: 0, type: 1, fd: 3 }));

@@ -88,6 +88,32 @@ describe("extras that disagree with their entry", () => {
     expect(back.extras[0]).toEqual({ values, padding: new Uint8Array(pad).fill(0xaa) });
   });
 
+  it("shm contents and message texts: padding of the wrong length refused, non-zero padding read and written back", () => {
+    const shm = sample("IPCNS_SHM", (e) => e.inPagemaps !== true && Number(e.size) % 4 !== 0);
+    const size = Number(shm.entries[0]?.size);
+    const shmPad = (4 - (size % 4)) % 4;
+    const data = (shm.extras[0] as { data: Uint8Array }).data;
+    shm.extras[0] = { data, padding: new Uint8Array(shmPad + 1) };
+    refused(shm, `${shmPad} padding bytes after segment contents`, new RegExp(`got ${shmPad + 1}`));
+    shm.extras[0] = { data, padding: new Uint8Array(shmPad).fill(0x5a) };
+    const shmBack = readImage(write(shm), { name: "ipcns-shm-1.img" }) as unknown as Img;
+    expect(shmBack.extras[0]).toEqual({ data, padding: new Uint8Array(shmPad).fill(0x5a) });
+
+    const msg = sample(
+      "IPCNS_MSG",
+      (e, x) => (e.qnum as number) > 0 && (x as { data: Uint8Array }[])[0]!.data.length % 8 !== 0,
+    );
+    const msgs = msg.extras[0] as { msg: unknown; data: Uint8Array }[];
+    const first = msgs[0] as { msg: unknown; data: Uint8Array };
+    const pad = (8 - (first.data.length % 8)) % 8;
+    msg.extras[0] = [{ ...first, padding: new Uint8Array(pad + 1) }, ...msgs.slice(1)];
+    refused(msg, `${pad} padding bytes after message text`, new RegExp(`got ${pad + 1}`));
+    msg.extras[0] = [{ ...first, padding: new Uint8Array(pad).fill(0x77) }, ...msgs.slice(1)];
+    const back = readImage(write(msg), { name: "ipcns-msg-1.img" }) as unknown as Img;
+    expect((back.extras[0] as { padding?: Uint8Array }[])[0]?.padding).toEqual(new Uint8Array(pad).fill(0x77));
+    expect((back.extras[0] as { padding?: Uint8Array }[])[1]?.padding).toBeUndefined();
+  });
+
   it("byte extras must be bytes; none at all writes nothing", () => {
     const img = sample("PIPES_DATA", (e) => (e.bytes as number) === 0);
     img.extras[0] = "not bytes";
