@@ -43,6 +43,16 @@ describe("writing back what was read", () => {
     expect([...writeImage(img)]).toEqual([...filesImage(msg([1, 1], [2, 6]), msg([1, 1], [2, 300]))]);
   });
 
+  it("does not take new bytes that are a prefix of the read ones for the read ones", () => {
+    // id given twice (the last wins: 7); changed to 5, the encoding is the read bytes' first four.
+    const b = filesImage(msg([1, 1], [2, 5], [2, 7]));
+    const img = read(b);
+    expect(img.entries[0]).toMatchObject({ id: 7 });
+    expect([...writeImage(img)]).toEqual([...b]);
+    (img.entries[0] as file_entry).id = 5;
+    expect([...writeImage(img)]).toEqual([...filesImage(msg([1, 1], [2, 5]))]);
+  });
+
   it("keeps an unchanged entry that lacks a required field; refuses it once changed", () => {
     // No type (field 1), which file_entry requires.
     const b = filesImage(msg([1, 1], [2, 1]), msg([2, 5]));
