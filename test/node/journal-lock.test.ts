@@ -6,6 +6,7 @@
  */
 import { spawnSync } from "node:child_process";
 import {
+  chmodSync,
   existsSync,
   linkSync,
   mkdirSync,
@@ -19,17 +20,21 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { TEMP_PREFIX, tempName, writeFileAtomic } from "../../src/node/atomic.js";
 import { FileError } from "../../src/node/errors.js";
-import { isBookkeeping, JOURNAL, readJournal, recoverLocked } from "../../src/node/journal.js";
+import { fsOps } from "../../src/node/fs-ops.js";
+import { isBookkeeping, JOURNAL, readJournal, recoverLocked, replaceFilesLocked } from "../../src/node/journal.js";
 import { LOCK, withCheckpointLock } from "../../src/node/lock.js";
 
 let dir: string;
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), "criu-image-journal-"));
 });
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
+afterEach(() => {
+  vi.restoreAllMocks();
+  rmSync(dir, { recursive: true, force: true });
+});
 
 const journal = (doc: unknown) =>
   writeFileSync(join(dir, JOURNAL), typeof doc === "string" ? doc : JSON.stringify(doc));
@@ -170,7 +175,9 @@ describe("the writer lock", () => {
       const e = await withCheckpointLock(dir, async () => 1, { waitMs: 120 }).catch((x: unknown) => x);
       expect(e, text).toBeInstanceOf(FileError);
       expect((e as FileError).code).toBe("LOCKED");
-      expect((e as FileError).message).toContain(`locked by ${who}: another criu-image is writing`);
+      expect((e as FileError).message).toBe(
+        `${dir}: locked by ${who}: another criu-image is writing this checkpoint; try again when it has finished (if ${who} is not criu-image, remove ${LOCK})`,
+      );
       expect(Date.now() - t).toBeGreaterThanOrEqual(100);
       expect(readFileSync(join(dir, LOCK), "utf8")).toBe(text);
     }
@@ -231,5 +238,104 @@ describe("writeFileAtomic targets", () => {
     // /dev/null is written into, never replaced.
     await writeFileAtomic("/dev/null", new Uint8Array([1, 2, 3]));
     expect(statSync("/dev/null").isCharacterDevice()).toBe(true);
+  });
+});
+
+describe("replaceFilesLocked", () => {
+  const bytes = (s: string) => new TextEncoder().encode(s);
+
+  it("replaces several files, each keeping its mode, and leaves only them", async () => {
+    writeFileSync(join(dir, "a.img"), "old a");
+    writeFileSync(join(dir, "b.img"), "old b");
+    chmodSync(join(dir, "a.img"), 0o666);
+    chmodSync(join(dir, "b.img"), 0o600);
+    await replaceFilesLocked(
+      dir,
+      new Map([
+        ["a.img", bytes("new a")],
+        ["b.img", bytes("new b")],
+        ["c.img", bytes("new c")],
+      ]),
+    );
+    expect(readdirSync(dir).sort()).toEqual(["a.img", "b.img", "c.img"]);
+    expect(readFileSync(join(dir, "a.img"), "utf8")).toBe("new a");
+    // 0666 is wider than the umask allows a new file: it was set, not created.
+    expect(statSync(join(dir, "a.img")).mode & 0o777).toBe(0o666);
+    expect(statSync(join(dir, "b.img")).mode & 0o777).toBe(0o600);
+  });
+
+  it("refuses names outside the folder, links and non-files, writing nothing", async () => {
+    for (const bad of ["../x.img", JOURNAL, ""]) {
+      const e = await replaceFilesLocked(dir, new Map([[bad, bytes("x")]])).catch((x: unknown) => x);
+      expect((e as FileError).code).toBe("INVALID");
+      expect((e as FileError).message).toBe(`${bad}: not a file name of the folder`);
+    }
+    writeFileSync(join(dir, "t.img"), "t");
+    symlinkSync(join(dir, "t.img"), join(dir, "link.img"));
+    mkdirSync(join(dir, "sub.img"));
+    const e1 = await replaceFilesLocked(dir, new Map([["link.img", bytes("x")]])).catch((x: unknown) => x);
+    expect((e1 as FileError).message).toMatch(
+      /link\.img: is a symbolic link; rewrite into a new folder \(--out\) instead of in place$/,
+    );
+    const e2 = await replaceFilesLocked(
+      dir,
+      new Map([
+        ["t.img", bytes("y")],
+        ["sub.img", bytes("x")],
+      ]),
+    ).catch((x: unknown) => x);
+    expect((e2 as FileError).message).toMatch(/sub\.img: is not a regular file$/);
+    // The temporary file of t.img, written before the refusal, is gone.
+    expect(readdirSync(dir).sort()).toEqual(["link.img", "sub.img", "t.img"]);
+    expect(readFileSync(join(dir, "t.img"), "utf8")).toBe("t");
+  });
+
+  it("a failed commit removes every temporary file and names the folder", async () => {
+    writeFileSync(join(dir, "a.img"), "old");
+    const rename = fsOps.rename;
+    vi.spyOn(fsOps, "rename").mockImplementation(async (from, to) => {
+      if (to.endsWith(JOURNAL)) throw Object.assign(new Error("EIO: i/o error"), { code: "EIO" });
+      return rename(from, to);
+    });
+    const e = await replaceFilesLocked(
+      dir,
+      new Map([
+        ["a.img", bytes("new")],
+        ["b.img", bytes("new")],
+      ]),
+    ).catch((x: unknown) => x);
+    expect((e as FileError).message).toMatch(new RegExp(`^${dir}: cannot commit the rewrite: .*\\(EIO\\)$`));
+    expect(readdirSync(dir)).toEqual(["a.img"]);
+    expect(readFileSync(join(dir, "a.img"), "utf8")).toBe("old");
+  });
+
+  it("a folder that refuses fsync with EINVAL is still written; any other error fails", async () => {
+    const sync = fsOps.sync;
+    let calls = 0;
+    vi.spyOn(fsOps, "sync").mockImplementation(async (h) => {
+      const st = await h.stat();
+      if (st.isDirectory()) {
+        calls++;
+        throw Object.assign(new Error("EINVAL"), { code: "EINVAL" });
+      }
+      return sync(h);
+    });
+    await replaceFilesLocked(dir, new Map([["a.img", bytes("x")]]));
+    expect(calls).toBeGreaterThan(0);
+    expect(readFileSync(join(dir, "a.img"), "utf8")).toBe("x");
+    vi.restoreAllMocks();
+    vi.spyOn(fsOps, "sync").mockImplementation(async (h) => {
+      if ((await h.stat()).isDirectory()) throw Object.assign(new Error("EIO: i/o error"), { code: "EIO" });
+      return sync(h);
+    });
+    await expect(replaceFilesLocked(dir, new Map([["a.img", bytes("y")]]))).rejects.toMatchObject({ code: "EIO" });
+  });
+
+  it("a write that makes no progress fails with EIO instead of looping", async () => {
+    vi.spyOn(fsOps, "write").mockResolvedValue({ bytesWritten: 0 });
+    const e = await writeFileAtomic(join(dir, "z.img"), bytes("data")).catch((x: unknown) => x);
+    expect((e as FileError).errno).toBe("EIO");
+    expect((e as FileError).message).toMatch(/z\.img: cannot write: .*\(EIO\)$/);
+    expect(readdirSync(dir)).toEqual([]);
   });
 });
