@@ -7,10 +7,11 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { memorySource } from "../../src/checkpoint/index.js";
-import type { CriuImage } from "../../src/index.js";
+import { type CriuImage, readImage, writeImage } from "../../src/index.js";
 import { verifyCheckpoint } from "../../src/verify/index.js";
 import { corpusCheckpoint, editImage, legacyLayout } from "../helpers/checkpoints.js";
 import { corpusRoot } from "../helpers/corpus.js";
+import { withZombie, ZOMBIE_PID } from "../helpers/zombie.js";
 
 const pageSizes = (scenario: string) => {
   const dir = join(corpusRoot, "images", scenario);
@@ -198,5 +199,128 @@ describe("notes", () => {
     expect(r.notes).toEqual([
       { image: "mystery.bin", check: "unknown-file", message: "not a CRIU image nor a file known to be kept with one" },
     ]);
+  });
+});
+
+describe("exact problems", () => {
+  it("ids naming a missing fdinfo, a thread without its core, a task without mm", () => {
+    const cp = corpusCheckpoint("tcp4");
+    editImage<"IDS">(cp, "ids-11205.img", (img) => {
+      img.entries[0]!.filesId = 77;
+    });
+    editImage<"PSTREE">(cp, "pstree.img", (img) => {
+      img.entries[0]!.threads = [11202, 999];
+    });
+    cp.delete("mm-11202.img");
+    expect(run("tcp4", cp).problems).toEqual([
+      { image: "pstree.img", entry: 0, check: "tasks", message: "task 11202: thread 999 has no core-999.img" },
+      { image: "pstree.img", entry: 0, check: "tasks", message: "task 11202 has no mm-11202.img" },
+      { image: "ids-11205.img", entry: 0, check: "ids", message: "files_id 77 names fdinfo-77.img, which is missing" },
+    ]);
+  });
+
+  it("a zombie needs only its own core, whatever its thread list says", () => {
+    const cp = withZombie(corpusCheckpoint("tcp4"));
+    expect(run("tcp4", cp).problems).toEqual([]);
+    cp.delete(`core-${ZOMBIE_PID}.img`);
+    expect(run("tcp4", cp).problems).toEqual([
+      { image: "pstree.img", entry: 2, check: "tasks", message: `task ${ZOMBIE_PID} has no core-${ZOMBIE_PID}.img` },
+    ]);
+  });
+
+  it("an fd whose id has entries of other types lists them all", () => {
+    const cp = corpusCheckpoint("netns");
+    editImage<"FDINFO">(cp, "fdinfo-2.img", (img) => {
+      img.entries[3]!.type = 5; // UNIXSK; files.img has id 6 as REG and TUNF
+    });
+    expect(run("netns", cp).problems).toEqual([
+      {
+        image: "fdinfo-2.img",
+        entry: 3,
+        check: "fdinfo",
+        message: "fd 3 is UNIXSK but files.img entry 6 is REG, TUNF",
+      },
+    ]);
+  });
+
+  it("pages: present pages against the pages image's size; none present needs none", () => {
+    const cp = corpusCheckpoint("tcp4");
+    const sizes = pageSizes("tcp4");
+    const real = sizes.get("pages-1.img") as number;
+    sizes.set("pages-1.img", real + 4096);
+    expect(verifyCheckpoint(memorySource(cp, { sizes })).problems).toEqual([
+      {
+        image: "pagemap-11202.img",
+        check: "pages",
+        message: `${real / 4096} present pages (${real} bytes) but pages-1.img has ${real + 4096} bytes`,
+      },
+    ]);
+    // With 16 KiB pages the same pagemap means four times the bytes.
+    sizes.set("pages-1.img", real);
+    const big = verifyCheckpoint(memorySource(cp, { sizes }), { pageSize: 16384 }).problems;
+    expect(big.find((p) => p.image === "pagemap-11202.img")?.message).toBe(
+      `${real / 4096} present pages (${real * 4} bytes) but pages-1.img has ${real} bytes`,
+    );
+  });
+
+  it("what opening found: a pending journal fails, other notes and unsafe members are reported", () => {
+    const src = memorySource(corpusCheckpoint("tcp4"), { sizes: pageSizes("tcp4"), label: "ck" });
+    const r = verifyCheckpoint({
+      ...src,
+      notes: [
+        { file: ".criu-image-journal", message: "a pending write: run criu-image recover" },
+        { file: ".criu-image-journal", message: "not ours" },
+        { message: "something about the whole folder" },
+      ],
+      unsafe: [{ name: "../evil", index: 3, reason: "it leaves the archive" }],
+    });
+    expect(r.problems).toEqual([
+      { image: ".criu-image-journal", check: "pending-write", message: "a pending write: run criu-image recover" },
+      {
+        image: "../evil",
+        check: "unsafe-member",
+        message: "unsafe archive member: it leaves the archive; it was not read",
+      },
+    ]);
+    expect(r.notes).toEqual([
+      { image: ".criu-image-journal", check: "unknown-file", message: "not ours" },
+      { image: "ck", check: "unknown-file", message: "something about the whole folder" },
+    ]);
+  });
+
+  it("pages in a parent that cannot be read, or that a shorter chain ends before", () => {
+    const chain = join(corpusRoot, "chains", "images", "predump");
+    const load = (d: string) =>
+      new Map(
+        readdirSync(d)
+          .filter((n) => n !== "parent" && !n.startsWith("pages-"))
+          .map((n) => [n, new Uint8Array(readFileSync(join(d, n)))] as [string, Uint8Array]),
+      );
+    const sizesOf = (d: string) =>
+      new Map(
+        readdirSync(d)
+          .filter((n) => n.startsWith("pages-"))
+          .map((n) => [n, statSync(join(d, n)).size] as [string, number]),
+      );
+    const two = join(chain, "2");
+    const src = { ...memorySource(load(two), { sizes: sizesOf(two) }), parentLink: "../1" };
+    const unreadable = verifyCheckpoint(src).problems;
+    expect(unreadable.length).toBeGreaterThan(0);
+    for (const p of unreadable)
+      expect(p.message).toMatch(/, but there is no parent \(parent leads to \.\.\/1, which cannot be read\)$/);
+    // The parent is itself a dump whose pages are all in a parent it does not have.
+    const p1 = load(join(chain, "1"));
+    for (const [n, b] of p1) {
+      if (!n.startsWith("pagemap-")) continue;
+      const img = readImage(b, { name: n });
+      if (img.kind !== "PAGEMAP") continue;
+      for (const e of img.entries.slice(1)) (e as { flags: number }).flags = 1; // PE_PARENT
+      p1.set(n, writeImage(img));
+    }
+    const ends = verifyCheckpoint(
+      memorySource(load(two), { sizes: sizesOf(two), parent: memorySource(p1, { label: "p1" }) }),
+    ).problems;
+    expect(ends.length).toBeGreaterThan(0);
+    for (const p of ends) expect(p.message).toMatch(/, but the chain ends at p1 \(1 up\) before reaching them$/);
   });
 });
