@@ -61,9 +61,25 @@ describe("inventory", () => {
     expect(run("tcp4", ok).problems).toEqual([]);
     const two = corpusCheckpoint("tcp4");
     twice<"INVENTORY">(two, "inventory.img");
-    expect(run("tcp4", two).problems).toEqual([
+    // No entry index: the problem is the image's, and the report says so by leaving it out.
+    expect(run("tcp4", two).problems).toStrictEqual([
       { image: "inventory.img", check: "inventory", message: "2 entries, expected 1" },
     ]);
+  });
+
+  it("other unknown fields of the inventory are no lsmtype", () => {
+    const cp = corpusCheckpoint("tcp4");
+    const inv = cp.get("inventory.img") as Uint8Array;
+    const size = new DataView(inv.buffer, inv.byteOffset).getUint32(4, true);
+    // Field 99 as a varint (tag 0x98 0x06) and field 100 as a fixed32 (tag 0xa5 0x06): unknown, no lsmtype.
+    const extra = [0x98, 0x06, 0x07, 0xa5, 0x06, 1, 2, 3, 4];
+    const grown = new Uint8Array(inv.length + extra.length);
+    grown.set(inv.subarray(0, 4));
+    new DataView(grown.buffer).setUint32(4, size + extra.length, true);
+    grown.set(inv.subarray(8, 8 + size), 8);
+    grown.set(extra, 8 + size);
+    cp.set("inventory.img", grown);
+    expect(run("tcp4", cp).problems).toEqual([]);
   });
 
   it("no inventory: not a checkpoint; a dump without pstree", () => {
@@ -130,9 +146,15 @@ describe("sockets", () => {
     twice<"TCP_STREAM">(cp, "tcp-stream-50ba6.img");
     const p = run("tcp4", cp).problems;
     expect(p).toContainEqual({ image: "tcp-stream-50ba6.img", check: "tcp-stream", message: "2 entries, expected 1" });
-    const missing = p.find((x) => x.message.includes("tcp-stream-50cf3.img"));
-    expect(missing).toMatchObject({ image: "files.img", check: "tcp-stream" });
-    expect(missing?.message).toMatch(/^established socket \d+ \(ino 330995\) has no tcp-stream-50cf3\.img$/);
+    const files = readImage(cp.get("files.img") as Uint8Array, { name: "files.img" });
+    const at = (files.entries as { isk?: { ino: number; id: number } }[]).findIndex((f) => f.isk?.ino === 0x50cf3);
+    const id = (files.entries[at] as { isk: { id: number } }).isk.id;
+    expect(p.find((x) => x.message.includes("tcp-stream-50cf3.img"))).toStrictEqual({
+      image: "files.img",
+      entry: at,
+      check: "tcp-stream",
+      message: `established socket ${id} (ino 330995) has no tcp-stream-50cf3.img`,
+    });
     const legacy = legacyLayout(corpusCheckpoint("tcp4"));
     legacy.delete("tcp-stream-50cf3.img");
     const lp = run("tcp4", legacy).problems;
@@ -261,6 +283,16 @@ describe("exact problems", () => {
     expect(big.find((p) => p.image === "pagemap-11202.img")?.message).toBe(
       `${real / 4096} present pages (${real * 4} bytes) but pages-1.img has ${real} bytes`,
     );
+  });
+
+  it("a pagemap with no page present needs no pages image", () => {
+    const cp = corpusCheckpoint("tcp4");
+    editImage<"PAGEMAP">(cp, "pagemap-11202.img", (img) => {
+      for (const e of img.entries.slice(1)) (e as { flags: number }).flags = 2; // PE_LAZY
+    });
+    const sizes = pageSizes("tcp4");
+    sizes.delete("pages-1.img");
+    expect(verifyCheckpoint(memorySource(cp, { sizes })).problems).toEqual([]);
   });
 
   it("what opening found: a pending journal fails, other notes and unsafe members are reported", () => {
