@@ -98,3 +98,55 @@ describe("rewrite warnings", () => {
     expect(r.report.warnings).toEqual([]);
   });
 });
+
+describe("refusals", () => {
+  const refusal = (cp: Map<string, Uint8Array>, rules: RewriteRule[]) => {
+    try {
+      rewriteConnections(cp, rules);
+    } catch (e) {
+      return (e as Error).message;
+    }
+    throw new Error("not refused");
+  };
+
+  it("one line per reason, with the count and the first three endpoints", () => {
+    const cp = corpusCheckpoint("tcp4");
+    const v6: RewriteRule[] = [{ kind: "address", from: "127.0.0.1", to: "2001:db8::1" }];
+    // The listener (6) and socket 7 hold 127.0.0.1:45001 as their local end, socket 10 as its remote.
+    expect(refusal(cp, v6)).toBe(
+      "--addr 127.0.0.1=2001:db8::1 would put the IPv6 address 2001:db8::1 into AF_INET sockets: 3 endpoints (socket 6 (files.img, local 127.0.0.1:45001); socket 7 (files.img, local 127.0.0.1:45001); socket 10 (files.img, remote 127.0.0.1:45001))",
+    );
+    editImage<"FILES">(cp, "files.img", (img) => {
+      const seven = img.entries.find((f) => f.isk?.id === 7);
+      for (let id = 101; id <= 103; id++) {
+        const c = clone(file_entrySchema, seven!);
+        c.id = id;
+        c.isk!.id = id;
+        img.entries.push(c);
+      }
+    });
+    expect(refusal(cp, v6)).toMatch(
+      /: 6 endpoints \(socket 6 \(files\.img, local 127\.0\.0\.1:45001\); socket 7 \(files\.img, local 127\.0\.0\.1:45001\); socket 10 \(files\.img, remote 127\.0\.0\.1:45001\), and 3 more\)$/,
+    );
+  });
+
+  it("a rule that matches nothing, and no rules at all", () => {
+    const cp = corpusCheckpoint("tcp4");
+    expect(refusal(cp, [{ kind: "address", from: "192.0.2.9", to: "10.0.0.1" }])).toBe(
+      "--addr 192.0.2.9=10.0.0.1 matches no socket",
+    );
+    expect(refusal(cp, [])).toBe("no rules given");
+  });
+
+  it("an endpoint rule and an address rule that send one endpoint to different addresses", () => {
+    const cp = corpusCheckpoint("tcp4");
+    expect(
+      refusal(cp, [
+        { kind: "endpoint", from: { address: "127.0.0.1", port: 45001 }, to: { address: "10.0.0.9", port: 45001 } },
+        { kind: "address", from: "127.0.0.1", to: "10.0.0.1" },
+      ]),
+    ).toBe(
+      "rules conflict: --endpoint 127.0.0.1:45001=10.0.0.9:45001 and --addr 127.0.0.1=10.0.0.1 give different addresses: 3 endpoints (socket 6 (files.img, local 127.0.0.1:45001); socket 7 (files.img, local 127.0.0.1:45001); socket 10 (files.img, remote 127.0.0.1:45001))",
+    );
+  });
+});
