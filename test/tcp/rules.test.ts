@@ -16,15 +16,12 @@ import {
   wordsFor,
 } from "../../src/tcp/index.js";
 import { compile, conflicts } from "../../src/tcp/plan.js";
+import { caught } from "../helpers/errors.js";
 
 const refused = (f: () => unknown): TcpRewriteError => {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof TcpRewriteError) return e;
-    throw e;
-  }
-  throw new Error("did not throw");
+  const e = caught(f);
+  if (!(e instanceof TcpRewriteError)) throw e;
+  return e;
 };
 const bytes = (a: string) => parseAddress(a) as Uint8Array;
 

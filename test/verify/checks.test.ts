@@ -21,6 +21,19 @@ const pageSizes = (scenario: string) => {
       .map((n) => [n, statSync(join(dir, n)).size] as [string, number]),
   );
 };
+/** A dump folder's images but pages, and its pages' sizes: a chain step as memorySource takes it. */
+const load = (d: string) =>
+  new Map(
+    readdirSync(d)
+      .filter((n) => n !== "parent" && !n.startsWith("pages-"))
+      .map((n) => [n, new Uint8Array(readFileSync(join(d, n)))] as [string, Uint8Array]),
+  );
+const sizesOf = (d: string) =>
+  new Map(
+    readdirSync(d)
+      .filter((n) => n.startsWith("pages-"))
+      .map((n) => [n, statSync(join(d, n)).size] as [string, number]),
+  );
 const run = (scenario: string, cp: Map<string, Uint8Array>) =>
   verifyCheckpoint(memorySource(cp, { sizes: pageSizes(scenario) }));
 
@@ -167,18 +180,6 @@ describe("sockets", () => {
 describe("pages and parents", () => {
   it("pages in the parent need a parent that has them", () => {
     const chain = join(corpusRoot, "chains", "images", "predump");
-    const load = (d: string) =>
-      new Map(
-        readdirSync(d)
-          .filter((n) => n !== "parent" && !n.startsWith("pages-"))
-          .map((n) => [n, new Uint8Array(readFileSync(join(d, n)))] as [string, Uint8Array]),
-      );
-    const sizesOf = (d: string) =>
-      new Map(
-        readdirSync(d)
-          .filter((n) => n.startsWith("pages-"))
-          .map((n) => [n, statSync(join(d, n)).size] as [string, number]),
-      );
     const dir2 = join(chain, "2");
     const dir1 = join(chain, "1");
     expect(existsSync(dir2)).toBe(true);
@@ -322,18 +323,6 @@ describe("exact problems", () => {
 
   it("pages in a parent that cannot be read, or that a shorter chain ends before", () => {
     const chain = join(corpusRoot, "chains", "images", "predump");
-    const load = (d: string) =>
-      new Map(
-        readdirSync(d)
-          .filter((n) => n !== "parent" && !n.startsWith("pages-"))
-          .map((n) => [n, new Uint8Array(readFileSync(join(d, n)))] as [string, Uint8Array]),
-      );
-    const sizesOf = (d: string) =>
-      new Map(
-        readdirSync(d)
-          .filter((n) => n.startsWith("pages-"))
-          .map((n) => [n, statSync(join(d, n)).size] as [string, number]),
-      );
     const two = join(chain, "2");
     const src = { ...memorySource(load(two), { sizes: sizesOf(two) }), parentLink: "../1" };
     const unreadable = verifyCheckpoint(src).problems;
