@@ -1,35 +1,16 @@
 /** The crit-compatible commands (decode, encode, info, show, x) and recover. */
-import { createReadStream } from "node:fs";
-import { stat } from "node:fs/promises";
 import { CriuImageError } from "../framing/errors.js";
 import { openFramedStream } from "../framing/stream.js";
 import { writeImageStream } from "../image/stream.js";
 import { openCritJsonStream } from "../json/from-crit-stream.js";
 import { CritJsonWriter } from "../json/to-crit.js";
 import { writeFileAtomic } from "../node/atomic.js";
-import { fileError } from "../node/errors.js";
 import { recoverCheckpointDir } from "../node/rewrite.js";
 import { open } from "./checkpoint.js";
 import { EXPLORER_NAMES, explore as runExplorer } from "./explore.js";
-import { imageName, warn, writeStdout } from "./io.js";
+import { imageName, source, warn, writeStdout } from "./io.js";
 import { Progress } from "./progress.js";
 import { UsageError } from "./usage.js";
-
-/** The input as a stream of chunks, and its size when known (for progress). */
-async function source(path: string | undefined): Promise<{ chunks: AsyncIterable<Uint8Array>; size?: number }> {
-  if (path === undefined || path === "-") return { chunks: process.stdin };
-  const st = await stat(path).catch((e) => Promise.reject(fileError(e, path, "cannot read")));
-  if (st.isDirectory()) {
-    throw new CriuImageError(
-      "NOT_CHECKPOINT",
-      path,
-      0,
-      "one image file",
-      "it is a folder; x, tcp and verify take a checkpoint folder",
-    );
-  }
-  return { chunks: createReadStream(path, { highWaterMark: 1 << 20 }), size: st.size };
-}
 
 async function* counting(chunks: AsyncIterable<Uint8Array>, progress: Progress): AsyncGenerator<Uint8Array> {
   let n = 0;

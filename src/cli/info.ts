@@ -5,12 +5,11 @@
  * framing alone: no protobuf runtime is loaded, so `info` starts as fast as
  * crit's.
  */
-import { createReadStream } from "node:fs";
 import type { Checkpoint } from "../checkpoint/checkpoint.js";
 import { openFramedStream } from "../framing/stream.js";
 import { critInfoForCount, critInfoForRaw } from "../json/crit-info.js";
 import { pathKind } from "../node/path-kind.js";
-import { imageName, writeStdout } from "./io.js";
+import { imageName, source, writeStdout } from "./io.js";
 
 export async function info(a: { in: string; name?: string }): Promise<void> {
   const kind = a.in === "-" ? "other" : await pathKind(a.in);
@@ -19,9 +18,8 @@ export async function info(a: { in: string; name?: string }): Promise<void> {
     await writeStdout(`${JSON.stringify(checkpointInfo(await open(a.in)), null, 4)}\n`);
     return;
   }
-  const chunks = a.in === "-" ? process.stdin : createReadStream(a.in, { highWaterMark: 1 << 20 });
   const name = imageName(a.in, a.name);
-  const s = await openFramedStream(chunks, name === undefined ? {} : { name });
+  const s = await openFramedStream((await source(a.in)).chunks, name === undefined ? {} : { name });
   if (s.header.format === "raw") {
     let size = 0;
     for await (const c of s.raw) size += c.length;

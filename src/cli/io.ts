@@ -1,6 +1,8 @@
 /** Input and output for the CLI. */
-import { readFile } from "node:fs/promises";
+import { createReadStream } from "node:fs";
+import { readFile, stat } from "node:fs/promises";
 import { basename } from "node:path";
+import { CriuImageError } from "../framing/errors.js";
 import { fileError } from "../node/errors.js";
 import { plainBytes } from "../node/read-range.js";
 
@@ -11,6 +13,22 @@ export async function readInput(path: string | undefined): Promise<Uint8Array> {
   const chunks: Buffer[] = [];
   for await (const c of process.stdin) chunks.push(c as Buffer);
   return plainBytes(Buffer.concat(chunks));
+}
+
+/** The input as a stream of chunks, and its size when known (for progress). */
+export async function source(path: string | undefined): Promise<{ chunks: AsyncIterable<Uint8Array>; size?: number }> {
+  if (path === undefined || path === "-") return { chunks: process.stdin };
+  const st = await stat(path).catch((e) => Promise.reject(fileError(e, path, "cannot read")));
+  if (st.isDirectory()) {
+    throw new CriuImageError(
+      "NOT_CHECKPOINT",
+      path,
+      0,
+      "one image file",
+      "it is a folder; x, tcp and verify take a checkpoint folder",
+    );
+  }
+  return { chunks: createReadStream(path, { highWaterMark: 1 << 20 }), size: st.size };
 }
 
 /** The name to recognise an image by: --name, else the input's base name. */
