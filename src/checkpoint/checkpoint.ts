@@ -5,9 +5,10 @@
  */
 import { CriuImageError } from "../framing/errors.js";
 import { kindByFileName } from "../framing/kinds.js";
+import { type FramedIteration, iterateFramed } from "../framing/read.js";
 import type { inventory_entry, pstree_entry } from "../gen/index.js";
 import type { EntryKind, KindEntryTypes } from "../image/kind-types.js";
-import { iterateImage, readImage } from "../image/read.js";
+import { decodeEntry, readImage } from "../image/read.js";
 import type { CriuImage, EntryImage } from "../image/types.js";
 import { companionInImages } from "./companions.js";
 import { type ImageSource, isSource, memorySource, type SourceFile } from "./source.js";
@@ -34,6 +35,9 @@ export interface OtherFile {
 export type CheckpointLike = Checkpoint | ImageSource | ReadonlyMap<string, Uint8Array>;
 
 const MAX_CHAIN = 64;
+
+const wrongKind = (name: string, kind: string, found: string) =>
+  new CriuImageError("BAD_MAGIC", name, 0, `a ${kind} image`, `found ${found}`);
 
 export class Checkpoint {
   readonly source: ImageSource;
@@ -129,17 +133,28 @@ export class Checkpoint {
   *each<K extends EntryKind>(name: string, kind: K): Generator<KindEntryTypes[K], void, undefined> {
     const cached = this.cache.get(name);
     if (cached) {
-      if (cached.kind !== kind)
-        throw new CriuImageError("BAD_MAGIC", name, 0, `a ${kind} image`, `found ${cached.kind}`);
+      if (cached.kind !== kind) throw wrongKind(name, kind, cached.kind);
       yield* (cached as EntryImage<K>).entries as Iterable<KindEntryTypes[K]>;
       return;
     }
+    const framed = this.framed(name, kind);
+    if (!framed) return;
+    for (const e of framed.entries()) yield decodeEntry(framed.header, e).message as KindEntryTypes[K];
+  }
+
+  /**
+   * The framed entries of an image, undecoded and read one at a time, or
+   * undefined when the checkpoint has no such image. Throws CriuImageError
+   * when the image is of another kind. For readers that take a few fields
+   * straight from the wire; cached (decoded, maybe changed) entries are not
+   * seen here.
+   */
+  framed(name: string, kind: EntryKind): FramedIteration | undefined {
     const f = this.source.files.get(name);
-    if (!f) return;
-    const it = iterateImage(f.bytes(), { name });
-    if (it.header.kind !== kind)
-      throw new CriuImageError("BAD_MAGIC", name, 0, `a ${kind} image`, `found ${it.header.kind}`);
-    for (const e of it.entries()) yield e.message as KindEntryTypes[K];
+    if (!f) return undefined;
+    const it = iterateFramed(f.bytes(), { name });
+    if (it.header.kind !== kind) throw wrongKind(name, kind, it.header.kind);
+    return it;
   }
 
   /** The image if it is decoded already (by `image`, `kind`, or given decoded), without decoding it. */
@@ -151,7 +166,7 @@ export class Checkpoint {
   kind<K extends EntryKind>(name: string, kind: K, options: { cache?: boolean } = {}): EntryImage<K> | undefined {
     const img = this.image(name, options);
     if (!img) return undefined;
-    if (img.kind !== kind) throw new CriuImageError("BAD_MAGIC", name, 0, `a ${kind} image`, `found ${img.kind}`);
+    if (img.kind !== kind) throw wrongKind(name, kind, img.kind);
     return img as EntryImage<K>;
   }
 

@@ -5,8 +5,6 @@
  */
 
 import type { Checkpoint } from "../checkpoint/checkpoint.js";
-import { CriuImageError } from "../framing/errors.js";
-import { type FramedIteration, iterateFramed } from "../framing/read.js";
 import type { file_entry, inet_sk_entry, tcp_stream_entry } from "../gen/index.js";
 import { formatWords } from "./address-text.js";
 import { IdTable } from "./id-table.js";
@@ -121,20 +119,34 @@ export interface SocketEntry {
   index: number;
 }
 
+/** Where inet socket entries live: files.img (CRIU ≥ 3.4), inetsk.img (before). */
+const SOCKET_IMAGES = [
+  ["files.img", "FILES"],
+  ["inetsk.img", "INETSK"],
+] as const;
+
+/** The decoded socket entries of one image, with their index in it (the checkpoint's own when it holds the image). */
+function* decodedSockets(
+  r: Checkpoint,
+  image: string,
+  kind: "FILES" | "INETSK",
+): Generator<{ sk: inet_sk_entry; index: number }> {
+  let index = 0;
+  for (const x of r.each(image, kind)) {
+    const sk = kind === "FILES" ? (x as file_entry).isk : (x as inet_sk_entry);
+    if (sk) yield { sk, index };
+    index++;
+  }
+}
+
 /**
  * Every inet socket entry, from files.img (CRIU ≥ 3.4) and inetsk.img
  * (before), one at a time: files.img is decoded entry by entry and nothing
  * is kept, unless the checkpoint already holds it decoded.
  */
 export function* eachSocketEntry(r: Checkpoint): Generator<SocketEntry, void, undefined> {
-  let index = 0;
-  for (const f of r.each("files.img", "FILES")) {
-    if (f.isk) yield { sk: f.isk, image: "files.img", layout: "files.img", index };
-    index++;
-  }
-  index = 0;
-  for (const sk of r.each("inetsk.img", "INETSK"))
-    yield { sk, image: "inetsk.img", layout: "inetsk.img", index: index++ };
+  for (const [image, kind] of SOCKET_IMAGES)
+    for (const { sk, index } of decodedSockets(r, image, kind)) yield { sk, image, layout: image, index };
 }
 
 /**
@@ -150,24 +162,13 @@ export function socketEntries(r: Checkpoint): SocketEntry[] {
 
 const INETSK_FD_TYPE = 4;
 
-/** Checks that an image read as bytes is of the kind its name says. */
-function framedOf(r: Checkpoint, name: string, kind: string): FramedIteration | undefined {
-  const bytes = r.bytes(name);
-  if (!bytes) return undefined;
-  const it = iterateFramed(bytes, { name });
-  if (it.header.kind !== kind)
-    throw new CriuImageError("BAD_MAGIC", name, 0, `a ${kind} image`, `found ${it.header.kind}`);
-  return it;
-}
-
 /** The (id, type, fd) of each entry of an fdinfo image: from its decoded entries when the checkpoint holds them, else from the wire. */
 function* fdRefs(r: Checkpoint, name: string): Generator<{ id: number; type: number; fd: number }> {
   if (r.decoded(name)) {
     yield* r.each(name, "FDINFO");
     return;
   }
-  for (const e of framedOf(r, name, "FDINFO")?.entries() ?? [])
-    yield fdinfoFields(e.payload, name, (e.offset ?? 0) + 4);
+  for (const e of r.framed(name, "FDINFO")?.entries() ?? []) yield fdinfoFields(e.payload, name, (e.offset ?? 0) + 4);
 }
 
 /**
@@ -209,22 +210,15 @@ export function socketOwners(r: Checkpoint): Map<number, Owner[]> {
  * changed), else straight from the wire.
  */
 function* socketFields(r: Checkpoint): Generator<{ f: SocketFields; image: string; layout: SocketLayout }> {
-  for (const [image, kind] of [
-    ["files.img", "FILES"],
-    ["inetsk.img", "INETSK"],
-  ] as const) {
-    const layout: SocketLayout = image;
+  for (const [image, kind] of SOCKET_IMAGES) {
     if (r.decoded(image)) {
-      for (const x of r.kind(image, kind)?.entries ?? []) {
-        const sk = kind === "FILES" ? (x as file_entry).isk : (x as inet_sk_entry);
-        if (sk) yield { f: sk, image, layout };
-      }
+      for (const { sk } of decodedSockets(r, image, kind)) yield { f: sk, image, layout: image };
       continue;
     }
-    for (const e of framedOf(r, image, kind)?.entries() ?? []) {
+    for (const e of r.framed(image, kind)?.entries() ?? []) {
       const at = (e.offset ?? 0) + 4;
       const f = kind === "FILES" ? fileEntrySocket(e.payload, image, at) : inetSkSocket(e.payload, image, at);
-      if (f) yield { f, image, layout };
+      if (f) yield { f, image, layout: image };
     }
   }
 }
