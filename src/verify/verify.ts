@@ -374,6 +374,7 @@ class Indexes {
     }
     this.fileTypes ??= new IdTable(2);
     for (let i = 0; i < types.length; i += 2) this.fileTypes.add(types[i] as number, types[i + 1] as number);
-    this.established.push(...sockets);
+    // A loop, not push(...sockets): spreading 130,000 or more arguments overflows the stack.
+    for (const s of sockets) this.established.push(s);
   }
 }

@@ -5,9 +5,11 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { fromBinary } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
 import { memorySource } from "../../src/checkpoint/index.js";
-import { type CriuImage, readImage, writeImage } from "../../src/index.js";
+import { file_entrySchema } from "../../src/gen/index.js";
+import { type CriuImage, readFramed, readImage, writeFramed, writeImage } from "../../src/index.js";
 import { verifyCheckpoint } from "../../src/verify/index.js";
 import { corpusCheckpoint, editImage, legacyLayout } from "../helpers/checkpoints.js";
 import { corpusRoot } from "../helpers/corpus.js";
@@ -174,6 +176,26 @@ describe("sockets", () => {
     expect(lp).toHaveLength(1);
     expect(lp[0]).toMatchObject({ image: "inetsk.img", check: "tcp-stream" });
     expect(typeof lp[0]?.entry).toBe("number");
+  });
+});
+
+describe("at scale", () => {
+  it("reports 140,000 established sockets without their stream, one problem each", () => {
+    const cp = corpusCheckpoint("tcp4");
+    const bytes = cp.get("files.img") as Uint8Array;
+    const framed = readFramed(bytes, { name: "files.img" });
+    const one = framed.entries.find((e) => fromBinary(file_entrySchema, e.payload).isk?.ino === 0x50cf3);
+    if (!one) throw new Error("socket 10");
+    const n = 140_000;
+    // More than a call's arguments can hold: the indexes must never be spread.
+    cp.set(
+      "files.img",
+      writeFramed({ ...framed, entries: Array(n).fill({ schema: one.schema, payload: one.payload }) }),
+    );
+    cp.delete("tcp-stream-50cf3.img");
+    const p = run("tcp4", cp).problems.filter((x) => x.check === "tcp-stream");
+    expect(p).toHaveLength(n);
+    expect(p[n - 1]).toMatchObject({ image: "files.img", entry: n - 1 });
   });
 });
 
