@@ -9,7 +9,8 @@ export class TcpRewriteError extends CriuImageError {
   readonly reasons: string[];
   constructor(reasons: string | string[]) {
     const list = typeof reasons === "string" ? [reasons] : reasons;
-    super("REFUSED", "<checkpoint>", 0, "rules that apply to every socket cleanly", list.join("; "));
+    super("REFUSED", "<checkpoint>", 0, "rules that apply to every socket cleanly");
+    // The CLI prints the reasons one per line, not the one-line location form.
     this.message = list.join("\n");
     this.reasons = list;
   }

@@ -115,10 +115,9 @@ export function verifyCheckpoint(input: CheckpointLike, options: VerifyOptions =
     }
   }
   const has = (n: string) => cp.has(n);
-  const get = <K extends CriuImage["kind"]>(n: string, k: K) => {
-    const img = images.get(n);
-    return img && img.kind === k ? (img as Extract<CriuImage, { kind: K }>) : undefined;
-  };
+  // An image's kind is the one its name implies: reading refuses any other magic.
+  const get = <K extends CriuImage["kind"]>(n: string, _k: K) =>
+    images.get(n) as Extract<CriuImage, { kind: K }> | undefined;
 
   // 2. The inventory.
   const inv = get("inventory.img", "INVENTORY");
@@ -135,8 +134,10 @@ export function verifyCheckpoint(input: CheckpointLike, options: VerifyOptions =
     // lsmtype is a closed enum: a value this schema does not know is kept among the unknown fields.
     const lsm = e?.$unknown?.find((u) => u.no === LSMTYPE_FIELD && u.wireType === 0);
     if (lsm) {
+      // protobuf-es read it as a varint (data is the value without its tag), so it is well formed.
       const c = new WireCursor(lsm.data, 0, lsm.data.length);
-      problem("inventory.img", "inventory", `unknown lsmtype ${c.varint() ? c.lo : "?"}`, 0);
+      c.varint();
+      problem("inventory.img", "inventory", `unknown lsmtype ${c.lo}`, 0);
     }
   }
 
@@ -166,11 +167,14 @@ export function verifyCheckpoint(input: CheckpointLike, options: VerifyOptions =
     else if (mm && mm.entries.length !== 1) problem(mmName, "tasks", `${mm.entries.length} entries, expected 1`);
     // ids names an fdinfo image, whose entries name files.img entries of the same type.
     const idsName = `ids-${t.pid}.img`;
-    const ids = get(idsName, "IDS")?.entries[0];
+    const idsImage = get(idsName, "IDS");
     if (!has(idsName)) {
       problem("pstree.img", "ids", `task ${t.pid} has no ${idsName}`, i);
       return;
     }
+    if (idsImage && idsImage.entries.length !== 1)
+      problem(idsName, "ids", `${idsImage.entries.length} entries, expected 1`);
+    const ids = idsImage?.entries[0];
     if (!ids) return;
     const fdName = `fdinfo-${ids.filesId}.img`;
     if (!has(fdName)) {
@@ -209,35 +213,38 @@ export function verifyCheckpoint(input: CheckpointLike, options: VerifyOptions =
   }
 
   // 5. Pagemaps against the size of their pages image, and PE_PARENT pages against the parent chain.
-  let parent: Checkpoint | undefined;
+  // The chain is followed once: a link that cannot be followed (a cycle, one too deep) is one problem, and the
+  // dumps reached before it are still checked.
+  const chain: Checkpoint[] = [];
   try {
-    parent = cp.parent;
+    for (let p = cp.parent; p; p = p.parent) chain.push(p);
   } catch (e) {
     if (!(e instanceof CriuImageError)) throw e;
     problem("parent", "parent", e.message);
   }
-  for (let p = parent; p; p = p.parent) parents.push(p.label);
-  const parentRuns = new Map<Checkpoint, Map<string, PagemapRuns | null>>();
-  const runsIn = (c: Checkpoint, name: string): PagemapRuns | null => {
-    let m = parentRuns.get(c);
-    if (!m) {
-      m = new Map();
-      parentRuns.set(c, m);
-    }
-    if (!m.has(name)) {
-      let r: PagemapRuns | null = null;
+  for (const p of chain) parents.push(p.label);
+  // A parent's pagemap is read once however many runs of the top dump need it.
+  const parentRuns = chain.map(() => new Map<string, PagemapRuns | null>());
+  const runsIn = (level: number, name: string): PagemapRuns | null => {
+    const m = parentRuns[level] as Map<string, PagemapRuns | null>;
+    let r = m.get(name);
+    if (r === undefined) {
+      r = null;
+      const c = chain[level] as Checkpoint;
       try {
         const img = c.has(name) ? c.kind(name, "PAGEMAP") : undefined;
-        r = img ? pagemapRuns(img, pageSize) : null;
+        if (img) r = pagemapRuns(img, pageSize);
       } catch (e) {
         if (!(e instanceof CriuImageError)) throw e;
       }
       m.set(name, r);
     }
-    return m.get(name) ?? null;
+    return r;
   };
   for (const [name, img] of images) {
-    if (img.kind !== "PAGEMAP" || img.entries.length === 0) continue;
+    if (img.kind !== "PAGEMAP") continue;
+    // Restore reads the head before anything else (pagemap.c, open_page_read_at).
+    if (img.entries.length === 0) problem(name, "pages", "no pagemap_head");
     const runs = pagemapRuns(img, pageSize);
     const pages = `pages-${runs.pagesId}.img`;
     const size = cp.size(pages);
@@ -254,52 +261,45 @@ export function verifyCheckpoint(input: CheckpointLike, options: VerifyOptions =
     runs.runs.forEach((r, k) => {
       if (!(r.flags & PE_PARENT)) return;
       const where = `pages 0x${r.start.toString(16)}-0x${r.end.toString(16)} are in the parent dump`;
-      if (!parent) {
-        problem(
-          name,
-          "parent",
-          `${where}, but there is no parent (${cp.source.parentLink ? `parent leads to ${cp.source.parentLink}, which cannot be read` : "no parent link"})`,
-          k + 1,
-        );
-        return;
-      }
-      let todo: [bigint, bigint][] = [[r.start, r.end]];
-      let level = 1;
-      for (let c: Checkpoint | undefined = parent; c && todo.length > 0; c = c.parent, level++) {
-        const pr = runsIn(c, name);
-        if (!pr) {
-          problem(name, "parent", `${where}, but ${c.label} has no ${name}`, k + 1);
-          return;
-        }
-        const next: [bigint, bigint][] = [];
-        for (const [a, b] of todo) {
-          const cov = coverage(pr.runs, a, b);
-          if (cov.missing.length > 0) {
-            const [ma, mb] = cov.missing[0] as [bigint, bigint];
-            problem(
-              name,
-              "parent",
-              `${where}, but ${c.label}/${name} lacks 0x${ma.toString(16)}-0x${mb.toString(16)}`,
-              k + 1,
-            );
-            return;
-          }
-          next.push(...cov.inParent);
-        }
-        todo = next;
-        if (todo.length > 0 && !c.parent) {
-          problem(
-            name,
-            "parent",
-            `${where}, but the chain ends at ${c.label} (${level} up) before reaching them`,
-            k + 1,
-          );
-          return;
-        }
-      }
+      const link = cp.source.parentLink;
+      const why =
+        chain.length === 0
+          ? `there is no parent (${link ? `parent leads to ${link}, which cannot be read` : "no parent link"})`
+          : parentLack(chain, runsIn, name, r.start, r.end);
+      // Entry k + 1: entry 0 of a pagemap is its head.
+      if (why) problem(name, "parent", `${where}, but ${why}`, k + 1);
     });
   }
   return { kind, problems, notes, companions, parents };
+}
+
+/**
+ * Why the pages [start, end) of pagemap `name` cannot be found up the chain, or undefined when every page is
+ * there. A dump's run either holds a page or sends it on to the next parent. The chain is not empty.
+ */
+function parentLack(
+  chain: readonly Checkpoint[],
+  runsIn: (level: number, name: string) => PagemapRuns | null,
+  name: string,
+  start: bigint,
+  end: bigint,
+): string | undefined {
+  let todo: [bigint, bigint][] = [[start, end]];
+  for (let level = 0; todo.length > 0; level++) {
+    const c = chain[level];
+    if (!c) return `the chain ends at ${chain[level - 1]?.label} (${level} up) before reaching them`;
+    const pr = runsIn(level, name);
+    if (!pr) return `${c.label} has no ${name}`;
+    const next: [bigint, bigint][] = [];
+    for (const [a, b] of todo) {
+      const cov = coverage(pr.runs, a, b);
+      const [m] = cov.missing;
+      if (m) return `${c.label}/${name} lacks 0x${m[0].toString(16)}-0x${m[1].toString(16)}`;
+      for (const x of cov.inParent) next.push(x);
+    }
+    todo = next;
+  }
+  return undefined;
 }
 
 /**

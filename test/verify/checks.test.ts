@@ -326,6 +326,8 @@ describe("exact problems", () => {
         { file: ".criu-image-journal", message: "a pending write: run criu-image recover" },
         { file: ".criu-image-journal", message: "not ours" },
         { message: "something about the whole folder" },
+        // "pending" fails only from our journal.
+        { file: "notes.txt", message: "a pending thought" },
       ],
       unsafe: [{ name: "../evil", index: 3, reason: "it leaves the archive" }],
     });
@@ -340,6 +342,7 @@ describe("exact problems", () => {
     expect(r.notes).toEqual([
       { image: ".criu-image-journal", check: "unknown-file", message: "not ours" },
       { image: "ck", check: "unknown-file", message: "something about the whole folder" },
+      { image: "notes.txt", check: "unknown-file", message: "a pending thought" },
     ]);
   });
 
