@@ -36,8 +36,7 @@ export function asV4(bytes: Uint8Array): Uint8Array | undefined {
 export const sameAddress = (a: Uint8Array, b: Uint8Array): boolean => {
   const x = toV6(a);
   const y = toV6(b);
-  for (let i = 0; i < 16; i++) if (x[i] !== y[i]) return false;
-  return true;
+  return x.every((v, i) => v === y[i]);
 };
 
 /** The words to store for `bytes` in a socket of this family; undefined if it cannot hold it. */

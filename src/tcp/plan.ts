@@ -53,14 +53,13 @@ export function compile(rules: readonly RewriteRule[]): Compiled[] {
 /** Two rules for the same source that disagree can never both hold. */
 export function conflicts(rules: Compiled[]): string[] {
   const out: string[] = [];
-  for (let i = 0; i < rules.length; i++) {
-    for (let j = i + 1; j < rules.length; j++) {
-      const a = rules[i] as Compiled;
-      const b = rules[j] as Compiled;
-      if (a.rule.kind !== b.rule.kind || !sameAddress(a.from, b.from) || a.fromPort !== b.fromPort) continue;
+  rules.forEach((a, i) => {
+    for (const b of rules.slice(i + 1)) {
+      // Same kind too: an address rule has no fromPort and an endpoint rule always has one.
+      if (!sameAddress(a.from, b.from) || a.fromPort !== b.fromPort) continue;
       if (!sameAddress(a.to, b.to) || a.toPort !== b.toPort) out.push(`rules conflict: ${a.text} and ${b.text}`);
     }
-  }
+  });
   return out;
 }
 

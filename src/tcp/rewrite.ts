@@ -82,18 +82,19 @@ function plan(entries: SocketEntry[], rules: Compiled[]): { planned: Planned[]; 
     const sk = entry.sk;
     for (const side of ["local", "remote"] as const) {
       const words = sideWords(sk, side);
-      if (words.length !== 1 && words.length !== 4) continue;
       const port = sidePort(sk, side);
-      // Most sides match no rule: compare the words as they are, with no allocation.
-      if (!rules.some((r) => sameWords(r.fromWords, words))) continue;
-      const matching = rules.filter(
-        (r) => sameWords(r.fromWords, words) && (r.fromPort === undefined || r.fromPort === port),
-      );
-      if (matching.length === 0) continue;
-      // A rule that matches is used, even when it is refused below.
-      for (const r of matching) r.used = true;
-      const byEndpoint = matching.find((r) => r.fromPort !== undefined);
-      const byAddress = matching.find((r) => r.fromPort === undefined);
+      // The first address rule and the first endpoint rule for this side. Every rule that matches is used,
+      // even when it is refused below. Damaged words (neither 1 nor 4) match no rule.
+      let byEndpoint: Compiled | undefined;
+      let byAddress: Compiled | undefined;
+      for (const r of rules) {
+        if (!sameWords(r.fromWords, words)) continue;
+        if (r.fromPort === undefined) byAddress ??= r;
+        else if (r.fromPort === port) byEndpoint ??= r;
+        else continue;
+        r.used = true;
+      }
+      if (!byEndpoint && !byAddress) continue;
       const where = `socket ${sk.id} (${entry.image}, ${side} ${formatWords(words)}:${port})`;
       if (byEndpoint && byAddress && !sameAddress(byEndpoint.to, byAddress.to)) {
         refuse(problems, `rules conflict: ${byEndpoint.text} and ${byAddress.text} give different addresses`, where);

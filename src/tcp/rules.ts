@@ -24,10 +24,9 @@ export type RewriteRule = AddressRule | EndpointRule;
 
 /** "OLD=NEW": two addresses (IPv6 with or without brackets). */
 export function parseAddressRule(text: string): AddressRule {
-  const i = text.indexOf("=");
-  const from = text.slice(0, i);
-  const to = text.slice(i + 1);
-  if (i < 0 || !parseAddress(from) || !parseAddress(to)) {
+  const parts = text.split("=");
+  const [from, to] = parts as [string, string];
+  if (parts.length !== 2 || !parseAddress(from) || !parseAddress(to)) {
     throw new TcpRewriteError(`--addr ${text}: expected OLD=NEW with two IP addresses`);
   }
   return { kind: "address", from: stripBrackets(from), to: stripBrackets(to) };

@@ -5,9 +5,9 @@
  */
 
 import type { Checkpoint } from "../checkpoint/checkpoint.js";
+import { kindByFileName } from "../framing/kinds.js";
 import type { SocketEntry } from "../inspect/inet.js";
-import { LOCK_METHOD } from "../inspect/socket-names.js";
-import { formatBytes, wordsToBytes } from "./address.js";
+import { asV4, formatBytes, wordsToBytes } from "./address.js";
 import type { Compiled, Planned } from "./plan.js";
 
 /** Raw namespace images that carry addresses in some form. */
@@ -16,7 +16,8 @@ const NETNS_RAW = /^(ifaddr|route|route6|rule|iptables|ip6tables|nftables|netns-
 function contains(hay: Uint8Array, needle: Uint8Array): boolean {
   const n = needle.length;
   const first = needle[0] as number;
-  outer: for (let i = hay.indexOf(first); i !== -1 && i + n <= hay.length; i = hay.indexOf(first, i + 1)) {
+  // Past the end hay[i + k] is undefined, which no byte of the needle equals.
+  outer: for (let i = hay.indexOf(first); i !== -1; i = hay.indexOf(first, i + 1)) {
     for (let k = 1; k < n; k++) if (hay[i + k] !== needle[k]) continue outer;
     return true;
   }
@@ -26,8 +27,7 @@ function contains(hay: Uint8Array, needle: Uint8Array): boolean {
 /** Raw netns images holding `addr`, in binary (netlink dumps) or as text (iptables, nftables). */
 function imagesHolding(r: Checkpoint, addr: Uint8Array): string[] {
   const text = new TextEncoder().encode(formatBytes(addr));
-  const v4 =
-    addr.length === 16 && addr.subarray(0, 12).every((b, i) => b === (i >= 10 ? 0xff : 0)) ? addr.subarray(12) : addr;
+  const v4 = asV4(addr) ?? addr;
   const v4text = new TextEncoder().encode(formatBytes(v4));
   return r.names().filter((name) => {
     if (!NETNS_RAW.test(name)) return false;
@@ -62,7 +62,7 @@ export function rewriteWarnings(
     }
   }
 
-  if (!r.names().some((n) => /^netns-\d+\.img$/.test(n))) {
+  if (!r.names().some((n) => kindByFileName(n)?.kind === "NETNS")) {
     const targets = [...new Set(planned.map((p) => formatBytes(wordsToBytes(p.words))))];
     warnings.push(
       `the checkpoint has no network namespace images: its sockets are restored into the restore host's namespace, where ${targets.join(", ")} must already be configured.`,
@@ -71,18 +71,19 @@ export function rewriteWarnings(
 
   peerWarnings(entries, planned, warnings);
 
+  // CRIU's enum NETWORK_LOCK_METHOD: 0 (or no inventory) iptables, 1 nftables, 2 skip.
   const inv = r.kind("inventory.img", "INVENTORY")?.entries[0];
-  const method = LOCK_METHOD[inv?.networkLockMethod ?? 0] ?? "iptables";
-  if (method === "iptables") {
+  const method = inv?.networkLockMethod;
+  if (method === 1) {
+    warnings.push(
+      `network lock: nftables (table CRIU-${(inv as { dumpCriuRunId: string }).dumpCriuRunId || "?"}). CRIU removes the table on restore; nothing is left behind.`,
+    );
+  } else if (method === 2) {
+    warnings.push("network lock: none (--network-lock skip): connections were not frozen by the dump.");
+  } else {
     warnings.push(
       "network lock: iptables (inventory.img). On the dump host, CRIU's DROP rules for the old tuples stay after the restore; delete them there (iptables -S | grep CRIU). CRIU also logs non-fatal failures while deleting rules for the new tuples.",
     );
-  } else if (method === "nftables") {
-    warnings.push(
-      `network lock: nftables (table CRIU-${inv?.dumpCriuRunId ?? "?"}). CRIU removes the table on restore; nothing is left behind.`,
-    );
-  } else {
-    warnings.push("network lock: none (--network-lock skip): connections were not frozen by the dump.");
   }
   return warnings;
 }
@@ -100,28 +101,14 @@ interface Side {
 }
 
 const sideText = (s: Side) => tupleText({ addr: wordsToBytes(s.words), port: s.port });
-const sameSide = (a: Side, b: Side) => a.port === b.port && addrKey(a.words) === addrKey(b.words);
 
 const SHOWN = 3;
 
-/** A few of many, kept as text, and how many there were. */
-class Few {
-  readonly shown: string[] = [];
-  count = 0;
-  add(text: () => string): void {
-    if (this.count++ < SHOWN) this.shown.push(text());
-  }
-  toString(): string {
-    const more = this.count > SHOWN ? `, and ${this.count - SHOWN} more` : "";
-    return `${this.shown.join("; ")}${more}`;
-  }
-}
-
 /**
- * Connections whose two ends no longer agree, or whose other end is not in
- * the checkpoint. Linear: peers are found through a map of tuples, built
- * with cheap numeric keys, and each kind of warning is one line however
- * many connections it is about.
+ * Connections whose other end is not in the checkpoint, as one line however
+ * many there are. Linear: peers are found through a map of tuples with cheap
+ * numeric keys. A peer in the checkpoint always moves with its socket (both
+ * ends are mapped by address and port alone), so the two never disagree.
  */
 function peerWarnings(entries: SocketEntry[], planned: Planned[], warnings: string[]): void {
   const connected = (e: SocketEntry) =>
@@ -141,9 +128,8 @@ function peerWarnings(entries: SocketEntry[], planned: Planned[], warnings: stri
     t[p.side] = { words: p.words, port: p.port };
     after.set(p.entry, t);
   }
-  if (after.size === 0) return;
-  const now = (e: SocketEntry) => after.get(e) ?? before(e);
-  // Connected TCP sockets by their (local, remote) tuple before the rewrite.
+  // Connected TCP sockets by their (local, remote) tuple before the rewrite. Only those can be peers, and a
+  // million listening sockets stay out of the map.
   const byTuple = new Map<string, SocketEntry[]>();
   for (const o of entries) {
     if (!connected(o)) continue;
@@ -154,44 +140,28 @@ function peerWarnings(entries: SocketEntry[], planned: Planned[], warnings: stri
     if (list) list.push(o);
     else byTuple.set(k, [o]);
   }
-  const seen = new Set<SocketEntry>();
-  const disagree = new Few();
-  const alone = new Few();
+  // The first few as text, and how many: a million lone connections make one short line.
+  const alone: string[] = [];
+  let count = 0;
   for (const [e, a] of after) {
-    if (seen.has(e)) continue;
     const b = before(e);
-    const candidates = byTuple.get(key(b.remote, b.local)) ?? [];
-    const peer = candidates.find(
-      (o) => o !== e && !seen.has(o) && (o.sk.nsId === undefined || e.sk.nsId === undefined || o.sk.nsId === e.sk.nsId),
-    );
-    const conn = () => `${sideText(b.local)} -> ${sideText(b.remote)} (socket ${e.sk.id})`;
-    if (peer) {
-      seen.add(peer);
-      const pa = now(peer);
-      if (!sameSide(pa.local, a.remote) || !sameSide(pa.remote, a.local)) {
-        disagree.add(
-          () =>
-            `${conn()} now ${sideText(a.local)} -> ${sideText(a.remote)}, its peer socket ${peer.sk.id} ${sideText(pa.local)} -> ${sideText(pa.remote)}`,
-        );
-      }
-    } else alone.add(() => `${conn()} now ${sideText(a.local)} -> ${sideText(a.remote)}`);
+    const peer = byTuple
+      .get(key(b.remote, b.local))
+      // An absent ns_id (CRIU before 3.x) decodes as 0 on both ends, so they still pair.
+      ?.some((o) => o !== e && o.sk.nsId === e.sk.nsId);
+    if (!peer && count++ < SHOWN)
+      alone.push(
+        `${sideText(b.local)} -> ${sideText(b.remote)} (socket ${e.sk.id}) now ${sideText(a.local)} -> ${sideText(a.remote)}`,
+      );
   }
-  if (disagree.count === 1) {
+  if (count === 1) {
     warnings.push(
-      `connection ${disagree.shown[0]}: the two sockets no longer agree; CRIU will restore them and the connection will be reset. Rewrite both sides.`,
+      `connection ${alone[0]}: its peer is not in this checkpoint; the peer must see the same tuple (move it, or its address, too) or the connection will be reset.`,
     );
-  } else if (disagree.count > 1) {
+  } else if (count > 1) {
+    const more = count > SHOWN ? `, and ${count - SHOWN} more` : "";
     warnings.push(
-      `${disagree.count} connections whose two sockets no longer agree (${disagree}): CRIU will restore them and each will be reset. Rewrite both sides.`,
-    );
-  }
-  if (alone.count === 1) {
-    warnings.push(
-      `connection ${alone.shown[0]}: its peer is not in this checkpoint; the peer must see the same tuple (move it, or its address, too) or the connection will be reset.`,
-    );
-  } else if (alone.count > 1) {
-    warnings.push(
-      `${alone.count} connections whose peer is not in this checkpoint (${alone}): each peer must see the new tuple (move it, or its address, too) or the connection will be reset.`,
+      `${count} connections whose peer is not in this checkpoint (${alone.join("; ")}${more}): each peer must see the new tuple (move it, or its address, too) or the connection will be reset.`,
     );
   }
 }
