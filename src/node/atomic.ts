@@ -71,7 +71,8 @@ export async function writeTemp(
   options: TempOptions = {},
 ): Promise<string> {
   const tmp = join(dir, tempName(final));
-  const h = await fsOps.open(tmp, CREATE_NEW, options.mode ?? 0o666);
+  // Without a mode, open's default: 0666 less the umask.
+  const h = await fsOps.open(tmp, CREATE_NEW, options.mode);
   try {
     if (options.mode !== undefined) await h.chmod(options.mode);
     if (options.owner && process.getuid?.() === 0) await h.chown(options.owner.uid, options.owner.gid);
@@ -87,32 +88,29 @@ export async function writeTemp(
 }
 
 /** What `path` is, for writing: a new or regular file is replaced, anything else written into. */
-type Target =
-  | { type: "replace"; path: string; mode?: number; owner?: { uid: number; gid: number } }
-  | { type: "into"; path: string };
+interface Target {
+  /** Written into (a device, FIFO or socket) instead of replaced. */
+  into: boolean;
+  /** The file itself: a symbolic link is followed to what it names. */
+  path: string;
+  mode?: number;
+  owner?: { uid: number; gid: number };
+}
 
 async function targetOf(path: string): Promise<Target> {
-  let st: Awaited<ReturnType<typeof lstat>>;
-  try {
-    st = await lstat(path);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return { type: "replace", path };
+  const st = await stat(path).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === "ENOENT") return undefined;
     throw e;
-  }
-  let real = path;
-  if (st.isSymbolicLink()) {
-    try {
-      st = await stat(path);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "ENOENT")
-        throw new FileError("IO", path, "is a symbolic link to a missing file; not creating a file through it");
-      throw e;
-    }
-    real = await realpath(path);
+  });
+  if (!st) {
+    // Nothing there, or a symbolic link to nothing, which is not followed to create a file where it points.
+    if (await lstat(path).catch(() => undefined))
+      throw new FileError("IO", path, "is a symbolic link to a missing file; not creating a file through it");
+    return { into: false, path };
   }
   if (st.isDirectory()) throw new FileError("IO", path, "is a folder (EISDIR)", "EISDIR");
-  if (!st.isFile()) return { type: "into", path };
-  return { type: "replace", path: real, mode: st.mode & 0o7777, owner: { uid: st.uid, gid: st.gid } };
+  if (!st.isFile()) return { into: true, path };
+  return { into: false, path: await realpath(path), mode: st.mode & 0o7777, owner: { uid: st.uid, gid: st.gid } };
 }
 
 /**
@@ -125,7 +123,7 @@ async function targetOf(path: string): Promise<Target> {
 export async function writeFileAtomic(path: string, data: Uint8Array | AsyncIterable<Uint8Array>): Promise<void> {
   try {
     const target = await targetOf(path);
-    if (target.type === "into") {
+    if (target.into) {
       const h = await fsOps.open(target.path, constants.O_WRONLY | constants.O_TRUNC);
       try {
         await writeData(h, data);
@@ -135,10 +133,7 @@ export async function writeFileAtomic(path: string, data: Uint8Array | AsyncIter
       return;
     }
     const dir = dirname(target.path);
-    const options: TempOptions = {};
-    if (target.mode !== undefined) options.mode = target.mode;
-    if (target.owner) options.owner = target.owner;
-    const tmp = await writeTemp(dir, basename(target.path), data, options);
+    const tmp = await writeTemp(dir, basename(target.path), data, target);
     try {
       await fsOps.rename(tmp, target.path);
     } catch (e) {
