@@ -63,7 +63,15 @@ export function rewriteWarnings(
   }
 
   if (!r.names().some((n) => kindByFileName(n)?.kind === "NETNS")) {
-    const targets = [...new Set(planned.map((p) => formatBytes(wordsToBytes(p.words))))];
+    // One address however each family stores it: ::ffff:10.0.0.1 is 10.0.0.1 on the host.
+    const targets = [
+      ...new Set(
+        planned.map((p) => {
+          const b = wordsToBytes(p.words);
+          return formatBytes(asV4(b) ?? b);
+        }),
+      ),
+    ];
     warnings.push(
       `the checkpoint has no network namespace images: its sockets are restored into the restore host's namespace, where ${targets.join(", ")} must already be configured.`,
     );
@@ -148,20 +156,17 @@ function peerWarnings(entries: SocketEntry[], planned: Planned[], warnings: stri
     const peer = byTuple
       .get(key(b.remote, b.local))
       // An absent ns_id (CRIU before 3.x) decodes as 0 on both ends, so they still pair.
-      ?.some((o) => o !== e && o.sk.nsId === e.sk.nsId);
+      // A socket connected to itself (a simultaneous open to its own port) is its own peer.
+      ?.some((o) => o.sk.nsId === e.sk.nsId);
     if (!peer && count++ < SHOWN)
       alone.push(
         `${sideText(b.local)} -> ${sideText(b.remote)} (socket ${e.sk.id}) now ${sideText(a.local)} -> ${sideText(a.remote)}`,
       );
   }
-  if (count === 1) {
-    warnings.push(
-      `connection ${alone[0]}: its peer is not in this checkpoint; the peer must see the same tuple (move it, or its address, too) or the connection will be reset.`,
-    );
-  } else if (count > 1) {
-    const more = count > SHOWN ? `, and ${count - SHOWN} more` : "";
-    warnings.push(
-      `${count} connections whose peer is not in this checkpoint (${alone.join("; ")}${more}): each peer must see the new tuple (move it, or its address, too) or the connection will be reset.`,
-    );
-  }
+  if (count === 0) return;
+  warnings.push(
+    count === 1
+      ? `connection ${alone[0]}: its peer is not in this checkpoint; the peer must see the same tuple (move it, or its address, too) or the connection will be reset.`
+      : `${count} connections whose peer is not in this checkpoint (${alone.join("; ")}${count > SHOWN ? `, and ${count - SHOWN} more` : ""}): each peer must see the new tuple (move it, or its address, too) or the connection will be reset.`,
+  );
 }

@@ -291,4 +291,46 @@ describe("warnings that depend on matching", () => {
       IPTABLES,
     ]);
   });
+
+  it("an IPv4 socket's peer may be an IPv6 socket holding the v4-mapped form", () => {
+    // A dual-stack server: socket 10 as AF_INET6 with ::ffff:127.0.0.2 -> ::ffff:127.0.0.1.
+    const cp = corpusCheckpoint("tcp4");
+    editImage<"FILES">(cp, "files.img", (img) => {
+      const sk = img.entries.find((f) => f.isk?.id === 10)!.isk!;
+      sk.family = 10;
+      sk.srcAddr = [0, 0, 0xffff0000, sk.srcAddr[0]!];
+      sk.dstAddr = [0, 0, 0xffff0000, sk.dstAddr[0]!];
+    });
+    expect(rewriteConnections(cp, [addr("127.0.0.1", "10.0.0.1")]).report.warnings).toEqual([
+      noNetns("10.0.0.1"),
+      IPTABLES,
+    ]);
+  });
+
+  it("a socket connected to itself is its own peer", () => {
+    const cp = corpusCheckpoint("tcp4");
+    editImage<"FILES">(cp, "files.img", (img) => {
+      img.entries = img.entries.filter((f) => f.isk?.id !== 10);
+      const sk = img.entries.find((f) => f.isk?.id === 7)!.isk!;
+      sk.dstAddr = [...sk.srcAddr];
+      sk.dstPort = sk.srcPort;
+    });
+    expect(rewriteConnections(cp, [addr("127.0.0.1", "10.0.0.1")]).report.warnings).toEqual([
+      noNetns("10.0.0.1"),
+      IPTABLES,
+    ]);
+  });
+
+  it("a damaged local address makes no connection either", () => {
+    // Socket 7 (127.0.0.1:45001 -> 127.0.0.2:45002) loses its local address; its peer 10 is then alone.
+    const cp = corpusCheckpoint("tcp4");
+    editImage<"FILES">(cp, "files.img", (img) => {
+      img.entries.find((f) => f.isk?.id === 7)!.isk!.srcAddr = [];
+    });
+    expect(rewriteConnections(cp, [addr("127.0.0.2", "10.0.0.2")]).report.warnings).toEqual([
+      noNetns("10.0.0.2"),
+      `connection 127.0.0.2:45002 -> 127.0.0.1:45001 (socket 10) now 10.0.0.2:45002 -> 127.0.0.1:45001: ${PEERLESS}`,
+      IPTABLES,
+    ]);
+  });
 });
