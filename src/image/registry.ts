@@ -11,21 +11,15 @@ export function schemaRegistry(): Registry {
   return registry;
 }
 
-const cache = new Map<string, DescMessage>();
-
 /**
  * The message descriptor of a CRIU message name, e.g. "file_entry". Only
- * its file and the files that file imports are built, not the whole schema.
+ * its file and the files that file imports are built, not the whole schema
+ * (and each only once: the generated descriptors build themselves on first use).
  */
 export function messageSchema(name: string): DescMessage {
-  let d = cache.get(name);
-  if (!d) {
-    const lazy = Object.hasOwn(messageSchemas, name) ? messageSchemas[name] : undefined;
-    if (!lazy) throw new CriuImageError("INVALID", undefined, 0, "a message of the CRIU schema", `no message ${name}`);
-    d = hydrated(lazy);
-    cache.set(name, d);
-  }
-  return d;
+  const lazy = Object.hasOwn(messageSchemas, name) ? messageSchemas[name] : undefined;
+  if (!lazy) throw new CriuImageError("INVALID", undefined, 0, "a message of the CRIU schema", `no message ${name}`);
+  return hydrated(lazy);
 }
 
 /** The enum descriptor of a CRIU enum name, e.g. "fd_types", or undefined. */
