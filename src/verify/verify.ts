@@ -11,7 +11,7 @@
  */
 import { Checkpoint, type CheckpointLike } from "../checkpoint/checkpoint.js";
 import { CriuImageError } from "../framing/errors.js";
-import { kindByFileName } from "../framing/kinds.js";
+import { type ImageKindInfo, kindByFileName } from "../framing/kinds.js";
 import { WireCursor } from "../framing/wire.js";
 import type { inet_sk_entry } from "../gen/index.js";
 import type { EntryKind } from "../image/kind-types.js";
@@ -104,10 +104,11 @@ export function verifyCheckpoint(input: CheckpointLike, options: VerifyOptions =
   const images = new Map<string, CriuImage>();
   const index = new Indexes();
   for (const name of cp.names()) {
-    const k = kindByFileName(name);
-    if (k?.raw) continue;
+    // names() lists only names of known kinds.
+    const k = kindByFileName(name) as ImageKindInfo;
+    if (k.raw) continue;
     try {
-      if (k && isIndexed(k.kind)) index.add(cp, name, k.kind);
+      if (isIndexed(k.kind)) index.add(cp, name, k.kind);
       else images.set(name, cp.image(name) as CriuImage);
     } catch (e) {
       if (!(e instanceof CriuImageError)) throw e;
@@ -116,11 +117,10 @@ export function verifyCheckpoint(input: CheckpointLike, options: VerifyOptions =
   }
   const has = (n: string) => cp.has(n);
   // An image's kind is the one its name implies: reading refuses any other magic.
-  const get = <K extends CriuImage["kind"]>(n: string, _k: K) =>
-    images.get(n) as Extract<CriuImage, { kind: K }> | undefined;
+  const get = <K extends CriuImage["kind"]>(n: string) => images.get(n) as Extract<CriuImage, { kind: K }> | undefined;
 
   // 2. The inventory.
-  const inv = get("inventory.img", "INVENTORY");
+  const inv = get<"INVENTORY">("inventory.img");
   if (kind === "images") {
     problem("inventory.img", "inventory", "missing: this is not a checkpoint (criu dump always writes an inventory)");
   } else if (inv) {
@@ -131,10 +131,10 @@ export function verifyCheckpoint(input: CheckpointLike, options: VerifyOptions =
         problem("inventory.img", "inventory", `img_version ${e.imgVersion}, expected 2 (CRIU images v1.1)`, 0);
       if (!e.rootIds) problem("inventory.img", "inventory", "no root_ids", 0);
     }
-    // lsmtype is a closed enum: a value this schema does not know is kept among the unknown fields.
-    const lsm = e?.$unknown?.find((u) => u.no === LSMTYPE_FIELD && u.wireType === 0);
+    // lsmtype is a closed enum: a value this schema does not know is kept among the unknown fields, as the
+    // varint protobuf-es read (its data is the value without the tag; field 6 of another wire type fails to parse).
+    const lsm = e?.$unknown?.find((u) => u.no === LSMTYPE_FIELD);
     if (lsm) {
-      // protobuf-es read it as a varint (data is the value without its tag), so it is well formed.
       const c = new WireCursor(lsm.data, 0, lsm.data.length);
       c.varint();
       problem("inventory.img", "inventory", `unknown lsmtype ${c.lo}`, 0);
@@ -142,7 +142,7 @@ export function verifyCheckpoint(input: CheckpointLike, options: VerifyOptions =
   }
 
   // 3. Tasks: a core per thread, an mm and ids per live task; zombies have only their core.
-  const pstree = get("pstree.img", "PSTREE");
+  const pstree = get<"PSTREE">("pstree.img");
   if (kind === "dump" && !has("pstree.img")) problem("pstree.img", "tasks", "missing");
   const fileTypes = index.fileTypes;
   pstree?.entries.forEach((t, i) => {
@@ -151,23 +151,23 @@ export function verifyCheckpoint(input: CheckpointLike, options: VerifyOptions =
       problem("pstree.img", "tasks", `task ${t.pid} has no ${coreName}`, i);
       return;
     }
-    const zombie = get(coreName, "CORE") !== undefined && cp.isZombie(t.pid);
+    const zombie = get<"CORE">(coreName) !== undefined && cp.isZombie(t.pid);
     // A zombie's thread list is whatever the kernel had; only its own core is written.
     const threads = zombie ? [t.pid] : t.threads.length > 0 ? t.threads : [t.pid];
     for (const tid of threads) {
       const name = `core-${tid}.img`;
-      const core = get(name, "CORE");
+      const core = get<"CORE">(name);
       if (!has(name)) problem("pstree.img", "tasks", `task ${t.pid}: thread ${tid} has no ${name}`, i);
       else if (core && core.entries.length !== 1) problem(name, "tasks", `${core.entries.length} entries, expected 1`);
     }
     if (zombie) return;
     const mmName = `mm-${t.pid}.img`;
-    const mm = get(mmName, "MM");
+    const mm = get<"MM">(mmName);
     if (!has(mmName)) problem("pstree.img", "tasks", `task ${t.pid} has no ${mmName}`, i);
     else if (mm && mm.entries.length !== 1) problem(mmName, "tasks", `${mm.entries.length} entries, expected 1`);
     // ids names an fdinfo image, whose entries name files.img entries of the same type.
     const idsName = `ids-${t.pid}.img`;
-    const idsImage = get(idsName, "IDS");
+    const idsImage = get<"IDS">(idsName);
     if (!has(idsName)) {
       problem("pstree.img", "ids", `task ${t.pid} has no ${idsName}`, i);
       return;
@@ -204,7 +204,7 @@ export function verifyCheckpoint(input: CheckpointLike, options: VerifyOptions =
   // reads exactly inq_len + outq_len bytes after the entry, or the image fails to parse.
   for (const { id, ino, image, index: at } of index.established) {
     const name = tcpStreamName(ino);
-    const stream = get(name, "TCP_STREAM");
+    const stream = get<"TCP_STREAM">(name);
     if (!has(name)) {
       problem(image, "tcp-stream", `established socket ${id} (ino ${ino}) has no ${name}`, at);
     } else if (stream && stream.entries.length !== 1) {
@@ -287,7 +287,7 @@ function parentLack(
   let todo: [bigint, bigint][] = [[start, end]];
   for (let level = 0; todo.length > 0; level++) {
     const c = chain[level];
-    if (!c) return `the chain ends at ${chain[level - 1]?.label} (${level} up) before reaching them`;
+    if (!c) return `the chain ends at ${(chain[level - 1] as Checkpoint).label} (${level} up) before reaching them`;
     const pr = runsIn(level, name);
     if (!pr) return `${c.label} has no ${name}`;
     const next: [bigint, bigint][] = [];

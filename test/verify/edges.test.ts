@@ -278,3 +278,25 @@ describe("file ids", () => {
     ]);
   });
 });
+
+describe("failures that are not about the input", () => {
+  it("a parent source that fails, or a parent pagemap that fails, is not turned into a problem", () => {
+    const broken = { ...dump("p1", [[0x20000, 2, PE_PRESENT]]) };
+    Object.defineProperty(broken, "parent", {
+      get() {
+        throw new RangeError("a bug in the source");
+      },
+    });
+    expect(() => verifyCheckpoint(top(broken))).toThrow(RangeError);
+    const p1 = dump("p1", [[0x20000, 2, PE_PRESENT]]);
+    const files = new Map(p1.files);
+    const real = files.get(PM)!;
+    files.set(PM, {
+      ...real,
+      bytes: () => {
+        throw new RangeError("a bug, not bad input");
+      },
+    });
+    expect(() => verifyCheckpoint(top({ ...p1, files }))).toThrow(RangeError);
+  });
+});
