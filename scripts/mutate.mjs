@@ -1,4 +1,4 @@
-// npm run mutate [-- GROUP ...] [-- stryker options]: StrykerJS over the core,
+// npm run mutate [-- GROUP ...] [-- stryker options] [-- --report]: StrykerJS over the core,
 // one group at a time (stryker.config.json holds what the groups share).
 //
 // A group mutates one part of the core and runs the suites that test that
@@ -59,9 +59,11 @@ function dropSurvivors(file) {
   writeFileSync(file, JSON.stringify(report));
 }
 const names = args.filter((a) => Object.hasOwn(GROUPS, a));
-const rest = args.filter((a) => !Object.hasOwn(GROUPS, a) && a !== "--retest-survivors");
+const rest = args.filter((a) => !Object.hasOwn(GROUPS, a) && a !== "--retest-survivors" && a !== "--report");
+// --report prints the scores of the last runs without running anything.
+const reportOnly = args.includes("--report");
 let status = 0;
-for (const name of names.length ? names : Object.keys(GROUPS)) {
+for (const name of reportOnly ? [] : names.length ? names : Object.keys(GROUPS)) {
   const g = GROUPS[name];
   const env = {
     ...process.env,
@@ -88,4 +90,31 @@ for (const name of names.length ? names : Object.keys(GROUPS)) {
   status ||= r.status ?? 1;
   if (r.status === 0) cpSync(join(root, "bench/out/mutation/last"), join(root, out), { recursive: true });
 }
+// The score of every group that has a report (this run's or an earlier one), and of all together, as Stryker
+// counts it: (killed + timed out) / (killed + timed out + survived + without coverage).
+function score(report) {
+  const n = { detected: 0, undetected: 0 };
+  for (const f of Object.values(report.files))
+    for (const m of f.mutants) {
+      if (m.status === "Killed" || m.status === "Timeout") n.detected++;
+      else if (m.status === "Survived" || m.status === "NoCoverage") n.undetected++;
+    }
+  return n;
+}
+const all = { detected: 0, undetected: 0 };
+console.log("\nmutation score by group (bench/out/mutation/<group>/report.json):");
+for (const name of Object.keys(GROUPS)) {
+  const file = join(root, "bench/out/mutation", name, "report.json");
+  if (!existsSync(file)) {
+    console.log(`  ${name.padEnd(13)} not measured`);
+    continue;
+  }
+  const n = score(JSON.parse(readFileSync(file, "utf8")));
+  all.detected += n.detected;
+  all.undetected += n.undetected;
+  const pct = (100 * n.detected) / (n.detected + n.undetected);
+  console.log(`  ${name.padEnd(13)} ${pct.toFixed(2)}% (${n.detected} detected, ${n.undetected} not)`);
+}
+if (all.detected + all.undetected > 0)
+  console.log(`  ${"all".padEnd(13)} ${((100 * all.detected) / (all.detected + all.undetected)).toFixed(2)}%`);
 process.exit(status);
