@@ -39,15 +39,26 @@ type Entry = Record<string, unknown> & { id: number };
 
 /** Every file of a checkpoint by id, in either layout; cached per checkpoint. */
 export class FileTable {
-  private readonly byId = new Map<number, { type: string; entry: Entry }>();
+  private readonly byId = new Map<number, { type: string; entry?: Entry; described?: Described }>();
   private readonly legacy = new Map<string, Map<number, Entry>>();
   constructor(private readonly cp: Checkpoint) {
-    for (const f of cp.has("files.img") ? (cp.kind("files.img", "FILES")?.entries ?? []) : []) {
+    // Read one entry at a time and never cached: files.img can hold a million sockets.
+    for (const f of cp.each("files.img", "FILES")) {
       const type = enumValueName("fd_types", f.type) ?? String(f.type);
       const field = TYPES[type]?.[0];
-      const entry = (field ? f[field] : undefined) as Entry | undefined;
-      this.byId.set(f.id, { type, entry: entry ?? ({ id: f.id } as Entry) });
+      const entry = ((field ? f[field] : undefined) ?? { id: f.id }) as Entry;
+      // Sockets come by the thousand: keep the line that describes one, not its decoded entry.
+      if (type === "INETSK") this.byId.set(f.id, { type, described: describeEntry(this, type, entry) });
+      else this.byId.set(f.id, { type, entry });
     }
+  }
+
+  /** What an fd of this type naming file `id` is. */
+  describe(type: string, id: number): Described {
+    const f = this.byId.get(id);
+    if (f?.described && f.type === type) return f.described;
+    const e = this.get(type, id);
+    return e ? describeEntry(this, type, e) : { description: `${type.toLowerCase()} (no entry for file id ${id})` };
   }
 
   /** The typed entry of file `id`, for an fd of this type. */
@@ -91,10 +102,11 @@ export interface FdView {
 
 const hex = (n: number | bigint) => `0x${n.toString(16)}`;
 
-function describe(t: FileTable, type: string, id: number): Omit<FdView, "fd" | "type" | "id"> {
+type Described = Omit<FdView, "fd" | "type" | "id">;
+
+function describeEntry(t: FileTable, type: string, entry: Entry): Described {
   // biome-ignore lint/suspicious/noExplicitAny: each case below reads the fields of its own entry type.
-  const e = t.get(type, id) as Record<string, any> | undefined;
-  if (!e) return { description: `${type.toLowerCase()} (no entry for file id ${id})` };
+  const e = entry as Record<string, any>;
   switch (type) {
     case "REG":
       return {
@@ -158,7 +170,7 @@ function describe(t: FileTable, type: string, id: number): Omit<FdView, "fd" | "
     case "EXT":
       return { description: "external file (given at restore)" };
     default:
-      return { description: `${type.toLowerCase()} ${id}` };
+      return { description: `${type.toLowerCase()} ${entry.id}` };
   }
 }
 
@@ -168,8 +180,10 @@ export function taskFds(cp: Checkpoint, pid: number, table: FileTable = new File
   const perId = cp.inventory()?.fdinfoPerId ?? true;
   const name = perId ? (ids ? `fdinfo-${ids.filesId}.img` : undefined) : `fdinfo-${pid}.img`;
   if (!name || !cp.has(name)) return [];
-  return (cp.kind(name, "FDINFO")?.entries ?? []).map((fd) => {
+  const out: FdView[] = [];
+  for (const fd of cp.each(name, "FDINFO")) {
     const type = enumValueName("fd_types", fd.type) ?? String(fd.type);
-    return { fd: fd.fd, type, id: fd.id, ...describe(table, type, fd.id) };
-  });
+    out.push({ fd: fd.fd, type, id: fd.id, ...table.describe(type, fd.id) });
+  }
+  return out;
 }

@@ -1,5 +1,6 @@
 /** Sockets as plain data: inet (as tcp list), unix, netlink and packet. */
 import type { Checkpoint } from "../checkpoint/checkpoint.js";
+import type { netlink_sk_entry, packet_sock_entry, unix_sk_entry } from "../gen/index.js";
 import { enumValueName } from "../image/names.js";
 import { decodeUtf8Lossless } from "../image/text-codec.js";
 import { type InetSocket, inetSockets } from "./inet.js";
@@ -47,19 +48,22 @@ export interface SocketsView {
   packet: PacketSocketView[];
 }
 
-/** (pid, fd) pairs holding each file id of a type. */
-function owners(cp: Checkpoint, type: string): Map<number, { pid: number; fd: number }[]> {
-  const out = new Map<number, { pid: number; fd: number }[]>();
+type Owners = Map<number, { pid: number; fd: number }[]>;
+
+/** (pid, fd) pairs holding each file id, for fds of these types; the fdinfo images are read once, not kept. */
+function owners(cp: Checkpoint, types: readonly string[]): Map<string, Owners> {
+  const out = new Map<string, Owners>(types.map((t) => [t, new Map()]));
   const perId = cp.inventory()?.fdinfoPerId ?? true;
   for (const t of cp.tasks()) {
     const ids = cp.has(`ids-${t.pid}.img`) ? cp.first(`ids-${t.pid}.img`, "IDS") : undefined;
     const name = perId ? (ids ? `fdinfo-${ids.filesId}.img` : undefined) : `fdinfo-${t.pid}.img`;
-    if (!name || !cp.has(name)) continue;
-    for (const fd of cp.kind(name, "FDINFO")?.entries ?? []) {
-      if (enumValueName("fd_types", fd.type) !== type) continue;
-      const list = out.get(fd.id) ?? [];
+    if (!name) continue;
+    for (const fd of cp.each(name, "FDINFO")) {
+      const byId = out.get(enumValueName("fd_types", fd.type) ?? "");
+      if (!byId) continue;
+      const list = byId.get(fd.id) ?? [];
       list.push({ pid: t.pid, fd: fd.fd });
-      out.set(fd.id, list);
+      byId.set(fd.id, list);
     }
   }
   return out;
@@ -67,19 +71,22 @@ function owners(cp: Checkpoint, type: string): Map<number, { pid: number; fd: nu
 
 /** The sockets view of a checkpoint, from files.img and the legacy per-family images. */
 export function sockets(cp: Checkpoint): SocketsView {
-  const files = cp.has("files.img") ? (cp.kind("files.img", "FILES")?.entries ?? []) : [];
-  const legacy = <T>(name: string, kind: "UNIXSK" | "NETLINK_SK" | "PACKETSK") =>
-    (cp.has(name) ? (cp.kind(name, kind)?.entries ?? []) : []) as T[];
-  const queued = new Map<number, number>();
-  if (cp.has("sk-queues.img")) {
-    for (const q of cp.kind("sk-queues.img", "SK_QUEUES")?.entries ?? [])
-      queued.set(q.idFor, (queued.get(q.idFor) ?? 0) + q.length);
+  // files.img is read one entry at a time: the inet sockets, the many, are read from the wire below.
+  const usk: unix_sk_entry[] = [];
+  const nl: netlink_sk_entry[] = [];
+  const pk: packet_sock_entry[] = [];
+  for (const f of cp.each("files.img", "FILES")) {
+    if (f.usk) usk.push(f.usk);
+    else if (f.nlsk) nl.push(f.nlsk);
+    else if (f.psk) pk.push(f.psk);
   }
-  const unixOwners = owners(cp, "UNIXSK");
-  const usk = [
-    ...files.flatMap((f) => (f.usk ? [f.usk] : [])),
-    ...legacy<NonNullable<(typeof files)[number]["usk"]>>("unixsk.img", "UNIXSK"),
-  ];
+  for (const u of cp.each("unixsk.img", "UNIXSK")) usk.push(u);
+  for (const n of cp.each("netlinksk.img", "NETLINK_SK")) nl.push(n);
+  for (const p of cp.each("packetsk.img", "PACKETSK")) pk.push(p);
+  const queued = new Map<number, number>();
+  for (const q of cp.each("sk-queues.img", "SK_QUEUES")) queued.set(q.idFor, (queued.get(q.idFor) ?? 0) + q.length);
+  const held = owners(cp, ["UNIXSK", "NETLINKSK", "PACKETSK"]);
+  const ownersOf = (type: string, id: number) => held.get(type)?.get(id) ?? [];
   const unix = usk.map((u) => {
     const raw = decodeUtf8Lossless(u.name);
     return {
@@ -90,19 +97,9 @@ export function sockets(cp: Checkpoint): SocketsView {
       name: raw.startsWith("\0") ? `@${raw.slice(1)}` : raw,
       peer: u.peer,
       queuedBytes: queued.get(u.id) ?? 0,
-      owners: unixOwners.get(u.id) ?? [],
+      owners: ownersOf("UNIXSK", u.id),
     };
   });
-  const nlOwners = owners(cp, "NETLINKSK");
-  const nl = [
-    ...files.flatMap((f) => (f.nlsk ? [f.nlsk] : [])),
-    ...legacy<NonNullable<(typeof files)[number]["nlsk"]>>("netlinksk.img", "NETLINK_SK"),
-  ];
-  const pkOwners = owners(cp, "PACKETSK");
-  const pk = [
-    ...files.flatMap((f) => (f.psk ? [f.psk] : [])),
-    ...legacy<NonNullable<(typeof files)[number]["psk"]>>("packetsk.img", "PACKETSK"),
-  ];
   return {
     inet: inetSockets(cp),
     unix,
@@ -112,14 +109,14 @@ export function sockets(cp: Checkpoint): SocketsView {
       protocol: n.protocol,
       portid: n.portid,
       groups: [...n.groups],
-      owners: nlOwners.get(n.id) ?? [],
+      owners: ownersOf("NETLINKSK", n.id),
     })),
     packet: pk.map((p) => ({
       id: p.id,
       type: p.type,
       protocol: p.protocol,
       ifindex: p.ifindex,
-      owners: pkOwners.get(p.id) ?? [],
+      owners: ownersOf("PACKETSK", p.id),
     })),
   };
 }
