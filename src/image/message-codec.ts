@@ -7,6 +7,7 @@
  */
 import {
   create,
+  createRegistry,
   type DescMessage,
   equals,
   fromBinary,
@@ -15,7 +16,6 @@ import {
   toBinary,
 } from "@bufbuild/protobuf";
 import { CriuImageError } from "../framing/errors.js";
-import { registryOf } from "./registry.js";
 import { installLosslessText } from "./text-codec.js";
 
 /**
@@ -27,6 +27,9 @@ import { installLosslessText } from "./text-codec.js";
  */
 const ORIGINAL: unique symbol = Symbol("criu-image.original");
 type WithOriginal = { [ORIGINAL]?: Uint8Array };
+
+/** equals() looks types up only for Any and extensions, which CRIU's messages do not have. */
+const NO_TYPES = createRegistry();
 
 /** Where a message sits, for errors. */
 export interface Where {
@@ -86,7 +89,7 @@ export function encodeMessage(desc: DescMessage, msg: Message, where: Where): Ui
     // write unchanged if the message equals what we decoded.
     try {
       const again = parse(desc, orig);
-      if (equals(desc, again as never, msg as never, { registry: registryOf(desc), unknown: true })) return orig;
+      if (equals(desc, again as never, msg as never, { registry: NO_TYPES, unknown: true })) return orig;
     } catch {
       // fall through to the encoder's verdict
     }

@@ -27,15 +27,3 @@ export function enumSchema(name: string): DescEnum | undefined {
   const lazy = Object.hasOwn(enumSchemas, name) ? enumSchemas[name] : undefined;
   return lazy ? hydrated(lazy) : undefined;
 }
-
-const fileRegistries = new WeakMap<object, Registry>();
-
-/** A registry of the file a message is in (for equals() and the like), without building the rest. */
-export function registryOf(desc: DescMessage): Registry {
-  let r = fileRegistries.get(desc.file);
-  if (!r) {
-    r = createRegistry(desc.file);
-    fileRegistries.set(desc.file, r);
-  }
-  return r;
-}
