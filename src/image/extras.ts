@@ -91,8 +91,8 @@ const ipcSem: ExtraCodec = {
     const n = (m as ipc_sem_entry).nsems;
     const b = extra ?? EMPTY;
     const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
-    const values: number[] = new Array(n);
-    for (let i = 0; i < n; i++) values[i] = view.getUint16(2 * i, true);
+    const values: number[] = [];
+    for (let i = 0; i < n; i++) values.push(view.getUint16(2 * i, true));
     const padding = b.subarray(2 * n);
     return allZero(padding) ? { values } : { values, padding };
   },

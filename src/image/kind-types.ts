@@ -133,7 +133,10 @@ type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 type Words<S extends string> = S extends `${infer A} ${infer B}` ? A | Words<B> : S;
 type TypeNames = { [K in EntryKind]: KindEntryTypes[K]["$typeName"] };
 type TableNames = { [K in EntryKindName]: Words<KindSchemaNames[K]> };
-const everyEntryKindIsTyped: Same<EntryKind, EntryKindName> = true;
-const everyEntryTypeIsTheTablesMessage: Same<TypeNames, TableNames> = true;
-const everyExtraIsTyped: Same<keyof KindExtraTypes, ExtraKindName> = true;
-void [everyEntryKindIsTyped, everyEntryTypeIsTheTablesMessage, everyExtraIsTyped];
+type Holds<T extends true> = T;
+/** @internal Compile-time only: no code comes of it. */
+export type KindTableChecks = [
+  everyEntryKindIsTyped: Holds<Same<EntryKind, EntryKindName>>,
+  everyEntryTypeIsTheTablesMessage: Holds<Same<TypeNames, TableNames>>,
+  everyExtraIsTyped: Holds<Same<keyof KindExtraTypes, ExtraKindName>>,
+];

@@ -63,7 +63,7 @@ export function decodeMessage<T extends Message>(desc: DescMessage, bytes: Uint8
       (e as Error).message,
     );
   }
-  Object.defineProperty(msg, ORIGINAL, { value: bytes, writable: true, configurable: true });
+  Object.defineProperty(msg, ORIGINAL, { value: bytes });
   return msg;
 }
 
@@ -95,5 +95,11 @@ export function encodeMessage(desc: DescMessage, msg: Message, where: Where): Ui
     }
   }
   if (bytes) return bytes;
-  throw new CriuImageError("INVALID", where.image, where.offset, `a complete ${desc.typeName} entry`, failure?.message);
+  throw new CriuImageError(
+    "INVALID",
+    where.image,
+    where.offset,
+    `a complete ${desc.typeName} entry`,
+    (failure as Error).message,
+  );
 }

@@ -40,7 +40,8 @@ export function enumValueName(e: DescEnum | string, n: number): string | undefin
   let m = enumNames.get(enumName);
   if (!m) {
     const desc = typeof e === "string" ? enumSchema(e) : e;
-    m = new Map((desc?.values ?? []).map((v) => [v.number, v.name]));
+    if (!desc) return undefined;
+    m = new Map(desc.values.map((v) => [v.number, v.name]));
     enumNames.set(enumName, m);
   }
   return m.get(n);

@@ -1,4 +1,5 @@
 import type { Message } from "@bufbuild/protobuf";
+import { kindOfHeader } from "../framing/header.js";
 import { kindByName } from "../framing/kinds.js";
 import { iterateFramed, readFramed } from "../framing/read.js";
 import type { FramedEntry, FramedImage, ImageHeader, ReadOptions } from "../framing/types.js";
@@ -29,14 +30,12 @@ export function decodeImage(framed: FramedImage): CriuImage {
   if (framed.format === "raw") {
     return { ...header, entries: [], raw: raw ?? new Uint8Array(0) } as CriuImage;
   }
-  const kind = kindByName(framed.kind);
-  const hasExtras = kind !== undefined && EXTRA_CODECS[kind.extra] !== undefined;
-  const entries: Message[] = new Array(framedEntries.length);
-  const extras: unknown[] | undefined = hasExtras ? new Array(framedEntries.length) : undefined;
-  for (let i = 0; i < framedEntries.length; i++) {
-    const d = decodeEntry(framed, framedEntries[i] as FramedEntry);
-    entries[i] = d.message;
-    if (extras) extras[i] = d.extra;
+  const extras: unknown[] | undefined = EXTRA_CODECS[kindOfHeader(framed).extra] ? [] : undefined;
+  const entries: Message[] = [];
+  for (const e of framedEntries) {
+    const d = decodeEntry(framed, e);
+    entries.push(d.message);
+    extras?.push(d.extra);
   }
   return (extras ? { ...header, entries, extras } : { ...header, entries }) as CriuImage;
 }

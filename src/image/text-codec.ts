@@ -14,23 +14,18 @@ const encoder = new TextEncoder();
 
 /** Decodes UTF-8, escaping every byte of an invalid sequence. */
 export function decodeUtf8Lossless(bytes: Uint8Array): string {
-  const n = bytes.length;
-  let ascii = true;
-  for (let i = 0; i < n; i++) {
-    if ((bytes[i] as number) > 0x7f) {
-      ascii = false;
-      break;
-    }
-  }
-  if (ascii) {
-    if (n < 64) return String.fromCharCode(...bytes);
-    return strictDecoder.decode(bytes);
-  }
+  // Most names are short and ASCII: no decoder call for them.
+  if (bytes.length < 64 && isAscii(bytes)) return String.fromCharCode(...bytes);
   try {
     return strictDecoder.decode(bytes);
   } catch {
     return decodeEscaping(bytes);
   }
+}
+
+function isAscii(bytes: Uint8Array): boolean {
+  for (const b of bytes) if (b > 0x7f) return false;
+  return true;
 }
 
 function decodeEscaping(b: Uint8Array): string {
@@ -106,6 +101,19 @@ export function encodeUtf8Lossless(s: string): Uint8Array {
 
 let installed = false;
 
+// Named functions, not arrows made at install time: their bodies run on each call.
+function acceptEveryString(): boolean {
+  // Any JS string is encodable: lone surrogates are escaped bytes or U+FFFD.
+  return true;
+}
+
+function encodeIntoLossless(text: string, dest: Uint8Array): { written: number } {
+  if (wellFormed(text)) return { written: encoder.encodeInto(text, dest).written };
+  const b = encodeUtf8Lossless(text);
+  dest.set(b);
+  return { written: b.length };
+}
+
 /**
  * Installs the codec in this copy of @bufbuild/protobuf. Called by our
  * readers and writers rather than at import time, so importing the package
@@ -115,14 +123,9 @@ export function installLosslessText(): void {
   if (installed) return;
   installed = true;
   configureTextEncoding({
-    checkUtf8: () => true,
-    encodeUtf8: (text: string) => encodeUtf8Lossless(text) as Uint8Array<ArrayBuffer>,
-    encodeUtf8Into: (text: string, dest: Uint8Array) => {
-      if (wellFormed(text)) return { written: encoder.encodeInto(text, dest).written };
-      const b = encodeUtf8Lossless(text);
-      dest.set(b);
-      return { written: b.length };
-    },
-    decodeUtf8: (bytes: Uint8Array) => decodeUtf8Lossless(bytes),
+    checkUtf8: acceptEveryString,
+    encodeUtf8: encodeUtf8Lossless as (text: string) => Uint8Array<ArrayBuffer>,
+    encodeUtf8Into: encodeIntoLossless,
+    decodeUtf8: decodeUtf8Lossless,
   });
 }

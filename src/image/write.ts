@@ -33,11 +33,8 @@ export function encodeEntry(header: ImageHeader, index: number, message: Message
 /** Turns a typed image back into framing form. */
 export function encodeImage(image: CriuImage): FramedImage {
   const { entries, extras, ...rest } = image as CriuImage & { raw?: Uint8Array };
-  if (image.format === "raw" || kindOfHeader(image).raw) return { ...rest, entries: [] } as FramedImage;
-  const out: FramedEntry[] = new Array(entries.length);
-  for (let i = 0; i < entries.length; i++) {
-    out[i] = encodeEntry(image, i, entries[i] as Message, extras?.[i]);
-  }
+  // A raw image has no entries: its bytes are in `raw`, which `rest` carries.
+  const out: FramedEntry[] = entries.map((e, i) => encodeEntry(image, i, e as Message, extras?.[i]));
   return { ...rest, entries: out };
 }
 
