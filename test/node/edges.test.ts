@@ -5,6 +5,7 @@
  * documents whose fields have the wrong JSON type, and the modes and
  * owners new files get. Faults come through fsOps and process spies.
  */
+import { execFileSync } from "node:child_process";
 import {
   chownSync,
   existsSync,
@@ -170,7 +171,11 @@ describe("writeFileAtomic", () => {
 
   it("closes what it writes into, and every temporary file", async () => {
     const seen = handles();
-    await writeFileAtomic("/dev/null", bytes("x"));
+    // The test's own null device, never the machine's /dev/null.
+    const dev = join(dir, "null");
+    execFileSync("mknod", [dev, "c", "1", "3"]);
+    await writeFileAtomic(dev, bytes("x"));
+    expect(statSync(dev).isCharacterDevice()).toBe(true);
     await writeFileAtomic(join(dir, "n.img"), bytes("x"));
     expect(seen.size).toBeGreaterThanOrEqual(3);
     for (const s of seen.values()) expect(s.closed, s.path).toBe(true);

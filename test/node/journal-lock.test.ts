@@ -4,7 +4,7 @@
  * write, recovery's exact steps, what a lock file may hold, and the targets
  * the writer replaces, writes into or refuses.
  */
-import { spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import {
   chmodSync,
   existsSync,
@@ -235,9 +235,12 @@ describe("writeFileAtomic targets", () => {
     await writeFileAtomic(p, new Uint8Array([5]));
     // A regular file is replaced: the other link keeps the old bytes.
     expect(readFileSync(join(dir, "b.img"), "utf8")).toBe("old");
-    // /dev/null is written into, never replaced.
-    await writeFileAtomic("/dev/null", new Uint8Array([1, 2, 3]));
-    expect(statSync("/dev/null").isCharacterDevice()).toBe(true);
+    // A character device is written into, never replaced: a null device of the test's own (a mutant that
+    // replaces it must not replace the machine's /dev/null).
+    const dev = join(dir, "null");
+    execFileSync("mknod", [dev, "c", "1", "3"]);
+    await writeFileAtomic(dev, new Uint8Array([1, 2, 3]));
+    expect(statSync(dev).isCharacterDevice()).toBe(true);
   });
 });
 
