@@ -212,8 +212,8 @@ export function kindByName(kind: string): ImageKindInfo | undefined {
 
 /** The base name of a path, with either separator. */
 export function baseName(path: string): string {
-  const i = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"));
-  return i < 0 ? path : path.slice(i + 1);
+  // With no separator the index is -1, and the slice is the whole path.
+  return path.slice(Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\")) + 1);
 }
 
 // Kinds by the literal start of their file names ("tcp-stream-", "files.img"),
