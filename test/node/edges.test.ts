@@ -10,7 +10,6 @@ import {
   chownSync,
   existsSync,
   mkdirSync,
-  mkdtempSync,
   readdirSync,
   readFileSync,
   rmSync,
@@ -19,22 +18,18 @@ import {
   writeFileSync,
 } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { TEMP_PREFIX, writeAll, writeFileAtomic } from "../../src/node/atomic.js";
 import { FileError } from "../../src/node/errors.js";
 import { fsOps } from "../../src/node/fs-ops.js";
 import { JOURNAL, readJournal, recoverLocked, replaceFilesLocked } from "../../src/node/journal.js";
 import { LOCK, withCheckpointLock } from "../../src/node/lock.js";
+import { tempDirPerTest } from "../helpers/temp-dir.js";
 
 let dir: string;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), "criu-image-edges-"));
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-  rmSync(dir, { recursive: true, force: true });
+tempDirPerTest("criu-image-edges-", (d) => {
+  dir = d;
 });
 
 const bytes = (s: string) => new TextEncoder().encode(s);

@@ -10,7 +10,6 @@ import {
   existsSync,
   linkSync,
   mkdirSync,
-  mkdtempSync,
   readdirSync,
   readFileSync,
   rmSync,
@@ -18,22 +17,18 @@ import {
   symlinkSync,
   writeFileSync,
 } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { TEMP_PREFIX, tempName, writeFileAtomic } from "../../src/node/atomic.js";
 import { FileError } from "../../src/node/errors.js";
 import { fsOps } from "../../src/node/fs-ops.js";
 import { isBookkeeping, JOURNAL, readJournal, recoverLocked, replaceFilesLocked } from "../../src/node/journal.js";
 import { LOCK, withCheckpointLock } from "../../src/node/lock.js";
+import { tempDirPerTest } from "../helpers/temp-dir.js";
 
 let dir: string;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), "criu-image-journal-"));
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-  rmSync(dir, { recursive: true, force: true });
+tempDirPerTest("criu-image-journal-", (d) => {
+  dir = d;
 });
 
 const journal = (doc: unknown) =>
