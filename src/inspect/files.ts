@@ -54,7 +54,7 @@ export class FileTable {
   }
 
   /** What an fd of this type naming file `id` is. */
-  describe(type: string, id: number): Described {
+  describe(type: string, id: number): Omit<FdView, "fd" | "type" | "id"> {
     const f = this.byId.get(id);
     if (f?.described && f.type === type) return f.described;
     const e = this.get(type, id);
