@@ -9,10 +9,11 @@ import { formatAddress, parseAddress } from "../../src/json/index.js";
 import { decodeQuopri, encodeQuopri, encodeUnixName } from "../../src/json/quopri.js";
 import { py, python } from "../helpers/python.js";
 
-// Bytes that exercise quoted-printable's special cases (line ends, spaces, "=", ".").
+// Bytes that exercise quoted-printable's special cases (line ends, spaces, "=", "."). size "max": fast-check's
+// default size keeps arrays near 10 elements, and lines must pass 76 characters to meet soft line breaks.
 const tricky = fc.array(
   fc.oneof(fc.constantFrom(0, 9, 10, 13, 32, 46, 61, 65, 126, 127, 255), fc.integer({ min: 0, max: 255 })),
-  { maxLength: 200 },
+  { maxLength: 200, size: "max" },
 );
 
 describe.skipIf(!python)("against Python", () => {
@@ -33,6 +34,34 @@ describe.skipIf(!python)("against Python", () => {
       expect(encodeMimeBase64(b)).toBe(b64);
       expect([...decodeMimeBase64(b64)]).toEqual(a);
     });
+  });
+
+  it("unix names: binascii.b2a_qp, in binary mode when the name holds CR or LF (so they are quoted)", () => {
+    const inputs = fc.sample(tricky, { numRuns: 2000, seed: 12 });
+    // Long runs of quoted bytes meet the soft line break before a quoted character.
+    inputs.push(Array(100).fill(255), [120, 13, 10, ...Array(80).fill(255)], [97, 13, 98], [97, 10, 98]);
+    const want = py(
+      "import sys,json,binascii\nout=[]\nfor a in json.load(sys.stdin):\n b=bytes(a)\n out.append(binascii.b2a_qp(b, quotetabs=False, istext=not (10 in b or 13 in b), header=False).decode('latin1'))\njson.dump(out,sys.stdout)",
+      inputs,
+    ) as string[];
+    inputs.forEach((a, i) => {
+      expect(encodeUnixName(Uint8Array.from(a)), JSON.stringify(a)).toBe(want[i]);
+    });
+  });
+
+  it("decodestring's hex in either case, and base64.decodebytes past padding and non-ASCII", () => {
+    const q = ["=G1 =ff =af =FA =fA =0a", "=e9=E9", "=GG=gg"];
+    const qWant = py(
+      "import sys,json,quopri\njson.dump([list(quopri.decodestring(s.encode('latin1'))) for s in json.load(sys.stdin)],sys.stdout)",
+      q,
+    ) as number[][];
+    q.forEach((s, i) => expect([...decodeQuopri(s)], s).toEqual(qWant[i]));
+    const b = ["QU\u20acFB", "QU\u0080FB", "QQ==QUFB", "QUFB\u00ffQUFB"];
+    const bWant = py(
+      "import sys,json,base64\njson.dump([list(base64.decodebytes(s.encode())) for s in json.load(sys.stdin)],sys.stdout)",
+      b,
+    ) as number[][];
+    b.forEach((s, i) => expect([...decodeMimeBase64(s)], JSON.stringify(s)).toEqual(bWant[i]));
   });
 
   it("quopri.decodestring of hand-edited, malformed text: == , = before CR or junk, bad hex, soft breaks", () => {
