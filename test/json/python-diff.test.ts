@@ -55,13 +55,17 @@ describe.skipIf(!python)("against Python", () => {
       "import sys,json,quopri\njson.dump([list(quopri.decodestring(s.encode('latin1'))) for s in json.load(sys.stdin)],sys.stdout)",
       q,
     ) as number[][];
-    q.forEach((s, i) => expect([...decodeQuopri(s)], s).toEqual(qWant[i]));
+    q.forEach((s, i) => {
+      expect([...decodeQuopri(s)], s).toEqual(qWant[i]);
+    });
     const b = ["QU\u20acFB", "QU\u0080FB", "QQ==QUFB", "QUFB\u00ffQUFB"];
     const bWant = py(
       "import sys,json,base64\njson.dump([list(base64.decodebytes(s.encode())) for s in json.load(sys.stdin)],sys.stdout)",
       b,
     ) as number[][];
-    b.forEach((s, i) => expect([...decodeMimeBase64(s)], JSON.stringify(s)).toEqual(bWant[i]));
+    b.forEach((s, i) => {
+      expect([...decodeMimeBase64(s)], JSON.stringify(s)).toEqual(bWant[i]);
+    });
   });
 
   it("quopri.decodestring of hand-edited, malformed text: == , = before CR or junk, bad hex, soft breaks", () => {
