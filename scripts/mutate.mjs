@@ -51,15 +51,19 @@ const args = process.argv.slice(2);
 // incremental file first, so they run against today's tests; killed ones are
 // still reused.
 const retest = args.includes("--retest-survivors");
+// --retest-timeouts re-runs the mutants that timed out too: a timeout counts as detected, and a loaded machine can
+// make one out of a slow test, so a score is best confirmed by re-running them on an idle one.
+const retestTimeouts = args.includes("--retest-timeouts");
 function dropSurvivors(file) {
   if (!existsSync(file)) return;
   const report = JSON.parse(readFileSync(file, "utf8"));
-  for (const f of Object.values(report.files))
-    f.mutants = f.mutants.filter((m) => m.status !== "Survived" && m.status !== "NoCoverage");
+  const again = new Set(["Survived", "NoCoverage", ...(retestTimeouts ? ["Timeout"] : [])]);
+  for (const f of Object.values(report.files)) f.mutants = f.mutants.filter((m) => !again.has(m.status));
   writeFileSync(file, JSON.stringify(report));
 }
 const names = args.filter((a) => Object.hasOwn(GROUPS, a));
-const rest = args.filter((a) => !Object.hasOwn(GROUPS, a) && a !== "--retest-survivors" && a !== "--report");
+const OURS = new Set(["--retest-survivors", "--retest-timeouts", "--report"]);
+const rest = args.filter((a) => !Object.hasOwn(GROUPS, a) && !OURS.has(a));
 // --report prints the scores of the last runs without running anything.
 const reportOnly = args.includes("--report");
 let status = 0;
@@ -71,7 +75,7 @@ for (const name of reportOnly ? [] : names.length ? names : Object.keys(GROUPS))
     CRIU_IMAGE_MUTATE_TESTS: g.tests.join(","),
   };
   const out = `bench/out/mutation/${name}`;
-  if (retest) dropSurvivors(join(root, out, "incremental.json"));
+  if (retest || retestTimeouts) dropSurvivors(join(root, out, "incremental.json"));
   console.log(`mutate: ${name}: ${g.mutate.join(" ")} against ${g.tests.join(" ")}`);
   const r = spawnSync(
     "npx",
