@@ -8,6 +8,7 @@ import type { file_entry } from "../gen/index.js";
 import { enumValueName } from "../image/names.js";
 import { decodeUtf8Lossless } from "../image/text-codec.js";
 import { formatWords } from "./address-text.js";
+import { fdinfoImageOf, fdRefs } from "./fd-refs.js";
 import { NS_KINDS, openFlags } from "./names.js";
 import { FAMILY, PROTO, STATE, TYPE } from "./socket-names.js";
 
@@ -176,12 +177,9 @@ function describeEntry(t: FileTable, type: string, entry: Entry): Described {
 
 /** The fds of a task (none for zombies), in fdinfo order. */
 export function taskFds(cp: Checkpoint, pid: number, table: FileTable = new FileTable(cp)): FdView[] {
-  const ids = cp.has(`ids-${pid}.img`) ? cp.first(`ids-${pid}.img`, "IDS") : undefined;
-  const perId = cp.inventory()?.fdinfoPerId ?? true;
-  const name = perId ? (ids ? `fdinfo-${ids.filesId}.img` : undefined) : `fdinfo-${pid}.img`;
-  if (!name || !cp.has(name)) return [];
+  const name = fdinfoImageOf(cp, pid);
   const out: FdView[] = [];
-  for (const fd of cp.each(name, "FDINFO")) {
+  for (const fd of name ? fdRefs(cp, name) : []) {
     const type = enumValueName("fd_types", fd.type) ?? String(fd.type);
     out.push({ fd: fd.fd, type, id: fd.id, ...table.describe(type, fd.id) });
   }

@@ -7,8 +7,9 @@
 import type { Checkpoint } from "../checkpoint/checkpoint.js";
 import type { file_entry, inet_sk_entry, tcp_stream_entry } from "../gen/index.js";
 import { formatWords } from "./address-text.js";
+import { taskFdRefs } from "./fd-refs.js";
 import { IdTable } from "./id-table.js";
-import { fdinfoFields, fileEntrySocket, inetSkSocket, type SocketFields } from "./inet-wire.js";
+import { fileEntrySocket, inetSkSocket, type SocketFields } from "./inet-wire.js";
 import {
   FAMILY,
   nameOf,
@@ -162,31 +163,13 @@ export function socketEntries(r: Checkpoint): SocketEntry[] {
 
 const INETSK_FD_TYPE = 4;
 
-/** The (id, type, fd) of each entry of an fdinfo image: from its decoded entries when the checkpoint holds them, else from the wire. */
-function* fdRefs(r: Checkpoint, name: string): Generator<{ id: number; type: number; fd: number }> {
-  if (r.decoded(name)) {
-    yield* r.each(name, "FDINFO");
-    return;
-  }
-  for (const e of r.framed(name, "FDINFO")?.entries() ?? []) yield fdinfoFields(e.payload, name, (e.offset ?? 0) + 4);
-}
-
 /**
  * Who holds which inet socket: (socket id, pid, fd) rows from the fdinfo
  * images, read without keeping them. Rows of one id keep their order.
  */
 function ownerTable(r: Checkpoint): IdTable {
   const owners = new IdTable(3);
-  // Since CRIU 1.x fdinfo images are per file table (fdinfo_per_id); before, per pid.
-  const perId = r.inventory()?.fdinfoPerId ?? true;
-  for (const task of r.tasks()) {
-    const ids = r.has(`ids-${task.pid}.img`) ? r.first(`ids-${task.pid}.img`, "IDS") : undefined;
-    const table = perId ? ids?.filesId : task.pid;
-    if (table === undefined) continue;
-    for (const fd of fdRefs(r, `fdinfo-${table}.img`)) {
-      if (fd.type === INETSK_FD_TYPE) owners.add(fd.id, task.pid, fd.fd);
-    }
-  }
+  for (const [pid, fd] of taskFdRefs(r)) if (fd.type === INETSK_FD_TYPE) owners.add(fd.id, pid, fd.fd);
   return owners;
 }
 

@@ -3,6 +3,7 @@ import type { Checkpoint } from "../checkpoint/checkpoint.js";
 import type { netlink_sk_entry, packet_sock_entry, unix_sk_entry } from "../gen/index.js";
 import { enumValueName } from "../image/names.js";
 import { decodeUtf8Lossless } from "../image/text-codec.js";
+import { taskFdRefs } from "./fd-refs.js";
 import { type InetSocket, inetSockets } from "./inet.js";
 import { nameOf, type SocketState, type SocketType, STATE, TYPE } from "./socket-names.js";
 
@@ -50,21 +51,15 @@ export interface SocketsView {
 
 type Owners = Map<number, { pid: number; fd: number }[]>;
 
-/** (pid, fd) pairs holding each file id, for fds of these types; the fdinfo images are read once, not kept. */
+/** (pid, fd) pairs holding each file id, for fds of these types. */
 function owners(cp: Checkpoint, types: readonly string[]): Map<string, Owners> {
   const out = new Map<string, Owners>(types.map((t) => [t, new Map()]));
-  const perId = cp.inventory()?.fdinfoPerId ?? true;
-  for (const t of cp.tasks()) {
-    const ids = cp.has(`ids-${t.pid}.img`) ? cp.first(`ids-${t.pid}.img`, "IDS") : undefined;
-    const name = perId ? (ids ? `fdinfo-${ids.filesId}.img` : undefined) : `fdinfo-${t.pid}.img`;
-    if (!name) continue;
-    for (const fd of cp.each(name, "FDINFO")) {
-      const byId = out.get(enumValueName("fd_types", fd.type) ?? "");
-      if (!byId) continue;
-      const list = byId.get(fd.id) ?? [];
-      list.push({ pid: t.pid, fd: fd.fd });
-      byId.set(fd.id, list);
-    }
+  for (const [pid, fd] of taskFdRefs(cp)) {
+    const byId = out.get(enumValueName("fd_types", fd.type) ?? "");
+    if (!byId) continue;
+    const list = byId.get(fd.id) ?? [];
+    list.push({ pid, fd: fd.fd });
+    byId.set(fd.id, list);
   }
   return out;
 }
