@@ -7,6 +7,7 @@
 import type { Checkpoint } from "../checkpoint/checkpoint.js";
 import { kindByFileName } from "../framing/kinds.js";
 import type { SocketEntry } from "../inspect/inet.js";
+import { LOCK_METHOD } from "../inspect/socket-names.js";
 import { asV4, formatBytes, wordsToBytes } from "./address.js";
 import type { Compiled, Planned } from "./plan.js";
 
@@ -79,14 +80,14 @@ export function rewriteWarnings(
 
   peerWarnings(entries, planned, warnings);
 
-  // CRIU's enum NETWORK_LOCK_METHOD: 0 (or no inventory) iptables, 1 nftables, 2 skip.
+  // Without an inventory, CRIU's default: iptables.
   const inv = r.kind("inventory.img", "INVENTORY")?.entries[0];
-  const method = inv?.networkLockMethod;
-  if (method === 1) {
+  const method = inv ? LOCK_METHOD[inv.networkLockMethod] : undefined;
+  if (method === "nftables") {
     warnings.push(
       `network lock: nftables (table CRIU-${(inv as { dumpCriuRunId: string }).dumpCriuRunId || "?"}). CRIU removes the table on restore; nothing is left behind.`,
     );
-  } else if (method === 2) {
+  } else if (method === "skip") {
     warnings.push("network lock: none (--network-lock skip): connections were not frozen by the dump.");
   } else {
     warnings.push(
