@@ -58,11 +58,24 @@ export interface ImageSource {
 
 /** A source file held in memory. */
 export function memoryFile(bytes: Uint8Array): SourceFile {
-  return {
-    size: bytes.length,
-    bytes: () => bytes,
-    read: async (offset, length) => bytes.subarray(offset, Math.min(bytes.length, offset + length)),
-  };
+  return new MemoryFile(bytes);
+}
+
+// A class, not closures: an archive can hold a million small files, and a closure pair costs each of them a context.
+class MemoryFile implements SourceFile {
+  constructor(private readonly data: Uint8Array) {}
+
+  get size(): number {
+    return this.data.length;
+  }
+
+  bytes(): Uint8Array {
+    return this.data;
+  }
+
+  async read(offset: number, length: number): Promise<Uint8Array> {
+    return this.data.subarray(offset, Math.min(this.data.length, offset + length));
+  }
 }
 
 /** Byte ranges a source keeps of a file it does not keep whole, chosen before the file streams by. */

@@ -1,6 +1,6 @@
 /** `inspect PATH|-`: the checkpoint as its user sees it, as a tree (or --json). Formatting only. */
 import type { InspectReport } from "../inspect/inspect.js";
-import { inspectCheckpoint } from "../inspect/inspect.js";
+import { inspectCheckpoint, lazyInspect } from "../inspect/inspect.js";
 import type { MountView } from "../inspect/mounts.js";
 import { cmdlineAndEnvPages } from "../inspect/pages-policy.js";
 import type { ProcessView } from "../inspect/processes.js";
@@ -166,10 +166,11 @@ export async function inspect(a: InspectArgs): Promise<void> {
   });
   // One pass over an archive, keeping of the pages only what cmdline and env need.
   const cp = await open(a.path, true, { pages: cmdlineAndEnvPages });
-  const report = await inspectCheckpoint(cp, pids.length ? { pids } : {});
+  const options = pids.length ? { pids } : {};
   if (a.json) {
-    await writeJson(report);
+    // The inet sockets are read as they are written: one is held at a time, not 10k or a million.
+    await writeJson(await lazyInspect(cp, options));
     return;
   }
-  await writeStdout(inspectText(report, a));
+  await writeStdout(inspectText(await inspectCheckpoint(cp, options), a));
 }

@@ -2,7 +2,8 @@
  * Pretty JSON written as it is made. JSON.stringify of a report of 10k
  * sockets is one string of tens of MiB, then as much again in UTF-8 for the
  * write; walking the top levels here keeps one element at a time. The text
- * is exactly JSON.stringify(value, bigints as strings, 2).
+ * is exactly JSON.stringify(value, bigints as strings, 2), where a lazy list
+ * (an iterable in the top levels) is written as the array it would make.
  */
 import { writeStdout } from "./io.js";
 
@@ -11,11 +12,24 @@ const replacer = (_k: string, v: unknown) => (typeof v === "bigint" ? String(v) 
 /** Arrays and objects at most this deep are walked; below, JSON.stringify does the work. */
 const WALK_DEPTH = 3;
 
+/** A lazy list (an iterable that is neither an array nor a string): written as an array, one element at a time. */
+const isLazyList = (v: unknown): v is Iterable<unknown> =>
+  typeof v === "object" &&
+  v !== null &&
+  !Array.isArray(v) &&
+  !ArrayBuffer.isView(v) &&
+  !(v instanceof Map) &&
+  !(v instanceof Set) &&
+  typeof (v as { [Symbol.iterator]?: unknown })[Symbol.iterator] === "function";
+
 const isWalkable = (v: unknown): v is object =>
   typeof v === "object" &&
   v !== null &&
   typeof (v as { toJSON?: unknown }).toJSON !== "function" &&
-  (Array.isArray(v) || Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null);
+  (Array.isArray(v) ||
+    isLazyList(v) ||
+    Object.getPrototypeOf(v) === Object.prototype ||
+    Object.getPrototypeOf(v) === null);
 
 /** JSON.stringify of a leaf at this indent; undefined where JSON.stringify leaves the value out. */
 function leaf(value: unknown, indent: string): string | undefined {
@@ -26,15 +40,15 @@ function leaf(value: unknown, indent: string): string | undefined {
 function* pieces(value: unknown, indent: string, depth: number): Generator<string> {
   const inner = `${indent}  `;
   const walk = (v: unknown) => depth + 1 < WALK_DEPTH && isWalkable(v);
-  if (Array.isArray(value)) {
-    if (value.length === 0) return yield "[]";
-    for (let i = 0; i < value.length; i++) {
-      yield `${i === 0 ? "[" : ","}\n${inner}`;
-      const v = value[i];
+  if (Array.isArray(value) || isLazyList(value)) {
+    let first = true;
+    for (const v of value as Iterable<unknown>) {
+      yield `${first ? "[" : ","}\n${inner}`;
+      first = false;
       if (walk(v)) yield* pieces(v, inner, depth + 1);
       else yield leaf(v, inner) ?? "null";
     }
-    return yield `\n${indent}]`;
+    return yield first ? "[]" : `\n${indent}]`;
   }
   let first = true;
   for (const [k, v] of Object.entries(value as object)) {

@@ -18,7 +18,13 @@ export {
   type TcpStreamInfo,
   tcpStreamName,
 } from "./inet.js";
-export { type InspectOptions, type InspectReport, inspectCheckpoint } from "./inspect.js";
+export {
+  type InspectOptions,
+  type InspectReport,
+  inspectCheckpoint,
+  type LazyInspectReport,
+  lazyInspect,
+} from "./inspect.js";
 export { type MountView, mounts } from "./mounts.js";
 export { type NamespacesView, type NetAddressView, type NetDeviceView, namespaces, parseIfaddr } from "./namespaces.js";
 export { cmdlineAndEnvPages } from "./pages-policy.js";
@@ -39,6 +45,8 @@ export {
   TYPE,
 } from "./socket-names.js";
 export {
+  type LazySocketsView,
+  lazySockets,
   type NetlinkSocketView,
   type PacketSocketView,
   type SocketsView,

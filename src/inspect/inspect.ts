@@ -8,7 +8,7 @@ import { type ContainerView, container, metadataNotes } from "./container.js";
 import { type MountView, mounts } from "./mounts.js";
 import { type NamespacesView, namespaces } from "./namespaces.js";
 import { type ProcessView, processes } from "./processes.js";
-import { type SocketsView, sockets } from "./sockets.js";
+import { type LazySocketsView, lazySockets, type SocketsView } from "./sockets.js";
 import { dumpStats, type StatsView } from "./stats.js";
 
 /** Everything `inspectCheckpoint` found, as plain data (the CLI's `inspect --json` prints it). */
@@ -37,6 +37,15 @@ export interface InspectOptions {
 
 /** Builds every view of a checkpoint: processes (cmdline and env from memory), files, sockets, mounts, namespaces, container and dump statistics. */
 export async function inspectCheckpoint(cp: Checkpoint, options: InspectOptions = {}): Promise<InspectReport> {
+  const r = await lazyInspect(cp, options);
+  return { ...r, sockets: { ...r.sockets, inet: [...r.sockets.inet] } };
+}
+
+/** The report with its inet sockets still to be read (see lazySockets): what `inspect --json` writes one socket at a time. */
+export type LazyInspectReport = Omit<InspectReport, "sockets"> & { sockets: LazySocketsView };
+
+/** inspectCheckpoint, with the inet sockets read as they are iterated. */
+export async function lazyInspect(cp: Checkpoint, options: InspectOptions = {}): Promise<LazyInspectReport> {
   const inv = cp.inventory();
   const procs = await processes(cp, options);
   const notes = procs
@@ -56,7 +65,7 @@ export async function inspectCheckpoint(cp: Checkpoint, options: InspectOptions 
     },
     container: container(cp),
     processes: procs,
-    sockets: sockets(cp),
+    sockets: lazySockets(cp),
     mounts: mounts(cp),
     namespaces: namespaces(cp),
     stats: dumpStats(cp),

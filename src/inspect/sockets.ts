@@ -4,7 +4,7 @@ import type { netlink_sk_entry, packet_sock_entry, unix_sk_entry } from "../gen/
 import { enumValueName } from "../image/names.js";
 import { decodeUtf8Lossless } from "../image/text-codec.js";
 import { taskFdRefs } from "./fd-refs.js";
-import { type InetSocket, inetSockets } from "./inet.js";
+import { eachInetSocket, type InetSocket } from "./inet.js";
 import { nameOf, type SocketState, type SocketType, STATE, TYPE } from "./socket-names.js";
 
 /** A unix socket with its name, peer and queued bytes. */
@@ -64,8 +64,21 @@ function owners(cp: Checkpoint, types: readonly string[]): Map<string, Owners> {
   return out;
 }
 
+/** The sockets view with its inet sockets still to be read, one at a time (each loop reads them again). */
+export type LazySocketsView = Omit<SocketsView, "inet"> & { inet: Iterable<InetSocket> };
+
 /** The sockets view of a checkpoint, from files.img and the legacy per-family images. */
 export function sockets(cp: Checkpoint): SocketsView {
+  const view = lazySockets(cp);
+  return { ...view, inet: [...view.inet] };
+}
+
+/**
+ * The sockets view, but the inet sockets (the many: a million, in some
+ * checkpoints) are read as they are iterated, so a writer can hold one at
+ * a time.
+ */
+export function lazySockets(cp: Checkpoint): LazySocketsView {
   // files.img is read one entry at a time: the inet sockets, the many, are read from the wire below.
   const usk: unix_sk_entry[] = [];
   const nl: netlink_sk_entry[] = [];
@@ -96,7 +109,7 @@ export function sockets(cp: Checkpoint): SocketsView {
     };
   });
   return {
-    inet: inetSockets(cp),
+    inet: { [Symbol.iterator]: () => eachInetSocket(cp) },
     unix,
     netlink: nl.map((n) => ({
       id: n.id,

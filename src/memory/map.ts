@@ -94,14 +94,42 @@ export interface VmaMap {
   pages: PageCounts;
 }
 
+/**
+ * What memory maps need of files.img: regular files' paths and memfd files'
+ * inodes, by file id. Read one entry at a time: files.img can hold a million
+ * sockets, and decoding (and caching) all of it for a few mapping names would
+ * keep every one of them.
+ */
+interface FileIndex {
+  paths: Map<number, string>;
+  memfdInodes: Map<number, number>;
+  /** The decoded images this index was read from (undefined: from the wire), so an index of changed images is not reused. */
+  from: [unknown, unknown];
+}
+
+const fileIndexes = new WeakMap<Checkpoint, FileIndex>();
+
+function fileIndex(cp: Checkpoint): FileIndex {
+  const from: [unknown, unknown] = [cp.decoded("files.img"), cp.decoded("reg-files.img")];
+  const known = fileIndexes.get(cp);
+  if (known && known.from[0] === from[0] && known.from[1] === from[1]) return known;
+  const index: FileIndex = { paths: new Map(), memfdInodes: new Map(), from };
+  if (cp.has("files.img"))
+    for (const f of cp.each("files.img", "FILES")) {
+      if (f.reg) index.paths.set(f.id, f.reg.name);
+      if (f.memfd) index.memfdInodes.set(f.id, f.memfd.inodeId);
+    }
+  if (cp.has("reg-files.img")) for (const r of cp.each("reg-files.img", "REG_FILES")) index.paths.set(r.id, r.name);
+  fileIndexes.set(cp, index);
+  return index;
+}
+
 /** The shared-memory id of a memfd mapping: vma.shmid is the memfd file's id, whose inode names it (memfd.c). */
 function memfdShmid(cp: Checkpoint, fileId: number): number | undefined {
-  const f = cp.has("files.img")
-    ? cp.kind("files.img", "FILES")?.entries.find((e) => e.id === fileId && e.memfd)
-    : undefined;
-  if (!f?.memfd) return undefined;
+  const inodeId = fileIndex(cp).memfdInodes.get(fileId);
+  if (inodeId === undefined) return undefined;
   const inode = cp.has("memfd.img")
-    ? cp.kind("memfd.img", "MEMFD_INODE")?.entries.find((i) => Number(i.inodeId) === f.memfd?.inodeId)
+    ? cp.kind("memfd.img", "MEMFD_INODE")?.entries.find((i) => Number(i.inodeId) === inodeId)
     : undefined;
   return inode?.shmid;
 }
@@ -156,20 +184,10 @@ function count(cp: Checkpoint, pagemap: string, start: bigint, end: bigint, page
   return c;
 }
 
-/** Paths of regular files by id (files.img, or reg-files.img in older dumps). */
-function filePaths(cp: Checkpoint): Map<number, string> {
-  const out = new Map<number, string>();
-  for (const f of cp.has("files.img") ? (cp.kind("files.img", "FILES")?.entries ?? []) : [])
-    if (f.reg) out.set(f.id, f.reg.name);
-  for (const r of cp.has("reg-files.img") ? (cp.kind("reg-files.img", "REG_FILES")?.entries ?? []) : [])
-    out.set(r.id, r.name);
-  return out;
-}
-
 /** The VMAs of a task with their page states; empty for zombies and pre-dumps. */
 export function memoryMap(cp: Checkpoint, pid: number, pageSize: number): VmaMap[] {
   const mm = cp.has(`mm-${pid}.img`) ? cp.first(`mm-${pid}.img`, "MM") : undefined;
-  const paths = mm?.vmas.length ? filePaths(cp) : new Map<number, string>();
+  const paths = mm?.vmas.length ? fileIndex(cp).paths : new Map<number, string>();
   return (mm?.vmas ?? []).map((v) => {
     const { pagemap, delta } = vmaPagemap(cp, pid, v);
     return {

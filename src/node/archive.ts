@@ -12,7 +12,7 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, posix } from "node:path";
 import { Readable } from "node:stream";
-import { extract, type Header, pack } from "tar-stream";
+import { type Header, pack } from "tar-stream";
 import { type SourceMember, sourceFromMembers } from "../checkpoint/members.js";
 import {
   absentFile,
@@ -24,11 +24,12 @@ import {
   sparseFile,
 } from "../checkpoint/source.js";
 import { writeData } from "./atomic.js";
-import { type Compression, compressed, compressionForName, compressionOf, decompressed } from "./compress.js";
+import { type Compression, compressed, compressionForName, compressionOf, copies, decompressed } from "./compress.js";
 import { FileError } from "./errors.js";
 import { CREATE_NEW, fsOps } from "./fs-ops.js";
 import { digest, type UnsafeMember, unsafeReason } from "./member-safety.js";
 import { plainBytes, readRange } from "./read-range.js";
+import { eachTarMember, type TarHeader } from "./tar-read.js";
 
 export type { Compression };
 
@@ -102,8 +103,30 @@ function normal(name: string): string {
     .join("/");
 }
 
-async function collect(body: AsyncIterable<Uint8Array>, size: number): Promise<Uint8Array> {
-  const out = new Uint8Array(size);
+/**
+ * Where kept members' bytes go: small ones share 1 MiB slabs, so the ten
+ * thousand tcp-stream images of a big checkpoint are a few buffers, not
+ * ten thousand, each with its own allocation and bookkeeping.
+ */
+class Slabs {
+  private slab = new Uint8Array(0);
+  private at = 0;
+
+  take(size: number): Uint8Array {
+    if (size > SLAB_SIZE >> 4) return new Uint8Array(size);
+    if (this.at + size > this.slab.length) {
+      this.slab = new Uint8Array(SLAB_SIZE);
+      this.at = 0;
+    }
+    this.at += size;
+    return this.slab.subarray(this.at - size, this.at);
+  }
+}
+
+const SLAB_SIZE = 1 << 20;
+
+async function collect(body: AsyncIterable<Uint8Array>, size: number, slabs?: Slabs): Promise<Uint8Array> {
+  const out = slabs ? slabs.take(size) : new Uint8Array(size);
   let at = 0;
   for await (const c of body) {
     out.set(c.subarray(0, Math.max(0, size - at)), at);
@@ -125,16 +148,15 @@ async function drain(body: AsyncIterable<Uint8Array>): Promise<void> {
   for await (const _ of body);
 }
 
-/** Visits every member of a (compressed) tar stream. */
+/**
+ * Visits every member of a (compressed) tar stream. A body's chunks are
+ * views valid until the next is asked for: copy what you keep.
+ */
 export async function eachMember(
   source: AsyncIterable<Uint8Array>,
-  visit: (header: Header, body: AsyncIterable<Uint8Array>) => Promise<void>,
+  visit: (header: TarHeader, body: AsyncIterable<Uint8Array>) => Promise<void>,
 ): Promise<void> {
-  const ex = extract();
-  const input = Readable.from(decompressed(source));
-  input.on("error", (e) => ex.destroy(e));
-  input.pipe(ex);
-  for await (const entry of ex) await visit(entry.header, entry as unknown as AsyncIterable<Uint8Array>);
+  await eachTarMember(decompressed(source), visit);
 }
 
 /** A spooled member, read by offset. */
@@ -171,6 +193,7 @@ export async function openArchiveSource(
   const members = new Map<string, Member>();
   const unsafe: UnsafeMember[] = [];
   const seen = new Map<string, { size: number; digest?: number }>();
+  const slabs = new Slabs();
   let count = 0;
   let compression: Compression = "none";
   let first = true;
@@ -214,7 +237,7 @@ export async function openArchiveSource(
       const m: Member = { path, size, type: "file", ...(h.mtime ? { mtime: h.mtime } : {}) };
       const before = seen.get(path);
       if (keep) {
-        const bytes = await collect(body, size);
+        const bytes = await collect(body, size, slabs);
         if (before && before.digest !== undefined && before.digest !== digest(bytes)) {
           unsafe.push({ name: h.name, index, reason: "a second member of this name, with other contents" });
           return;
@@ -303,18 +326,20 @@ export async function* rewrittenArchive(
       if (next) {
         await drain(body);
         await new Promise<void>((res, rej) =>
-          p.entry({ ...header, size: next.length }, Buffer.from(next), (e) => (e ? rej(e) : res())),
+          p.entry({ ...tarStreamHeader(header), size: next.length }, Buffer.from(next), (e) => (e ? rej(e) : res())),
         );
         return;
       }
       if (type !== "file" && type !== "contiguous-file") {
         await drain(body);
-        await new Promise<void>((res, rej) => p.entry({ ...header, size: 0 }, (e) => (e ? rej(e) : res())));
+        await new Promise<void>((res, rej) =>
+          p.entry({ ...tarStreamHeader(header), size: 0 }, (e) => (e ? rej(e) : res())),
+        );
         return;
       }
       await new Promise<void>((res, rej) => {
-        const sink = p.entry({ ...header }, (e) => (e ? rej(e) : res()));
-        Readable.from(body).pipe(sink);
+        const sink = p.entry(tarStreamHeader(header), (e) => (e ? rej(e) : res()));
+        Readable.from(copies(body)).pipe(sink);
       });
     });
     p.finalize();
@@ -323,5 +348,8 @@ export async function* rewrittenArchive(
   yield* compressed(p as unknown as AsyncIterable<Uint8Array>, compression);
   await done;
 }
+
+/** A header as tar-stream's packer takes it. */
+const tarStreamHeader = (h: TarHeader): Header => ({ ...h, pax: h.pax ?? undefined }) as Header;
 
 export { compressionForName };

@@ -7,12 +7,12 @@
  * reference zstd library, @hpcc-js/wasm-zstd, is loaded on first use: it
  * has no install script and no native code (so it installs with npm 11 and
  * everywhere Node runs), streams chunk by chunk, and its output is plain
- * zstd that `zstd -d`, Podman and fzstd read.
+ * zstd that `zstd -d`, Podman and our decoder read.
  */
 import { Readable } from "node:stream";
 import * as zlib from "node:zlib";
 import { type Compression, compressionOf } from "./path-kind.js";
-import { zstdDecompressed } from "./zstd-units.js";
+import { zstdDecompress } from "./zstd/decompress.js";
 
 export { type Compression, compressionOf };
 
@@ -24,7 +24,16 @@ export function compressionForName(name: string): Compression | undefined {
   return undefined;
 }
 
-/** Decompresses a byte stream according to its first bytes. */
+/** Copies of a stream's chunks, for consumers that hold on to them (the source may reuse its buffer). */
+export async function* copies(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  for await (const c of source) yield c.slice();
+}
+
+/**
+ * Decompresses a byte stream according to its first bytes. zstd is decoded
+ * by our own decoder everywhere (Node's, from 22.15 on, allocates a buffer
+ * per chunk); its chunks are views valid until the next is asked for.
+ */
 export async function* decompressed(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
   const it = source[Symbol.asyncIterator]();
   const first = await it.next();
@@ -41,12 +50,9 @@ export async function* decompressed(source: AsyncIterable<Uint8Array>): AsyncGen
   if (kind === "none") {
     yield* rest;
   } else if (kind === "gzip") {
-    yield* Readable.from(rest).pipe(zlib.createGunzip());
-  } else {
-    const native = (zlib as unknown as { createZstdDecompress?: () => NodeJS.ReadWriteStream }).createZstdDecompress;
-    if (native) yield* Readable.from(rest).pipe(native()) as AsyncIterable<Uint8Array>;
-    else yield* zstdDecompressed(rest);
-  }
+    // zlib's stream buffers what it is given, and the source may reuse its buffer.
+    yield* Readable.from(copies(rest)).pipe(zlib.createGunzip());
+  } else yield* zstdDecompress(rest);
 }
 
 type ZstdLike = {

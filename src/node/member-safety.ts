@@ -7,7 +7,7 @@
  * them unless told to leave them out.
  */
 import { posix } from "node:path";
-import type { Header } from "tar-stream";
+import type { TarHeader } from "./tar-read.js";
 
 export interface UnsafeMember {
   /** The member's name as the archive gives it. */
@@ -21,7 +21,7 @@ const escapes = (p: string) => p === ".." || p.startsWith("../");
 
 /** Why a member is unsafe, or undefined. `seen` holds earlier regular members by normal name: size and digest. */
 export function unsafeReason(
-  h: Header,
+  h: TarHeader,
   seen: ReadonlyMap<string, { size: number; digest?: number }>,
 ): string | undefined {
   const name = h.name;

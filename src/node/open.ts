@@ -3,13 +3,14 @@
  * tar.zst), or "-" for an archive on standard input. What is not a
  * checkpoint is refused with a message that says what was expected.
  */
-import { createReadStream } from "node:fs";
+
 import { Checkpoint } from "../checkpoint/checkpoint.js";
 import type { PagesPolicy } from "../checkpoint/source.js";
 import { openArchiveSource } from "./archive.js";
 import { FileError } from "./errors.js";
 import { openFolderSource } from "./folder.js";
 import { type PathKind, pathKind, probe } from "./path-kind.js";
+import { fileChunks } from "./read-range.js";
 
 export { type PathKind, pathKind };
 
@@ -71,7 +72,7 @@ export async function openCheckpoint(
     );
   }
   return new Checkpoint(
-    await openArchiveSource(createReadStream(input, { highWaterMark: 1 << 16 }), {
+    await openArchiveSource(fileChunks(input), {
       label: input,
       ...pages,
       ...progress(size),

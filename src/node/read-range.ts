@@ -1,4 +1,5 @@
 import { closeSync, openSync, readSync } from "node:fs";
+import { open } from "node:fs/promises";
 
 /**
  * A Buffer as a plain Uint8Array over the same memory. `new Uint8Array(buf)`
@@ -23,5 +24,25 @@ export function readRange(path: string, size: number, offset: number, length: nu
     return done === out.length ? out : out.subarray(0, done);
   } finally {
     closeSync(fd);
+  }
+}
+
+/**
+ * A file's bytes from start to end, read into one buffer that is reused:
+ * each chunk is a view valid until the next is asked for. Streaming a
+ * 256 MiB archive this way allocates 64 KiB once, where a read stream
+ * allocates a new buffer per read.
+ */
+export async function* fileChunks(path: string, chunk = 1 << 16): AsyncGenerator<Uint8Array> {
+  const h = await open(path, "r");
+  try {
+    const buf = new Uint8Array(chunk);
+    for (;;) {
+      const { bytesRead } = await h.read(buf, 0, chunk, null);
+      if (bytesRead === 0) return;
+      yield buf.subarray(0, bytesRead);
+    }
+  } finally {
+    await h.close();
   }
 }

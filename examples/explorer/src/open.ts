@@ -8,7 +8,7 @@
 import type { ImageSource, SourceFile, SourceMember } from "../../../src/checkpoint/index.js";
 import { Checkpoint, memoryFile, sourceFromMembers } from "../../../src/checkpoint/index.js";
 import { CriuImageError } from "../../../src/index.js";
-import { zstdDecompressed } from "../../../src/node/zstd-units.js";
+import { zstdDecompress } from "../../../src/node/zstd/decompress.js";
 import { readTar, readTarBlob, type TarHeader, type TarSink } from "./tar.js";
 
 export type Progress = (done: number, total: number, what: string) => void;
@@ -158,8 +158,13 @@ export async function openArchive(file: File, progress: Progress): Promise<Check
     const body =
       compression === "gzip"
         ? chunks(raw.pipeThrough(new DecompressionStream("gzip") as unknown as TransformStream<Uint8Array, Uint8Array>))
-        : zstdDecompressed(chunks(raw));
+        : copies(zstdDecompress(chunks(raw)));
     await readTar(body, open);
   }
   return new Checkpoint(sourceOf(entries, file.name, "archive", compression));
+}
+
+/** Copies of the decoder's chunks, which are views of its window: the sinks keep them. */
+async function* copies(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  for await (const c of source) yield c.slice();
 }

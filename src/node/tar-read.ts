@@ -1,0 +1,276 @@
+/**
+ * A tar reader that pulls: headers (ustar, GNU long names, pax) are read
+ * into one 512-byte buffer, and a member's body is handed to its visitor
+ * as views of the chunks the source gives, with nothing buffered ahead.
+ * So a body's chunks are valid only until the next is asked for (copy
+ * what you keep), and a source may reuse one buffer for all its reads:
+ * a 256 MiB pages member streams through without one allocation.
+ */
+
+/** Member types, named as tar-stream names them. */
+export type TarType =
+  | "file"
+  | "link"
+  | "symlink"
+  | "character-device"
+  | "block-device"
+  | "directory"
+  | "fifo"
+  | "contiguous-file";
+
+/** A member's header, with GNU long names and pax records applied. */
+export interface TarHeader {
+  name: string;
+  type: TarType;
+  size: number;
+  mode: number;
+  uid: number;
+  gid: number;
+  mtime: Date;
+  linkname: string | null;
+  uname: string;
+  gname: string;
+  devmajor: number;
+  devminor: number;
+  /** The member's pax records, when it had any (kept so that a rewrite writes them back). */
+  pax: Record<string, string> | null;
+}
+
+/** Damaged tar data, with the offset in the (decompressed) tar stream. */
+export class TarError extends Error {
+  override readonly name = "TarError";
+  constructor(
+    readonly offset: number,
+    readonly expected: string,
+  ) {
+    super(`tar: at byte ${offset}: ${expected}`);
+  }
+}
+
+const BLOCK = 512;
+/** Pax records and GNU long names are read whole; a bigger one is not an honest archive. */
+const META_MAX = 1 << 20;
+
+// tar's typeflags; others (GNU sparse, volume labels, ...) read as regular files, as tar-stream has it.
+const TYPES: Record<string, TarType> = {
+  "0": "file",
+  "\0": "file",
+  "1": "link",
+  "2": "symlink",
+  "3": "character-device",
+  "4": "block-device",
+  "5": "directory",
+  "6": "fifo",
+  "7": "contiguous-file",
+};
+
+const utf8 = new TextDecoder();
+
+/** The source's chunks, pulled one at a time, read as views. */
+class Pull {
+  private chunk: Uint8Array = new Uint8Array(0);
+  private at = 0;
+  /** Offset in the stream of the next unread byte. */
+  offset = 0;
+
+  constructor(private readonly it: AsyncIterator<Uint8Array>) {}
+
+  /** False at the end of the stream. */
+  private async more(): Promise<boolean> {
+    while (this.at >= this.chunk.length) {
+      const r = await this.it.next();
+      if (r.done) return false;
+      this.chunk = r.value;
+      this.at = 0;
+    }
+    return true;
+  }
+
+  /** Fills `dst`; returns the bytes read (less only at the end of the stream). */
+  async fill(dst: Uint8Array): Promise<number> {
+    let n = 0;
+    while (n < dst.length && (await this.more())) {
+      const k = Math.min(dst.length - n, this.chunk.length - this.at);
+      dst.set(this.chunk.subarray(this.at, this.at + k), n);
+      this.at += k;
+      this.offset += k;
+      n += k;
+    }
+    return n;
+  }
+
+  /** The next view of at most `n` bytes; throws when the stream ends first. */
+  async view(n: number): Promise<Uint8Array> {
+    if (!(await this.more())) throw new TarError(this.offset, `${n} more bytes of a member, not the end of the data`);
+    const k = Math.min(n, this.chunk.length - this.at);
+    const v = this.chunk.subarray(this.at, this.at + k);
+    this.at += k;
+    this.offset += k;
+    return v;
+  }
+
+  async skip(n: number): Promise<void> {
+    while (n > 0) n -= (await this.view(n)).length;
+  }
+}
+
+const cstring = (b: Uint8Array, from: number, len: number): string => {
+  let end = from;
+  while (end < from + len && b[end] !== 0) end++;
+  return utf8.decode(b.subarray(from, end));
+};
+
+/** A numeric field: octal text, or base-256 (GNU) when its first byte has the high bit. */
+function number(b: Uint8Array, from: number, len: number, offset: number): number {
+  const first = b[from] as number;
+  if (first & 0x80) {
+    if (first === 0xff) throw new TarError(offset + from, "a number that is not negative");
+    let v = first & 0x7f;
+    for (let i = 1; i < len; i++) v = v * 256 + (b[from + i] as number);
+    if (!Number.isSafeInteger(v)) throw new TarError(offset + from, "a number below 2^53");
+    return v;
+  }
+  let i = from;
+  const end = from + len;
+  while (i < end && (b[i] === 0x20 || b[i] === 0)) i++;
+  let v = 0;
+  for (; i < end && b[i] !== 0x20 && b[i] !== 0; i++) {
+    const d = (b[i] as number) - 0x30;
+    if (d < 0 || d > 7) throw new TarError(offset + i, "an octal digit");
+    v = v * 8 + d;
+  }
+  return v;
+}
+
+function checksumOk(b: Uint8Array): boolean {
+  let sum = 8 * 0x20;
+  for (let i = 0; i < BLOCK; i++) if (i < 148 || i >= 156) sum += b[i] as number;
+  return sum === number(b, 148, 8, 0);
+}
+
+/** Pax records: "<length> <key>=<value>\n", one after the other. */
+function paxRecords(b: Uint8Array, offset: number): Record<string, string> {
+  const out: Record<string, string> = {};
+  let i = 0;
+  while (i < b.length && b[i] !== 0) {
+    let j = i;
+    while (j < b.length && b[j] !== 0x20) j++;
+    const len = Number(utf8.decode(b.subarray(i, j)));
+    if (!Number.isSafeInteger(len) || len <= j - i || i + len > b.length)
+      throw new TarError(offset + i, "a pax record's length");
+    const record = utf8.decode(b.subarray(j + 1, i + len - 1));
+    const eq = record.indexOf("=");
+    if (eq > 0) out[record.slice(0, eq)] = record.slice(eq + 1);
+    i += len;
+  }
+  return out;
+}
+
+/**
+ * A member's body. Leaving a loop over it early does not end it: what is
+ * left is passed over before the next header.
+ */
+class Body implements AsyncIterable<Uint8Array> {
+  constructor(
+    private readonly pull: Pull,
+    public left: number,
+  ) {}
+
+  [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    return {
+      next: async () => {
+        if (this.left === 0) return { done: true, value: undefined };
+        const v = await this.pull.view(this.left);
+        this.left -= v.length;
+        return { done: false, value: v };
+      },
+    };
+  }
+}
+
+const padding = (size: number) => (BLOCK - (size % BLOCK)) % BLOCK;
+
+/**
+ * Visits every member of a tar stream, in order. The body must be read (or
+ * left) before the visitor returns; what is left is passed over.
+ */
+export async function eachTarMember(
+  source: AsyncIterable<Uint8Array>,
+  visit: (header: TarHeader, body: AsyncIterable<Uint8Array>) => Promise<void>,
+): Promise<void> {
+  const pull = new Pull(source[Symbol.asyncIterator]());
+  const block = new Uint8Array(BLOCK);
+  let globalPax: Record<string, string> = {};
+  let pax: Record<string, string> | null = null;
+  let longName: string | undefined;
+  let longLink: string | undefined;
+  const meta = async (size: number, at: number): Promise<Uint8Array> => {
+    if (size > META_MAX) throw new TarError(at, `a pax record or long name of at most ${META_MAX} bytes`);
+    const b = new Uint8Array(size);
+    if ((await pull.fill(b)) < size) throw new TarError(pull.offset, "the rest of a pax record or long name");
+    await pull.skip(padding(size));
+    return b;
+  };
+  for (;;) {
+    const at = pull.offset;
+    const n = await pull.fill(block);
+    if (n === 0) return;
+    if (n < BLOCK) throw new TarError(at, "a 512-byte header, not the end of the data");
+    if (block.every((x) => x === 0)) continue;
+    if (!checksumOk(block))
+      throw new TarError(at, "a tar header with a valid checksum (is the archive damaged, or compressed another way?)");
+    const flag = String.fromCharCode(block[156] as number);
+    let size = number(block, 124, 12, at);
+    if (flag === "x" || flag === "g") {
+      const records = paxRecords(await meta(size, at), pull.offset - size);
+      if (flag === "g") globalPax = { ...globalPax, ...records };
+      else pax = records;
+      continue;
+    }
+    if (flag === "L" || flag === "K" || flag === "N") {
+      const text = cstring(await meta(size, at), 0, size);
+      if (flag === "K") longLink = text;
+      else longName = text;
+      continue;
+    }
+    const ustar = utf8.decode(block.subarray(257, 263)) === "ustar\0";
+    const prefix = ustar ? cstring(block, 345, 155) : "";
+    let name = cstring(block, 0, 100);
+    if (prefix) name = `${prefix}/${name}`;
+    let linkname: string | null = cstring(block, 157, 100) || null;
+    let mtime = new Date(number(block, 136, 12, at) * 1000);
+    const records = { ...globalPax, ...(pax ?? {}) };
+    if (records.path !== undefined) name = records.path;
+    if (records.linkpath !== undefined) linkname = records.linkpath;
+    if (records.size !== undefined) {
+      const s = Number(records.size);
+      if (!Number.isSafeInteger(s) || s < 0) throw new TarError(at, "a pax size that is a whole number");
+      size = s;
+    }
+    if (records.mtime !== undefined && Number.isFinite(Number(records.mtime)))
+      mtime = new Date(Number(records.mtime) * 1000);
+    if (longName !== undefined) name = longName;
+    if (longLink !== undefined) linkname = longLink;
+    const header: TarHeader = {
+      name,
+      type: TYPES[flag] ?? "file",
+      size,
+      mode: number(block, 100, 8, at),
+      uid: number(block, 108, 8, at),
+      gid: number(block, 116, 8, at),
+      mtime,
+      linkname,
+      uname: cstring(block, 265, 32),
+      gname: cstring(block, 297, 32),
+      devmajor: number(block, 329, 8, at),
+      devminor: number(block, 337, 8, at),
+      pax: pax && Object.keys(pax).length > 0 ? pax : null,
+    };
+    pax = null;
+    longName = undefined;
+    longLink = undefined;
+    const body = new Body(pull, size);
+    await visit(header, body);
+    await pull.skip(body.left + padding(size));
+  }
+}
