@@ -22,9 +22,9 @@ async function* counting(chunks: AsyncIterable<Uint8Array>, progress: Progress):
 }
 
 /** Writes chunks to OUT (atomically, or into a device/FIFO) or to stdout. */
-async function emit(out: string | undefined, chunks: AsyncIterable<Uint8Array>): Promise<void> {
+async function emit(out: string | undefined, chunks: AsyncIterable<Uint8Array>, chunksKept = false): Promise<void> {
   if (out === undefined || out === "-") for await (const c of chunks) await writeStdout(c);
-  else await writeFileAtomic(out, chunks);
+  else await writeFileAtomic(out, chunks, { chunksKept });
 }
 
 /**
@@ -66,7 +66,8 @@ async function streamJson(
     yield w.take();
   }
   try {
-    await emit(a.out, json());
+    // Each chunk is a buffer of its own (CritJsonWriter.take): the next is rendered while one is written.
+    await emit(a.out, json(), true);
   } finally {
     progress.done();
   }

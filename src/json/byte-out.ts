@@ -54,17 +54,33 @@ export class ByteOut {
       this.buf[this.pos++] = 48 + v;
       return;
     }
-    if (v < 0x100000000) {
+    if (v < 0x80000000) {
       // Digits straight into the buffer, for the uint32s that make up most of an image.
       this.ensure(10);
       const buf = this.buf;
-      let n = v;
-      let len = 0;
-      for (let x = n; x > 0; x = Math.floor(x / 10)) len++;
+      const len =
+        v < 100
+          ? 2
+          : v < 1000
+            ? 3
+            : v < 10000
+              ? 4
+              : v < 100000
+                ? 5
+                : v < 1000000
+                  ? 6
+                  : v < 10000000
+                    ? 7
+                    : v < 100000000
+                      ? 8
+                      : v < 1000000000
+                        ? 9
+                        : 10;
       let p = this.pos + len;
       this.pos = p;
+      let n = v;
       while (n > 0) {
-        const q = Math.floor(n / 10);
+        const q = (n / 10) | 0;
         buf[--p] = 48 + (n - q * 10);
         n = q;
       }

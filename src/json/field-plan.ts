@@ -26,24 +26,26 @@ export interface FieldPlan {
   readonly repeated: boolean;
   /** "scalar" | "enum" | "message" for the field or its list elements. */
   readonly kind: "scalar" | "enum" | "message";
-  readonly scalar?: ScalarType;
-  readonly enumDesc?: DescEnum;
-  readonly message?: DescMessage;
+  readonly scalar: ScalarType | undefined;
+  readonly enumDesc: DescEnum | undefined;
+  readonly message: DescMessage | undefined;
   readonly hex: boolean;
   readonly ipadd: boolean;
-  readonly flags?: string;
+  readonly flags: string | undefined;
   readonly dev: boolean;
   readonly odev: boolean;
-  readonly dict?: string;
-  readonly conv?: string;
+  readonly dict: string | undefined;
+  readonly conv: string | undefined;
   /** Integer scalar types, which the pretty conversions apply to. */
   readonly integer: boolean;
   /** No dev, flags or dict option: pretty mode shows it as a number (unless hex). */
   readonly plain: boolean;
   /** The (criu).dict table for this field, if any. */
-  readonly dictMap?: Readonly<Record<number, string>>;
+  readonly dictMap: Readonly<Record<number, string>> | undefined;
   /** The same names as JSON string bytes, by value. */
-  readonly dictBytes?: readonly (Uint8Array | undefined)[];
+  readonly dictBytes: readonly (Uint8Array | undefined)[] | undefined;
+  /** An enum field's value names as JSON string bytes, by (non-negative) number. */
+  readonly enumBytes: readonly (Uint8Array | undefined)[] | undefined;
 }
 
 export interface MessagePlan {
@@ -84,25 +86,38 @@ function planField(f: DescField): FieldPlan {
     number: f.number,
     repeated,
     kind,
-    ...(scalar !== undefined ? { scalar } : {}),
-    ...(f.enum ? { enumDesc: f.enum } : {}),
-    ...(f.message ? { message: f.message } : {}),
+    // Every plan has every property, so the renderers' loops see one object shape.
+    scalar,
+    enumDesc: f.enum,
+    message: f.message,
     hex: opts?.hex ?? false,
     ipadd: opts?.ipadd ?? false,
-    ...(opts?.flags ? { flags: opts.flags } : {}),
+    flags: opts?.flags || undefined,
     dev: opts?.dev ?? false,
     odev: opts?.odev ?? false,
-    ...(opts?.dict ? { dict: opts.dict } : {}),
-    ...(opts?.conv ? { conv: opts.conv } : {}),
+    dict: opts?.dict || undefined,
+    conv: opts?.conv || undefined,
     integer: kind === "scalar" && scalar !== undefined && !NON_INTEGER.has(scalar),
     plain: !opts?.dev && !opts?.flags && !opts?.dict,
     ...dictOf(opts?.dict, f.name),
+    enumBytes: f.enum ? enumBytesOf(f.enum) : undefined,
   };
 }
 
-function dictOf(dict: string | undefined, field: string) {
+function enumBytesOf(e: DescEnum): (Uint8Array | undefined)[] {
+  const out: (Uint8Array | undefined)[] = [];
+  for (const v of e.values) if (v.number >= 0 && v.number < 4096) out[v.number] = ascii(pyString(v.name));
+  return out;
+}
+
+const ascii = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
+
+function dictOf(
+  dict: string | undefined,
+  field: string,
+): { dictMap: Readonly<Record<number, string>> | undefined; dictBytes: (Uint8Array | undefined)[] | undefined } {
   const map = dict ? DICT_MAPS[dict]?.[field] : undefined;
-  if (!map) return {};
+  if (!map) return { dictMap: undefined, dictBytes: undefined };
   const bytes: (Uint8Array | undefined)[] = [];
   for (const [k, name] of Object.entries(map))
     bytes[Number(k)] = Uint8Array.from(pyString(name), (c) => c.charCodeAt(0));

@@ -78,14 +78,19 @@ function fixedValue(t: ScalarType, c: Cursor, wt: number): number | bigint | und
   return undefined; // double: CRIU has none
 }
 
-/** Separators and brackets as bytes, one copy per distinct layout text. */
-const layoutBytes = new Map<string, Uint8Array>();
-function lay(pretty: boolean, what: Layout, depth: number): Uint8Array {
-  const text = layout(pretty, what, depth);
-  let b = layoutBytes.get(text);
+/** A depth's separators and brackets, as bytes. */
+type LayoutBytes = Record<Layout, Uint8Array>;
+
+const LAYOUT_NAMES: readonly Layout[] = ["open", "sep", "close", "lopen", "lsep", "lclose"];
+
+/** By pretty (0, 1) and depth: looked up once per message, not once per separator. */
+const layoutBytes: LayoutBytes[][] = [[], []];
+function layAt(pretty: boolean, depth: number): LayoutBytes {
+  const row = layoutBytes[pretty ? 1 : 0] as LayoutBytes[];
+  let b = row[depth];
   if (b === undefined) {
-    b = asciiBytes(text);
-    layoutBytes.set(text, b);
+    b = Object.fromEntries(LAYOUT_NAMES.map((w) => [w, asciiBytes(layout(pretty, w, depth))])) as LayoutBytes;
+    row[depth] = b;
   }
   return b;
 }
@@ -98,6 +103,11 @@ const EMPTY_OBJ = asciiBytes("{}");
 function writeScalar(out: ByteOut, f: FieldPlan, c: Cursor, wt: number, mode: RenderMode, isHex: boolean): boolean {
   if (f.kind === "enum") {
     if (wt !== 0 || !c.varint()) return false;
+    const known = f.enumBytes?.[c.lo | 0];
+    if (known !== undefined) {
+      out.bytes(known);
+      return true;
+    }
     const name = f.enumDesc?.value[c.lo | 0]?.name;
     if (name === undefined) return false;
     out.ascii(pyString(name));
@@ -183,10 +193,11 @@ function writeMessage(
   const end = c.end;
   const buf = c.buf;
   const mark = out.pos;
-  const sep = lay(pretty, "sep", depth);
-  const lsep = lay(pretty, "lsep", depth);
-  const lopen = lay(pretty, "lopen", depth);
-  out.bytes(lay(pretty, "open", depth));
+  const l = layAt(pretty, depth);
+  const sep = l.sep;
+  const lsep = l.lsep;
+  const lopen = l.lopen;
+  out.bytes(l.open);
   const numbered = plan.numbered;
   let first = true;
   let lastNo = 0;
@@ -253,24 +264,25 @@ function writeMessage(
     out.bytes(EMPTY_OBJ);
     return true;
   }
-  out.bytes(lay(pretty, "close", depth));
+  out.bytes(l.close);
   return true;
 }
 
 /** Ends a repeated field; pretty address lists are written only now, whole. */
 function closeList(out: ByteOut, words: number[] | undefined, pretty: boolean, depth: number): void {
+  const l = layAt(pretty, depth);
   if (!words) {
-    out.bytes(lay(pretty, "lclose", depth));
+    out.bytes(l.lclose);
     return;
   }
-  out.bytes(lay(pretty, "lopen", depth));
+  out.bytes(l.lopen);
   if (words.length === 1 || words.length === 4) out.ascii(pyString(formatAddress(wordsToBytes(words))));
   else {
     // Not an address crit can show: plain numbers.
     words.forEach((w, i) => {
-      if (i > 0) out.bytes(lay(pretty, "lsep", depth));
+      if (i > 0) out.bytes(l.lsep);
       out.uint(w);
     });
   }
-  out.bytes(lay(pretty, "lclose", depth));
+  out.bytes(l.lclose);
 }

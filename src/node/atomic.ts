@@ -31,10 +31,32 @@ export async function writeAll(h: Handle, data: Uint8Array): Promise<void> {
   }
 }
 
-/** Writes all of `data` (bytes or chunks) to an open file. */
-export async function writeData(h: Handle, data: Uint8Array | AsyncIterable<Uint8Array>): Promise<void> {
-  if (data instanceof Uint8Array) await writeAll(h, data);
-  else for await (const c of data) await writeAll(h, c);
+/**
+ * Writes all of `data` (bytes or chunks) to an open file. With `chunksKept`
+ * (each chunk stays valid after the next is asked for), the next chunk is
+ * made while the previous one is being written.
+ */
+export async function writeData(
+  h: Handle,
+  data: Uint8Array | AsyncIterable<Uint8Array>,
+  chunksKept = false,
+): Promise<void> {
+  if (data instanceof Uint8Array) return writeAll(h, data);
+  if (!chunksKept) {
+    for await (const c of data) await writeAll(h, c);
+    return;
+  }
+  let writing: Promise<void> | undefined;
+  try {
+    for await (const c of data) {
+      await writing;
+      writing = writeAll(h, c);
+    }
+  } finally {
+    // Never leave a write running past this call, whether the source or a write failed.
+    await writing?.catch(() => {});
+  }
+  await writing;
 }
 
 /** fsyncs a folder so a rename or a new name in it survives a crash. */
@@ -58,6 +80,8 @@ export interface TempOptions {
   mode?: number;
   /** Owner to give the file (only root may; ignored otherwise). */
   owner?: { uid: number; gid: number };
+  /** See WriteFileOptions. */
+  chunksKept?: boolean;
 }
 
 /**
@@ -76,7 +100,7 @@ export async function writeTemp(
   try {
     if (options.mode !== undefined) await h.chmod(options.mode);
     if (options.owner && process.getuid?.() === 0) await h.chown(options.owner.uid, options.owner.gid);
-    await writeData(h, data);
+    await writeData(h, data, options.chunksKept);
     await fsOps.sync(h);
   } catch (e) {
     await fsOps.close(h).catch(() => {});
@@ -113,6 +137,17 @@ async function targetOf(path: string): Promise<Target> {
   return { into: false, path: await realpath(path), mode: st.mode & 0o7777, owner: { uid: st.uid, gid: st.gid } };
 }
 
+/** Options of `writeFileAtomic`. */
+export interface WriteFileOptions {
+  /**
+   * Each chunk of `data` is a buffer of its own that stays valid after the
+   * next is asked for: the next chunk is then made while the previous one
+   * is being written. Leave it unset for chunks that are views of a buffer
+   * the source reuses.
+   */
+  chunksKept?: boolean;
+}
+
 /**
  * Replaces `path` with `data`. A regular file (or a new one) is replaced
  * atomically and keeps its mode and, when run as root, its owner; a new
@@ -120,20 +155,25 @@ async function targetOf(path: string): Promise<Target> {
  * On any failure, `path` is as it was and no temporary file is left; the
  * error names `path`.
  */
-export async function writeFileAtomic(path: string, data: Uint8Array | AsyncIterable<Uint8Array>): Promise<void> {
+export async function writeFileAtomic(
+  path: string,
+  data: Uint8Array | AsyncIterable<Uint8Array>,
+  options: WriteFileOptions = {},
+): Promise<void> {
+  const kept = options.chunksKept ?? false;
   try {
     const target = await targetOf(path);
     if (target.into) {
       const h = await fsOps.open(target.path, constants.O_WRONLY | constants.O_TRUNC);
       try {
-        await writeData(h, data);
+        await writeData(h, data, kept);
       } finally {
         await fsOps.close(h).catch(() => {});
       }
       return;
     }
     const dir = dirname(target.path);
-    const tmp = await writeTemp(dir, basename(target.path), data, target);
+    const tmp = await writeTemp(dir, basename(target.path), data, { ...target, chunksKept: kept });
     try {
       await fsOps.rename(tmp, target.path);
     } catch (e) {

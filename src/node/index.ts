@@ -1,7 +1,7 @@
 /** criu-image/node: checkpoints on disk: folders, archives, atomic writes. */
 
 export { type ArchiveSourceOptions, type Compression, openArchiveSource } from "./archive.js";
-export { writeFileAtomic } from "./atomic.js";
+export { type WriteFileOptions, writeFileAtomic } from "./atomic.js";
 export { FileError, fileError } from "./errors.js";
 export { openImageFile, readImageFile, writeImageFile } from "./files.js";
 export { type FolderOptions, openFolderSource } from "./folder.js";

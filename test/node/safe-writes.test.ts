@@ -166,6 +166,74 @@ describe("every byte or an error", () => {
     expect(ls(work).filter((n) => n !== "ckpt")).toEqual(["out.json"]);
   });
 
+  describe("chunksKept: the next chunk is made while the previous one is written", () => {
+    const chunk = (i: number) => new Uint8Array(1000 + i).fill(i);
+    const expected = Buffer.concat(Array.from({ length: 20 }, (_, i) => chunk(i)));
+
+    it("writes every byte in order, with writes short and slow", async () => {
+      const real = fsOps.write;
+      let inFlight = 0;
+      let overlapped = false;
+      vi.spyOn(fsOps, "write").mockImplementation(async (h, d, off, len) => {
+        inFlight++;
+        await new Promise((r) => setTimeout(r, 1));
+        inFlight--;
+        return real(h, d, off, Math.min(len, 333));
+      });
+      async function* source() {
+        for (let i = 0; i < 20; i++) {
+          if (inFlight > 0) overlapped = true;
+          yield chunk(i);
+        }
+      }
+      const out = join(work, "out.bin");
+      await writeFileAtomic(out, source(), { chunksKept: true });
+      expect(readFileSync(out).equals(expected)).toBe(true);
+      expect(overlapped).toBe(true);
+    });
+
+    it("a source that fails: the old file intact, no temporary file, no write left running", async () => {
+      const out = join(work, "out.bin");
+      writeFileSync(out, "previous");
+      const real = fsOps.write;
+      let inFlight = 0;
+      vi.spyOn(fsOps, "write").mockImplementation(async (h, d, off, len) => {
+        inFlight++;
+        await new Promise((r) => setTimeout(r, 5));
+        inFlight--;
+        return real(h, d, off, len);
+      });
+      async function* source() {
+        yield chunk(0);
+        yield chunk(1);
+        throw new Error("source broke");
+      }
+      await expect(writeFileAtomic(out, source(), { chunksKept: true })).rejects.toThrow(/source broke/);
+      expect(inFlight).toBe(0);
+      expect(readFileSync(out, "utf8")).toBe("previous");
+      expect(ls(work).filter((n) => n !== "ckpt")).toEqual(["out.bin"]);
+    });
+
+    it("a write that fails: the error is the write's, the old file intact", async () => {
+      const out = join(work, "out.bin");
+      writeFileSync(out, "previous");
+      const real = fsOps.write;
+      let calls = 0;
+      vi.spyOn(fsOps, "write").mockImplementation(async (h, d, off, len) => {
+        if (++calls === 3) throw Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" });
+        return real(h, d, off, len);
+      });
+      async function* source() {
+        for (let i = 0; i < 20; i++) yield chunk(i);
+      }
+      await expect(writeFileAtomic(out, source(), { chunksKept: true })).rejects.toThrow(
+        /out.bin: cannot write: no space/,
+      );
+      expect(readFileSync(out, "utf8")).toBe("previous");
+      expect(ls(work).filter((n) => n !== "ckpt")).toEqual(["out.bin"]);
+    });
+  });
+
   it("a write that makes no progress fails instead of looping", async () => {
     vi.spyOn(fsOps, "write").mockResolvedValue({ bytesWritten: 0 });
     await expect(writeFileAtomic(join(work, "x"), new Uint8Array(10))).rejects.toThrow(/x: cannot write/);
