@@ -16,6 +16,7 @@ import {
   toBinary,
 } from "@bufbuild/protobuf";
 import { CriuImageError } from "../framing/errors.js";
+import { fastDecode } from "./fast-decode.js";
 import { installLosslessText } from "./text-codec.js";
 
 /**
@@ -39,6 +40,8 @@ export interface Where {
 
 /** fromBinary, keeping every unknown value (see below). Throws what protobuf-es throws. */
 function parse(desc: DescMessage, bytes: Uint8Array): Message {
+  const fast = fastDecode(desc, bytes);
+  if (fast) return fast;
   const msg = fromBinary(desc, bytes) as Message;
   // protobuf-es 2.17 keeps unknown closed-enum values in a second $unknown
   // array that the message reader then overwrites when the same message also

@@ -1,0 +1,243 @@
+/**
+ * The fast path of entry decoding: protobuf bytes straight into protobuf-es
+ * messages, by a decoder generated once per message type (a switch over
+ * its tags, each reading its field in line and storing it by name). It
+ * gives exactly what fromBinary gives: the message is made by protobuf-es's
+ * own `create`, strings by the same lossless codec, 64-bit values by
+ * `protoInt64`. It takes the bytes CRIU writes: known fields with their own
+ * wire types, known values of closed enums, each singular message once. On
+ * anything else it gives up (undefined) and fromBinary decodes the entry,
+ * unknown fields, merges and errors included. Where code cannot be
+ * generated (a Content-Security-Policy without 'unsafe-eval'), fromBinary
+ * decodes everything.
+ *
+ * Why generated: fromBinary's readers are closures shared by all fields, so
+ * every call and store in its loop sees many shapes; here each field has
+ * its own call sites. A files.img of 200k sockets decodes in well under
+ * half the time (docs/performance.md).
+ */
+import { create, type DescField, type DescMessage, type Message, protoInt64, ScalarType } from "@bufbuild/protobuf";
+import { decodeUtf8Lossless } from "./text-codec.js";
+
+/** Where the generated decoders read: the bytes, a position, the end of the current message, the depth. */
+interface Reader {
+  buf: Uint8Array;
+  pos: number;
+  end: number;
+  depth: number;
+  view: DataView | undefined;
+}
+
+type Decode = (r: Reader) => Message | undefined;
+
+/** The halves of the last varint read by `varint`. */
+const V = { lo: 0, hi: 0 };
+
+/** Reads the varint at b[p] (at most 10 bytes, at most 64 bits) into V; the position after it, or -1. */
+function varint(b: Uint8Array, p: number, end: number): number {
+  let lo = 0;
+  let hi = 0;
+  for (let i = 0; i < 10; i++) {
+    if (p >= end) return -1;
+    const c = b[p++] as number;
+    if (i < 4) lo |= (c & 0x7f) << (7 * i);
+    else if (i === 4) {
+      lo |= (c & 0x0f) << 28;
+      hi = (c & 0x7f) >> 4;
+    } else if (i < 9) hi |= (c & 0x7f) << (7 * i - 32);
+    // The tenth byte holds one bit; more is not a varint that protobuf-es reads the same way.
+    else if (c > 1) return -1;
+    else hi |= c << 31;
+    if (c < 0x80) {
+      V.lo = lo >>> 0;
+      V.hi = hi >>> 0;
+      return p;
+    }
+  }
+  return -1;
+}
+
+/** As protobuf-es's reader: short ASCII without a decoder, the rest through the (lossless) codec. */
+function text(b: Uint8Array, start: number, end: number): string {
+  if (end - start <= 32) {
+    let ascii = true;
+    for (let i = start; i < end; i++)
+      if ((b[i] as number) > 0x7f) {
+        ascii = false;
+        break;
+      }
+    if (ascii) return String.fromCharCode.apply(null, b.subarray(start, end) as unknown as number[]);
+  }
+  return decodeUtf8Lossless(b.subarray(start, end));
+}
+
+const dv = (r: Reader): DataView => {
+  if (!r.view) r.view = new DataView(r.buf.buffer, r.buf.byteOffset, r.buf.byteLength);
+  return r.view;
+};
+
+/** What the generated code may call, by name. */
+const RUNTIME = { V, varint, text, dv, dec: protoInt64.dec, uDec: protoInt64.uDec };
+
+const VARINT = 0;
+const FIXED64 = 1;
+const LEN = 2;
+const FIXED32 = 5;
+
+/** The wire type of a scalar, and code that reads one at `p` into `v` (or returns undefined). */
+function scalarCode(t: ScalarType): [number, string] {
+  // Every varint: one byte in line, longer ones through varint().
+  const vi = (value: string) =>
+    `{ const c = b[p]; if (p < end && c < 128) { p++; V.lo = c; V.hi = 0; } else { p = varint(b, p, end); if (p < 0) return undefined; } v = ${value}; }`;
+  switch (t) {
+    case ScalarType.INT32:
+      return [VARINT, vi("V.lo | 0")];
+    case ScalarType.UINT32:
+      return [VARINT, vi("V.lo")];
+    case ScalarType.SINT32:
+      return [VARINT, vi("(V.lo >>> 1) ^ -(V.lo & 1)")];
+    case ScalarType.BOOL:
+      return [VARINT, vi("V.lo !== 0 || V.hi !== 0")];
+    case ScalarType.INT64:
+      return [VARINT, vi("dec(V.lo | 0, V.hi | 0)")];
+    case ScalarType.UINT64:
+      return [VARINT, vi("uDec(V.lo | 0, V.hi | 0)")];
+    case ScalarType.SINT64:
+      return [VARINT, vi("dec(((V.lo >>> 1) | ((V.hi & 1) << 31)) ^ -(V.lo & 1), (V.hi >>> 1) ^ -(V.lo & 1))")];
+    case ScalarType.FIXED32:
+      return [FIXED32, "if (p + 4 > end) return undefined; v = dv(r).getUint32(p, true); p += 4;"];
+    case ScalarType.SFIXED32:
+      return [FIXED32, "if (p + 4 > end) return undefined; v = dv(r).getInt32(p, true); p += 4;"];
+    case ScalarType.FLOAT:
+      return [FIXED32, "if (p + 4 > end) return undefined; v = dv(r).getFloat32(p, true); p += 4;"];
+    case ScalarType.DOUBLE:
+      return [FIXED64, "if (p + 8 > end) return undefined; v = dv(r).getFloat64(p, true); p += 8;"];
+    case ScalarType.FIXED64:
+      return [
+        FIXED64,
+        "if (p + 8 > end) return undefined; v = uDec(dv(r).getInt32(p, true), dv(r).getInt32(p + 4, true)); p += 8;",
+      ];
+    case ScalarType.SFIXED64:
+      return [
+        FIXED64,
+        "if (p + 8 > end) return undefined; v = dec(dv(r).getInt32(p, true), dv(r).getInt32(p + 4, true)); p += 8;",
+      ];
+    case ScalarType.STRING:
+    case ScalarType.BYTES: {
+      const value = t === ScalarType.STRING ? "text(b, p, q)" : "b.subarray(p, q)";
+      return [
+        LEN,
+        `{ p = varint(b, p, end); if (p < 0 || V.hi !== 0 || p + V.lo > end) return undefined; const q = p + V.lo; v = ${value}; p = q; }`,
+      ];
+    }
+  }
+}
+
+/** The varint of a tag in the code's switch. */
+const tagOf = (no: number, wt: number) => no * 8 + wt;
+
+/**
+ * The cases of one field; `refs` collects what the code refers to (child
+ * decoders, enum value sets) by index. Undefined when the field is one the
+ * fast path leaves to fromBinary altogether (oneof, map, group).
+ */
+function fieldCases(f: DescField, refs: unknown[]): string | undefined {
+  if (f.oneof || f.fieldKind === "map") return undefined;
+  const key = JSON.stringify(f.localName);
+  const no = f.number;
+  if (f.fieldKind === "message" || (f.fieldKind === "list" && f.listKind === "message")) {
+    if (f.delimitedEncoding) return undefined;
+    const child = refs.push(f.message) - 1;
+    const list = f.fieldKind === "list";
+    // A second occurrence of a singular message merges into the first: fromBinary's work.
+    return `case ${tagOf(no, LEN)}: {
+      ${list ? "" : `if (Object.hasOwn(m, ${key})) return undefined;`}
+      p = varint(b, p, end); if (p < 0 || V.hi !== 0 || p + V.lo > end) return undefined;
+      const q = p + V.lo; r.pos = p; r.end = q;
+      const c = decoders[${child}](r);
+      r.end = end;
+      if (c === undefined || r.pos !== q) return undefined;
+      p = q;
+      ${list ? `m[${key}].push(c);` : `m[${key}] = c;`}
+      break;
+    }`;
+  }
+  const isEnum = f.fieldKind === "enum" || (f.fieldKind === "list" && f.listKind === "enum");
+  const [wt, read] = scalarCode(isEnum ? ScalarType.INT32 : (f.scalar as ScalarType));
+  // Closed enums keep unknown values among the unknown fields: fromBinary's work.
+  let check = "";
+  if (isEnum && f.enum && !f.enum.open) {
+    const set = refs.push(new Set(f.enum.values.map((e) => e.number))) - 1;
+    check = `if (!refs[${set}].has(v)) return undefined;`;
+  }
+  if (f.fieldKind !== "list") return `case ${tagOf(no, wt)}: { let v; ${read} ${check} m[${key}] = v; break; }`;
+  const one = `case ${tagOf(no, wt)}: { let v; ${read} ${check} m[${key}].push(v); break; }`;
+  if (wt === LEN) return one;
+  // Packed: a length, then values.
+  return `${one}
+    case ${tagOf(no, LEN)}: {
+      p = varint(b, p, end); if (p < 0 || V.hi !== 0 || p + V.lo > end) return undefined;
+      const stop = p + V.lo; const items = m[${key}];
+      { const end = stop; while (p < end) { let v; ${read} ${check} items.push(v); } }
+      break;
+    }`;
+}
+
+/** Decoders by message type: null where code cannot be generated. */
+const decoders = new WeakMap<DescMessage, Decode | null>();
+let canGenerate = true;
+
+function decoderOf(desc: DescMessage): Decode | null {
+  let d = decoders.get(desc);
+  if (d !== undefined) return d;
+  if (!canGenerate) return null;
+  const refs: unknown[] = [];
+  const cases = desc.fields.map((f) => fieldCases(f, refs) ?? "").join("\n");
+  const body = `return function decode(r) {
+    // fromBinary's recursion limit is 100; past it, let fromBinary say so.
+    if (++r.depth > 100) return undefined;
+    const b = r.buf; const end = r.end; let p = r.pos;
+    const m = make();
+    while (p < end) {
+      let t = b[p];
+      if (t < 128) p++;
+      else { p = varint(b, p, end); if (p < 0 || V.hi !== 0) return undefined; t = V.lo; }
+      switch (t) {
+        ${cases}
+        default: return undefined;
+      }
+    }
+    r.pos = p; r.depth--;
+    return m;
+  };`;
+  let factory: (...a: unknown[]) => Decode;
+  try {
+    factory = new Function("make", "decoders", "refs", ...Object.keys(RUNTIME), body) as typeof factory;
+  } catch {
+    canGenerate = false;
+    return null;
+  }
+  // Children are looked up when first called: message types can contain themselves.
+  const children: Decode[] = [];
+  const childRefs = refs.map((x, i) => (x instanceof Set ? undefined : i)).filter((i) => i !== undefined);
+  for (const i of childRefs)
+    children[i] = (r) => {
+      const c = decoderOf(refs[i] as DescMessage);
+      return c ? c(r) : undefined;
+    };
+  d = factory(() => create(desc), children, refs, ...Object.values(RUNTIME));
+  decoders.set(desc, d);
+  // Later calls go straight to each child's decoder.
+  for (const i of childRefs) {
+    const c = decoderOf(refs[i] as DescMessage);
+    if (c) children[i] = c;
+  }
+  return d;
+}
+
+/** The message in `bytes`, exactly as fromBinary gives it, or undefined where only fromBinary can say. */
+export function fastDecode(desc: DescMessage, bytes: Uint8Array): Message | undefined {
+  const d = decoderOf(desc);
+  if (!d) return undefined;
+  return d({ buf: bytes, pos: 0, end: bytes.length, depth: 0, view: undefined });
+}
