@@ -235,9 +235,24 @@ function decoderOf(desc: DescMessage): Decode | null {
   return d;
 }
 
+/** One reader for every call (decoding is synchronous): nothing is allocated per entry but the message. */
+const reader: Reader = { buf: new Uint8Array(0), pos: 0, end: 0, depth: 0, view: undefined };
+
 /** The message in `bytes`, exactly as fromBinary gives it, or undefined where only fromBinary can say. */
 export function fastDecode(desc: DescMessage, bytes: Uint8Array): Message | undefined {
   const d = decoderOf(desc);
   if (!d) return undefined;
-  return d({ buf: bytes, pos: 0, end: bytes.length, depth: 0, view: undefined });
+  const r = reader;
+  r.buf = bytes;
+  r.pos = 0;
+  r.end = bytes.length;
+  r.depth = 0;
+  r.view = undefined;
+  const m = d(r);
+  // Not kept: the bytes belong to the caller.
+  r.buf = EMPTY;
+  r.view = undefined;
+  return m;
 }
+
+const EMPTY = new Uint8Array(0);

@@ -355,25 +355,33 @@ class Indexes {
       if (sk.proto === TCP && sk.state === TCP_ESTABLISHED)
         sockets.push({ id: sk.id, ino: sk.ino, image: name, index });
     };
-    const types: number[] = [];
+    // Rows go straight into the index (a million sockets as a JS array were 16 MiB and more while it grew);
+    // an image that fails to parse takes its rows back out.
+    const created = this.fileTypes === undefined;
+    const types = this.fileTypes ?? new IdTable(2);
+    this.fileTypes = types;
+    const before = types.size;
     let index = 0;
-    if (kind === "FILES") {
-      for (const f of cp.each(name, kind)) {
-        types.push(f.id, f.type);
-        if (f.isk) socket(f.isk, index);
-        index++;
+    try {
+      if (kind === "FILES") {
+        for (const f of cp.each(name, kind)) {
+          types.add(f.id, f.type);
+          if (f.isk) socket(f.isk, index);
+          index++;
+        }
+      } else {
+        const type = LEGACY_FILE_IMAGES[kind] as number;
+        for (const e of cp.each(name, kind as EntryKind)) {
+          types.add((e as { id: number }).id, type);
+          if (kind === "INETSK") socket(e as inet_sk_entry, index);
+          index++;
+        }
       }
-    } else {
-      const type = LEGACY_FILE_IMAGES[kind] as number;
-      for (const e of cp.each(name, kind as EntryKind)) {
-        const x = e as { id: number };
-        types.push(x.id, type);
-        if (kind === "INETSK") socket(e as inet_sk_entry, index);
-        index++;
-      }
+    } catch (e) {
+      types.truncate(before);
+      if (created) this.fileTypes = undefined;
+      throw e;
     }
-    this.fileTypes ??= new IdTable(2);
-    for (let i = 0; i < types.length; i += 2) this.fileTypes.add(types[i] as number, types[i + 1] as number);
     // A loop, not push(...sockets): spreading 130,000 or more arguments overflows the stack.
     for (const s of sockets) this.established.push(s);
   }

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
 import { type ImageSource, memorySource } from "../../src/checkpoint/index.js";
+import { type FramedEntry, readFramed } from "../../src/framing/index.js";
 import { pagemap_entrySchema } from "../../src/gen/index.js";
 import { type CriuImage, readImage, writeImage } from "../../src/index.js";
 import { verifyCheckpoint } from "../../src/verify/index.js";
@@ -227,6 +228,19 @@ describe("images that do not parse", () => {
       ).toEqual([[name, "parse"]]);
       expect(p[0]?.message, name).toMatch(new RegExp(`^${name.replace(".", "\\.")}: at byte \\d+: expected `));
     }
+  });
+
+  it("a files.img whose second entry does not decode adds none of its entries: the checks that need it are skipped", () => {
+    const cp = corpusCheckpoint("tcp4");
+    const files = (cp.get("files.img") as Uint8Array).slice();
+    // The first entry decodes (and would be in the index); the fds name the others.
+    const second = readFramed(files, { name: "files.img" }).entries[1] as FramedEntry;
+    // Field number 0: no protobuf decoder takes it.
+    files[(second.offset as number) + 4] = 0x07;
+    cp.set("files.img", files);
+    const p = problemsOf(cp);
+    expect(p.map((x) => [x.image, x.check])).toEqual([["files.img", "parse"]]);
+    expect(p[0]?.message).toMatch(/a valid file_entry entry/);
   });
 
   it("a failure that is not about the input is not hidden as a parse problem", () => {
