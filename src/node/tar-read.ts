@@ -7,6 +7,8 @@
  * a 256 MiB pages member streams through without one allocation.
  */
 
+import { StreamDataError } from "./stream-error.js";
+
 /** Member types, named as tar-stream names them. */
 export type TarType =
   | "file"
@@ -37,13 +39,10 @@ export interface TarHeader {
 }
 
 /** Damaged tar data, with the offset in the (decompressed) tar stream. */
-export class TarError extends Error {
+export class TarError extends StreamDataError {
   override readonly name = "TarError";
-  constructor(
-    readonly offset: number,
-    readonly expected: string,
-  ) {
-    super(`tar: at byte ${offset}: ${expected}`);
+  constructor(offset: number, expected: string) {
+    super("tar", offset, expected);
   }
 }
 

@@ -31,3 +31,14 @@ export const entry = (payload: Uint8Array): Uint8Array => cat(u32(payload.length
 /** `b` in chunks of `n` bytes (the last one shorter), as a stream would deliver it. */
 export const chunked = (b: Uint8Array, n: number): Uint8Array[] =>
   Array.from({ length: Math.ceil(b.length / n) }, (_, i) => b.subarray(i * n, i * n + n));
+
+/** The bytes `chunk` at a time, all handed out in one buffer that is overwritten for the next (as a reader that reuses its buffer does). */
+export async function* reusedChunks(stream: Uint8Array, chunk: number): AsyncGenerator<Uint8Array> {
+  const buf = new Uint8Array(chunk);
+  for (let at = 0; at < stream.length; at += chunk) {
+    const n = Math.min(chunk, stream.length - at);
+    buf.set(stream.subarray(at, at + n));
+    yield buf.subarray(0, n);
+    buf.fill(0xee);
+  }
+}

@@ -5,18 +5,8 @@ import fc from "fast-check";
 import { type Header, pack } from "tar-stream";
 import { describe, expect, it } from "vitest";
 import { eachTarMember, TarError, type TarHeader } from "../../src/node/tar-read.js";
+import { reusedChunks } from "../helpers/bytes.js";
 import { tempDirPerTest } from "../helpers/temp-dir.js";
-
-/** The stream `chunk` bytes at a time, in one buffer overwritten for each read (as fileChunks does). */
-async function* reused(stream: Uint8Array, chunk: number): AsyncGenerator<Uint8Array> {
-  const buf = new Uint8Array(chunk);
-  for (let at = 0; at < stream.length; at += chunk) {
-    const n = Math.min(chunk, stream.length - at);
-    buf.set(stream.subarray(at, at + n));
-    yield buf.subarray(0, n);
-    buf.fill(0xee);
-  }
-}
 
 interface Read {
   header: TarHeader;
@@ -25,7 +15,7 @@ interface Read {
 
 async function readAll(tar: Uint8Array, chunk = 4096, take?: number): Promise<Read[]> {
   const out: Read[] = [];
-  await eachTarMember(reused(tar, chunk), async (header, body) => {
+  await eachTarMember(reusedChunks(tar, chunk), async (header, body) => {
     const parts: Buffer[] = [];
     let got = 0;
     for await (const c of body) {

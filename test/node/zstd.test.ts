@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { decompressed } from "../../src/node/compress.js";
 import { zstdDecompress } from "../../src/node/zstd/decompress.js";
 import { ZstdError } from "../../src/node/zstd/errors.js";
+import { cat, reusedChunks } from "../helpers/bytes.js";
 
 // zstd(1) is installed by .ci/run; without it these fail rather than skip.
 const zstd = (data: Uint8Array, ...args: string[]) =>
@@ -41,28 +42,7 @@ function skippable(payload: Uint8Array): Uint8Array {
   return out;
 }
 
-const concat = (parts: Uint8Array[]) => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-};
-
 const md5 = (b: Uint8Array) => createHash("md5").update(b).digest("hex");
-
-/** The stream in chunks of `chunk` bytes, all handed out in one buffer that is overwritten for the next. */
-async function* reused(stream: Uint8Array, chunk: number): AsyncGenerator<Uint8Array> {
-  const buf = new Uint8Array(chunk);
-  for (let at = 0; at < stream.length; at += chunk) {
-    const n = Math.min(chunk, stream.length - at);
-    buf.set(stream.subarray(at, at + n));
-    yield buf.subarray(0, n);
-    buf.fill(0xee);
-  }
-}
 
 /** Decodes, hashing each chunk before the next is asked for (they are views of the decoder's buffer). */
 async function decode(stream: Uint8Array, chunk = 1 << 16) {
@@ -70,7 +50,7 @@ async function decode(stream: Uint8Array, chunk = 1 << 16) {
   let length = 0;
   let largest = 0;
   const buffers = new Set<ArrayBufferLike>();
-  for await (const c of zstdDecompress(reused(stream, chunk))) {
+  for await (const c of zstdDecompress(reusedChunks(stream, chunk))) {
     h.update(c);
     length += c.length;
     largest = Math.max(largest, c.length);
@@ -103,8 +83,8 @@ describe("zstd decoder against zstd(1)", () => {
     ["random (raw blocks)", zstd(data.subarray(0, 200_000), "-3"), data.subarray(0, 200_000)],
     [
       "two frames and a skippable frame",
-      concat([zstd(words.subarray(0, 1 << 20)), skippable(randomBytes(1000)), zstd(data.subarray(0, 3 << 20))]),
-      concat([words.subarray(0, 1 << 20), data.subarray(0, 3 << 20)]),
+      cat(zstd(words.subarray(0, 1 << 20)), skippable(randomBytes(1000)), zstd(data.subarray(0, 3 << 20))),
+      cat(words.subarray(0, 1 << 20), data.subarray(0, 3 << 20)),
     ],
     ["an empty input", zstd(new Uint8Array(0)), new Uint8Array(0)],
     ["one byte", zstd(Uint8Array.of(7)), Uint8Array.of(7)],
@@ -132,7 +112,7 @@ describe("zstd decoder against zstd(1)", () => {
     expect(zeros.length).toBeLessThan(64 << 10);
     let total = 0;
     let max = 0;
-    for await (const c of decompressed(reused(zeros, zeros.length))) {
+    for await (const c of decompressed(reusedChunks(zeros, zeros.length))) {
       total += c.length;
       max = Math.max(max, c.length);
     }

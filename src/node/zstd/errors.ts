@@ -1,13 +1,10 @@
-/** Damaged or unsupported zstd input, with where in the compressed stream it was found. */
-export class ZstdError extends Error {
+import { StreamDataError } from "../stream-error.js";
+
+/** Damaged or unsupported zstd input, with where in the compressed stream (the frame or block being decoded) it was found. */
+export class ZstdError extends StreamDataError {
   override readonly name = "ZstdError";
-  constructor(
-    /** Offset in the compressed stream (of the frame or block being decoded). */
-    readonly offset: number,
-    /** What was expected there. */
-    readonly expected: string,
-  ) {
-    super(`zstd: at byte ${offset}: ${expected}`);
+  constructor(offset: number, expected: string) {
+    super("zstd", offset, expected);
   }
 }
 
