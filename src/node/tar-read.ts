@@ -141,10 +141,18 @@ function number(b: Uint8Array, from: number, len: number, offset: number): numbe
   return v;
 }
 
+/** The header's checksum: the sum of its bytes, unsigned as POSIX has it or signed as some old tars wrote it. */
 function checksumOk(b: Uint8Array): boolean {
   let sum = 8 * 0x20;
-  for (let i = 0; i < BLOCK; i++) if (i < 148 || i >= 156) sum += b[i] as number;
-  return sum === number(b, 148, 8, 0);
+  let signed = 8 * 0x20;
+  for (let i = 0; i < BLOCK; i++) {
+    if (i >= 148 && i < 156) continue;
+    const c = b[i] as number;
+    sum += c;
+    signed += c > 127 ? c - 256 : c;
+  }
+  const want = number(b, 148, 8, 0);
+  return sum === want || signed === want;
 }
 
 /** Pax records: "<length> <key>=<value>\n", one after the other. */

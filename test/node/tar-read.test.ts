@@ -157,6 +157,19 @@ describe("tar reader", () => {
     expect(e.message).toMatch(/checksum/);
   });
 
+  it("takes a checksum summed over signed bytes, as some old tars wrote it", async () => {
+    const tar = Uint8Array.from(await packed([{ name: "a", data: new Uint8Array(1) }]));
+    tar[265] = 0xe9; // a Latin-1 owner name: a byte over 127, so the two sums differ
+    let signed = 8 * 0x20;
+    for (let i = 0; i < 512; i++) {
+      const c = tar[i] as number;
+      if (i < 148 || i >= 156) signed += c > 127 ? c - 256 : c;
+    }
+    tar.set(new TextEncoder().encode(`${signed.toString(8).padStart(6, "0")}\0 `), 148);
+    const [m] = await readAll(tar);
+    expect(m?.header.name).toBe("a");
+  });
+
   it("refuses a stream cut inside a header or a body", async () => {
     const tar = await packed([{ name: "a", data: new Uint8Array(2000).fill(3) }]);
     for (const cut of [100, 512 + 10, 512 + 1999]) {
