@@ -141,13 +141,14 @@ const tagOf = (no: number, wt: number) => no * 8 + wt;
  * decoders, enum value sets) by index. Undefined when the field is one the
  * fast path leaves to fromBinary altogether (oneof, map, group).
  */
-function fieldCases(f: DescField, refs: unknown[]): string | undefined {
+function fieldCases(f: DescField, refs: unknown[], childRefs: number[]): string | undefined {
   if (f.oneof || f.fieldKind === "map") return undefined;
   const key = JSON.stringify(f.localName);
   const no = f.number;
   if (f.fieldKind === "message" || (f.fieldKind === "list" && f.listKind === "message")) {
     if (f.delimitedEncoding) return undefined;
     const child = refs.push(f.message) - 1;
+    childRefs.push(child);
     const list = f.fieldKind === "list";
     // A second occurrence of a singular message merges into the first: fromBinary's work.
     return `case ${tagOf(no, LEN)}: {
@@ -183,6 +184,41 @@ function fieldCases(f: DescField, refs: unknown[]): string | undefined {
     }`;
 }
 
+/**
+ * Code that makes the empty message `m` as protobuf-es's `create` makes it:
+ * read off a message it made (its prototype, and its own properties in
+ * order: a fresh array per list, a fresh object per map, the oneof holder,
+ * shared constants). Done in line, a call of `create` per message was a
+ * seventh of the time.
+ */
+function makeCode(desc: DescMessage, refs: unknown[]): string {
+  const template = create(desc) as unknown as Record<string, unknown>;
+  const proto = Object.getPrototypeOf(template);
+  const keys = Object.keys(template);
+  if (keys[0] !== "$typeName") return `const m = refs[${refs.push(() => create(desc)) - 1}]();`;
+  const lines: string[] = [];
+  if (proto === Object.prototype) lines.push(`const m = { $typeName: ${JSON.stringify(desc.typeName)} };`);
+  else
+    lines.push(
+      `const m = Object.create(refs[${refs.push(proto) - 1}]); m.$typeName = ${JSON.stringify(desc.typeName)};`,
+    );
+  for (const k of keys.slice(1)) {
+    const v = template[k];
+    const key = JSON.stringify(k);
+    if (Array.isArray(v) && v.length === 0) lines.push(`m[${key}] = [];`);
+    else if (isPlain(v) && Object.keys(v).length === 0) lines.push(`m[${key}] = {};`);
+    else if (isPlain(v) && Object.keys(v).length === 1 && "case" in v && v.case === undefined)
+      lines.push(`m[${key}] = { case: undefined };`);
+    else if (typeof v !== "object" || v === null) lines.push(`m[${key}] = refs[${refs.push(v) - 1}];`);
+    // Anything else (a default this code does not know how to make): protobuf-es makes the message.
+    else return `const m = refs[${refs.push(() => create(desc)) - 1}]();`;
+  }
+  return lines.join(" ");
+}
+
+const isPlain = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && Object.getPrototypeOf(v) === Object.prototype;
+
 /** Decoders by message type: null where code cannot be generated. */
 const decoders = new WeakMap<DescMessage, Decode | null>();
 let canGenerate = true;
@@ -192,12 +228,13 @@ function decoderOf(desc: DescMessage): Decode | null {
   if (d !== undefined) return d;
   if (!canGenerate) return null;
   const refs: unknown[] = [];
-  const cases = desc.fields.map((f) => fieldCases(f, refs) ?? "").join("\n");
+  const childRefs: number[] = [];
+  const cases = desc.fields.map((f) => fieldCases(f, refs, childRefs) ?? "").join("\n");
   const body = `return function decode(r) {
     // fromBinary's recursion limit is 100; past it, let fromBinary say so.
     if (++r.depth > 100) return undefined;
     const b = r.buf; const end = r.end; let p = r.pos;
-    const m = make();
+    ${makeCode(desc, refs)}
     while (p < end) {
       let t = b[p];
       if (t < 128) p++;
@@ -212,20 +249,19 @@ function decoderOf(desc: DescMessage): Decode | null {
   };`;
   let factory: (...a: unknown[]) => Decode;
   try {
-    factory = new Function("make", "decoders", "refs", ...Object.keys(RUNTIME), body) as typeof factory;
+    factory = new Function("decoders", "refs", ...Object.keys(RUNTIME), body) as typeof factory;
   } catch {
     canGenerate = false;
     return null;
   }
   // Children are looked up when first called: message types can contain themselves.
   const children: Decode[] = [];
-  const childRefs = refs.map((x, i) => (x instanceof Set ? undefined : i)).filter((i) => i !== undefined);
   for (const i of childRefs)
     children[i] = (r) => {
       const c = decoderOf(refs[i] as DescMessage);
       return c ? c(r) : undefined;
     };
-  d = factory(() => create(desc), children, refs, ...Object.values(RUNTIME));
+  d = factory(children, refs, ...Object.values(RUNTIME));
   decoders.set(desc, d);
   // Later calls go straight to each child's decoder.
   for (const i of childRefs) {

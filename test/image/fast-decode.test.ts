@@ -23,7 +23,8 @@ function shape(v: unknown): unknown {
   if (v instanceof Uint8Array) return { bytes: [...v] };
   if (Array.isArray(v)) return v.map(shape);
   if (typeof v === "object" && v !== null) {
-    const out: Record<string, unknown> = { proto: Object.getPrototypeOf(v) };
+    // The prototype itself (not a copy) and the own keys in their order, as Object.keys and JSON.stringify see them.
+    const out: Record<string, unknown> = { proto: Object.getPrototypeOf(v), keys: Object.keys(v) };
     for (const k of Object.keys(v)) out[k] = shape((v as Record<string, unknown>)[k]);
     return out;
   }
@@ -37,6 +38,7 @@ function agree(desc: DescMessage, bytes: Uint8Array): "fast" | "fallback" {
   const slow = fromBinary(desc, bytes) as Message;
   expect(equals(desc, fast as never, slow as never)).toBe(true);
   expect(shape(fast)).toStrictEqual(shape(slow));
+  expect(Object.getPrototypeOf(fast)).toBe(Object.getPrototypeOf(slow));
   return "fast";
 }
 
