@@ -3,7 +3,6 @@
  * tar.zst), or "-" for an archive on standard input. What is not a
  * checkpoint is refused with a message that says what was expected.
  */
-
 import { Checkpoint } from "../checkpoint/checkpoint.js";
 import type { PagesPolicy } from "../checkpoint/source.js";
 import { openArchiveSource } from "./archive.js";
