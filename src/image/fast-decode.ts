@@ -220,8 +220,17 @@ const isPlain = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && Object.getPrototypeOf(v) === Object.prototype;
 
 /** Decoders by message type: null where code cannot be generated. */
-const decoders = new WeakMap<DescMessage, Decode | null>();
+let decoders = new WeakMap<DescMessage, Decode | null>();
 let canGenerate = true;
+
+/**
+ * @internal Forgets every generated decoder (tests: a decoder is generated
+ * once per process, so code generation runs again only after this).
+ */
+export function resetFastDecoders(): void {
+  decoders = new WeakMap();
+  canGenerate = true;
+}
 
 function decoderOf(desc: DescMessage): Decode | null {
   let d = decoders.get(desc);

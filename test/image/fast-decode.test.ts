@@ -8,9 +8,9 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type DescMessage, equals, fromBinary, type Message, toBinary } from "@bufbuild/protobuf";
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { readFramed } from "../../src/framing/index.js";
-import { fastDecode } from "../../src/image/fast-decode.js";
+import { fastDecode, resetFastDecoders } from "../../src/image/fast-decode.js";
 import { messageSchema, schemaRegistry } from "../../src/image/registry.js";
 import { installLosslessText } from "../../src/image/text-codec.js";
 import { messageArb } from "../helpers/arbitrary.js";
@@ -45,6 +45,10 @@ function agree(desc: DescMessage, bytes: Uint8Array): "fast" | "fallback" {
 const allMessages = [...schemaRegistry()].filter((t): t is DescMessage => t.kind === "message");
 
 describe("generated decoders", () => {
+  // Each test generates its decoders afresh: with decoders kept from an earlier run, a change to the generator
+  // would go unseen here (mutation testing runs every mutant in one process).
+  beforeEach(() => resetFastDecoders());
+
   it("give fromBinary's message for every entry of every corpus image", () => {
     let fast = 0;
     let total = 0;
@@ -115,6 +119,26 @@ describe("generated decoders", () => {
       ),
       { numRuns: 2000 },
     );
+  });
+
+  it("leave everything to fromBinary where code cannot be generated (a Content-Security-Policy without unsafe-eval)", () => {
+    const desc = messageSchema("file_entry");
+    const bytes = Uint8Array.of(0x08, 1, 0x10, 7);
+    const real = globalThis.Function;
+    globalThis.Function = function refused() {
+      throw new EvalError("Refused to evaluate a string as JavaScript");
+    } as unknown as FunctionConstructor;
+    try {
+      expect(fastDecode(desc, bytes)).toBeUndefined();
+      // And it does not try again for the next type.
+      expect(fastDecode(messageSchema("inet_sk_entry"), Uint8Array.of(0x08, 1))).toBeUndefined();
+    } finally {
+      globalThis.Function = real;
+    }
+    // Still refused until reset: the first refusal is remembered.
+    expect(fastDecode(desc, bytes)).toBeUndefined();
+    resetFastDecoders();
+    expect(fastDecode(desc, bytes)).toBeDefined();
   });
 
   it("leave unknown fields, unknown closed-enum values and repeated singular messages to fromBinary", () => {
