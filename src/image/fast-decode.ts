@@ -82,10 +82,13 @@ const RUNTIME = { V, varint, text, dv, dec: protoInt64.dec, uDec: protoInt64.uDe
 const VARINT = 0;
 const FIXED64 = 1;
 const LEN = 2;
-const FIXED32 = 5;
 
-/** The wire type of a scalar, and code that reads one at `p` into `v` (or returns undefined). */
-function scalarCode(t: ScalarType): [number, string] {
+/**
+ * The wire type of a scalar, and code that reads one at `p` into `v` (or
+ * returns undefined). Only the types CRIU's schema uses: a field of another
+ * (float, double, fixed32, sfixed) gets no case, and fromBinary reads it.
+ */
+function scalarCode(t: ScalarType): [number, string] | undefined {
   // Every varint: one byte in line, longer ones through varint().
   const vi = (value: string) =>
     `{ const c = b[p]; if (p < end && c < 128) { p++; V.lo = c; V.hi = 0; } else { p = varint(b, p, end); if (p < 0) return undefined; } v = ${value}; }`;
@@ -104,23 +107,10 @@ function scalarCode(t: ScalarType): [number, string] {
       return [VARINT, vi("uDec(V.lo | 0, V.hi | 0)")];
     case ScalarType.SINT64:
       return [VARINT, vi("dec(((V.lo >>> 1) | ((V.hi & 1) << 31)) ^ -(V.lo & 1), (V.hi >>> 1) ^ -(V.lo & 1))")];
-    case ScalarType.FIXED32:
-      return [FIXED32, "if (p + 4 > end) return undefined; v = dv(r).getUint32(p, true); p += 4;"];
-    case ScalarType.SFIXED32:
-      return [FIXED32, "if (p + 4 > end) return undefined; v = dv(r).getInt32(p, true); p += 4;"];
-    case ScalarType.FLOAT:
-      return [FIXED32, "if (p + 4 > end) return undefined; v = dv(r).getFloat32(p, true); p += 4;"];
-    case ScalarType.DOUBLE:
-      return [FIXED64, "if (p + 8 > end) return undefined; v = dv(r).getFloat64(p, true); p += 8;"];
     case ScalarType.FIXED64:
       return [
         FIXED64,
         "if (p + 8 > end) return undefined; v = uDec(dv(r).getInt32(p, true), dv(r).getInt32(p + 4, true)); p += 8;",
-      ];
-    case ScalarType.SFIXED64:
-      return [
-        FIXED64,
-        "if (p + 8 > end) return undefined; v = dec(dv(r).getInt32(p, true), dv(r).getInt32(p + 4, true)); p += 8;",
       ];
     case ScalarType.STRING:
     case ScalarType.BYTES: {
@@ -130,6 +120,8 @@ function scalarCode(t: ScalarType): [number, string] {
         `{ p = varint(b, p, end); if (p < 0 || V.hi !== 0 || p + V.lo > end) return undefined; const q = p + V.lo; v = ${value}; p = q; }`,
       ];
     }
+    default:
+      return undefined;
   }
 }
 
@@ -164,7 +156,9 @@ function fieldCases(f: DescField, refs: unknown[], childRefs: number[]): string 
     }`;
   }
   const isEnum = f.fieldKind === "enum" || (f.fieldKind === "list" && f.listKind === "enum");
-  const [wt, read] = scalarCode(isEnum ? ScalarType.INT32 : (f.scalar as ScalarType));
+  const code = scalarCode(isEnum ? ScalarType.INT32 : (f.scalar as ScalarType));
+  if (!code) return undefined;
+  const [wt, read] = code;
   // Closed enums keep unknown values among the unknown fields: fromBinary's work.
   let check = "";
   if (isEnum && f.enum && !f.enum.open) {
@@ -187,8 +181,7 @@ function fieldCases(f: DescField, refs: unknown[], childRefs: number[]): string 
 /**
  * Code that makes the empty message `m` as protobuf-es's `create` makes it:
  * read off a message it made (its prototype, and its own properties in
- * order: a fresh array per list, a fresh object per map, the oneof holder,
- * shared constants). Done in line, a call of `create` per message was a
+ * order: a fresh array per list, shared constants). Done in line, a call of `create` per message was a
  * seventh of the time.
  */
 function makeCode(desc: DescMessage, refs: unknown[]): string {
@@ -206,18 +199,12 @@ function makeCode(desc: DescMessage, refs: unknown[]): string {
     const v = template[k];
     const key = JSON.stringify(k);
     if (Array.isArray(v) && v.length === 0) lines.push(`m[${key}] = [];`);
-    else if (isPlain(v) && Object.keys(v).length === 0) lines.push(`m[${key}] = {};`);
-    else if (isPlain(v) && Object.keys(v).length === 1 && "case" in v && v.case === undefined)
-      lines.push(`m[${key}] = { case: undefined };`);
     else if (typeof v !== "object" || v === null) lines.push(`m[${key}] = refs[${refs.push(v) - 1}];`);
-    // Anything else (a default this code does not know how to make): protobuf-es makes the message.
+    // A map or oneof holder (CRIU's schema has none): protobuf-es makes the message.
     else return `const m = refs[${refs.push(() => create(desc)) - 1}]();`;
   }
   return lines.join(" ");
 }
-
-const isPlain = (v: unknown): v is Record<string, unknown> =>
-  typeof v === "object" && v !== null && Object.getPrototypeOf(v) === Object.prototype;
 
 /** Decoders by message type: null where code cannot be generated. */
 let decoders = new WeakMap<DescMessage, Decode | null>();
