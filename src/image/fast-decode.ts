@@ -2,8 +2,8 @@
  * The fast path of entry decoding: protobuf bytes straight into protobuf-es
  * messages, by a decoder generated once per message type (a switch over
  * its tags, each reading its field in line and storing it by name). It
- * gives exactly what fromBinary gives: the message is made by protobuf-es's
- * own `create`, strings by the same lossless codec, 64-bit values by
+ * gives exactly what fromBinary gives: the message is made as protobuf-es's
+ * `create` makes it, strings by the same lossless codec, 64-bit values by
  * `protoInt64`. It takes the bytes CRIU writes: known fields with their own
  * wire types, known values of closed enums, each singular message once. On
  * anything else it gives up (undefined) and fromBinary decodes the entry,
@@ -57,27 +57,13 @@ function varint(b: Uint8Array, p: number, end: number): number {
   return -1;
 }
 
-/** As protobuf-es's reader: short ASCII without a decoder, the rest through the (lossless) codec. */
-function text(b: Uint8Array, start: number, end: number): string {
-  if (end - start <= 32) {
-    let ascii = true;
-    for (let i = start; i < end; i++)
-      if ((b[i] as number) > 0x7f) {
-        ascii = false;
-        break;
-      }
-    if (ascii) return String.fromCharCode.apply(null, b.subarray(start, end) as unknown as number[]);
-  }
-  return decodeUtf8Lossless(b.subarray(start, end));
-}
-
 const dv = (r: Reader): DataView => {
   if (!r.view) r.view = new DataView(r.buf.buffer, r.buf.byteOffset, r.buf.byteLength);
   return r.view;
 };
 
 /** What the generated code may call, by name. */
-const RUNTIME = { V, varint, text, dv, dec: protoInt64.dec, uDec: protoInt64.uDec };
+const RUNTIME = { V, varint, decodeUtf8Lossless, dv, dec: protoInt64.dec, uDec: protoInt64.uDec };
 
 const VARINT = 0;
 const FIXED64 = 1;
@@ -114,7 +100,8 @@ function scalarCode(t: ScalarType): [number, string] | undefined {
       ];
     case ScalarType.STRING:
     case ScalarType.BYTES: {
-      const value = t === ScalarType.STRING ? "text(b, p, q)" : "b.subarray(p, q)";
+      // Strings through the lossless codec, as fromBinary (with it installed) reads them.
+      const value = t === ScalarType.STRING ? "decodeUtf8Lossless(b.subarray(p, q))" : "b.subarray(p, q)";
       return [
         LEN,
         `{ p = varint(b, p, end); if (p < 0 || V.hi !== 0 || p + V.lo > end) return undefined; const q = p + V.lo; v = ${value}; p = q; }`,
@@ -185,10 +172,12 @@ function fieldCases(f: DescField, refs: unknown[], childRefs: number[]): string 
  * seventh of the time.
  */
 function makeCode(desc: DescMessage, refs: unknown[]): string {
+  // Anything this code does not know how to make: protobuf-es makes the message.
+  const byCreate = () => `const m = refs[${refs.push(() => create(desc)) - 1}]();`;
   const template = create(desc) as unknown as Record<string, unknown>;
   const proto = Object.getPrototypeOf(template);
   const keys = Object.keys(template);
-  if (keys[0] !== "$typeName") return `const m = refs[${refs.push(() => create(desc)) - 1}]();`;
+  if (keys[0] !== "$typeName") return byCreate();
   const lines: string[] = [];
   if (proto === Object.prototype) lines.push(`const m = { $typeName: ${JSON.stringify(desc.typeName)} };`);
   else
@@ -200,8 +189,8 @@ function makeCode(desc: DescMessage, refs: unknown[]): string {
     const key = JSON.stringify(k);
     if (Array.isArray(v) && v.length === 0) lines.push(`m[${key}] = [];`);
     else if (typeof v !== "object" || v === null) lines.push(`m[${key}] = refs[${refs.push(v) - 1}];`);
-    // A map or oneof holder (CRIU's schema has none): protobuf-es makes the message.
-    else return `const m = refs[${refs.push(() => create(desc)) - 1}]();`;
+    // A map or oneof holder (CRIU's schema has none).
+    else return byCreate();
   }
   return lines.join(" ");
 }

@@ -11,6 +11,7 @@ import {
   ScalarType,
 } from "@bufbuild/protobuf";
 import { criu } from "../gen/opts_pb.js";
+import { asciiBytes } from "./byte-out.js";
 import { DICT_MAPS } from "./pretty-maps.js";
 import { pyString } from "./python-json.js";
 
@@ -82,7 +83,7 @@ function planField(f: DescField): FieldPlan {
     name: f.name,
     localName: f.localName,
     key: pyString(f.name),
-    keyBytes: Uint8Array.from(`${pyString(f.name)}: `, (c) => c.charCodeAt(0)),
+    keyBytes: asciiBytes(`${pyString(f.name)}: `),
     number: f.number,
     repeated,
     kind,
@@ -106,11 +107,9 @@ function planField(f: DescField): FieldPlan {
 
 function enumBytesOf(e: DescEnum): (Uint8Array | undefined)[] {
   const out: (Uint8Array | undefined)[] = [];
-  for (const v of e.values) if (v.number >= 0 && v.number < 4096) out[v.number] = ascii(pyString(v.name));
+  for (const v of e.values) if (v.number >= 0 && v.number < 4096) out[v.number] = asciiBytes(pyString(v.name));
   return out;
 }
-
-const ascii = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
 
 function dictOf(
   dict: string | undefined,
@@ -119,8 +118,7 @@ function dictOf(
   const map = dict ? DICT_MAPS[dict]?.[field] : undefined;
   if (!map) return { dictMap: undefined, dictBytes: undefined };
   const bytes: (Uint8Array | undefined)[] = [];
-  for (const [k, name] of Object.entries(map))
-    bytes[Number(k)] = Uint8Array.from(pyString(name), (c) => c.charCodeAt(0));
+  for (const [k, name] of Object.entries(map)) bytes[Number(k)] = asciiBytes(pyString(name));
   return { dictMap: map, dictBytes: bytes };
 }
 

@@ -37,8 +37,6 @@ class FileAt implements SourceFile {
   }
 }
 
-const fileAt = (path: string, size: number): SourceFile => new FileAt(path, size);
-
 /** Where `parent` leads: a link to a folder, or (copies that lost the link) a small file holding the path. */
 function parentTarget(dir: string): { target: string; written: string } | { error: string; written?: string } {
   const p = join(dir, PARENT);
@@ -108,8 +106,8 @@ export async function openFolderSource(dir: string, options: FolderOptions = {})
     const tmp = pending.get(d.name);
     if (tmp !== undefined && present.has(tmp)) {
       const tp = join(dir, tmp);
-      files.set(d.name, fileAt(tp, statSync(tp).size));
-    } else files.set(d.name, fileAt(path, st.size));
+      files.set(d.name, new FileAt(tp, statSync(tp).size));
+    } else files.set(d.name, new FileAt(path, st.size));
   }
   if (journal) {
     notes.push({

@@ -35,13 +35,13 @@ function fields(d: number): { single: boolean; dictBytes: number; fcsBytes: numb
   return { single, dictBytes, fcsBytes, size: 5 + (single ? 0 : 1) + dictBytes + fcsBytes };
 }
 
-/** Reads the frame header at bytes[pos] (magic included), all of which is available. */
-function frameHeader(input: Input, at: number): FrameHeader {
+/** Reads the frame header at bytes[pos] (magic included; its fields' sizes `f`), all of which is available. */
+function frameHeader(input: Input, at: number, f: ReturnType<typeof fields>): FrameHeader {
   const b = input.bytes;
   const p = input.pos + 4;
   const d = b[p] as number;
   if (d & 0x08) throw new ZstdError(at, "a frame header without its reserved bit set");
-  const { single, dictBytes, fcsBytes, size } = fields(d);
+  const { single, dictBytes, fcsBytes, size } = f;
   let q = p + 1;
   let window = 0;
   if (!single) {
@@ -120,9 +120,9 @@ export async function* zstdDecompress(source: AsyncIterable<Uint8Array>): AsyncG
     }
     if (magic !== MAGIC) throw new ZstdError(at, "the zstd magic number");
     if (!(await input.need(5))) throw new ZstdError(at, "a frame header");
-    if (!(await input.need(fields(input.bytes[input.pos + 4] as number).size)))
-      throw new ZstdError(at, "a frame header");
-    const h = frameHeader(input, at);
+    const f = fields(input.bytes[input.pos + 4] as number);
+    if (!(await input.need(f.size))) throw new ZstdError(at, "a frame header");
+    const h = frameHeader(input, at, f);
     input.consume(h.size);
     w.startFrame(h.window);
     const tables: { huffman?: HuffmanTable } = {};
