@@ -58,13 +58,7 @@ export function decodeMessage<T extends Message>(desc: DescMessage, bytes: Uint8
   try {
     msg = parse(desc, bytes) as unknown as T;
   } catch (e) {
-    throw new CriuImageError(
-      "BAD_ENTRY",
-      where.image,
-      where.offset,
-      `a valid ${desc.typeName} entry`,
-      (e as Error).message,
-    );
+    throw entryError("BAD_ENTRY", where, `a valid ${desc.typeName} entry`, e);
   }
   Object.defineProperty(msg, ORIGINAL, { value: bytes });
   return msg;
@@ -98,11 +92,10 @@ export function encodeMessage(desc: DescMessage, msg: Message, where: Where): Ui
     }
   }
   if (bytes) return bytes;
-  throw new CriuImageError(
-    "INVALID",
-    where.image,
-    where.offset,
-    `a complete ${desc.typeName} entry`,
-    (failure as Error).message,
-  );
+  throw entryError("INVALID", where, `a complete ${desc.typeName} entry`, failure);
+}
+
+/** The error of an entry that protobuf-es could not decode or encode, at its place in the image. */
+function entryError(code: "BAD_ENTRY" | "INVALID", where: Where, expected: string, cause: unknown): CriuImageError {
+  return new CriuImageError(code, where.image, where.offset, expected, (cause as Error).message);
 }
