@@ -156,7 +156,7 @@ describe.skipIf(!have)("the explorer in headless Chromium", () => {
 
   it("diffs tcp4 against a rewritten copy: the two changed endpoints", async () => {
     const copy = join(work, "tcp4-rewritten");
-    cpSync(tcp4, copy, { recursive: true });
+    cpSync(tcp4, copy, { recursive: true, verbatimSymlinks: true });
     await rewriteCheckpointDir(copy, [
       { kind: "endpoint", from: { address: "127.0.0.2", port: 45002 }, to: { address: "10.9.8.7", port: 45002 } },
     ]);

@@ -46,7 +46,7 @@ const sizesOf = (dir: string) =>
 function folder(name: string, images: ReadonlyMap<string, Uint8Array>, pagesFrom?: string): string {
   const d = join(work, name);
   rmSync(d, { recursive: true, force: true });
-  if (pagesFrom) cpSync(join(corpusRoot, "images", pagesFrom), d, { recursive: true });
+  if (pagesFrom) cpSync(join(corpusRoot, "images", pagesFrom), d, { recursive: true, verbatimSymlinks: true });
   else execFileSync("mkdir", ["-p", d]);
   for (const [n, b] of images) writeFileSync(join(d, n), b);
   return d;
@@ -121,7 +121,7 @@ describe("pre-dump chains", () => {
   it("the dump on top follows parent (a link, or a copy that lost it) for every command", async () => {
     // The corpus copy has parent as a small file holding "../1"; make a real link too.
     const base = join(work, "chain");
-    cpSync(chain, base, { recursive: true });
+    cpSync(chain, base, { recursive: true, verbatimSymlinks: true });
     unlinkSync(join(base, "2", "parent"));
     symlinkSync("../1", join(base, "2", "parent"));
     for (const top of [join(chain, "2"), join(base, "2")]) {
@@ -143,23 +143,31 @@ describe("pre-dump chains", () => {
     }
   });
 
-  it("verify checks that every PE_PARENT page is in the parent chain", async () => {
-    const base = join(work, "chain-broken");
-    cpSync(chain, base, { recursive: true });
-    // The parent loses its pagemap of task 188: its PE_PARENT pages are nowhere.
-    unlinkSync(join(base, "1", "pagemap-188.img"));
-    const r = verifyCheckpoint(await openCheckpoint(join(base, "2")));
-    expect(
-      r.problems.some(
-        (p) => p.check === "parent" && p.image === "pagemap-188.img" && /has no pagemap-188\.img/.test(p.message),
-      ),
-    ).toBe(true);
-    // Without the parent at all.
-    rmSync(join(base, "2", "parent"));
-    const alone = verifyCheckpoint(await openCheckpoint(join(base, "2")));
-    expect(alone.problems.filter((p) => p.check === "parent").length).toBeGreaterThan(0);
-    expect(alone.problems[0]?.message).toMatch(/in the parent dump, but there is no parent/);
-  });
+  // The corpus may hold parent as a link or as a file naming "../1"; copies of either kind must behave the same.
+  for (const form of ["link", "file"] as const) {
+    it(`verify checks that every PE_PARENT page is in the parent chain (parent as a ${form})`, async () => {
+      const base = join(work, `chain-broken-${form}`);
+      cpSync(chain, base, { recursive: true, verbatimSymlinks: true });
+      rmSync(join(base, "2", "parent"));
+      if (form === "link") symlinkSync("../1", join(base, "2", "parent"));
+      else writeFileSync(join(base, "2", "parent"), "../1\n");
+      const whole = verifyCheckpoint(await openCheckpoint(join(base, "2")));
+      expect(whole.problems).toEqual([]);
+      // The parent loses its pagemap of task 188: its PE_PARENT pages are nowhere.
+      unlinkSync(join(base, "1", "pagemap-188.img"));
+      const r = verifyCheckpoint(await openCheckpoint(join(base, "2")));
+      expect(
+        r.problems.some(
+          (p) => p.check === "parent" && p.image === "pagemap-188.img" && /has no pagemap-188\.img/.test(p.message),
+        ),
+      ).toBe(true);
+      // Without the parent at all.
+      rmSync(join(base, "2", "parent"));
+      const alone = verifyCheckpoint(await openCheckpoint(join(base, "2")));
+      expect(alone.problems.filter((p) => p.check === "parent").length).toBeGreaterThan(0);
+      expect(alone.problems[0]?.message).toMatch(/in the parent dump, but there is no parent/);
+    });
+  }
 });
 
 describe("plain tarballs", () => {
@@ -185,7 +193,7 @@ describe("plain tarballs", () => {
   it("a tarball of a pre-dump chain follows its parent link inside the archive", async () => {
     const t = join(work, "chain.tar");
     const base = join(work, "chain-tar");
-    cpSync(chain, base, { recursive: true });
+    cpSync(chain, base, { recursive: true, verbatimSymlinks: true });
     unlinkSync(join(base, "2", "parent"));
     symlinkSync("../1", join(base, "2", "parent"));
     execFileSync("tar", ["cf", t, "-C", base, "1", "2"]);

@@ -1,5 +1,6 @@
 /** `diff A B`: what differs, as diff(1) does it: nothing printed and exit 0 when the same. */
 import { type DiffReport, diffCheckpoints } from "../diff/diff.js";
+import { displayAddress } from "../image/address.js";
 import { open } from "./checkpoint.js";
 import { writeStdout } from "./io.js";
 import { writeJson } from "./json-out.js";
@@ -9,7 +10,13 @@ export class Different extends Error {
   override readonly name = "Different";
 }
 
-const val = (v: unknown) => (v === undefined ? "(none)" : JSON.stringify(v));
+/** A field's value for people: JSON, an address field as people read addresses. */
+const val = (v: unknown, path = "") =>
+  v === undefined
+    ? "(none)"
+    : typeof v === "string" && /(^|\.)address$/.test(path)
+      ? JSON.stringify(displayAddress(v))
+      : JSON.stringify(v);
 
 export function diffText(r: DiffReport, images: boolean): string {
   const out: string[] = [];
@@ -17,7 +24,7 @@ export function diffText(r: DiffReport, images: boolean): string {
   for (const c of r.semantic) {
     if (c.fields.length === 0) out.push(`${sign[c.change]} ${c.key}`);
     for (const f of c.fields.slice(0, 20))
-      out.push(`${sign[c.change]} ${c.key}: ${f.path || "(value)"}: ${val(f.old)} -> ${val(f.new)}`);
+      out.push(`${sign[c.change]} ${c.key}: ${f.path || "(value)"}: ${val(f.old, f.path)} -> ${val(f.new, f.path)}`);
     if (c.fields.length > 20) out.push(`~ ${c.key}: and ${c.fields.length - 20} more fields`);
   }
   const showImages = images || r.semantic.length === 0;

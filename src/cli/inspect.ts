@@ -1,4 +1,6 @@
 /** `inspect PATH|-`: the checkpoint as its user sees it, as a tree (or --json). Formatting only. */
+
+import { displayEndpoint } from "../image/address.js";
 import type { InspectReport } from "../inspect/inspect.js";
 import { inspectCheckpoint, lazyInspect } from "../inspect/inspect.js";
 import type { MountView } from "../inspect/mounts.js";
@@ -7,7 +9,6 @@ import type { ProcessView } from "../inspect/processes.js";
 import { open } from "./checkpoint.js";
 import { writeStdout } from "./io.js";
 import { writeJson } from "./json-out.js";
-import { displayAddress } from "./tcp.js";
 import { UsageError } from "./usage.js";
 
 export interface InspectArgs {
@@ -114,10 +115,7 @@ export function inspectText(r: InspectReport, a: InspectArgs): string {
     );
     const own = (o: { pid: number; fd: number }[]) => o.map((x) => `${x.pid}/${x.fd}`).join(" ") || "-";
     for (const i of s.inet) {
-      const ep = (e: { address: string; port: number }) => {
-        const ad = displayAddress(e.address);
-        return `${ad.includes(":") ? `[${ad}]` : ad || "*"}:${e.port || "*"}`;
-      };
+      const ep = (e: { address: string; port: number }) => displayEndpoint(e.address, e.port);
       out.push(cut(`  ${i.kind} ${i.state} ${ep(i.local)} -> ${ep(i.remote)} ${own(i.owners)}`));
     }
     for (const u of s.unix)

@@ -1,10 +1,9 @@
 /** `tcp list` and `tcp rewrite`: the TCP helpers on a checkpoint folder or archive. */
 
+import { displayEndpoint } from "../image/address.js";
 import type { InetSocket } from "../inspect/inet.js";
-import { parseAddress } from "../json/ip.js";
 import { pathKind } from "../node/open.js";
 import { rewriteCheckpointDir } from "../node/rewrite.js";
-import { asV4 } from "../tcp/address.js";
 import { TcpRewriteError } from "../tcp/errors.js";
 import { eachConnection } from "../tcp/index.js";
 import type { RewriteReport } from "../tcp/rewrite.js";
@@ -29,20 +28,6 @@ const SS_STATE: Record<string, string> = {
   CLOSING: "CLOSING",
 };
 
-/** An address as ss prints it: v4-mapped IPv6 with its IPv4 part dotted (::ffff:127.0.0.1). */
-export function displayAddress(address: string): string {
-  // ipaddr.js writes every v4-mapped address as ::ffff:… (RFC 5952); nothing else needs parsing.
-  if (!address.startsWith("::ffff:")) return address;
-  const bytes = parseAddress(address);
-  const v4 = bytes && bytes.length === 16 ? asV4(bytes) : undefined;
-  return v4 ? `::ffff:${v4.join(".")}` : address;
-}
-
-const endpoint = (address: string, port: number) => {
-  const a = displayAddress(address);
-  return `${a.includes(":") ? `[${a}]` : a || "*"}:${port === 0 ? "*" : port}`;
-};
-
 const HEAD = [
   "Netid",
   "State",
@@ -61,8 +46,8 @@ function row(s: InetSocket): string[] {
     s.kind === "tcp" ? (SS_STATE[s.state] ?? s.state) : s.state === "ESTABLISHED" ? "ESTAB" : "UNCONN",
     s.stream ? String(s.stream.inqLen) : "0",
     s.stream ? String(s.stream.outqLen) : "0",
-    endpoint(s.local.address, s.local.port),
-    endpoint(s.remote.address, s.remote.port),
+    displayEndpoint(s.local.address, s.local.port),
+    displayEndpoint(s.remote.address, s.remote.port),
     s.netnsId === null ? "-" : String(s.netnsId),
     String(s.id),
     s.owners.map((o) => `pid=${o.pid},fd=${o.fd}`).join(" ") || "-",
@@ -123,7 +108,7 @@ export async function tcpList(a: { dir: string; json?: boolean }): Promise<void>
 
 export function reportText(report: RewriteReport, mode: string): string {
   const lines: string[] = [];
-  const ep = (e: { address: string; port: number }) => endpoint(e.address, e.port);
+  const ep = (e: { address: string; port: number }) => displayEndpoint(e.address, e.port);
   for (const c of report.changes) {
     lines.push(
       `${c.kind} ${c.state} socket ${c.socketId} (${c.image}) ${c.side}: ${ep(c.from)} -> ${ep(c.to)}  [${c.rules.join(", ")}]`,

@@ -1,4 +1,17 @@
-export { bytesToWords, wordsToBytes } from "./address.js";
+export {
+  asV4,
+  bytesToWords,
+  displayAddress,
+  displayEndpoint,
+  formatAddress,
+  formatBytes,
+  formatWords,
+  parseAddress,
+  sameAddress,
+  toV6,
+  wordsFor,
+  wordsToBytes,
+} from "./address.js";
 export type {
   EntryKind,
   ImageKind,

@@ -5,9 +5,9 @@
  */
 import type { Checkpoint } from "../checkpoint/checkpoint.js";
 import type { file_entry } from "../gen/index.js";
+import { displayEndpoint, formatWords } from "../image/address.js";
 import { enumValueName } from "../image/names.js";
 import { decodeUtf8Lossless } from "../image/text-codec.js";
-import { formatWords } from "./address-text.js";
 import { fdinfoImageOf, fdRefs } from "./fd-refs.js";
 import { NS_KINDS, openFlags } from "./names.js";
 import { FAMILY, PROTO, STATE, TYPE } from "./socket-names.js";
@@ -124,10 +124,7 @@ function describeEntry(t: FileTable, type: string, entry: Entry): Described {
     }
     case "INETSK": {
       const kind = (PROTO[e.proto] ?? String(e.proto)).toLowerCase();
-      const ep = (w: number[], p: number) => {
-        const a = formatWords(w);
-        return `${a.includes(":") ? `[${a}]` : a || "*"}:${p}`;
-      };
+      const ep = (w: number[], p: number) => displayEndpoint(formatWords(w), p);
       return {
         description: `${FAMILY[e.family] ?? e.family} ${kind} ${STATE[e.state] ?? e.state} ${ep(e.srcAddr, e.srcPort)} -> ${ep(e.dstAddr, e.dstPort)}`,
       };

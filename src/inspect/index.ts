@@ -1,5 +1,4 @@
 /** criu-image/inspect: a checkpoint as plain data: processes, files, sockets, mounts, namespaces, container. */
-export { formatBytes, formatWords } from "./address-text.js";
 export { type ContainerView, container } from "./container.js";
 export { type FdView, FileTable, taskFds } from "./files.js";
 /** @internal For criu-image/verify (bundled apart); not part of the API. */

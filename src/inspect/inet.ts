@@ -6,7 +6,7 @@
 
 import type { Checkpoint } from "../checkpoint/checkpoint.js";
 import type { file_entry, inet_sk_entry, tcp_stream_entry } from "../gen/index.js";
-import { formatWords } from "./address-text.js";
+import { formatWords } from "../image/address.js";
 import { taskFdRefs } from "./fd-refs.js";
 import { IdTable } from "./id-table.js";
 import { fileEntrySocket, inetSkSocket, type SocketFields } from "./inet-wire.js";
@@ -26,7 +26,7 @@ import {
 
 /** One end of an inet socket. */
 export interface Endpoint {
-  /** ipaddr.js text form; "" when the socket has no address. */
+  /** `formatAddress` text (crit's form); "" when the socket has no address. */
   address: string;
   port: number;
 }

@@ -1,6 +1,6 @@
 /** Namespaces as plain data: network devices and addresses, hostname, IPC objects, id maps, time offsets. */
 import type { Checkpoint } from "../checkpoint/checkpoint.js";
-import { formatBytes } from "./address-text.js";
+import { formatBytes } from "../image/address.js";
 
 /** A network device of a net namespace. */
 export interface NetDeviceView {

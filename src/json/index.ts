@@ -4,7 +4,6 @@ export { critInfoForCount, critInfoForRaw } from "./crit-info.js";
 export { CritJsonError, JsonNumber } from "./errors.js";
 export { type FromCritJsonOptions, fromCritJson } from "./from-crit.js";
 export { type CritJsonStream, type CritStreamEntry, openCritJsonStream } from "./from-crit-stream.js";
-export { formatAddress, parseAddress } from "./ip.js";
 export { type JsonValue, parseJson } from "./parse.js";
 /** @internal For the CLI (bundled apart); not part of the API. */
 export { encodeQuopri } from "./quopri.js";

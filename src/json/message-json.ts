@@ -5,9 +5,9 @@
  */
 import type { DescMessage, Message } from "@bufbuild/protobuf";
 import { BinaryReader } from "@bufbuild/protobuf/wire";
+import { formatAddress, wordsToBytes } from "../image/address.js";
 import { encodeMimeBase64 } from "./base64.js";
 import { type FieldPlan, planOf } from "./field-plan.js";
-import { formatAddress, wordsToBytes } from "./ip.js";
 import { pyString } from "./python-json.js";
 import { layout, type RenderMode, scalarText } from "./render.js";
 import { unknownOf, unknownToBytes } from "./unknown.js";

@@ -8,10 +8,10 @@
 import type { DescMessage } from "@bufbuild/protobuf";
 import { ScalarType } from "@bufbuild/protobuf";
 import { WireCursor as Cursor } from "../framing/wire.js";
+import { formatAddress, wordsToBytes } from "../image/address.js";
 import { decodeUtf8Lossless } from "../image/text-codec.js";
 import { asciiBytes, type ByteOut } from "./byte-out.js";
 import { type FieldPlan, type MessagePlan, planOf } from "./field-plan.js";
-import { formatAddress, wordsToBytes } from "./ip.js";
 import { pyString } from "./python-json.js";
 import { type Layout, layout, type RenderMode, scalarText } from "./render.js";
 

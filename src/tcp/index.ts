@@ -13,8 +13,6 @@ export {
   tcpStreamName,
 } from "../inspect/inet.js";
 export type { SocketFamily, SocketKind, SocketProto, SocketState, SocketType } from "../inspect/socket-names.js";
-export { parseAddress } from "../json/ip.js";
-export { asV4, formatWords, wordsFor } from "./address.js";
 export { TcpRewriteError } from "./errors.js";
 export {
   type EndpointChange,

@@ -3,10 +3,10 @@
  * the endpoint changes planned from them. Apart from rewrite.ts, so that
  * the warnings can read them without importing the rewrite.
  */
+
+import { bytesToWords, parseAddress, sameAddress, toV6 } from "../image/address.js";
 import type { Endpoint, SocketEntry } from "../inspect/inet.js";
 import type { SocketFamily, SocketKind, SocketState } from "../inspect/socket-names.js";
-import { parseAddress } from "../json/ip.js";
-import { bytesToWords, sameAddress, toV6 } from "./address.js";
 import { TcpRewriteError } from "./errors.js";
 import { describeRule, type RewriteRule } from "./rules.js";
 

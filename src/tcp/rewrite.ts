@@ -8,9 +8,9 @@ import { Checkpoint, type CheckpointLike } from "../checkpoint/checkpoint.js";
 import { overlaySource } from "../checkpoint/source.js";
 import { EditSession } from "../edit/session.js";
 import type { inet_sk_entry } from "../gen/index.js";
+import { displayAddress, displayEndpoint, formatWords, sameAddress, wordsFor } from "../image/address.js";
 import { type SocketEntry, socketEntries } from "../inspect/inet.js";
 import { FAMILY, nameOf, STATE, socketKind } from "../inspect/socket-names.js";
-import { formatBytes, formatWords, sameAddress, wordsFor } from "./address.js";
 import { TcpRewriteError } from "./errors.js";
 import { type Compiled, compile, conflicts, type EndpointChange, type Planned } from "./plan.js";
 import type { RewriteRule } from "./rules.js";
@@ -95,7 +95,7 @@ function plan(entries: SocketEntry[], rules: Compiled[]): { planned: Planned[]; 
         r.used = true;
       }
       if (!byEndpoint && !byAddress) continue;
-      const where = `socket ${sk.id} (${entry.image}, ${side} ${formatWords(words)}:${port})`;
+      const where = `socket ${sk.id} (${entry.image}, ${side} ${displayEndpoint(formatWords(words), port)})`;
       if (byEndpoint && byAddress && !sameAddress(byEndpoint.to, byAddress.to)) {
         refuse(problems, `rules conflict: ${byEndpoint.text} and ${byAddress.text} give different addresses`, where);
         continue;
@@ -103,7 +103,11 @@ function plan(entries: SocketEntry[], rules: Compiled[]): { planned: Planned[]; 
       const rule = (byEndpoint ?? byAddress) as Compiled;
       const newWords = wordsFor(sk.family, rule.to);
       if (!newWords) {
-        refuse(problems, `${rule.text} would put the IPv6 address ${formatBytes(rule.to)} into AF_INET sockets`, where);
+        refuse(
+          problems,
+          `${rule.text} would put the IPv6 address ${displayAddress(rule.to)} into AF_INET sockets`,
+          where,
+        );
         continue;
       }
       const newPort = byEndpoint?.toPort ?? port;

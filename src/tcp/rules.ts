@@ -2,7 +2,7 @@
  * Rewrite rules: an address rule moves every endpoint holding an address;
  * an endpoint rule moves one address and port pair.
  */
-import { parseAddress } from "../json/ip.js";
+import { parseAddress } from "../image/address.js";
 import { TcpRewriteError } from "./errors.js";
 
 /** Replace one address by another wherever it is an endpoint. */

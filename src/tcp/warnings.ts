@@ -6,9 +6,9 @@
 
 import type { Checkpoint } from "../checkpoint/checkpoint.js";
 import { kindByFileName } from "../framing/kinds.js";
+import { asV4, displayAddress, displayEndpoint, formatBytes, wordsToBytes } from "../image/address.js";
 import type { SocketEntry } from "../inspect/inet.js";
 import { LOCK_METHOD } from "../inspect/socket-names.js";
-import { asV4, formatBytes, wordsToBytes } from "./address.js";
 import type { Compiled, Planned } from "./plan.js";
 
 /** Raw namespace images that carry addresses in some form. */
@@ -40,10 +40,7 @@ function imagesHolding(r: Checkpoint, addr: Uint8Array): string[] {
 const CONNECTED = new Set([1, 2, 3, 4, 5, 6, 8, 9, 11]); // every TCP state but CLOSE (7) and LISTEN (10)
 
 type Tuple = { addr: Uint8Array; port: number };
-const tupleText = (t: Tuple) => {
-  const a = formatBytes(t.addr);
-  return a.includes(":") ? `[${a}]:${t.port}` : `${a}:${t.port}`;
-};
+const tupleText = (t: Tuple) => displayEndpoint(t.addr, t.port);
 
 export function rewriteWarnings(
   r: Checkpoint,
@@ -58,7 +55,7 @@ export function rewriteWarnings(
     const held = imagesHolding(r, rule.from);
     if (held.length > 0) {
       warnings.push(
-        `network namespace images still hold ${formatBytes(rule.from)}: ${held.join(", ")}. The rewrite does not change them; the restored namespace keeps its old addresses, routes and rules unless you change them too.`,
+        `network namespace images still hold ${displayAddress(rule.from)}: ${held.join(", ")}. The rewrite does not change them; the restored namespace keeps its old addresses, routes and rules unless you change them too.`,
       );
     }
   }
@@ -69,7 +66,7 @@ export function rewriteWarnings(
       ...new Set(
         planned.map((p) => {
           const b = wordsToBytes(p.words);
-          return formatBytes(asV4(b) ?? b);
+          return displayAddress(asV4(b) ?? b);
         }),
       ),
     ];

@@ -19,7 +19,7 @@ afterAll(() => {
 const tcp4 = join(corpusRoot, "images", "tcp4");
 function copy(name: string, from = tcp4): string {
   const d = join(work, name);
-  cpSync(from, d, { recursive: true });
+  cpSync(from, d, { recursive: true, verbatimSymlinks: true });
   return d;
 }
 

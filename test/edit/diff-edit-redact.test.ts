@@ -27,7 +27,7 @@ afterEach(() => rmSync(work, { recursive: true, force: true }));
 const img = (s: string) => join(corpusRoot, "images", s);
 const copy = (s: string) => {
   const d = join(work, s);
-  cpSync(img(s), d, { recursive: true });
+  cpSync(img(s), d, { recursive: true, verbatimSymlinks: true });
   return d;
 };
 const snapshot = (d: string) =>

@@ -4,8 +4,8 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { formatAddress, parseAddress } from "../../src/index.js";
 import { decodeMimeBase64, encodeMimeBase64 } from "../../src/json/base64.js";
-import { formatAddress, parseAddress } from "../../src/json/index.js";
 import { decodeQuopri, encodeQuopri, encodeUnixName } from "../../src/json/quopri.js";
 import { py, python } from "../helpers/python.js";
 

@@ -93,7 +93,7 @@ async function killAfter(script: string, dir: string, ms: number): Promise<void>
 async function killWindow(script: string): Promise<number> {
   const dir = join(work, "timing");
   rmSync(dir, { recursive: true, force: true });
-  cpSync(join(corpusRoot, "images", "tcp4"), dir, { recursive: true });
+  cpSync(join(corpusRoot, "images", "tcp4"), dir, { recursive: true, verbatimSymlinks: true });
   const { exited } = await startChild(script, dir, "2");
   const t0 = performance.now();
   await exited;
@@ -103,7 +103,7 @@ async function killWindow(script: string): Promise<number> {
 describe("crash-safe in-place rewrite", () => {
   it(`survives ${KILLS} SIGKILLs at random moments`, async () => {
     const dir = join(work, "ckpt");
-    cpSync(join(corpusRoot, "images", "tcp4"), dir, { recursive: true });
+    cpSync(join(corpusRoot, "images", "tcp4"), dir, { recursive: true, verbatimSymlinks: true });
     const old = state(dir);
     const moved = rewriteConnections(corpusCheckpoint("tcp4"), [
       { kind: "address", from: "127.0.0.2", to: "10.0.0.2" },
@@ -137,7 +137,7 @@ describe("crash-safe in-place rewrite", () => {
 
   it(`survives ${Math.ceil(KILLS / 2)} SIGKILLs of a two-image rewrite (journal): never one image new and the other old`, async () => {
     const dir = join(work, "ckpt-journal");
-    cpSync(join(corpusRoot, "images", "tcp4"), dir, { recursive: true });
+    cpSync(join(corpusRoot, "images", "tcp4"), dir, { recursive: true, verbatimSymlinks: true });
     const pair = () =>
       `${readFileSync(join(dir, "files.img")).toString("hex")}|${readFileSync(join(dir, "pstree.img")).toString("hex")}`;
     const states = new Set<string>([pair()]);

@@ -41,7 +41,7 @@ const golden = readFileSync(join(corpusRoot, "crit", "tcp4", "files.img.json"), 
 beforeEach(() => {
   work = mkdtempSync(join(tmpdir(), "criu-image-safe-"));
   dir = join(work, "ckpt");
-  cpSync(join(corpusRoot, "images", "tcp4"), dir, { recursive: true });
+  cpSync(join(corpusRoot, "images", "tcp4"), dir, { recursive: true, verbatimSymlinks: true });
   for (const n of readdirSync(dir)) chmodSync(join(dir, n), 0o644);
   chmodSync(dir, 0o755);
 });

@@ -36,7 +36,7 @@ const snapshot = (d: string) =>
 beforeEach(() => {
   work = mkdtempSync(join(tmpdir(), "criu-image-tcp-"));
   dir = join(work, "ckpt");
-  cpSync(join(corpusRoot, "images", "tcp4"), dir, { recursive: true });
+  cpSync(join(corpusRoot, "images", "tcp4"), dir, { recursive: true, verbatimSymlinks: true });
 });
 afterEach(() => rmSync(work, { recursive: true, force: true }));
 
@@ -127,7 +127,7 @@ describe("tcp CLI", () => {
 
   it("tcp rewrite: --endpoint with IPv6 brackets, --dry-run, --out, refusal with exit 1", async () => {
     const v6 = join(work, "v6");
-    cpSync(join(corpusRoot, "images", "tcp6"), v6, { recursive: true });
+    cpSync(join(corpusRoot, "images", "tcp6"), v6, { recursive: true, verbatimSymlinks: true });
     const dry = await runCli(["tcp", "rewrite", v6, "--endpoint", "[::1]:45012=[fd00::2]:45112", "--dry-run"]);
     expect(dry.code).toBe(0);
     expect(dry.stdout.toString()).toContain("[::1]:45012 -> [fd00::2]:45112");

@@ -94,7 +94,7 @@ describe.each(SCENARIOS)("tcp list on %s", (scenario) => {
 });
 
 describe("tcp list details", () => {
-  it("formats v4-mapped addresses as ipaddr.js does (::ffff:7f00:1, as crit)", () => {
+  it("formats v4-mapped addresses in the data as crit does (::ffff:7f00:1)", () => {
     const s = listConnections(corpusCheckpoint("tcp-v4mapped")).find((x) => x.state === "ESTABLISHED");
     expect(s?.local.address).toMatch(/^::ffff:7f00:[12]$/);
   });

@@ -8,15 +8,13 @@
 import { clone } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
 import { file_entrySchema } from "../../src/gen/index.js";
-import { parseAddress } from "../../src/json/ip.js";
+import { asV4, parseAddress, wordsFor } from "../../src/image/address.js";
 import {
-  asV4,
   parseAddressRule,
   parseEndpointRule,
   type RewriteRule,
   rewriteConnections,
   TcpRewriteError,
-  wordsFor,
 } from "../../src/tcp/index.js";
 import { compile, conflicts } from "../../src/tcp/plan.js";
 import { corpusCheckpoint, editImage } from "../helpers/checkpoints.js";
@@ -174,8 +172,8 @@ describe("warnings that depend on matching", () => {
   it("namespace images hold an IPv4 address however the rule spells it; other IPv6 is looked for as itself", () => {
     const cp = corpusCheckpoint("netns");
     expect(rewriteConnections(cp, [addr("::ffff:127.0.0.1", "10.0.0.1")]).report.warnings).toEqual([
-      // Named as it is printed everywhere (as crit and ipaddr.js print it).
-      `network namespace images still hold ::ffff:7f00:1: ${HELD}`,
+      // Named as every human output names a v4-mapped address: its IPv4 part dotted.
+      `network namespace images still hold ::ffff:127.0.0.1: ${HELD}`,
       IPTABLES,
     ]);
     // A file kept beside the namespace images (a tmpfs archive) that holds the address too is not one of them.

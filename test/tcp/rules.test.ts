@@ -5,15 +5,13 @@
  * same endpoint as ::ffff:127.0.0.1.
  */
 import { describe, expect, it } from "vitest";
-import { parseAddress } from "../../src/json/ip.js";
+import { asV4, parseAddress, wordsFor } from "../../src/image/address.js";
 import {
-  asV4,
   describeRule,
   parseAddressRule,
   parseEndpointRule,
   type RewriteRule,
   TcpRewriteError,
-  wordsFor,
 } from "../../src/tcp/index.js";
 import { compile, conflicts } from "../../src/tcp/plan.js";
 import { caught } from "../helpers/errors.js";

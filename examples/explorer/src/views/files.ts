@@ -1,8 +1,8 @@
+import { displayEndpoint } from "../../../../src/image/address.js";
 import type { InetSocket, InspectReport } from "../../../../src/inspect/index.js";
 import { h, s, table } from "../dom.js";
 
-const key = (e: { address: string; port: number }) =>
-  `${e.address.includes(":") ? `[${e.address}]` : e.address}:${e.port}`;
+const key = (e: { address: string; port: number }) => displayEndpoint(e.address, e.port);
 
 /** One edge per connection: both sockets of a connection inside the checkpoint share it. */
 export function connections(inet: InetSocket[]): Map<string, InetSocket[]> {
@@ -77,7 +77,7 @@ function tcpGraph(inet: InetSocket[]): SVGElement {
 
 export function files(r: InspectReport, pid: number | null, choose: (pid: number) => void): HTMLElement {
   const p = r.processes.find((x) => x.pid === pid) ?? r.processes[0];
-  const ep = (e: { address: string; port: number }) => (e.address ? `${e.address}:${e.port}` : `*:${e.port}`);
+  const ep = (e: { address: string; port: number }) => displayEndpoint(e.address, e.port);
   const pick = h(
     "select",
     { "aria-label": "Process", onchange: (e: Event) => choose(Number((e.target as HTMLSelectElement).value)) },
