@@ -12,6 +12,7 @@ const LAYERS: [folder: string, specifier: string][] = [
   // Its stand-ins are the schema's: one copy, with the descriptors they build.
   ["gen-lazy", "criu-image/schema"],
   ["json", "criu-image/json"],
+  ["archive", "criu-image/archive"],
   ["checkpoint", "criu-image/checkpoint"],
   ["memory", "criu-image/memory"],
   ["inspect", "criu-image/inspect"],
@@ -82,6 +83,7 @@ export default defineConfig([
   bundle("schema/index", "src/gen/index.ts", "criu-image/schema"),
   bundle("index", "src/index.ts", "criu-image"),
   bundle("json/index", "src/json/index.ts", "criu-image/json"),
+  bundle("archive/index", "src/archive/index.ts", "criu-image/archive"),
   bundle("checkpoint/index", "src/checkpoint/index.ts", "criu-image/checkpoint"),
   bundle("memory/index", "src/memory/index.ts", "criu-image/memory"),
   bundle("inspect/index", "src/inspect/index.ts", "criu-image/inspect"),

@@ -43,6 +43,7 @@ const ORDER = [
   "inspect",
   "memory",
   "checkpoint",
+  "archive",
   "json",
   "image",
   "gen",

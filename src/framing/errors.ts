@@ -43,4 +43,5 @@ export type CriuImageErrorCode =
   | "NOT_CHECKPOINT" // a path that holds no checkpoint where one was expected
   | "UNSAFE" // an archive with members that would escape or mislead (writers refuse it)
   | "REFUSED" // a transformation refused (TcpRewriteError): nothing was changed
-  | "BAD_JSON"; // crit JSON that is not JSON or does not fit the schema (CritJsonError)
+  | "BAD_JSON" // crit JSON that is not JSON or does not fit the schema (CritJsonError)
+  | "BAD_ARCHIVE"; // an archive whose compression or tar data is damaged (ArchiveError)

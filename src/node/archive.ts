@@ -13,6 +13,19 @@ import { tmpdir } from "node:os";
 import { dirname, join, posix } from "node:path";
 import { Readable } from "node:stream";
 import { type Header, pack } from "tar-stream";
+import {
+  ArchiveError,
+  type Compression,
+  compressionOf,
+  copies,
+  digest,
+  eachTarMember,
+  METADATA_LIMIT,
+  memberPath,
+  type TarHeader,
+  type UnsafeMember,
+  unsafeReason,
+} from "../archive/index.js";
 import { type SourceMember, sourceFromMembers } from "../checkpoint/members.js";
 import {
   absentFile,
@@ -24,17 +37,12 @@ import {
   sparseFile,
 } from "../checkpoint/source.js";
 import { writeData } from "./atomic.js";
-import { type Compression, compressed, compressionForName, compressionOf, copies, decompressed } from "./compress.js";
+import { compressed, decompressed } from "./compress.js";
 import { FileError } from "./errors.js";
 import { CREATE_NEW, fsOps } from "./fs-ops.js";
-import { digest, type UnsafeMember, unsafeReason } from "./member-safety.js";
 import { plainBytes, readRange } from "./read-range.js";
-import { eachTarMember, type TarHeader } from "./tar-read.js";
 
 export type { Compression };
-
-/** Members up to this size are kept in memory when read (pages excepted). */
-export const METADATA_LIMIT = 16 << 20;
 
 const isPages = (base: string) => /^pages-/.test(base);
 
@@ -93,14 +101,6 @@ async function keepRanges(
     at += c.length;
   }
   return parts;
-}
-
-/** "./a//b/" → "a/b". */
-function normal(name: string): string {
-  return name
-    .split("/")
-    .filter((p) => p !== "" && p !== ".")
-    .join("/");
 }
 
 /**
@@ -218,7 +218,7 @@ export async function openArchiveSource(
         unsafe.push({ name: h.name, index, reason });
         return drain(body);
       }
-      const path = normal(h.name);
+      const path = memberPath(h.name);
       const type = h.type ?? "file";
       const size = h.size ?? 0;
       if (path === "") return drain(body);
@@ -262,8 +262,9 @@ export async function openArchiveSource(
       else await drain(body);
     });
   } catch (e) {
-    if (e instanceof FileError) throw e;
-    throw new FileError("NOT_CHECKPOINT", label, `not a readable checkpoint archive (${(e as Error).message})`);
+    // Damaged data names the archive; anything else (the file system's refusal, a bug) is passed on as it is.
+    if (e instanceof ArchiveError) throw e.in(label);
+    throw e;
   }
   if (members.size === 0 && unsafe.length > 0) {
     throw new FileError(
@@ -318,7 +319,7 @@ export async function* rewrittenArchive(
   const done = (async () => {
     await eachMember(input, async (header, body) => {
       if (leaveOut.has(index++)) return drain(body);
-      const name = normal(header.name);
+      const name = memberPath(header.name);
       const base =
         name.startsWith(prefix) && !name.slice(prefix.length).includes("/") ? name.slice(prefix.length) : undefined;
       const next = base !== undefined ? replace.get(base) : undefined;
@@ -351,5 +352,3 @@ export async function* rewrittenArchive(
 
 /** A header as tar-stream's packer takes it. */
 const tarStreamHeader = (h: TarHeader): Header => ({ ...h, pax: h.pax ?? undefined }) as Header;
-
-export { compressionForName };

@@ -1,6 +1,6 @@
 /**
- * Compression of archive streams, chosen by the first bytes on input and by
- * the output's file name on output.
+ * Compression of archive streams on Node: input through criu-image/archive
+ * (gzip by zlib), output by the name's choice.
  *
  * zstd output: Node has a zstd compressor from 22.15 on, and it is used
  * there. Node 20 has none, so there the maintained WebAssembly build of the
@@ -11,48 +11,16 @@
  */
 import { Readable } from "node:stream";
 import * as zlib from "node:zlib";
-import { type Compression, compressionOf } from "./path-kind.js";
-import { zstdDecompress } from "./zstd/decompress.js";
+import { decompressed as archiveDecompressed, type Compression, copies, type Gunzip } from "../archive/index.js";
 
-export { type Compression, compressionOf };
+/** gzip through Node's zlib (faster than the web stream, and on every Node). */
+const zlibGunzip: Gunzip = (source) =>
+  // zlib's stream buffers what it is given, and the source may reuse its buffer.
+  Readable.from(copies(source)).pipe(zlib.createGunzip()) as AsyncIterable<Uint8Array>;
 
-/** The compression an output file name asks for, or undefined when it is not an archive name. */
-export function compressionForName(name: string): Compression | undefined {
-  if (/\.(tar\.gz|tgz)$/i.test(name)) return "gzip";
-  if (/\.(tar\.zst|tar\.zstd|tzst)$/i.test(name)) return "zstd";
-  if (/\.tar$/i.test(name)) return "none";
-  return undefined;
-}
-
-/** Copies of a stream's chunks, for consumers that hold on to them (the source may reuse its buffer). */
-export async function* copies(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
-  for await (const c of source) yield c.slice();
-}
-
-/**
- * Decompresses a byte stream according to its first bytes. zstd is decoded
- * by our own decoder everywhere (Node's, from 22.15 on, allocates a buffer
- * per chunk); its chunks are views valid until the next is asked for.
- */
-export async function* decompressed(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
-  const it = source[Symbol.asyncIterator]();
-  const first = await it.next();
-  if (first.done) return;
-  const rest = (async function* () {
-    yield first.value;
-    for (;;) {
-      const r = await it.next();
-      if (r.done) return;
-      yield r.value;
-    }
-  })();
-  const kind = compressionOf(first.value);
-  if (kind === "none") {
-    yield* rest;
-  } else if (kind === "gzip") {
-    // zlib's stream buffers what it is given, and the source may reuse its buffer.
-    yield* Readable.from(copies(rest)).pipe(zlib.createGunzip());
-  } else yield* zstdDecompress(rest);
+/** An archive's bytes decompressed by what their first bytes say (see criu-image/archive), gzip by zlib. */
+export function decompressed(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  return archiveDecompressed(source, { gunzip: zlibGunzip });
 }
 
 type ZstdLike = {

@@ -1,6 +1,6 @@
 /** criu-image/node: checkpoints on disk: folders, archives, atomic writes. */
 
-export { type ArchiveSourceOptions, type Compression, openArchiveSource } from "./archive.js";
+export { type ArchiveSourceOptions, openArchiveSource } from "./archive.js";
 export { type WriteFileOptions, writeFileAtomic } from "./atomic.js";
 export { FileError, fileError } from "./errors.js";
 export { openImageFile, readImageFile, writeImageFile } from "./files.js";

@@ -4,18 +4,10 @@
  * (`info` of one image) loads none of them.
  */
 import { open, stat } from "node:fs/promises";
+import { compressionOf, isTarHeader } from "../archive/index.js";
 import { kindByMagic } from "../framing/kinds.js";
 import { IMG_COMMON_MAGIC, IMG_SERVICE_MAGIC } from "../framing/magic.js";
 import { fileError } from "./errors.js";
-
-export type Compression = "none" | "gzip" | "zstd";
-
-/** The compression of an archive, from its first bytes. */
-export function compressionOf(head: Uint8Array): Compression {
-  if (head[0] === 0x1f && head[1] === 0x8b) return "gzip";
-  if (head[0] === 0x28 && head[1] === 0xb5 && head[2] === 0x2f && head[3] === 0xfd) return "zstd";
-  return "none";
-}
 
 /** What a path holds. */
 export type PathKind = "folder" | "archive" | "image" | "other";
@@ -44,7 +36,7 @@ async function fileKind(path: string): Promise<PathKind> {
     await h.close();
   }
   if (compressionOf(head) !== "none") return "archive";
-  if (new TextDecoder().decode(head.subarray(257, 262)) === "ustar") return "archive";
+  if (isTarHeader(head)) return "archive";
   const magic = new DataView(head.buffer).getUint32(0, true);
   if (magic === IMG_COMMON_MAGIC || magic === IMG_SERVICE_MAGIC || kindByMagic(magic)) return "image";
   return "other";

@@ -6,6 +6,7 @@
 import { createReadStream } from "node:fs";
 import { readdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import { compressionForName } from "../archive/index.js";
 import { Checkpoint } from "../checkpoint/checkpoint.js";
 import type { DiffReport } from "../diff/diff.js";
 import { editCheckpoint } from "../edit/edit.js";
@@ -13,7 +14,7 @@ import { type Redaction, type RedactOptions, redactCheckpoint } from "../edit/re
 import type { EditSession } from "../edit/session.js";
 import { type RewriteOptions, type RewriteReport, rewriteConnections } from "../tcp/rewrite.js";
 import type { RewriteRule } from "../tcp/rules.js";
-import { compressionForName, eachMember, rewrittenArchive } from "./archive.js";
+import { eachMember, rewrittenArchive } from "./archive.js";
 import { writeFileAtomic } from "./atomic.js";
 import { FileError } from "./errors.js";
 import { openFolderSource } from "./folder.js";

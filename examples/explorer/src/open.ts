@@ -5,16 +5,25 @@
  * (the picked file itself, or the archive's bytes as they streamed by),
  * read a range at a time when memory is looked at.
  */
+
+import {
+  compressionOf,
+  decompressed,
+  eachTarMember,
+  METADATA_LIMIT,
+  memberPath,
+  type TarHeader,
+  type UnsafeMember,
+  unsafeReason,
+} from "../../../src/archive/index.js";
 import type { ImageSource, SourceFile, SourceMember } from "../../../src/checkpoint/index.js";
 import { Checkpoint, memoryFile, sourceFromMembers } from "../../../src/checkpoint/index.js";
 import { CriuImageError } from "../../../src/index.js";
-import { zstdDecompress } from "../../../src/node/zstd/decompress.js";
-import { readTar, readTarBlob, type TarHeader, type TarSink } from "./tar.js";
 
 export type Progress = (done: number, total: number, what: string) => void;
 
 /** Files up to this size are read into memory; larger ones (pages, rootfs) are kept as Blobs. */
-const SMALL = 16 << 20;
+const SMALL = METADATA_LIMIT;
 
 function blobFile(blob: Blob, name: string): SourceFile {
   return {
@@ -88,83 +97,76 @@ async function* chunks(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uint8
   }
 }
 
-/** A picked archive file, read in one streaming pass. */
-export async function openArchive(file: File, progress: Progress): Promise<Checkpoint> {
-  const head = new Uint8Array(await file.slice(0, 4).arrayBuffer());
-  const compression =
-    head[0] === 0x1f && head[1] === 0x8b
-      ? "gzip"
-      : head[0] === 0x28 && head[1] === 0xb5 && head[2] === 0x2f
-        ? "zstd"
-        : "none";
-  const entries: Entry[] = [];
-  let seen = 0;
-  const open = (h: TarHeader): TarSink | null => {
-    if (h.type === "symlink") entries.push({ path: h.path, file: memoryFile(new Uint8Array(0)), link: h.linkname });
-    if (h.type !== "file") return null;
-    const big = h.size > SMALL || /^pages-/.test(baseOf(h.path));
-    if (compression === "none") {
-      progress(h.offset + h.size, file.size, file.name);
-      // A plain tar is random access already: a big member is a slice of the picked file, never copied.
-      if (big) {
-        entries.push({ path: h.path, file: blobFile(file.slice(h.offset, h.offset + h.size), h.path), mtime: h.mtime });
-        return null;
-      }
-    }
-    const parts: Uint8Array[] = [];
-    const blobs: Blob[] = [];
-    let held = 0;
-    return {
-      data(c) {
-        // Chunks are copied: the decoders may hand out views of buffers they reuse.
-        parts.push(c.slice());
-        held += c.length;
-        // Large members become Blobs 1 MiB at a time: the browser holds them outside the page (on disk past its limit).
-        if (big && held >= 1 << 20) {
-          blobs.push(new Blob(parts as BlobPart[]));
-          parts.length = 0;
-          held = 0;
-        }
-      },
-      end() {
-        if (big) {
-          entries.push({
-            path: h.path,
-            file: blobFile(new Blob([...blobs, ...(parts as BlobPart[])]), h.path),
-            mtime: h.mtime,
-          });
-          return;
-        }
-        const bytes = new Uint8Array(h.size);
-        let at = 0;
-        for (const p of parts) {
-          bytes.set(p, at);
-          at += p.length;
-        }
-        entries.push({ path: h.path, file: memoryFile(bytes), mtime: h.mtime });
-      },
-    };
-  };
-  if (compression === "none") await readTarBlob(file, open);
-  else {
-    const counted = new TransformStream<Uint8Array, Uint8Array>({
-      transform(c, ctl) {
-        seen += c.length;
-        progress(seen, file.size, file.name);
-        ctl.enqueue(c);
-      },
-    });
-    const raw = file.stream().pipeThrough(counted);
-    const body =
-      compression === "gzip"
-        ? chunks(raw.pipeThrough(new DecompressionStream("gzip") as unknown as TransformStream<Uint8Array, Uint8Array>))
-        : copies(zstdDecompress(chunks(raw)));
-    await readTar(body, open);
+/** Joins a member's chunks (copies: the readers hand out views of buffers they reuse). */
+async function collect(body: AsyncIterable<Uint8Array>, size: number): Promise<Uint8Array> {
+  const out = new Uint8Array(size);
+  let at = 0;
+  for await (const c of body) {
+    out.set(c.subarray(0, size - at), at);
+    at += c.length;
   }
-  return new Checkpoint(sourceOf(entries, file.name, "archive", compression));
+  return out;
 }
 
-/** Copies of the decoder's chunks, which are views of its window: the sinks keep them. */
-async function* copies(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
-  for await (const c of source) yield c.slice();
+/** Large members become Blobs 1 MiB at a time: the browser holds them outside the page (on disk past its limit). */
+async function blobOf(body: AsyncIterable<Uint8Array>): Promise<Blob> {
+  const blobs: Blob[] = [];
+  let parts: Uint8Array[] = [];
+  let held = 0;
+  for await (const c of body) {
+    parts.push(c.slice());
+    held += c.length;
+    if (held >= 1 << 20) {
+      blobs.push(new Blob(parts as BlobPart[]));
+      parts = [];
+      held = 0;
+    }
+  }
+  return new Blob([...blobs, ...(parts as BlobPart[])]);
+}
+
+/**
+ * A picked archive file, read in one streaming pass by the library's own
+ * archive reader (the same tar reader, zstd decoder and member checks as the
+ * CLI's). Unsafe members are left out and listed in the source's `unsafe`.
+ */
+export async function openArchive(file: File, progress: Progress): Promise<Checkpoint> {
+  const compression = compressionOf(new Uint8Array(await file.slice(0, 4).arrayBuffer()));
+  const entries: Entry[] = [];
+  const unsafe: UnsafeMember[] = [];
+  const seen = new Map<string, { size: number }>();
+  let read = 0;
+  let index = 0;
+  const counted = (async function* () {
+    for await (const c of chunks(file.stream())) {
+      read += c.length;
+      progress(read, file.size, file.name);
+      yield c;
+    }
+  })();
+  await eachTarMember(decompressed(counted), async (h: TarHeader, body, bodyAt) => {
+    const reason = unsafeReason(h, seen);
+    if (reason) {
+      unsafe.push({ name: h.name, index, reason });
+      index++;
+      return;
+    }
+    index++;
+    const path = memberPath(h.name);
+    if (h.type === "symlink") {
+      entries.push({ path, file: memoryFile(new Uint8Array(0)), link: h.linkname ?? "" });
+      return;
+    }
+    if (h.type !== "file" && h.type !== "contiguous-file") return;
+    seen.set(path, { size: h.size });
+    const big = h.size > SMALL || /^pages-/.test(baseOf(path));
+    if (!big) {
+      entries.push({ path, file: memoryFile(await collect(body, h.size)), mtime: h.mtime });
+      return;
+    }
+    // A plain tar is random access already: a big member is a slice of the picked file, never copied.
+    const blob = compression === "none" ? file.slice(bodyAt, bodyAt + h.size) : await blobOf(body);
+    entries.push({ path, file: blobFile(blob, path), mtime: h.mtime });
+  });
+  return new Checkpoint({ ...sourceOf(entries, file.name, "archive", compression), unsafe });
 }

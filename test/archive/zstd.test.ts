@@ -2,9 +2,8 @@ import { execFileSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { ZstdError, zstdDecompress } from "../../src/archive/index.js";
 import { decompressed } from "../../src/node/compress.js";
-import { zstdDecompress } from "../../src/node/zstd/decompress.js";
-import { ZstdError } from "../../src/node/zstd/errors.js";
 import { cat, reusedChunks } from "../helpers/bytes.js";
 
 // zstd(1) is installed by .ci/run; without it these fail rather than skip.

@@ -6,8 +6,8 @@
  * already seen, with other contents. Readers report these; writers refuse
  * them unless told to leave them out.
  */
-import { posix } from "node:path";
-import type { TarHeader } from "./tar-read.js";
+import { resolveInArchive } from "./paths.js";
+import type { TarHeader } from "./tar.js";
 
 export interface UnsafeMember {
   /** The member's name as the archive gives it. */
@@ -16,8 +16,6 @@ export interface UnsafeMember {
   index: number;
   reason: string;
 }
-
-const escapes = (p: string) => p === ".." || p.startsWith("../");
 
 /** Why a member is unsafe, or undefined. `seen` holds earlier regular members by normal name: size and digest. */
 export function unsafeReason(
@@ -28,27 +26,27 @@ export function unsafeReason(
   if (name.startsWith("/")) return "an absolute path";
   if (/[\u0000-\u001f\u007f]/.test(name)) return "control characters in its name";
   if (name.includes("\ufffd")) return "a name that is not UTF-8";
-  const norm = posix.normalize(name);
-  if (escapes(norm) || name.split("/").includes("..")) return 'a ".." component';
+  if (name.split("/").includes("..")) return 'a ".." component';
+  const norm = (resolveInArchive(name) as string[]).join("/");
   const type = h.type ?? "file";
   if (type === "symlink" || type === "link") {
+    const what = type === "link" ? "hard " : "symbolic ";
     const target = h.linkname ?? "";
-    if (target.startsWith("/"))
-      return `a ${type === "link" ? "hard " : "symbolic "}link to the absolute path ${target}`;
-    const resolved =
-      type === "link" ? posix.normalize(target) : posix.normalize(posix.join(posix.dirname(norm), target));
-    if (escapes(resolved)) return `a ${type === "link" ? "hard " : "symbolic "}link out of the archive (to ${target})`;
+    if (target.startsWith("/")) return `a ${what}link to the absolute path ${target}`;
+    // A hard link names a member from the top; a symbolic link is relative to its own folder.
+    const from = type === "link" ? "" : norm.split("/").slice(0, -1).join("/");
+    if (resolveInArchive(target, from) === undefined) return `a ${what}link out of the archive (to ${target})`;
   }
   if (type === "character-device" || type === "block-device") return "a device node";
   if (type === "fifo") return "a FIFO";
   if (type === "file" || type === "contiguous-file") {
-    const before = seen.get(norm.replace(/\/$/, ""));
+    const before = seen.get(norm);
     if (before && before.size !== (h.size ?? 0)) return "a second member of this name, with other contents";
   }
   return undefined;
 }
 
-/** FNV-1a over bytes: enough to tell two members of one name apart. */
+/** FNV-1a over bytes: enough to tell two members of one name apart. @internal */
 export function digest(b: Uint8Array): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < b.length; i++) h = Math.imul(h ^ (b[i] as number), 0x01000193);

@@ -7,7 +7,8 @@
  * a 256 MiB pages member streams through without one allocation.
  */
 
-import { StreamDataError } from "./stream-error.js";
+import { TarError } from "./errors.js";
+import { TAR_META_LIMIT } from "./limits.js";
 
 /** Member types, named as tar-stream names them. */
 export type TarType =
@@ -38,17 +39,8 @@ export interface TarHeader {
   pax: Record<string, string> | null;
 }
 
-/** Damaged tar data, with the offset in the (decompressed) tar stream. */
-export class TarError extends StreamDataError {
-  override readonly name = "TarError";
-  constructor(offset: number, expected: string) {
-    super("tar", offset, expected);
-  }
-}
-
 const BLOCK = 512;
-/** Pax records and GNU long names are read whole; a bigger one is not an honest archive. */
-const META_MAX = 1 << 20;
+const META_MAX = TAR_META_LIMIT;
 
 // tar's typeflags; others (GNU sparse, volume labels, ...) read as regular files, as tar-stream has it.
 const TYPES: Record<string, TarType> = {
@@ -198,12 +190,14 @@ class Body implements AsyncIterable<Uint8Array> {
 const padding = (size: number) => (BLOCK - (size % BLOCK)) % BLOCK;
 
 /**
- * Visits every member of a tar stream, in order. The body must be read (or
- * left) before the visitor returns; what is left is passed over.
+ * Visits every member of a tar stream, in order, with where its body starts
+ * in the stream (a plain tar that is random access already can be sliced
+ * there instead of copied). The body must be read (or left) before the
+ * visitor returns; what is left is passed over.
  */
 export async function eachTarMember(
   source: AsyncIterable<Uint8Array>,
-  visit: (header: TarHeader, body: AsyncIterable<Uint8Array>) => Promise<void>,
+  visit: (header: TarHeader, body: AsyncIterable<Uint8Array>, bodyAt: number) => Promise<void>,
 ): Promise<void> {
   const pull = new Pull(source[Symbol.asyncIterator]());
   const block = new Uint8Array(BLOCK);
@@ -277,7 +271,7 @@ export async function eachTarMember(
     longName = undefined;
     longLink = undefined;
     const body = new Body(pull, size);
-    await visit(header, body);
+    await visit(header, body, pull.offset);
     await pull.skip(body.left + padding(size));
   }
 }

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { type Header, pack } from "tar-stream";
 import { describe, expect, it } from "vitest";
-import { eachTarMember, TarError, type TarHeader } from "../../src/node/tar-read.js";
+import { eachTarMember, TarError, type TarHeader } from "../../src/archive/index.js";
 import { reusedChunks } from "../helpers/bytes.js";
 import { tempDirPerTest } from "../helpers/temp-dir.js";
 
