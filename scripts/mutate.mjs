@@ -38,8 +38,23 @@ export const GROUPS = {
     tests: ["test/verify/**", "test/audit-mutants.test.ts", "test/real-checkpoints.test.ts", "test/fuzz.test.ts"],
   },
   "json-scalars": {
-    mutate: ["src/json/base64.ts", "src/json/quopri.ts", "src/json/ip.ts"],
+    mutate: ["src/json/base64.ts", "src/json/quopri.ts"],
     tests: ["test/json/**", "test/audit-mutants.test.ts"],
+  },
+  // The one address module: its parser and formatter against Python, its display rule, the rules that use it.
+  address: {
+    mutate: ["src/image/address.ts"],
+    tests: [
+      "test/image/address.test.ts",
+      "test/json/python-diff.test.ts",
+      "test/tcp/rules.test.ts",
+      "test/tcp/matching.test.ts",
+    ],
+  },
+  // The archive layer: the tar reader, member safety, paths, compression sniffing and the zstd decoder.
+  archive: {
+    mutate: ["src/archive/**/*.ts"],
+    tests: ["test/archive/**", "test/node/hostile-archives.test.ts", "test/node/archive.test.ts"],
   },
 };
 

@@ -275,6 +275,12 @@ describe("Podman exports", () => {
       for (const c of ["config.dump", "spec.dump", "network.status", "rootfs-diff.tar", "ctr.log", "stats-dump"])
         expect(info.companions).toContain(c);
       expect(info.container.name).toBe("web");
+      // One container reader: inspect names the container exactly as info does.
+      const inspected = JSON.parse((await runCli(["inspect", "--container", "--json", a])).stdout.toString());
+      expect(inspected.container).toEqual(info.container);
+      expect(info.container.network).toEqual([
+        { interface: "eth0", addresses: ["10.88.0.10/16"], mac: "76:c6:0f:65:d2:83" },
+      ]);
       for (const args of [
         ["verify", a],
         ["tcp", "list", a],

@@ -4,6 +4,7 @@
  * `parent` links, what sits beside the images, and which engine's layout it
  * is. Pure, so the Node archive reader and the browser explorer share it.
  */
+import { METADATA_LIMIT } from "../archive/index.js";
 import { CriuImageError } from "../framing/errors.js";
 import { kindByFileName } from "../framing/kinds.js";
 import type { ArchiveLayout, ImageSource, SourceFile, SourceNote } from "./source.js";
@@ -61,7 +62,7 @@ function layoutOf(members: ReadonlyMap<string, SourceMember>, imagesDir: string)
   if (imagesDir !== "checkpoint") return "plain";
   let annotations: Record<string, unknown> = {};
   try {
-    const doc = JSON.parse(textOf(members.get("spec.dump"), 16 << 20) ?? "null");
+    const doc = JSON.parse(textOf(members.get("spec.dump"), METADATA_LIMIT) ?? "null");
     if (doc && typeof doc.annotations === "object" && doc.annotations) annotations = doc.annotations;
   } catch {
     // Not JSON: the layout is told by the files alone.

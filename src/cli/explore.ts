@@ -16,7 +16,7 @@ import type {
   task_kobj_ids_entry,
   unix_sk_entry,
 } from "../gen/index.js";
-import { enumValueName } from "../image/names.js";
+import { enumValueName, VMA_STATUS } from "../image/names.js";
 import { pagemapPages } from "../image/pagemap.js";
 import type { CriuImage } from "../image/types.js";
 import { encodeQuopri } from "../json/quopri.js";
@@ -133,17 +133,7 @@ export function exploreFds(load: ImageLoader, live: (pid: number) => boolean = (
   return `${out.join("\n")}\n`;
 }
 
-const VMA = {
-  REGULAR: 1 << 0,
-  STACK: 1 << 1,
-  VSYSCALL: 1 << 2,
-  VDSO: 1 << 3,
-  FILE_PRIVATE: 1 << 6,
-  FILE_SHARED: 1 << 7,
-  ANON_SHARED: 1 << 8,
-  SYSVIPC: 1 << 10,
-  SOCKET: 1 << 11,
-};
+const VMA = VMA_STATUS;
 const MAP_GROWSDOWN = 0x0100;
 
 export function exploreMems(load: ImageLoader, live: (pid: number) => boolean = () => true): string {

@@ -26,6 +26,30 @@ export const SOCKET_NAMES = {
   proto: { 0: "IP", 6: "TCP", 17: "UDP", 136: "UDPLITE" },
 } as const satisfies Record<string, Record<number, string>>;
 
+/** IPPROTO_TCP: inet_sk_entry.proto of a TCP socket. */
+export const IPPROTO_TCP = 6;
+
+/** CRIU's VMA_* status bits of vma_entry.status (criu/include/image.h). */
+export const VMA_STATUS = {
+  REGULAR: 1 << 0,
+  STACK: 1 << 1,
+  VSYSCALL: 1 << 2,
+  VDSO: 1 << 3,
+  HEAP: 1 << 5,
+  FILE_PRIVATE: 1 << 6,
+  FILE_SHARED: 1 << 7,
+  ANON_SHARED: 1 << 8,
+  ANON_PRIVATE: 1 << 9,
+  SYSVIPC: 1 << 10,
+  SOCKET: 1 << 11,
+  VVAR: 1 << 12,
+  AIORING: 1 << 13,
+  MEMFD: 1 << 14,
+  SHSTK: 1 << 15,
+  GUARD: 1 << 16,
+  UPROBES: 1 << 17,
+} as const;
+
 /** crit's names of pstree task states, as `--pretty` shows them (3 is really TASK_STOPPED and 6 a zombie; crit's labels are kept for compatibility). */
 export const TASK_STATE_NAMES = { 1: "Alive", 3: "Zombie", 6: "Stopped" } as const;
 

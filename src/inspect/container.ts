@@ -1,4 +1,12 @@
-/** The container a checkpoint archive came from, from the engine's files beside the images. */
+/**
+ * The one reader of container-engine metadata: the container a checkpoint
+ * came from, from the engine's files beside the images (Podman's
+ * config.dump and network.status, the OCI spec.dump of every engine, CRI-O's
+ * and containerd's annotations). `info`, `inspect`, the explorer and the
+ * rewrite of engine addresses all read it here, so they name a container
+ * the same way. Files over METADATA_LIMIT are sized, never parsed.
+ */
+import { METADATA_LIMIT } from "../archive/index.js";
 import type { Checkpoint } from "../checkpoint/checkpoint.js";
 
 /** The container a checkpoint archive came from, from its engine's metadata files (null where not known). */
@@ -21,11 +29,10 @@ export interface ContainerView {
   rootfsDiffBytes: number | null;
 }
 
-const MAX_JSON = 16 << 20;
-
-function json(cp: Checkpoint, path: string): Record<string, unknown> | undefined {
+/** A metadata file parsed as a JSON object; undefined when absent, too big, not JSON or not an object. */
+export function metadataJson(cp: Checkpoint, path: string): Record<string, unknown> | undefined {
   const f = cp.source.companions.get(path);
-  if (!f || f.size > MAX_JSON) return undefined;
+  if (!f || f.size > METADATA_LIMIT) return undefined;
   try {
     const v = JSON.parse(new TextDecoder().decode(f.bytes()));
     return v && typeof v === "object" && !Array.isArray(v) ? v : undefined;
@@ -43,8 +50,8 @@ const strs = (v: unknown): string[] | null => (Array.isArray(v) && v.every((x) =
 export function metadataNotes(cp: Checkpoint): string[] {
   const out: string[] = [];
   for (const [path, f] of cp.source.companions) {
-    if (/^(config|spec|pod)\.dump$|^network\.status$|\.json$/.test(path) && f.size > MAX_JSON) {
-      out.push(`${path} has ${f.size} bytes, over the ${MAX_JSON >> 20} MiB limit for parsed metadata; not read`);
+    if (/^(config|spec|pod|container|status)\.dump$|^network\.status$|\.json$/.test(path) && f.size > METADATA_LIMIT) {
+      out.push(`${path} has ${f.size} bytes, over the ${METADATA_LIMIT >> 20} MiB limit for parsed metadata; not read`);
     }
   }
   return out;
@@ -53,14 +60,14 @@ export function metadataNotes(cp: Checkpoint): string[] {
 /** null when the checkpoint did not come in a container engine's archive. */
 export function container(cp: Checkpoint): ContainerView | null {
   const layout = cp.source.archive?.layout;
-  const config = json(cp, "config.dump");
-  const spec = json(cp, "spec.dump");
+  const config = metadataJson(cp, "config.dump");
+  const spec = metadataJson(cp, "spec.dump");
   if (!config && !spec && !cp.source.companions.has("config.dump") && !cp.source.companions.has("spec.dump"))
     return null;
   const annotations = obj(spec?.annotations);
   const proc = obj(spec?.process);
   const network: ContainerView["network"] = [];
-  const status = json(cp, "network.status");
+  const status = metadataJson(cp, "network.status");
   for (const netw of Object.values(status ?? {})) {
     for (const [name, iface] of Object.entries(obj(obj(netw).interfaces))) {
       const i = obj(iface);

@@ -1,5 +1,5 @@
 /** criu-image/inspect: a checkpoint as plain data: processes, files, sockets, mounts, namespaces, container. */
-export { type ContainerView, container } from "./container.js";
+export { type ContainerView, container, metadataJson } from "./container.js";
 export { type FdView, FileTable, taskFds } from "./files.js";
 /** @internal For criu-image/verify (bundled apart); not part of the API. */
 export { IdTable } from "./id-table.js";
@@ -17,6 +17,7 @@ export {
   type TcpStreamInfo,
   tcpStreamName,
 } from "./inet.js";
+export { type CheckpointInfo, checkpointInfo } from "./info.js";
 export {
   type InspectOptions,
   type InspectReport,

@@ -1,4 +1,4 @@
-import { SOCKET_NAMES } from "../image/names.js";
+import { IPPROTO_TCP, SOCKET_NAMES } from "../image/names.js";
 
 type Names<T> = T[keyof T];
 
@@ -27,7 +27,7 @@ export type SocketKind = "tcp" | "udp" | "udplite" | "raw" | "other";
 
 export function socketKind(type: number, proto: number): SocketKind {
   if (type === 3) return "raw";
-  if (proto === 6) return "tcp";
+  if (proto === IPPROTO_TCP) return "tcp";
   if (proto === 17) return "udp";
   if (proto === 136) return "udplite";
   return "other";

@@ -1,4 +1,4 @@
-import { SOCKET_NAMES, TASK_STATE_NAMES } from "../image/names.js";
+import { SOCKET_NAMES, TASK_STATE_NAMES, VMA_STATUS } from "../image/names.js";
 
 /**
  * The tables crit's --pretty mode uses to show numbers: flag names, small
@@ -22,25 +22,25 @@ export const FLAG_MAPS: Record<string, FlagMap> = {
     ["MAP_ANON", 0x20],
     ["MAP_GROWSDOWN", 0x0100],
   ],
-  // CRIU's VMA_* status bits (criu/include/image.h).
+  // CRIU's VMA_* status bits, as crit names them (its table has no VMA_AREA_GUARD).
   "mmap.status": [
     ["VMA_AREA_NONE", 0],
-    ["VMA_AREA_REGULAR", 1 << 0],
-    ["VMA_AREA_STACK", 1 << 1],
-    ["VMA_AREA_VSYSCALL", 1 << 2],
-    ["VMA_AREA_VDSO", 1 << 3],
-    ["VMA_AREA_HEAP", 1 << 5],
-    ["VMA_FILE_PRIVATE", 1 << 6],
-    ["VMA_FILE_SHARED", 1 << 7],
-    ["VMA_ANON_SHARED", 1 << 8],
-    ["VMA_ANON_PRIVATE", 1 << 9],
-    ["VMA_AREA_SYSVIPC", 1 << 10],
-    ["VMA_AREA_SOCKET", 1 << 11],
-    ["VMA_AREA_VVAR", 1 << 12],
-    ["VMA_AREA_AIORING", 1 << 13],
-    ["VMA_AREA_MEMFD", 1 << 14],
-    ["VMA_AREA_SHSTK", 1 << 15],
-    ["VMA_AREA_UPROBES", 1 << 17],
+    ["VMA_AREA_REGULAR", VMA_STATUS.REGULAR],
+    ["VMA_AREA_STACK", VMA_STATUS.STACK],
+    ["VMA_AREA_VSYSCALL", VMA_STATUS.VSYSCALL],
+    ["VMA_AREA_VDSO", VMA_STATUS.VDSO],
+    ["VMA_AREA_HEAP", VMA_STATUS.HEAP],
+    ["VMA_FILE_PRIVATE", VMA_STATUS.FILE_PRIVATE],
+    ["VMA_FILE_SHARED", VMA_STATUS.FILE_SHARED],
+    ["VMA_ANON_SHARED", VMA_STATUS.ANON_SHARED],
+    ["VMA_ANON_PRIVATE", VMA_STATUS.ANON_PRIVATE],
+    ["VMA_AREA_SYSVIPC", VMA_STATUS.SYSVIPC],
+    ["VMA_AREA_SOCKET", VMA_STATUS.SOCKET],
+    ["VMA_AREA_VVAR", VMA_STATUS.VVAR],
+    ["VMA_AREA_AIORING", VMA_STATUS.AIORING],
+    ["VMA_AREA_MEMFD", VMA_STATUS.MEMFD],
+    ["VMA_AREA_SHSTK", VMA_STATUS.SHSTK],
+    ["VMA_AREA_UPROBES", VMA_STATUS.UPROBES],
     ["VMA_UNSUPP", 2 ** 31],
   ],
   // open(2) flags as x86-64 Linux numbers them.

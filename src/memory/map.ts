@@ -6,29 +6,12 @@
  */
 import type { Checkpoint } from "../checkpoint/checkpoint.js";
 import type { vma_entry } from "../gen/index.js";
+import { VMA_STATUS } from "../image/names.js";
 import { PE_LAZY, PE_PARENT, PE_PRESENT } from "../image/pagemap.js";
 import { firstRun, type PagemapRuns, type PageRun, pagemapRuns } from "./runs.js";
 
-/** criu/include/image.h VMA_* status bits. */
-export const VMA = {
-  REGULAR: 1 << 0,
-  STACK: 1 << 1,
-  VSYSCALL: 1 << 2,
-  VDSO: 1 << 3,
-  HEAP: 1 << 5,
-  FILE_PRIVATE: 1 << 6,
-  FILE_SHARED: 1 << 7,
-  ANON_SHARED: 1 << 8,
-  ANON_PRIVATE: 1 << 9,
-  SYSVIPC: 1 << 10,
-  SOCKET: 1 << 11,
-  VVAR: 1 << 12,
-  AIORING: 1 << 13,
-  MEMFD: 1 << 14,
-  SHSTK: 1 << 15,
-  GUARD: 1 << 16,
-  UPROBES: 1 << 17,
-} as const;
+/** criu/include/image.h VMA_* status bits (the image layer's VMA_STATUS). */
+export const VMA = VMA_STATUS;
 
 export type VmaKind =
   | "stack"

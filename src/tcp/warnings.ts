@@ -7,6 +7,7 @@
 import type { Checkpoint } from "../checkpoint/checkpoint.js";
 import { kindByFileName } from "../framing/kinds.js";
 import { asV4, displayAddress, displayEndpoint, formatBytes, wordsToBytes } from "../image/address.js";
+import { IPPROTO_TCP } from "../image/names.js";
 import type { SocketEntry } from "../inspect/inet.js";
 import { LOCK_METHOD } from "../inspect/socket-names.js";
 import type { Compiled, Planned } from "./plan.js";
@@ -118,7 +119,7 @@ const SHOWN = 3;
  */
 function peerWarnings(entries: SocketEntry[], planned: Planned[], warnings: string[]): void {
   const connected = (e: SocketEntry) =>
-    e.sk.proto === 6 &&
+    e.sk.proto === IPPROTO_TCP &&
     CONNECTED.has(e.sk.state) &&
     addrKey(e.sk.srcAddr) !== undefined &&
     addrKey(e.sk.dstAddr) !== undefined;

@@ -15,7 +15,7 @@ import { type ImageKindInfo, kindByFileName } from "../framing/kinds.js";
 import { WireCursor } from "../framing/wire.js";
 import type { inet_sk_entry } from "../gen/index.js";
 import type { EntryKind } from "../image/kind-types.js";
-import { enumValueName } from "../image/names.js";
+import { enumValueName, IPPROTO_TCP } from "../image/names.js";
 import { PE_PARENT } from "../image/pagemap.js";
 import type { CriuImage } from "../image/types.js";
 import { IdTable } from "../inspect/id-table.js";
@@ -330,7 +330,6 @@ const LEGACY_FILE_IMAGES: Readonly<Record<string, number>> = {
 const isIndexed = (kind: string): boolean =>
   kind === "FILES" || kind === "FDINFO" || Object.hasOwn(LEGACY_FILE_IMAGES, kind);
 
-const TCP = 6;
 const TCP_ESTABLISHED = 1;
 
 /** What the checks need of the images that are never kept decoded. An image adds to them only once it parsed whole. */
@@ -352,7 +351,7 @@ class Indexes {
     }
     const sockets: Indexes["established"] = [];
     const socket = (sk: inet_sk_entry, index: number) => {
-      if (sk.proto === TCP && sk.state === TCP_ESTABLISHED)
+      if (sk.proto === IPPROTO_TCP && sk.state === TCP_ESTABLISHED)
         sockets.push({ id: sk.id, ino: sk.ino, image: name, index });
     };
     // Rows go straight into the index (a million sockets as a JS array were 16 MiB and more while it grew);
