@@ -1,5 +1,5 @@
 /** `verify PATH`: consistency checks, problems listed one per line, then notes. */
-import { verifyCheckpoint } from "../verify/verify.js";
+import { verifyCheckpoint } from "../verify/index.js";
 import { open } from "./checkpoint.js";
 import { writeStdout } from "./io.js";
 import { writeJson } from "./json-out.js";

@@ -1,4 +1,4 @@
-import { type VerifyOptions, type VerifyReport, verifyCheckpoint } from "../verify/verify.js";
+import { type VerifyOptions, type VerifyReport, verifyCheckpoint } from "../verify/index.js";
 import { openCheckpoint } from "./open.js";
 
 /** verifyCheckpoint over a folder or archive by path; reads only (pages are sized, not read). */

@@ -1,9 +1,3 @@
 /** criu-image/verify: consistency checks of whole checkpoints. */
-export {
-  type Problem,
-  type VerifyCheck,
-  type VerifyOptions,
-  type VerifyProblem,
-  type VerifyReport,
-  verifyCheckpoint,
-} from "./verify.js";
+export type { Problem, VerifyCheck, VerifyOptions, VerifyProblem, VerifyReport } from "./types.js";
+export { verifyCheckpoint } from "./verify.js";

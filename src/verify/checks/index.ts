@@ -1,0 +1,23 @@
+/** verify's checks, in the order they run: each a small function over the context, named as its problems are. */
+import type { VerifyContext } from "../context.js";
+import { checkInventory } from "./inventory.js";
+import { checkPages } from "./pages.js";
+import { checkParse } from "./parse.js";
+import { checkSource } from "./source.js";
+import { checkTasks } from "./tasks.js";
+import { checkTcpStreams } from "./tcp-streams.js";
+
+/** A named check. Later checks read what `parse` kept and indexed. */
+export interface Check {
+  name: string;
+  run(ctx: VerifyContext): void;
+}
+
+export const CHECKS: readonly Check[] = [
+  { name: "source", run: checkSource },
+  { name: "parse", run: checkParse },
+  { name: "inventory", run: checkInventory },
+  { name: "tasks", run: checkTasks },
+  { name: "tcp-streams", run: checkTcpStreams },
+  { name: "pages", run: checkPages },
+];
