@@ -4,7 +4,7 @@
  * TCP stream state CRIU saved for it.
  */
 
-import type { Checkpoint } from "../checkpoint/checkpoint.js";
+import { Checkpoint, type CheckpointLike } from "../checkpoint/checkpoint.js";
 import type { file_entry, inet_sk_entry, tcp_stream_entry } from "../gen/index.js";
 import { formatWords } from "../image/address.js";
 import { taskFdRefs } from "./fd-refs.js";
@@ -217,7 +217,8 @@ export function tcpStreamName(ino: number): string {
  * owners, not the sockets, so a million of them can be listed in little
  * memory. Each socket is a new object the caller may keep.
  */
-export function* eachInetSocket(r: Checkpoint): Generator<InetSocket, void, undefined> {
+export function* eachInetSocket(checkpoint: CheckpointLike): Generator<InetSocket, void, undefined> {
+  const r = Checkpoint.of(checkpoint);
   const owners = ownerTable(r);
   for (const { f, image, layout } of socketFields(r)) {
     const streamImage = tcpStreamName(f.ino);
@@ -241,7 +242,7 @@ export function* eachInetSocket(r: Checkpoint): Generator<InetSocket, void, unde
   }
 }
 
-/** All inet sockets (TCP, UDP, UDPLITE, raw) of a checkpoint, in image order. */
-export function inetSockets(r: Checkpoint): InetSocket[] {
-  return [...eachInetSocket(r)];
+/** All inet sockets (TCP, UDP, UDPLITE, raw) of a checkpoint (or an in-memory map of its images), in image order. */
+export function inetSockets(checkpoint: CheckpointLike): InetSocket[] {
+  return [...eachInetSocket(checkpoint)];
 }

@@ -1,9 +1,12 @@
 /** criu-image/tcp: find, inspect and rewrite the inet sockets of a checkpoint. */
 
+/** The inet sockets of a checkpoint, listed where inspect lists them (one listing, two names). */
 export {
   type Endpoint,
+  eachInetSocket as eachConnection,
   eachSocketEntry,
   type InetSocket,
+  inetSockets as listConnections,
   type Owner,
   type SocketEntry,
   type SocketLayout,
@@ -29,21 +32,3 @@ export {
   parseEndpointRule,
   type RewriteRule,
 } from "./rules.js";
-
-import { Checkpoint, type CheckpointLike } from "../checkpoint/checkpoint.js";
-import { eachInetSocket, type InetSocket } from "../inspect/inet.js";
-
-/** Every inet socket (TCP, UDP, UDPLITE, raw) of a checkpoint (or an in-memory map of its images). */
-export function listConnections(checkpoint: CheckpointLike): InetSocket[] {
-  return [...eachConnection(checkpoint)];
-}
-
-/**
- * The inet sockets of a checkpoint one at a time, as `listConnections`
- * gives them, holding only an index of their owners meanwhile: a
- * checkpoint of a million sockets is listed in a few hundred MiB at most
- * (files.img's own bytes included). Start the loop again for a second pass.
- */
-export function eachConnection(checkpoint: CheckpointLike): Generator<InetSocket, void, undefined> {
-  return eachInetSocket(Checkpoint.of(checkpoint));
-}
