@@ -4,11 +4,7 @@ import { displayAddress } from "../image/address.js";
 import { open } from "./checkpoint.js";
 import { writeStdout } from "./io.js";
 import { writeJson } from "./json-out.js";
-
-/** Thrown after the report is printed, to exit 1 (different). */
-export class Different extends Error {
-  override readonly name = "Different";
-}
+import { Reported } from "./usage.js";
 
 /** A field's value for people: JSON, an address field as people read addresses. */
 const val = (v: unknown, path = "") =>
@@ -65,5 +61,5 @@ export async function diff(a: {
   const r = await diffCheckpoints(x, y, { memory: a.memory === true });
   if (a.json) await writeJson(r);
   else await writeStdout(diffText(r, a.images === true));
-  if (!r.same) throw new Different();
+  if (!r.same) throw new Reported("different");
 }

@@ -4,8 +4,9 @@
  * non-zero exit status: 1 for bad input, 2 for a bad command line.
  */
 import { type ParseArgsConfig, parseArgs } from "node:util";
+import { CriuImageError } from "../framing/errors.js";
 import { setQuiet } from "./progress.js";
-import { UsageError } from "./usage.js";
+import { Reported, UsageError } from "./usage.js";
 import { VERSION } from "./version.js";
 
 // Each command's code (and the library layers it needs) is loaded only when
@@ -14,15 +15,26 @@ const commands = () => import("./commands.js");
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 
-interface Command {
+/** What parseArgs gives for a command's options, typed from the option table. */
+type Values<O extends Options> = ReturnType<
+  typeof parseArgs<{ options: O; allowPositionals: true; strict: true }>
+>["values"];
+
+interface Spec<O extends Options> {
   usage: string;
   /** One line for the command list. */
   summary: string;
   help: string;
-  options: Options;
+  options: O;
   positionals: [min: number, max: number];
-  run(values: Record<string, unknown>, positionals: string[]): Promise<void>;
+  run(values: Values<O>, positionals: string[]): Promise<void>;
 }
+
+/** A command whose handler sees its own options' types. */
+interface Command extends Spec<Options> {}
+
+/** Types a command's handler by its option table; the table is what parseArgs checks the command line against. */
+const command = <const O extends Options>(spec: Spec<O>): Command => spec as unknown as Command;
 
 const nameOpt: Options = { name: { type: "string" } };
 const PATH_HELP = `PATH is a checkpoint folder, an archive (tar, tar.gz, tar.zst, as Podman,
@@ -30,7 +42,7 @@ CRI-O and containerd export them, or a plain tarball of a dump), or - for an
 archive on standard input.`;
 
 export const COMMANDS: Record<string, Command> = {
-  decode: {
+  decode: command({
     usage: "decode [-i IN] [-o OUT] [--pretty] [--name NAME]",
     summary: "an image to crit's JSON",
     help: `Convert an image to crit's JSON (stdin to stdout by default).
@@ -46,9 +58,9 @@ Raw images (pages-*, ifaddr-*, …) have no JSON form: exit 1, as crit.`,
       ...nameOpt,
     },
     positionals: [0, 0],
-    run: async (v) => (await commands()).decode(v as never),
-  },
-  encode: {
+    run: async (v) => (await commands()).decode(v),
+  }),
+  encode: command({
     usage: "encode [-i IN] [-o OUT]",
     summary: "crit's JSON back to an image",
     help: `Convert crit JSON (compact or --pretty) back to an image, streaming.
@@ -58,9 +70,9 @@ The JSON must be UTF-8; strings may hold U+DC80..U+DCFF (bytes of a path
 that is not UTF-8, as decode writes them), and no other lone surrogate.`,
     options: { in: { type: "string", short: "i" }, out: { type: "string", short: "o" } },
     positionals: [0, 0],
-    run: async (v) => (await commands()).encode(v as never),
-  },
-  info: {
+    run: async (v) => (await commands()).encode(v),
+  }),
+  info: command({
     usage: "info IN [--name NAME]",
     summary: "an image's kind and entry count, or a checkpoint's summary",
     help: `For one image: its kind and number of entries, as crit info prints them
@@ -69,18 +81,18 @@ folder or archive: what it is, its CRIU images apart from its other files,
 and the container it came from.`,
     options: { ...nameOpt },
     positionals: [1, 1],
-    run: async (v, p) => (await import("./info.js")).info({ ...(v as object), in: p[0] as string }),
-  },
-  show: {
+    run: async (v, p) => (await import("./info.js")).info({ ...v, in: p[0] as string }),
+  }),
+  show: command({
     usage: "show IN [--nopl] [--name NAME]",
     summary: "an image as pretty JSON",
     help: `Print an image as pretty JSON.
   --nopl          show extra payloads by their size only`,
     options: { nopl: { type: "boolean" }, ...nameOpt },
     positionals: [1, 1],
-    run: async (v, p) => (await commands()).show({ ...(v as object), in: p[0] as string }),
-  },
-  x: {
+    run: async (v, p) => (await commands()).show({ ...v, in: p[0] as string }),
+  }),
+  x: command({
     usage: "x PATH ps|fds|mems|rss",
     summary: "crit's explorers: process tree, files, mappings, resident pages",
     help: `Explore a checkpoint as crit x does:
@@ -91,8 +103,8 @@ ${PATH_HELP}`,
     options: {},
     positionals: [2, 2],
     run: async (_v, p) => (await commands()).explore({ dir: p[0] as string, what: p[1] as string }),
-  },
-  "tcp list": {
+  }),
+  "tcp list": command({
     usage: "tcp list PATH [--json]",
     summary: "every inet socket, like ss -tuanp",
     help: `List every inet socket of a checkpoint (TCP, UDP, raw), like ss -tuanp:
@@ -102,9 +114,9 @@ addresses, state, queues, network namespace, owning pid and fd.
 ${PATH_HELP}`,
     options: { json: { type: "boolean" } },
     positionals: [1, 1],
-    run: async (v, p) => (await import("./tcp.js")).tcpList({ ...(v as object), dir: p[0] as string }),
-  },
-  "tcp rewrite": {
+    run: async (v, p) => (await import("./tcp.js")).tcpList({ ...v, dir: p[0] as string }),
+  }),
+  "tcp rewrite": command({
     usage:
       "tcp rewrite PATH (--addr OLD=NEW | --endpoint OLDADDR:OLDPORT=NEWADDR:NEWPORT)... [--dry-run] [--out OUT] [--allow-unmatched] [--json]",
     summary: "move connections to new addresses and ports",
@@ -134,9 +146,9 @@ only), the changed images are replaced all-or-nothing, under a lock.`,
       json: { type: "boolean" },
     },
     positionals: [1, 1],
-    run: async (v, p) => (await import("./tcp.js")).tcpRewrite({ ...(v as object), dir: p[0] as string }),
-  },
-  verify: {
+    run: async (v, p) => (await import("./tcp.js")).tcpRewrite({ ...v, dir: p[0] as string }),
+  }),
+  verify: command({
     usage: "verify PATH [--json]",
     summary: "consistency checks of a whole checkpoint",
     help: `Check a checkpoint for consistency and list every problem with its image
@@ -151,9 +163,9 @@ images are notes, never failures. Exit status 1 when problems were found.
 ${PATH_HELP}`,
     options: { json: { type: "boolean" } },
     positionals: [1, 1],
-    run: async (v, p) => (await import("./verify.js")).verify({ ...(v as object), dir: p[0] as string }),
-  },
-  inspect: {
+    run: async (v, p) => (await import("./verify.js")).verify({ ...v, dir: p[0] as string }),
+  }),
+  inspect: command({
     usage:
       "inspect PATH|- [--ps-tree] [--files] [--env] [--sockets] [--mounts] [--ns] [--stats] [--container] [--all] [--json] [--pid P]...",
     summary: "processes, files, sockets, mounts, namespaces and the container, as a tree or JSON",
@@ -187,9 +199,9 @@ ${PATH_HELP}`,
       pid: { type: "string", multiple: true },
     },
     positionals: [1, 1],
-    run: async (v, p) => (await import("./inspect.js")).inspect({ ...(v as object), path: p[0] as string }),
-  },
-  diff: {
+    run: async (v, p) => (await import("./inspect.js")).inspect({ ...v, path: p[0] as string }),
+  }),
+  diff: command({
     usage: "diff A B [--json] [--images] [--memory]",
     summary: "what differs between two checkpoints",
     help: `Compare two checkpoints (folders or archives). Prints nothing and exits 0
@@ -206,9 +218,9 @@ trouble, as diff(1).
   --json      one object: {same, semantic, images, memory}`,
     options: { json: { type: "boolean" }, images: { type: "boolean" }, memory: { type: "boolean" } },
     positionals: [2, 2],
-    run: async (v, p) => (await import("./diff.js")).diff({ ...(v as object), a: p[0] as string, b: p[1] as string }),
-  },
-  mem: {
+    run: async (v, p) => (await import("./diff.js")).diff({ ...v, a: p[0] as string, b: p[1] as string }),
+  }),
+  mem: command({
     usage: "mem PATH [--pid P] [--json]",
     summary: "process memory: sizes per process, or one process's VMAs and page states",
     help: `Without --pid: per process, the bytes of memory dumped, kept in a parent
@@ -219,9 +231,9 @@ in the pages file; PE_PARENT ones are in the parent dump.
 ${PATH_HELP}`,
     options: { pid: { type: "string" }, json: { type: "boolean" } },
     positionals: [1, 1],
-    run: async (v, p) => (await import("./mem.js")).mem({ ...(v as object), path: p[0] as string }),
-  },
-  "mem read": {
+    run: async (v, p) => (await import("./mem.js")).mem({ ...v, path: p[0] as string }),
+  }),
+  "mem read": command({
     usage: "mem read PATH --pid P --addr ADDR --len N [--raw [--fill]] [-o FILE]",
     summary: "bytes of a process's memory, as a hexdump or raw",
     help: `Read N bytes at ADDR (0x… or decimal) of process P, through the pagemap and
@@ -240,9 +252,9 @@ bytes equal the row above.
       out: { type: "string", short: "o" },
     },
     positionals: [1, 1],
-    run: async (v, p) => (await import("./mem.js")).memRead({ ...(v as object), path: p[0] as string }),
-  },
-  "mem search": {
+    run: async (v, p) => (await import("./mem.js")).memRead({ ...v, path: p[0] as string }),
+  }),
+  "mem search": command({
     usage:
       "mem search PATH [--pid P] (--string S | --hex HEX | --regex RE | --utf16 S) [--context N] [--vma KIND]... [--prot rwx] [--json]",
     summary: "find bytes, text or a pattern in process memory",
@@ -269,9 +281,9 @@ matched. A regex runs over the bytes as Latin-1 text.
       json: { type: "boolean" },
     },
     positionals: [1, 1],
-    run: async (v, p) => (await import("./mem.js")).memSearch({ ...(v as object), path: p[0] as string }),
-  },
-  "mem strings": {
+    run: async (v, p) => (await import("./mem.js")).memSearch({ ...v, path: p[0] as string }),
+  }),
+  "mem strings": command({
     usage: "mem strings PATH --pid P [-n MIN] [--utf16]",
     summary: "printable strings in a process's memory, with addresses",
     help: `Like strings(1) over the dumped memory of process P: runs of at least MIN
@@ -280,9 +292,9 @@ matched. A regex runs over the bytes as Latin-1 text.
   --utf16      UTF-16LE strings instead of ASCII`,
     options: { pid: { type: "string" }, n: { type: "string", short: "n" }, utf16: { type: "boolean" } },
     positionals: [1, 1],
-    run: async (v, p) => (await import("./mem.js")).memStrings({ ...(v as object), path: p[0] as string }),
-  },
-  redact: {
+    run: async (v, p) => (await import("./mem.js")).memStrings({ ...v, path: p[0] as string }),
+  }),
+  redact: command({
     usage:
       "redact PATH [--env NAME]... [--env-all] [--string S]... [--regex RE]... [--tcp-queues] [--pipes] [--out OUT] [--dry-run] [--json]",
     summary: "overwrite secrets in memory, queues and pipes, keeping the checkpoint valid",
@@ -317,9 +329,9 @@ ${PATH_HELP}`,
       json: { type: "boolean" },
     },
     positionals: [1, 1],
-    run: async (v, p) => (await import("./redact.js")).redactCmd({ ...(v as object), path: p[0] as string }),
-  },
-  recover: {
+    run: async (v, p) => (await import("./redact.js")).redactCmd({ ...v, path: p[0] as string }),
+  }),
+  recover: command({
     usage: "recover DIR",
     summary: "finish a rewrite of a checkpoint folder that was interrupted",
     help: `Finish (or undo, when it was not committed) an in-place rewrite that was
@@ -328,7 +340,7 @@ only read never do this; they report the pending rewrite instead.`,
     options: {},
     positionals: [1, 1],
     run: async (_v, p) => (await commands()).recover({ dir: p[0] as string }),
-  },
+  }),
 };
 
 /** Commands with subcommands ("tcp list"), by their first word. */
@@ -409,7 +421,7 @@ export async function main(args: string[]): Promise<number> {
       process.stdout.write(commandHelp(cmd));
       return 0;
     }
-    let parsed: { values: Record<string, unknown>; positionals: string[] };
+    let parsed: { values: Values<Options>; positionals: string[] };
     try {
       parsed = parseArgs({ args: rest, options: cmd.options, allowPositionals: true, strict: true });
     } catch (e) {
@@ -439,28 +451,22 @@ export async function main(args: string[]): Promise<number> {
 }
 
 function report(e: unknown, command?: string): number {
-  // Errors are told apart by name: their classes live in layers this module does not load up front.
-  const name = (e as Error | undefined)?.name;
   // The report is already on stdout; only the status says it.
-  if (name === "ProblemsFound" || name === "Different") return 1;
-  // diff(1)'s convention: 2 for trouble.
-  if (command === "diff" && !(e instanceof UsageError)) {
-    process.stderr.write(`criu-image: ${(e as Error).message}\n`);
-    return 2;
-  }
+  if (e instanceof Reported) return e.status;
   if (e instanceof UsageError) {
     const see = e.command ? `criu-image ${e.command} --help` : "criu-image --help";
     process.stderr.write(`criu-image: ${e.message}\nsee ${see}\n`);
     return 2;
   }
-  if (name === "TcpRewriteError") {
-    const reasons = (e as { reasons: string[] }).reasons;
-    process.stderr.write(`criu-image: refused, nothing was changed:\n${reasons.map((r) => `  ${r}\n`).join("")}`);
-    return 1;
-  }
-  if (name === "CriuImageError" || name === "FileError" || name === "CritJsonError") {
-    process.stderr.write(`criu-image: ${(e as Error).message}\n`);
-    return 1;
+  // diff(1)'s convention: 2 for trouble.
+  const status = command === "diff" ? 2 : 1;
+  if (e instanceof CriuImageError) {
+    // A refused rewrite gives its reasons one per line; every other error of the library is one line.
+    const reasons = e.code === "REFUSED" ? (e as CriuImageError & { reasons?: string[] }).reasons : undefined;
+    if (reasons)
+      process.stderr.write(`criu-image: refused, nothing was changed:\n${reasons.map((r) => `  ${r}\n`).join("")}`);
+    else process.stderr.write(`criu-image: ${e.message}\n`);
+    return status;
   }
   const err = e as NodeJS.ErrnoException;
   if (err?.code === "EPIPE") return 0;
@@ -468,8 +474,8 @@ function report(e: unknown, command?: string): number {
     process.stderr.write(
       `criu-image: ${err.path}: ${err.code === "ENOENT" ? "no such file or folder" : err.message}\n`,
     );
-    return 1;
+    return status;
   }
   process.stderr.write(`criu-image: ${err?.message ?? String(e)}\n`);
-  return 1;
+  return status;
 }

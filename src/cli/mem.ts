@@ -3,6 +3,7 @@ import type { Checkpoint } from "../checkpoint/checkpoint.js";
 import type { VmaKind } from "../memory/map.js";
 import { type MemoryRange, pageSizeOf, readMemory, vmasOf } from "../memory/read.js";
 import { memoryStrings, type PatternEncoding, searchMemory } from "../memory/search.js";
+import { memorySummary } from "../memory/summary.js";
 import { writeFileAtomic } from "../node/atomic.js";
 import { pagesForRandomAccess } from "../node/open.js";
 import { open } from "./checkpoint.js";
@@ -71,33 +72,15 @@ function taskCheck(cp: Checkpoint, pid: number): void {
 /** `mem PATH [--pid P]`: sizes per process, or one process's VMA table. */
 export async function mem(a: { path: string; pid?: string; json?: boolean }): Promise<void> {
   const cp = await open(a.path);
-  const ps = pageSizeOf(cp);
   if (a.pid === undefined) {
-    const rows = cp.tasks().map((t) => {
-      const s = {
-        pid: t.pid,
-        comm: cp.has(`core-${t.pid}.img`) ? (cp.first(`core-${t.pid}.img`, "CORE")?.tc?.comm ?? "") : "",
-        vmas: 0,
-        dumped: 0,
-        parent: 0,
-        lazy: 0,
-        shared: 0,
-        notDumped: 0,
-      };
-      for (const v of vmasOf(cp, t.pid, ps)) {
-        s.vmas++;
-        const shared = v.pagemap.startsWith("pagemap-shmem-");
-        s.dumped += shared ? 0 : v.pages.present * ps;
-        s.shared += shared ? v.pages.present * ps : 0;
-        s.parent += v.pages.parent * ps;
-        s.lazy += v.pages.lazy * ps;
-        s.notDumped += v.pages.notDumped * ps;
-      }
-      return s;
-    });
-    if (a.json) return writeJson({ pageSize: ps, processes: rows });
+    const summary = memorySummary(cp);
+    if (a.json) return writeJson(summary);
+    const rows = summary.processes;
+    const lines = [
+      `page size ${summary.pageSize}`,
+      "PID      COMM             VMAS   DUMPED   PARENT     LAZY   SHARED  NOT-DUMPED",
+    ];
     const kib = (n: number) => `${(n / 1024).toFixed(0)}K`;
-    const lines = [`page size ${ps}`, "PID      COMM             VMAS   DUMPED   PARENT     LAZY   SHARED  NOT-DUMPED"];
     for (const r of rows) {
       lines.push(
         `${String(r.pid).padEnd(8)} ${r.comm.padEnd(16)} ${String(r.vmas).padStart(4)} ${kib(r.dumped).padStart(8)} ${kib(r.parent).padStart(8)} ${kib(r.lazy).padStart(8)} ${kib(r.shared).padStart(8)} ${kib(r.notDumped).padStart(11)}`,
@@ -107,7 +90,7 @@ export async function mem(a: { path: string; pid?: string; json?: boolean }): Pr
   }
   const pid = pidOf(a.pid, "mem");
   taskCheck(cp, pid);
-  const vmas = vmasOf(cp, pid, ps);
+  const vmas = vmasOf(cp, pid, pageSizeOf(cp));
   if (a.json) {
     return writeStdout(
       `${JSON.stringify(

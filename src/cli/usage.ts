@@ -9,3 +9,15 @@ export class UsageError extends Error {
     super(message);
   }
 }
+
+/** The command's report is already out (on stdout): only the exit status is left to give. */
+export class Reported extends Error {
+  override readonly name: string = "Reported";
+  constructor(
+    what: string,
+    /** The exit status. */
+    readonly status = 1,
+  ) {
+    super(what);
+  }
+}

@@ -3,11 +3,7 @@ import { verifyCheckpoint } from "../verify/index.js";
 import { open } from "./checkpoint.js";
 import { writeStdout } from "./io.js";
 import { writeJson } from "./json-out.js";
-
-/** Thrown to end with exit status 1 after the report is printed. */
-export class ProblemsFound extends Error {
-  override readonly name = "ProblemsFound";
-}
+import { Reported } from "./usage.js";
 
 export async function verify(a: { dir: string; json?: boolean }): Promise<void> {
   const report = verifyCheckpoint(await open(a.dir, true));
@@ -25,5 +21,5 @@ export async function verify(a: { dir: string; json?: boolean }): Promise<void> 
     );
     await writeStdout(`${out.join("\n")}\n`);
   }
-  if (problems.length > 0) throw new ProblemsFound(`${problems.length} problem(s)`);
+  if (problems.length > 0) throw new Reported(`${problems.length} problem(s)`);
 }

@@ -1,5 +1,13 @@
 /** criu-image/inspect: a checkpoint as plain data: processes, files, sockets, mounts, namespaces, container. */
 export { type ContainerView, container, metadataJson } from "./container.js";
+export {
+  CRIT_EXPLORERS,
+  type CritExplorer,
+  critExplore,
+  type Explored,
+  type ImageLoader,
+  isCritExplorer,
+} from "./crit-explore.js";
 export { type FdView, FileTable, taskFds } from "./files.js";
 /** @internal For criu-image/verify (bundled apart); not part of the API. */
 export { IdTable } from "./id-table.js";

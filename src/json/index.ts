@@ -7,6 +7,7 @@ export { type CritJsonStream, type CritStreamEntry, openCritJsonStream } from ".
 export { type JsonValue, parseJson } from "./parse.js";
 /** @internal For the CLI (bundled apart); not part of the API. */
 export { encodeQuopri } from "./quopri.js";
+export { critJsonToImage, type ImageToCritJsonOptions, imageToCritJson } from "./stream-convert.js";
 export {
   type CritJsonOptions,
   CritJsonWriter,

@@ -30,3 +30,4 @@ export {
   type SearchOptions,
   searchMemory,
 } from "./search.js";
+export { type MemorySummary, memorySummary, type ProcessMemory } from "./summary.js";

@@ -1,7 +1,8 @@
 /**
- * `x DIR ps|fds|mems|rss`: crit's explorers, printing what crit prints. Pure
- * functions over a checkpoint. Zombies are in `ps`; `fds`, `mems` and `rss`
- * skip them (they have no files and no memory) and say so in `notes`.
+ * crit's explorers (`crit x DIR ps|fds|mems|rss`), giving the text crit
+ * prints. Pure functions over a checkpoint. Zombies are in `ps`; `fds`,
+ * `mems` and `rss` skip them (they have no files and no memory) and say so
+ * in `notes`.
  */
 import type { Message } from "@bufbuild/protobuf";
 import type { Checkpoint } from "../checkpoint/checkpoint.js";
@@ -211,7 +212,10 @@ export function exploreRss(load: ImageLoader, live: (pid: number) => boolean = (
   return `${out.join("\n")}\n`;
 }
 
-const EXPLORERS: Record<string, (load: ImageLoader, live: (pid: number) => boolean) => string> = {
+/** The names of crit's explorers. */
+export type CritExplorer = "ps" | "fds" | "mems" | "rss";
+
+const EXPLORERS: Record<CritExplorer, (load: ImageLoader, live: (pid: number) => boolean) => string> = {
   ps: explorePs,
   fds: exploreFds,
   mems: exploreMems,
@@ -220,11 +224,15 @@ const EXPLORERS: Record<string, (load: ImageLoader, live: (pid: number) => boole
 
 const WHAT_ZOMBIES_LACK: Record<string, string> = { fds: "files", mems: "memory mappings", rss: "memory" };
 
-export const EXPLORER_NAMES = Object.keys(EXPLORERS);
+/** crit's explorers by name, in crit's order. */
+export const CRIT_EXPLORERS = Object.keys(EXPLORERS) as readonly CritExplorer[];
 
-/** Runs one of crit's explorers on a checkpoint. */
-export function explore(cp: Checkpoint, what: string): Explored {
-  const fn = EXPLORERS[what] as (typeof EXPLORERS)[string];
+/** Whether a name is one of crit's explorers. */
+export const isCritExplorer = (what: string): what is CritExplorer => Object.hasOwn(EXPLORERS, what);
+
+/** Runs one of crit's explorers on a checkpoint: the text `crit x` prints, and the tasks it passed over. */
+export function critExplore(cp: Checkpoint, what: CritExplorer): Explored {
+  const fn = EXPLORERS[what];
   const kind = cp.dumpKind();
   if (kind !== "dump") {
     throw new CriuImageError(
