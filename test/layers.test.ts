@@ -10,6 +10,16 @@ const importsOf = (file: string) =>
   );
 
 describe("layers", () => {
+  it("src/ compiles no code at run time: no new Function, no eval", () => {
+    const walk = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((d) =>
+        d.isDirectory() ? walk(join(dir, d.name)) : [join(dir, d.name)],
+      );
+    const files = walk(src);
+    expect(files.length).toBeGreaterThan(100);
+    for (const f of files) expect(/\bnew Function\b|\beval\s*\(/.test(readFileSync(f, "utf8")), f).toBe(false);
+  });
+
   it("framing imports nothing outside src/framing (not even @bufbuild/protobuf)", () => {
     for (const f of readdirSync(join(src, "framing"))) {
       for (const spec of importsOf(join(src, "framing", f))) {

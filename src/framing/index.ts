@@ -34,5 +34,5 @@ export {
 } from "./stream.js";
 export type { FramedEntry, FramedImage, ImageFormat, ImageHeader, ReadOptions } from "./types.js";
 /** @internal For criu-image's other layers (bundled apart); not part of the API. */
-export { readTag, skipValue, WireCursor, WireError } from "./wire.js";
+export { readTag, readVarint, skipValue, VARINT, WireCursor, WireError } from "./wire.js";
 export { headerBytes, writeFramed, writeFramedStream } from "./write.js";

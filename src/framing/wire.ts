@@ -28,29 +28,42 @@ export class WireCursor {
 
   /** Reads a varint of at most 10 bytes into lo/hi; false when truncated or longer. */
   varint(): boolean {
-    const b = this.buf;
-    let lo = 0;
-    let hi = 0;
-    let shift = 0;
-    let p = this.pos;
-    for (let i = 0; i < 10; i++) {
-      if (p >= this.end) return false;
-      const c = b[p++] as number;
-      if (shift < 28) lo |= (c & 0x7f) << shift;
-      else if (shift === 28) {
-        lo |= (c & 0x0f) << 28;
-        hi |= (c & 0x7f) >> 4;
-      } else hi |= (c & 0x7f) << (shift - 32);
-      shift += 7;
-      if (c < 0x80) {
-        this.pos = p;
-        this.lo = lo >>> 0;
-        this.hi = hi >>> 0;
-        return true;
-      }
-    }
-    return false;
+    const p = readVarint(this.buf, this.pos, this.end);
+    if (p < 0) return false;
+    this.pos = p;
+    this.lo = VARINT.lo;
+    this.hi = VARINT.hi;
+    return true;
   }
+}
+
+/** @internal The halves of the varint `readVarint` read last (one pair, so nothing is allocated per value). */
+export const VARINT = { lo: 0, hi: 0 };
+
+/**
+ * @internal The library's one varint reader: reads the varint at b[p] (at
+ * most 10 bytes) into VARINT and returns the position after it, or -1 when
+ * it is cut short by `end` or longer. Bits past the 64th are dropped, as
+ * protobuf-es's reader drops them.
+ */
+export function readVarint(b: Uint8Array, p: number, end: number): number {
+  let lo = 0;
+  let hi = 0;
+  for (let shift = 0; shift < 70; shift += 7) {
+    if (p >= end) return -1;
+    const c = b[p++] as number;
+    if (shift < 28) lo |= (c & 0x7f) << shift;
+    else if (shift === 28) {
+      lo |= (c & 0x0f) << 28;
+      hi |= (c & 0x7f) >> 4;
+    } else hi |= (c & 0x7f) << (shift - 32);
+    if (c < 0x80) {
+      VARINT.lo = lo >>> 0;
+      VARINT.hi = hi >>> 0;
+      return p;
+    }
+  }
+  return -1;
 }
 
 /**

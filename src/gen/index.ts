@@ -484,3 +484,5 @@ export const enumSchemas: Readonly<Record<string, DescEnum>> = {
 
 /** @internal The built descriptor behind a lazy one (src/gen-lazy), for criu-image's other layers. */
 export { hydrated } from "../gen-lazy/codegen.js";
+/** @internal The generated entry decoders (scripts/gen-decoders.mjs), for criu-image's typed layer. */
+export { type DecodeReader, type DecoderRuntime, type EntryDecoder, entryDecoders } from "./decoders.js";

@@ -11,11 +11,12 @@ const root = resolve(__dirname, "..", "..");
 const bin = (name: string) => join(root, "node_modules", ".bin", name);
 
 describe("schema", () => {
-  it("src/gen is what buf + protoc-gen-es generate from proto/ now", () => {
+  it("src/gen is what buf + protoc-gen-es and our decoder generator make from proto/ now", () => {
     const out = mkdtempSync(join(tmpdir(), "criu-image-gen-"));
     try {
       execFileSync(bin("buf"), ["generate", "-o", out], { cwd: root, stdio: "pipe" });
       const gen = join(out, "src", "gen");
+      execFileSync(process.execPath, [join(root, "scripts", "gen-decoders.mjs"), gen], { cwd: root });
       execFileSync(process.execPath, [join(root, "scripts", "gen-index.mjs"), gen], { cwd: root });
       const want = readdirSync(gen).sort();
       const have = readdirSync(join(root, "src", "gen")).sort();
