@@ -5,6 +5,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
+  asV4,
   bytesToWords,
   displayAddress,
   displayEndpoint,
@@ -91,6 +92,15 @@ describe("the display rule", () => {
     expect(formatWords([1, 2])).toBe("1,2");
     expect(formatBytes(Uint8Array.of(1, 2))).toBe("<0102>");
     expect(formatBytes(new Uint8Array(0))).toBe("<none>");
+  });
+
+  it("asV4 takes only 4 or 16 bytes (a damaged 12-byte address that ends like a mapped prefix is not IPv4)", () => {
+    const twelve = new Uint8Array(12);
+    twelve[10] = 0xff;
+    twelve[11] = 0xff;
+    expect(asV4(twelve)).toBeUndefined();
+    expect(asV4(new Uint8Array(0))).toBeUndefined();
+    expect(asV4(toV6(Uint8Array.of(10, 0, 0, 1)))).toEqual(Uint8Array.of(10, 0, 0, 1));
   });
 
   it("takes the first of two equally long zero runs, as RFC 5952 and Python do (ipaddr.js takes the last)", () => {

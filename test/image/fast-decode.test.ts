@@ -120,18 +120,18 @@ describe("generated decoders", () => {
   it("need no code compiled at run time: they decode with Function and eval refused (a Content-Security-Policy)", () => {
     const desc = messageSchema("file_entry");
     const realFunction = globalThis.Function;
-    const realEval = globalThis.eval;
+    const realEval = Reflect.get(globalThis, "eval");
     const refuse = () => {
       throw new EvalError("Refused to evaluate a string as JavaScript");
     };
     globalThis.Function = refuse as unknown as FunctionConstructor;
-    globalThis.eval = refuse;
+    Reflect.set(globalThis, "eval", refuse);
     try {
       expect(agree(desc, Uint8Array.of(0x08, 1, 0x10, 7))).toBe("fast");
       expect(agree(messageSchema("inet_sk_entry"), Uint8Array.of(0x08, 1))).toBe("fast");
     } finally {
       globalThis.Function = realFunction;
-      globalThis.eval = realEval;
+      Reflect.set(globalThis, "eval", realEval);
     }
   });
 
