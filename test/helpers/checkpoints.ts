@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import {
   type CriuImage,
@@ -9,6 +9,16 @@ import {
   writeImage,
 } from "../../src/index.js";
 import { corpusRoot, requireCorpus } from "./corpus.js";
+
+/** The sizes of a corpus dump's pages-* images (which corpusCheckpoint leaves out), for memorySource's `sizes`. */
+export function corpusPageSizes(scenario: string): Map<string, number> {
+  const dir = join(corpusRoot, "images", scenario);
+  return new Map(
+    readdirSync(dir)
+      .filter((n) => n.startsWith("pages-"))
+      .map((n) => [n, statSync(join(dir, n)).size] as [string, number]),
+  );
+}
 
 /** A corpus checkpoint in memory (all images but pages-*). */
 export function corpusCheckpoint(scenario: string): Map<string, Uint8Array> {

@@ -11,18 +11,10 @@ import { memorySource } from "../../src/checkpoint/index.js";
 import { file_entrySchema } from "../../src/gen/index.js";
 import { type CriuImage, readFramed, readImage, writeFramed, writeImage } from "../../src/index.js";
 import { verifyCheckpoint } from "../../src/verify/index.js";
-import { corpusCheckpoint, editImage, legacyLayout } from "../helpers/checkpoints.js";
+import { corpusCheckpoint, corpusPageSizes, editImage, legacyLayout } from "../helpers/checkpoints.js";
 import { corpusRoot } from "../helpers/corpus.js";
 import { withZombie, ZOMBIE_PID } from "../helpers/zombie.js";
 
-const pageSizes = (scenario: string) => {
-  const dir = join(corpusRoot, "images", scenario);
-  return new Map(
-    readdirSync(dir)
-      .filter((n) => n.startsWith("pages-"))
-      .map((n) => [n, statSync(join(dir, n)).size] as [string, number]),
-  );
-};
 /** A dump folder's images but pages, and its pages' sizes: a chain step as memorySource takes it. */
 const load = (d: string) =>
   new Map(
@@ -37,7 +29,7 @@ const sizesOf = (d: string) =>
       .map((n) => [n, statSync(join(d, n)).size] as [string, number]),
   );
 const run = (scenario: string, cp: Map<string, Uint8Array>) =>
-  verifyCheckpoint(memorySource(cp, { sizes: pageSizes(scenario) }));
+  verifyCheckpoint(memorySource(cp, { sizes: corpusPageSizes(scenario) }));
 
 const twice = <K extends CriuImage["kind"]>(cp: Map<string, Uint8Array>, name: string) =>
   editImage<K>(cp, name, (img) => {
@@ -290,7 +282,7 @@ describe("exact problems", () => {
 
   it("pages: present pages against the pages image's size; none present needs none", () => {
     const cp = corpusCheckpoint("tcp4");
-    const sizes = pageSizes("tcp4");
+    const sizes = corpusPageSizes("tcp4");
     const real = sizes.get("pages-1.img") as number;
     sizes.set("pages-1.img", real + 4096);
     expect(verifyCheckpoint(memorySource(cp, { sizes })).problems).toEqual([
@@ -313,13 +305,13 @@ describe("exact problems", () => {
     editImage<"PAGEMAP">(cp, "pagemap-11202.img", (img) => {
       for (const e of img.entries.slice(1)) (e as { flags: number }).flags = 2; // PE_LAZY
     });
-    const sizes = pageSizes("tcp4");
+    const sizes = corpusPageSizes("tcp4");
     sizes.delete("pages-1.img");
     expect(verifyCheckpoint(memorySource(cp, { sizes })).problems).toEqual([]);
   });
 
   it("what opening found: a pending journal fails, other notes and unsafe members are reported", () => {
-    const src = memorySource(corpusCheckpoint("tcp4"), { sizes: pageSizes("tcp4"), label: "ck" });
+    const src = memorySource(corpusCheckpoint("tcp4"), { sizes: corpusPageSizes("tcp4"), label: "ck" });
     const r = verifyCheckpoint({
       ...src,
       notes: [

@@ -3,8 +3,6 @@
  * run alone reports exactly the kind of problem it is named for, and the
  * list runs them in an order where later checks find what `parse` kept.
  */
-import { readdirSync, statSync } from "node:fs";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Checkpoint, memorySource } from "../../src/checkpoint/index.js";
 import { CHECKS } from "../../src/verify/checks/index.js";
@@ -15,23 +13,13 @@ import { checkSource } from "../../src/verify/checks/source.js";
 import { checkTasks } from "../../src/verify/checks/tasks.js";
 import { checkTcpStreams } from "../../src/verify/checks/tcp-streams.js";
 import { VerifyContext } from "../../src/verify/context.js";
-import { corpusCheckpoint, editImage } from "../helpers/checkpoints.js";
-import { corpusRoot } from "../helpers/corpus.js";
-
-const sizes = (scenario: string) => {
-  const dir = join(corpusRoot, "images", scenario);
-  return new Map(
-    readdirSync(dir)
-      .filter((n) => n.startsWith("pages-"))
-      .map((n) => [n, statSync(join(dir, n)).size] as [string, number]),
-  );
-};
+import { corpusCheckpoint, corpusPageSizes, editImage } from "../helpers/checkpoints.js";
 
 /** A context over a changed corpus dump, parsed (as every check after `parse` expects). */
 function parsed(scenario: string, change: (cp: Map<string, Uint8Array>) => void = () => {}): VerifyContext {
   const cp = corpusCheckpoint(scenario);
   change(cp);
-  const ctx = new VerifyContext(new Checkpoint(memorySource(cp, { sizes: sizes(scenario) })), 4096);
+  const ctx = new VerifyContext(new Checkpoint(memorySource(cp, { sizes: corpusPageSizes(scenario) })), 4096);
   checkParse(ctx);
   return ctx;
 }
@@ -85,7 +73,7 @@ describe("verify's named checks", () => {
 
   it("pages: a pages image of the wrong size", () => {
     const cp = corpusCheckpoint("tcp4");
-    const wrong = sizes("tcp4");
+    const wrong = corpusPageSizes("tcp4");
     wrong.set("pages-1.img", (wrong.get("pages-1.img") as number) + 4096);
     const ctx = new VerifyContext(new Checkpoint(memorySource(cp, { sizes: wrong })), 4096);
     checkParse(ctx);

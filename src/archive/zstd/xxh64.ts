@@ -60,6 +60,10 @@ function round(acch: number, accl: number, inh: number, inl: number): void {
   mul(rh, rl, P1H, P1L);
 }
 
+/** The little-endian u32 at b[p]. */
+const le32 = (b: Uint8Array, p: number): number =>
+  ((b[p] as number) | ((b[p + 1] as number) << 8) | ((b[p + 2] as number) << 16) | ((b[p + 3] as number) << 24)) >>> 0;
+
 /** A running XXH64 of seed 0. */
 export class Xxh64 {
   // The four lanes' accumulators, high and low halves.
@@ -119,18 +123,8 @@ export class Xxh64 {
       let h = v[2 * lane] as number;
       let l = v[2 * lane + 1] as number;
       for (let q = p + 8 * lane; q < end; q += 32) {
-        const lo =
-          ((b[q] as number) |
-            ((b[q + 1] as number) << 8) |
-            ((b[q + 2] as number) << 16) |
-            ((b[q + 3] as number) << 24)) >>>
-          0;
-        const hi =
-          ((b[q + 4] as number) |
-            ((b[q + 5] as number) << 8) |
-            ((b[q + 6] as number) << 16) |
-            ((b[q + 7] as number) << 24)) >>>
-          0;
+        const lo = le32(b, q);
+        const hi = le32(b, q + 4);
         // The round, written out: acc = rotl(acc + input * P2, 31) * P1.
         const th = mulhi(lo, P2L) + Math.imul(hi, P2L) + Math.imul(lo, P2H);
         const al = l + (Math.imul(lo, P2L) >>> 0);
@@ -192,18 +186,8 @@ export class Xxh64 {
     let p = 0;
     const n = this.buffered;
     for (; p + 8 <= n; p += 8) {
-      const lo =
-        ((b[p] as number) |
-          ((b[p + 1] as number) << 8) |
-          ((b[p + 2] as number) << 16) |
-          ((b[p + 3] as number) << 24)) >>>
-        0;
-      const hi =
-        ((b[p + 4] as number) |
-          ((b[p + 5] as number) << 8) |
-          ((b[p + 6] as number) << 16) |
-          ((b[p + 7] as number) << 24)) >>>
-        0;
+      const lo = le32(b, p);
+      const hi = le32(b, p + 4);
       round(0, 0, hi, lo);
       hh = (hh ^ rh) >>> 0;
       hl = (hl ^ rl) >>> 0;
@@ -214,12 +198,7 @@ export class Xxh64 {
       hl = rl;
     }
     if (p + 4 <= n) {
-      const w =
-        ((b[p] as number) |
-          ((b[p + 1] as number) << 8) |
-          ((b[p + 2] as number) << 16) |
-          ((b[p + 3] as number) << 24)) >>>
-        0;
+      const w = le32(b, p);
       mul(0, w, P1H, P1L);
       hh = (hh ^ rh) >>> 0;
       hl = (hl ^ rl) >>> 0;
