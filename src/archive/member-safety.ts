@@ -3,11 +3,22 @@
  * header before anything is kept: a name that is absolute, climbs out with
  * "..", holds control characters or is not UTF-8; a link whose target
  * leaves the archive; a device node or FIFO; a second member of a name
- * already seen, with other contents. Readers report these; writers refuse
- * them unless told to leave them out.
+ * already seen, with other contents; a GNU sparse or multi-volume member
+ * (its body is not the file's bytes); one of criu-image's own bookkeeping
+ * files; a name longer than any file system takes. Readers report these;
+ * writers refuse them unless told to leave them out.
  */
 import { resolveInArchive } from "./paths.js";
+import { isBookkeeping } from "./reserved.js";
 import type { TarHeader } from "./tar.js";
+
+/** PATH_MAX: no file system takes a longer path, so no honest archive has one. */
+const NAME_MAX = 4096;
+
+/** A member's name for messages: a hostile one can be a megabyte long. */
+export function clipName(name: string, max = 200): string {
+  return name.length <= max ? name : `${name.slice(0, max)}… (${name.length} characters)`;
+}
 
 export interface UnsafeMember {
   /** The member's name as the archive gives it. */
@@ -23,6 +34,7 @@ export function unsafeReason(
   seen: ReadonlyMap<string, { size: number; digest?: number }>,
 ): string | undefined {
   const name = h.name;
+  if (name.length > NAME_MAX) return `a name of ${name.length} characters (at most ${NAME_MAX})`;
   if (name.startsWith("/")) return "an absolute path";
   if (/[\u0000-\u001f\u007f]/.test(name)) return "control characters in its name";
   if (name.includes("\ufffd")) return "a name that is not UTF-8";
@@ -37,6 +49,10 @@ export function unsafeReason(
     const from = type === "link" ? "" : norm.split("/").slice(0, -1).join("/");
     if (resolveInArchive(target, from) === undefined) return `a ${what}link out of the archive (to ${target})`;
   }
+  if (isBookkeeping(norm.slice(norm.lastIndexOf("/") + 1)))
+    return "the name of one of criu-image's own bookkeeping files (journal, lock or temporary file)";
+  if (type === "gnu-sparse") return "a GNU sparse file (its body is a map and pieces, not the file's bytes)";
+  if (type === "gnu-multivolume") return "a piece of a multi-volume archive (not the whole file)";
   if (type === "character-device" || type === "block-device") return "a device node";
   if (type === "fifo") return "a FIFO";
   if (type === "file" || type === "contiguous-file") {

@@ -13,6 +13,8 @@ import { TAR_META_LIMIT } from "./limits.js";
 /** Member types, named as tar-stream names them. */
 export type TarType =
   | "file"
+  | "gnu-sparse"
+  | "gnu-multivolume"
   | "link"
   | "symlink"
   | "character-device"
@@ -41,8 +43,13 @@ export interface TarHeader {
 
 const BLOCK = 512;
 const META_MAX = TAR_META_LIMIT;
+/** Metadata records (pax, GNU long names) in a row before one member: a real archive has at most three. */
+const META_RUN = 8;
+/** How far past the end-of-archive marker is looked at, to say whether anything follows it. */
+const AFTER_END = 64 << 10;
 
-// tar's typeflags; others (GNU sparse, volume labels, ...) read as regular files, as tar-stream has it.
+// tar's typeflags; GNU's sparse and multi-volume members are named so that they are never read as plain files
+// (their bytes are not the file's); others (volume labels, ...) read as regular files, as POSIX has it.
 const TYPES: Record<string, TarType> = {
   "0": "file",
   "\0": "file",
@@ -53,7 +60,17 @@ const TYPES: Record<string, TarType> = {
   "5": "directory",
   "6": "fifo",
   "7": "contiguous-file",
+  S: "gnu-sparse",
+  M: "gnu-multivolume",
 };
+
+/** How a tar stream ended. */
+export interface TarEnd {
+  /** It ended with the end-of-archive marker (a zero block), not only with its data. */
+  marker: boolean;
+  /** Bytes other than zero follow the marker (they were not read as members, as tar does not read them). */
+  dataAfter: boolean;
+}
 
 const utf8 = new TextDecoder();
 
@@ -198,16 +215,22 @@ const padding = (size: number) => (BLOCK - (size % BLOCK)) % BLOCK;
 export async function eachTarMember(
   source: AsyncIterable<Uint8Array>,
   visit: (header: TarHeader, body: AsyncIterable<Uint8Array>, bodyAt: number) => Promise<void>,
-): Promise<void> {
+): Promise<TarEnd> {
   const pull = new Pull(source[Symbol.asyncIterator]());
   const block = new Uint8Array(BLOCK);
   let globalPax: Record<string, string> = {};
+  let globalSize = 0;
   let pax: Record<string, string> | null = null;
   let longName: string | undefined;
   let longLink: string | undefined;
+  let run = 0;
+  // One buffer for every metadata record: what a record can make us hold is bounded by META_MAX.
+  const metaBuf = new Uint8Array(META_MAX);
   const meta = async (size: number, at: number): Promise<Uint8Array> => {
     if (size > META_MAX) throw new TarError(at, `a pax record or long name of at most ${META_MAX} bytes`);
-    const b = new Uint8Array(size);
+    if (++run > META_RUN)
+      throw new TarError(at, `at most ${META_RUN} pax records or long names before a member (this archive has more)`);
+    const b = metaBuf.subarray(0, size);
     if ((await pull.fill(b)) < size) throw new TarError(pull.offset, "the rest of a pax record or long name");
     await pull.skip(padding(size));
     return b;
@@ -215,17 +238,25 @@ export async function eachTarMember(
   for (;;) {
     const at = pull.offset;
     const n = await pull.fill(block);
-    if (n === 0) return;
+    if (n === 0) return { marker: false, dataAfter: false };
     if (n < BLOCK) throw new TarError(at, "a 512-byte header, not the end of the data");
-    if (block.every((x) => x === 0)) continue;
+    // The end-of-archive marker: tar reads nothing after it (and pads the last record with zeros).
+    if (block.every((x) => x === 0)) return { marker: true, dataAfter: await nonZeroAhead(pull) };
     if (!checksumOk(block))
       throw new TarError(at, "a tar header with a valid checksum (is the archive damaged, or compressed another way?)");
     const flag = String.fromCharCode(block[156] as number);
     let size = number(block, 124, 12, at);
     if (flag === "x" || flag === "g") {
       const records = paxRecords(await meta(size, at), pull.offset - size);
-      if (flag === "g") globalPax = { ...globalPax, ...records };
-      else pax = records;
+      if (flag === "g") {
+        // Global records are kept for every later member: their total is bounded too.
+        for (const [k, v] of Object.entries(records)) globalSize += k.length + v.length;
+        if (globalSize > META_MAX)
+          throw new TarError(at, `global pax records of at most ${META_MAX} bytes in all (this archive has more)`);
+        globalPax = { ...globalPax, ...records };
+        // A global header is no member's: the run before a member starts again.
+        run = 0;
+      } else pax = records;
       continue;
     }
     if (flag === "L" || flag === "K" || flag === "N") {
@@ -252,9 +283,11 @@ export async function eachTarMember(
       mtime = new Date(Number(records.mtime) * 1000);
     if (longName !== undefined) name = longName;
     if (longLink !== undefined) linkname = longLink;
+    // GNU's pax sparse formats (0.0, 0.1, 1.0) keep the file's bytes as a map and its pieces: not a plain body.
+    const sparse = Object.keys(records).some((k) => k.startsWith("GNU.sparse."));
     const header: TarHeader = {
       name,
-      type: TYPES[flag] ?? "file",
+      type: sparse ? "gnu-sparse" : (TYPES[flag] ?? "file"),
       size,
       mode: number(block, 100, 8, at),
       uid: number(block, 108, 8, at),
@@ -270,8 +303,17 @@ export async function eachTarMember(
     pax = null;
     longName = undefined;
     longLink = undefined;
+    run = 0;
     const body = new Body(pull, size);
     await visit(header, body, pull.offset);
     await pull.skip(body.left + padding(size));
   }
+}
+
+/** Whether anything but zeros follows, within AFTER_END bytes (a bomb of zeros after the marker is never read). */
+async function nonZeroAhead(pull: Pull): Promise<boolean> {
+  const look = new Uint8Array(AFTER_END);
+  const n = await pull.fill(look);
+  for (let i = 0; i < n; i++) if (look[i] !== 0) return true;
+  return false;
 }

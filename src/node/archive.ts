@@ -16,12 +16,15 @@ import { type Header, pack } from "tar-stream";
 import {
   ArchiveError,
   type Compression,
+  clipName,
   compressionOf,
   copies,
   digest,
   eachTarMember,
   METADATA_LIMIT,
   memberPath,
+  resolveInArchive,
+  type TarEnd,
   type TarHeader,
   type UnsafeMember,
   unsafeReason,
@@ -152,11 +155,11 @@ async function drain(body: AsyncIterable<Uint8Array>): Promise<void> {
  * Visits every member of a (compressed) tar stream. A body's chunks are
  * views valid until the next is asked for: copy what you keep.
  */
-export async function eachMember(
+export function eachMember(
   source: AsyncIterable<Uint8Array>,
   visit: (header: TarHeader, body: AsyncIterable<Uint8Array>) => Promise<void>,
-): Promise<void> {
-  await eachTarMember(decompressed(source), visit);
+): Promise<TarEnd> {
+  return eachTarMember(decompressed(source), visit);
 }
 
 /** A spooled member, read by offset. */
@@ -198,6 +201,7 @@ export async function openArchiveSource(
   let compression: Compression = "none";
   let first = true;
   let read = 0;
+  let end: TarEnd = { marker: false, dataAfter: false };
   const tap = (async function* () {
     for await (const c of source) {
       read += c.length;
@@ -210,12 +214,12 @@ export async function openArchiveSource(
     }
   })();
   try {
-    await eachMember(tap, async (h, body) => {
+    end = await eachMember(tap, async (h, body) => {
       const index = count++;
       const reason = unsafeReason(h, seen);
       if (reason) {
         // Never kept, never used: only reported, and left out by writers that are told to.
-        unsafe.push({ name: h.name, index, reason });
+        unsafe.push({ name: clipName(h.name), index, reason });
         return drain(body);
       }
       const path = memberPath(h.name);
@@ -238,8 +242,13 @@ export async function openArchiveSource(
       const before = seen.get(path);
       if (keep) {
         const bytes = await collect(body, size, slabs);
+        const why = base === "parent" ? parentFileProblem(bytes, path) : undefined;
+        if (why) {
+          unsafe.push({ name: clipName(h.name), index, reason: why });
+          return;
+        }
         if (before && before.digest !== undefined && before.digest !== digest(bytes)) {
-          unsafe.push({ name: h.name, index, reason: "a second member of this name, with other contents" });
+          unsafe.push({ name: clipName(h.name), index, reason: "a second member of this name, with other contents" });
           return;
         }
         seen.set(path, { size, digest: digest(bytes) });
@@ -279,7 +288,24 @@ export async function openArchiveSource(
     compression,
     fail: (what) => new FileError("NOT_CHECKPOINT", label, what),
   });
-  return { ...found, unsafe };
+  // As tar: nothing after the end-of-archive marker is read; that something was there is said.
+  const notes = end.dataAfter
+    ? [...found.notes, { message: "data follows the archive's end-of-archive marker; it was not read (as tar does)" }]
+    : found.notes;
+  return { ...found, notes, unsafe };
+}
+
+/**
+ * Why a `parent` file (a copy of a chain that lost its link) may not be
+ * followed: inside an archive it may only name a folder of the same
+ * archive, never a path on the host.
+ */
+function parentFileProblem(bytes: Uint8Array, path: string): string | undefined {
+  const target = new TextDecoder().decode(bytes).trim();
+  const from = posix.dirname(path) === "." ? "" : posix.dirname(path);
+  if (target.startsWith("/") || resolveInArchive(target, from) === undefined)
+    return `a parent link to ${clipName(target, 100)}, outside the archive`;
+  return undefined;
 }
 
 /** The members as the checkpoint layer sees them, each file with however this reader kept it. */

@@ -13,11 +13,12 @@ import { randomBytes } from "node:crypto";
 import { constants } from "node:fs";
 import { lstat, realpath, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import { TEMP_PREFIX } from "../archive/index.js";
 import { FileError, fileError } from "./errors.js";
 import { CREATE_NEW, fsOps } from "./fs-ops.js";
 
 /** Prefix of our temporary files, so a later writer can find and remove leftovers. */
-export const TEMP_PREFIX = ".criu-image-tmp-";
+export { TEMP_PREFIX };
 
 type Handle = Awaited<ReturnType<typeof fsOps.open>>;
 

@@ -6,6 +6,7 @@
 import { lstatSync, readFileSync, readlinkSync, statSync } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import { isAbsolute, join, resolve } from "node:path";
+import { JOURNAL_NAME } from "../archive/index.js";
 import type { ImageSource, SourceFile, SourceNote } from "../checkpoint/source.js";
 import { FileError, fileError } from "./errors.js";
 import { isBookkeeping, readJournal } from "./journal.js";
@@ -81,7 +82,7 @@ export async function openFolderSource(dir: string, options: FolderOptions = {})
   try {
     journal = await readJournal(dir);
   } catch (e) {
-    notes.push({ file: ".criu-image-journal", message: `${(e as Error).message}; it was ignored` });
+    notes.push({ file: JOURNAL_NAME, message: `${(e as Error).message}; it was ignored` });
   }
   const pending = new Map((journal ?? []).map(([tmp, final]) => [final, tmp]));
   const present = new Set(entries.map((d) => d.name));
@@ -111,7 +112,7 @@ export async function openFolderSource(dir: string, options: FolderOptions = {})
   }
   if (journal) {
     notes.push({
-      file: ".criu-image-journal",
+      file: JOURNAL_NAME,
       message: `an interrupted rewrite is pending; its committed state was read. Run criu-image recover ${dir} to finish it`,
     });
   }

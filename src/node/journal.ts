@@ -15,16 +15,13 @@
  */
 import { lstat, readdir, readFile } from "node:fs/promises";
 import { basename, join } from "node:path";
-import { syncDir, TEMP_PREFIX, tempName, writeTemp } from "./atomic.js";
+import { isBookkeeping, JOURNAL_NAME, TEMP_PREFIX } from "../archive/index.js";
+import { syncDir, tempName, writeTemp } from "./atomic.js";
 import { FileError, fileError } from "./errors.js";
 import { fsOps } from "./fs-ops.js";
-import { LOCK } from "./lock.js";
 
-export const JOURNAL = ".criu-image-journal";
-
-/** Our own bookkeeping files, which are never images. */
-export const isBookkeeping = (name: string): boolean =>
-  name === JOURNAL || name === LOCK || name.startsWith(TEMP_PREFIX);
+export const JOURNAL = JOURNAL_NAME;
+export { isBookkeeping };
 
 const JOURNAL_LIMIT = 1 << 20;
 const TEMP_NAME = /^\.criu-image-tmp-[0-9a-f]{12}-(.+)$/;

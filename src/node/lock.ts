@@ -6,11 +6,12 @@
  */
 import { link, lstat, readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { LOCK_NAME } from "../archive/index.js";
 import { tempName, writeAll } from "./atomic.js";
 import { FileError, fileError } from "./errors.js";
 import { CREATE_NEW, fsOps } from "./fs-ops.js";
 
-export const LOCK = ".criu-image-lock";
+export const LOCK = LOCK_NAME;
 
 /** How to wait for the checkpoint folder's writer lock. */
 export interface LockOptions {

@@ -106,6 +106,19 @@ describe("zstd decoder against zstd(1)", () => {
     expect(r.buffers).toBeLessThanOrEqual(6);
   });
 
+  it("holds what the frame produces, at most its window and a quarter, however large the window it declares", async () => {
+    const largest = async (stream: Uint8Array) => {
+      let max = 0;
+      for await (const c of zstdDecompress(reusedChunks(stream, 1 << 16))) max = Math.max(max, c.buffer.byteLength);
+      return max;
+    };
+    // 64 KiB under a declared 128 MiB window (--long=27 from a pipe keeps the declared window).
+    expect(await largest(zstd(randomBytes(64 << 10), "--long=27"))).toBeLessThanOrEqual(256 << 10);
+    // 160 MiB of zeros: the window fills; zstd(1) holds 128 MiB + a block, we a quarter more (was twice).
+    const big = zstd(new Uint8Array(160 << 20), "-1", "--long=27");
+    expect(await largest(big)).toBeLessThanOrEqual((128 << 20) + (32 << 20));
+  });
+
   it("bounds what one read of 64 MiB of zeros gives at once", async () => {
     const zeros = zstd(new Uint8Array(64 << 20), "-1");
     expect(zeros.length).toBeLessThan(64 << 10);

@@ -77,19 +77,27 @@ class Window {
   private window = 0;
   private blockMax = 0;
 
-  startFrame(window: number): void {
-    this.window = window;
+  /** `history` is what matches may reach back: the window, or less when the frame says it holds less. */
+  startFrame(window: number, history: number): void {
+    this.window = history;
     this.blockMax = Math.min(window, BLOCK_MAX);
     this.at = 0;
     this.history = 0;
   }
 
-  /** Makes room for one more block: grows up to twice the window, then moves the last window's bytes to the front. */
+  /**
+   * Makes room for one more block: grows with what the frame produces, up
+   * to the window and a quarter more (zstd(1) holds the window and a
+   * block), then moves the last window's bytes to the front each time the
+   * quarter is used up: a copy of the window per quarter window of output.
+   */
   room(): number {
     if (this.at + this.blockMax <= this.out.length) return this.blockMax;
-    const full = this.window * 2 + this.blockMax;
+    const full = this.window + Math.max(this.blockMax, this.window >> 2);
     if (this.out.length < full) {
-      const grown = new Uint8Array(Math.min(full, Math.max(this.out.length * 2, this.at + this.blockMax, 1 << 16)));
+      // Doubling, and straight to the whole size past half of it: the old buffer and the new are both alive here.
+      const next = Math.max(this.out.length * 2, this.at + this.blockMax, 1 << 16);
+      const grown = new Uint8Array(next * 2 > full ? full : next);
       grown.set(this.out.subarray(0, this.at));
       this.out = grown;
     }
@@ -149,7 +157,8 @@ export async function* zstdDecompress(source: AsyncIterable<Uint8Array>): AsyncG
     if (!(await input.need(f.size))) throw new ZstdError(at, "a frame header");
     const h = frameHeader(input, at, f);
     input.consume(h.size);
-    w.startFrame(h.window);
+    // A frame that says how much it holds needs no more window than that.
+    w.startFrame(h.window, h.contentSize !== undefined ? Math.min(h.window, h.contentSize) : h.window);
     const tables: { huffman?: HuffmanTable } = {};
     const sequences = newSequenceState();
     if (h.checksum) hash.reset();

@@ -1,6 +1,5 @@
+import { JOURNAL_NAME } from "../../archive/index.js";
 import type { VerifyContext } from "../context.js";
-
-const JOURNAL_FILE = ".criu-image-journal";
 
 /**
  * What opening the checkpoint noticed: a pending write, unsafe archive
@@ -10,7 +9,7 @@ const JOURNAL_FILE = ".criu-image-journal";
 export function checkSource(ctx: VerifyContext): void {
   const { cp } = ctx;
   for (const n of cp.source.notes) {
-    if (n.file === JOURNAL_FILE && /pending/.test(n.message)) ctx.problem(JOURNAL_FILE, "pending-write", n.message);
+    if (n.file === JOURNAL_NAME && /pending/.test(n.message)) ctx.problem(JOURNAL_NAME, "pending-write", n.message);
     else ctx.note(n.file ?? cp.label, "unknown-file", n.message);
   }
   for (const u of cp.source.unsafe ?? [])
