@@ -140,7 +140,7 @@ function fieldCases(f, sets) {
  */
 function makeCode(desc, index) {
   const typeName = JSON.stringify(desc.typeName);
-  const byCreate = `const m: Msg = rt.make(${typeName});`;
+  const byCreate = `const m = rt.make(${typeName}) as Msg;`;
   const template = create(desc);
   const keys = Object.keys(template);
   if (keys[0] !== "$typeName") return byCreate;
@@ -213,7 +213,7 @@ export interface DecoderRuntime {
   /** The prototype protobuf-es gives messages of this type. */
   proto(typeName: string): object;
   /** An empty message of this type, made by protobuf-es. */
-  make(typeName: string): Msg;
+  make(typeName: string): object;
 }
 
 type Msg = Record<string, any>;

@@ -20,6 +20,7 @@ export function clipName(name: string, max = 200): string {
   return name.length <= max ? name : `${name.slice(0, max)}… (${name.length} characters)`;
 }
 
+/** An archive member that is never read, and why. */
 export interface UnsafeMember {
   /** The member's name as the archive gives it. */
   name: string;

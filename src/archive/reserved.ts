@@ -6,8 +6,11 @@
  * pending rewrite, a lock held forever, or a file to rename into place).
  */
 
+/** The journal of a rewrite of several images, while it is under way. */
 export const JOURNAL_NAME = ".criu-image-journal";
+/** The lock a writer holds on a checkpoint folder. */
 export const LOCK_NAME = ".criu-image-lock";
+/** How every temporary file of ours is named, before the rename that puts it in place. */
 export const TEMP_PREFIX = ".criu-image-tmp-";
 
 /** Whether a base name is one of our bookkeeping files. */

@@ -21,7 +21,7 @@ export interface DecoderRuntime {
   /** The prototype protobuf-es gives messages of this type. */
   proto(typeName: string): object;
   /** An empty message of this type, made by protobuf-es. */
-  make(typeName: string): Msg;
+  make(typeName: string): object;
 }
 
 type Msg = Record<string, any>;

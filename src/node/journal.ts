@@ -15,7 +15,7 @@
  */
 import { lstat, readdir, readFile } from "node:fs/promises";
 import { basename, join } from "node:path";
-import { isBookkeeping, JOURNAL_NAME, TEMP_PREFIX } from "../archive/index.js";
+import { isBookkeeping, JOURNAL_NAME } from "../archive/index.js";
 import { syncDir, tempName, writeTemp } from "./atomic.js";
 import { FileError, fileError } from "./errors.js";
 import { fsOps } from "./fs-ops.js";

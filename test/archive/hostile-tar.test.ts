@@ -157,12 +157,17 @@ describe("members that are never read as plain files", () => {
 
   it("an archive with a sparse pages file, a bookkeeping name, a long name or a parent leading out is refused by tcp rewrite", async () => {
     const tcp4 = join(corpusRoot, "images", "tcp4");
+    /** Adds a file to the dump; no extra tar flags. */
+    const written = (d: string, name: string, text: string): string[] => {
+      writeFileSync(join(d, name), text);
+      return [];
+    };
     const cases: [string, (d: string) => string[]][] = [
       ["a sparse pages file", () => ["-S", "--format=gnu"]],
-      [".criu-image-journal", (d) => (writeFileSync(join(d, ".criu-image-journal"), "{}"), [])],
-      [".criu-image-lock", (d) => (writeFileSync(join(d, ".criu-image-lock"), "1"), [])],
-      ["a parent file naming a host path", (d) => (writeFileSync(join(d, "parent"), "/var/lib/other\n"), [])],
-      ["a parent file climbing out", (d) => (writeFileSync(join(d, "parent"), "../../../x\n"), [])],
+      [".criu-image-journal", (d) => written(d, ".criu-image-journal", "{}")],
+      [".criu-image-lock", (d) => written(d, ".criu-image-lock", "1")],
+      ["a parent file naming a host path", (d) => written(d, "parent", "/var/lib/other\n")],
+      ["a parent file climbing out", (d) => written(d, "parent", "../../../x\n")],
     ];
     for (const [what, prepare] of cases) {
       const d = join(dir, what.replace(/\W/g, "-"));
