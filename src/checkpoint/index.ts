@@ -1,7 +1,7 @@
 /** criu-image/checkpoint: one model of a checkpoint over any image source. */
 export { Checkpoint, type CheckpointLike, type DumpKind, type OtherFile } from "./checkpoint.js";
 export { companionBesideImages, companionInImages } from "./companions.js";
-export { type MembersOptions, type SourceMember, sourceFromMembers } from "./members.js";
+export { layoutOf, type MembersOptions, type SourceMember, sourceFromMembers } from "./members.js";
 export {
   type ArchiveLayout,
   absentFile,

@@ -57,8 +57,12 @@ function textOf(m: SourceMember | undefined, limit: number): string | undefined 
   }
 }
 
-/** The engine whose layout this is, from the files beside the images and spec.dump's annotations. */
-function layoutOf(members: ReadonlyMap<string, SourceMember>, imagesDir: string): ArchiveLayout {
+/**
+ * @internal The engine whose layout this is, from the files beside the
+ * images and spec.dump's annotations (an archive's members, or an extracted
+ * export's files).
+ */
+export function layoutOf(members: ReadonlyMap<string, SourceMember>, imagesDir: string): ArchiveLayout {
   if (imagesDir !== "checkpoint") return "plain";
   let annotations: Record<string, unknown> = {};
   try {

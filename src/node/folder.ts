@@ -7,6 +7,7 @@ import { lstatSync, readFileSync, readlinkSync, statSync } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import { isAbsolute, join, resolve } from "node:path";
 import { JOURNAL_NAME } from "../archive/index.js";
+import { layoutOf, type SourceMember } from "../checkpoint/members.js";
 import type { ImageSource, SourceFile, SourceNote } from "../checkpoint/source.js";
 import { FileError, fileError } from "./errors.js";
 import { isBookkeeping, readJournal } from "./journal.js";
@@ -66,8 +67,70 @@ export interface FolderOptions {
   chain?: string[];
 }
 
-/** Opens a checkpoint folder as an image source (files are read when asked for). */
+/** The engine files an export keeps beside its checkpoint/ folder; one of them marks an extracted export. */
+const ENGINE_FILES = ["config.dump", "spec.dump", "network.status", "container.dump", "status.dump"];
+
+/**
+ * The images folder of an extracted export (`tar -x` of a Podman, CRI-O or
+ * containerd archive): `checkpoint/` with its inventory, engine files
+ * beside it. Undefined for any other folder.
+ */
+export function exportImagesDir(dir: string): string | undefined {
+  const images = join(dir, "checkpoint");
+  try {
+    if (!statSync(join(images, "inventory.img")).isFile()) return undefined;
+  } catch {
+    return undefined;
+  }
+  return ENGINE_FILES.some((f) => {
+    try {
+      return lstatSync(join(dir, f)).isFile();
+    } catch {
+      return false;
+    }
+  })
+    ? images
+    : undefined;
+}
+
+/**
+ * An extracted export as the archive it came from would be opened: the
+ * images from checkpoint/, the engine's files beside it as companions.
+ */
+async function openExport(dir: string, images: string): Promise<ImageSource> {
+  const inner = await openFolderSource(images, { chain: [] });
+  const companions = new Map<string, SourceFile>();
+  const members = new Map<string, SourceMember>();
+  for (const d of await readdir(dir, { withFileTypes: true })) {
+    if (!d.isFile() || isBookkeeping(d.name)) continue;
+    const f = new FileAt(join(dir, d.name), lstatSync(join(dir, d.name)).size);
+    companions.set(d.name, f);
+    members.set(d.name, { path: d.name, type: "file", size: f.size, file: f });
+  }
+  const inventory = statSync(join(images, "inventory.img"));
+  return {
+    ...inner,
+    label: dir,
+    companions,
+    archive: {
+      compression: "none",
+      layout: layoutOf(members, "checkpoint"),
+      imagesDir: "checkpoint",
+      dumpedAt: inventory.mtime.toISOString(),
+    },
+  };
+}
+
+/**
+ * Opens a checkpoint folder as an image source (files are read when asked
+ * for). An extracted export (checkpoint/ and the engine's files) opens as
+ * its archive would.
+ */
 export async function openFolderSource(dir: string, options: FolderOptions = {}): Promise<ImageSource> {
+  if (options.chain === undefined) {
+    const images = exportImagesDir(dir);
+    if (images) return openExport(dir, images);
+  }
   let entries: import("node:fs").Dirent[];
   try {
     const st = await stat(dir);

@@ -17,7 +17,7 @@ import type { RewriteRule } from "../tcp/rules.js";
 import { eachMember, rewrittenArchive } from "./archive.js";
 import { writeFileAtomic } from "./atomic.js";
 import { FileError } from "./errors.js";
-import { openFolderSource } from "./folder.js";
+import { exportImagesDir, openFolderSource } from "./folder.js";
 import { recoverLocked, replaceFilesLocked } from "./journal.js";
 import { type LockOptions, withCheckpointLock } from "./lock.js";
 import { openCheckpoint, pagesForRandomAccess, pathKind } from "./open.js";
@@ -69,7 +69,8 @@ export async function writeCheckpointFolder(
     for (const [name, f] of cp.source.files) {
       const bytes = changed.get(name);
       if (bytes) await dir.write(name, bytes);
-      else if (cp.source.type === "folder") await dir.copy(name, join(cp.label, name));
+      else if (cp.source.type === "folder")
+        await dir.copy(name, join(cp.label, cp.source.archive?.imagesDir ?? "", name));
       else await dir.write(name, f.bytes());
     }
     if (cp.source.type === "folder" && cp.source.parent) await dir.link("parent", resolve(cp.source.parent.label));
@@ -169,15 +170,17 @@ export async function applyToCheckpoint<R>(
   const kind = await pathKind(path);
   const readOnly = options.dryRun || options.outDir !== undefined;
   if (kind === "folder" && !readOnly) {
+    // An extracted export is locked as a whole; its images are replaced in checkpoint/.
+    const images = exportImagesDir(path) ?? path;
     return withCheckpointLock(
       path,
       async () => {
-        const done = await recoverLocked(path);
+        const done = await recoverLocked(images);
         if (done.length > 0) options.onRecover?.(done);
         const cp = new Checkpoint(await openFolderSource(path));
         const { changed, result } = await produce(cp);
-        if (changed.size > 0) await replaceFilesLocked(path, changed);
-        return { result, written: [...changed.keys()].map((n) => join(path, n)), leftOut: [] };
+        if (changed.size > 0) await replaceFilesLocked(images, changed);
+        return { result, written: [...changed.keys()].map((n) => join(images, n)), leftOut: [] };
       },
       options,
     );
