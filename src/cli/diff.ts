@@ -1,6 +1,7 @@
 /** `diff A B`: what differs, as diff(1) does it: nothing printed and exit 0 when the same. */
 import { type DiffReport, diffCheckpoints } from "../diff/diff.js";
 import { displayAddress } from "../image/address.js";
+import { pagesForRandomAccess } from "../node/open.js";
 import { open } from "./checkpoint.js";
 import { writeStdout } from "./io.js";
 import { writeJson } from "./json-out.js";
@@ -57,7 +58,11 @@ export async function diff(a: {
   images?: boolean;
   memory?: boolean;
 }): Promise<void> {
-  const [x, y] = [await open(a.a, true), await open(a.b, true)];
+  // Raw images (pages among them) are compared by bytes: an archive's are kept as it streams by (spooled when big).
+  const [x, y] = [
+    await open(a.a, true, { pages: pagesForRandomAccess }),
+    await open(a.b, true, { pages: pagesForRandomAccess }),
+  ];
   const r = await diffCheckpoints(x, y, { memory: a.memory === true });
   if (a.json) await writeJson(r);
   else await writeStdout(diffText(r, a.images === true));

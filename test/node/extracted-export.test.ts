@@ -45,6 +45,12 @@ describe("extracted exports", () => {
     ];
     expect({ ...fromFolder.container, checkpointed: null }).toEqual({ ...fromArchive.container, checkpointed: null });
     expect((await runCli(["verify", top])).code).toBe(0);
+    // diff takes archives on either side (pages compared by bytes): an archive and its extraction are the same.
+    expect((await runCli(["diff", podman, top])).code).toBe(0);
+    expect((await runCli(["diff", podman, podman])).code).toBe(0);
+    const other = await runCli(["diff", podman, join(corpusRoot, "archives", "podman-web.tar.zst")]);
+    expect(other.code, other.stderr).toBe(1);
+    expect(other.stdout.toString()).toMatch(/^~ container: checkpointed: /m);
   });
 
   it("are listed, rewritten in place in checkpoint/ and told apart by diff", async () => {
