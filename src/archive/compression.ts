@@ -17,7 +17,7 @@ export function compressionForName(name: string): Compression | undefined {
   return undefined;
 }
 
-/** Whether 512 bytes are a ustar (POSIX or GNU) tar header. @internal */
+/** Whether 512 bytes are a ustar (POSIX or GNU) tar header. */
 export function isTarHeader(block: Uint8Array): boolean {
   return (
     block[257] === 0x75 && block[258] === 0x73 && block[259] === 0x74 && block[260] === 0x61 && block[261] === 0x72

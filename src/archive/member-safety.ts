@@ -63,7 +63,7 @@ export function unsafeReason(
   return undefined;
 }
 
-/** FNV-1a over bytes: enough to tell two members of one name apart. @internal */
+/** FNV-1a over bytes: enough to tell two members of one name apart. */
 export function digest(b: Uint8Array): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < b.length; i++) h = Math.imul(h ^ (b[i] as number), 0x01000193);
