@@ -1,6 +1,8 @@
 /** `diff A B`: what differs, as diff(1) does it: nothing printed and exit 0 when the same. */
+
 import { type DiffReport, diffCheckpoints } from "../diff/diff.js";
 import { displayAddress } from "../image/address.js";
+import { displayText } from "../image/display.js";
 import { pagesForRandomAccess } from "../node/open.js";
 import { open } from "./checkpoint.js";
 import { writeStdout } from "./io.js";
@@ -48,7 +50,7 @@ export function diffText(r: DiffReport, images: boolean): string {
     out.push(
       `~ memory of ${m.pid} ${m.vma}: ${m.count} page(s) differ: ${m.pages.slice(0, 8).join(" ")}${m.count > 8 ? " …" : ""}`,
     );
-  return out.length ? `${out.join("\n")}\n` : "";
+  return out.length ? `${out.map(displayText).join("\n")}\n` : "";
 }
 
 export async function diff(a: {

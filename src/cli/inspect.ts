@@ -1,6 +1,7 @@
 /** `inspect PATH|-`: the checkpoint as its user sees it, as a tree (or --json). Formatting only. */
 
 import { displayEndpoint } from "../image/address.js";
+import { displayText } from "../image/display.js";
 import type { InspectReport } from "../inspect/inspect.js";
 import { inspectCheckpoint, lazyInspect } from "../inspect/inspect.js";
 import type { MountView } from "../inspect/mounts.js";
@@ -154,7 +155,8 @@ export function inspectText(r: InspectReport, a: InspectArgs): string {
     );
   }
   for (const n of r.notes) out.push(cut(`note: ${n}`));
-  return `${out.join("\n")}\n`;
+  // Names, command lines and paths come from the checkpoint: no control character reaches the terminal.
+  return `${out.map(displayText).join("\n")}\n`;
 }
 
 export async function inspect(a: InspectArgs): Promise<void> {

@@ -1,8 +1,10 @@
 /** Input and output for the CLI. */
+
 import { createReadStream } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { basename } from "node:path";
 import { CriuImageError } from "../framing/errors.js";
+import { displayText } from "../image/display.js";
 import { fileError } from "../node/errors.js";
 import { plainBytes } from "../node/read-range.js";
 
@@ -63,5 +65,5 @@ export function writeStdout(chunk: string | Uint8Array): Promise<void> {
 
 /** Notes for the user on stderr (never mixed into stdout's data). */
 export function warn(line: string): void {
-  process.stderr.write(`criu-image: ${line}\n`);
+  process.stderr.write(`criu-image: ${displayText(line)}\n`);
 }

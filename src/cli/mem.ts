@@ -1,5 +1,7 @@
 /** `mem`: process memory of a checkpoint: sizes, VMA tables, hexdumps, search and strings. Formatting only. */
+
 import type { Checkpoint } from "../checkpoint/checkpoint.js";
+import { displayText } from "../image/display.js";
 import type { VmaKind } from "../memory/map.js";
 import { type MemoryRange, pageSizeOf, readMemory, vmasOf } from "../memory/read.js";
 import { memoryStrings, type PatternEncoding, searchMemory } from "../memory/search.js";
@@ -86,7 +88,7 @@ export async function mem(a: { path: string; pid?: string; json?: boolean }): Pr
         `${String(r.pid).padEnd(8)} ${r.comm.padEnd(16)} ${String(r.vmas).padStart(4)} ${kib(r.dumped).padStart(8)} ${kib(r.parent).padStart(8)} ${kib(r.lazy).padStart(8)} ${kib(r.shared).padStart(8)} ${kib(r.notDumped).padStart(11)}`,
       );
     }
-    return writeStdout(`${lines.join("\n")}\n`);
+    return writeStdout(`${lines.map(displayText).join("\n")}\n`);
   }
   const pid = pidOf(a.pid, "mem");
   taskCheck(cp, pid);
@@ -117,7 +119,7 @@ export async function mem(a: { path: string; pid?: string; json?: boolean }): Pr
       `${hex(v.start).padStart(16, "0")} ${hex(v.end).padStart(16, "0")} ${v.prot}  ${v.kind.padEnd(11)} ${String(p.present).padStart(7)} ${String(p.parent).padStart(6)} ${String(p.lazy).padStart(5)} ${String(p.notDumped).padStart(10)}  ${v.pagemap}${file}`,
     );
   }
-  await writeStdout(`${lines.join("\n")}\n`);
+  await writeStdout(`${lines.map(displayText).join("\n")}\n`);
 }
 
 /**
@@ -159,7 +161,7 @@ export function hexdump(address: bigint, bytes: Uint8Array, unknown: readonly Me
     out.push(`${hex(address + BigInt(row)).padStart(16, "0")}  ${left.padEnd(23)}  ${right.padEnd(23)}  |${text}|`);
   }
   out.push(hex(address + BigInt(bytes.length)).padStart(16, "0"));
-  return `${out.join("\n")}\n`;
+  return `${out.map(displayText).join("\n")}\n`;
 }
 
 export async function memRead(a: {

@@ -1,4 +1,5 @@
 /** `verify PATH`: consistency checks, problems listed one per line, then notes. */
+import { displayText } from "../image/display.js";
 import { verifyCheckpoint } from "../verify/index.js";
 import { open } from "./checkpoint.js";
 import { writeStdout } from "./io.js";
@@ -19,7 +20,7 @@ export async function verify(a: { dir: string; json?: boolean }): Promise<void> 
     out.push(
       problems.length === 0 ? `${a.dir}: consistent ${what}${chain}` : `${problems.length} problem(s) in ${a.dir}`,
     );
-    await writeStdout(`${out.join("\n")}\n`);
+    await writeStdout(`${out.map(displayText).join("\n")}\n`);
   }
   if (problems.length > 0) throw new Reported(`${problems.length} problem(s)`);
 }

@@ -12,6 +12,7 @@ export {
   wordsFor,
   wordsToBytes,
 } from "./address.js";
+export { displayText } from "./display.js";
 export type {
   EntryKind,
   ImageKind,

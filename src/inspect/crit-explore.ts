@@ -4,6 +4,7 @@
  * `mems` and `rss` skip them (they have no files and no memory) and say so
  * in `notes`.
  */
+
 import type { Message } from "@bufbuild/protobuf";
 import type { Checkpoint } from "../checkpoint/checkpoint.js";
 import { CriuImageError } from "../framing/errors.js";
@@ -17,6 +18,7 @@ import type {
   task_kobj_ids_entry,
   unix_sk_entry,
 } from "../gen/index.js";
+import { displayText } from "../image/display.js";
 import { enumValueName, VMA_STATUS } from "../image/names.js";
 import { pagemapPages } from "../image/pagemap.js";
 import type { CriuImage } from "../image/types.js";
@@ -46,7 +48,7 @@ export function explorePs(load: ImageLoader): string {
   const comm = new Map<number, string>();
   for (const p of tasks) {
     const core = entries<Message & { tc?: { comm: string } }>(load, `core-${p.pid}.img`)[0];
-    comm.set(p.pid, core?.tc?.comm ?? "");
+    comm.set(p.pid, displayText(core?.tc?.comm ?? ""));
   }
   const kids = new Map<number, pstree_entry[]>();
   let root: pstree_entry | undefined;
@@ -91,7 +93,7 @@ class FileNamer {
     const key = `${type}\u0000${id}`;
     let s = this.cache.get(key);
     if (s === undefined) {
-      s = this.compute(type, id);
+      s = displayText(this.compute(type, id));
       this.cache.set(key, s);
     }
     return s;
