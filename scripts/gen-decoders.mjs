@@ -34,43 +34,37 @@ const FIXED64 = 1;
 const LEN = 2;
 
 /**
- * The wire type of a scalar, and code that reads one at `p` into `v` (or
- * returns undefined). Only the types CRIU's schema uses: a field of another
- * (float, double, fixed32, sfixed) gets no case, and fromBinary reads it.
+ * The wire type of a scalar, and code that reads one at `p` and leaves its
+ * value in the expression it returns (or returns from the decoder). Only
+ * the types CRIU's schema uses: a field of another (float, double, fixed32,
+ * sfixed) gets no case, and fromBinary reads it. Small helpers of the
+ * generated file (vi, ld, f64) keep each case short: the decoders are parsed
+ * whenever the package is imported.
  */
 function scalarCode(t) {
-  // Every varint: one byte in line, longer ones through the one varint reader.
-  const vi = (value) =>
-    `{ const c = b[p] as number; if (p < end && c < 128) { p++; V.lo = c; V.hi = 0; } else { p = varint(b, p, end); if (p < 0) return undefined; } v = ${value}; }`;
+  const varint = (value) => [VARINT, "if((p=vi(b,p,end))<0)return;", value];
   switch (t) {
     case ScalarType.INT32:
-      return [VARINT, vi("V.lo | 0")];
+      return varint("V.lo|0");
     case ScalarType.UINT32:
-      return [VARINT, vi("V.lo")];
+      return varint("V.lo");
     case ScalarType.SINT32:
-      return [VARINT, vi("(V.lo >>> 1) ^ -(V.lo & 1)")];
+      return varint("(V.lo>>>1)^-(V.lo&1)");
     case ScalarType.BOOL:
-      return [VARINT, vi("V.lo !== 0 || V.hi !== 0")];
+      return varint("V.lo!==0||V.hi!==0");
     case ScalarType.INT64:
-      return [VARINT, vi("dec(V.lo | 0, V.hi | 0)")];
+      return varint("dec(V.lo|0,V.hi|0)");
     case ScalarType.UINT64:
-      return [VARINT, vi("uDec(V.lo | 0, V.hi | 0)")];
+      return varint("uDec(V.lo|0,V.hi|0)");
     case ScalarType.SINT64:
-      return [VARINT, vi("dec(((V.lo >>> 1) | ((V.hi & 1) << 31)) ^ -(V.lo & 1), (V.hi >>> 1) ^ -(V.lo & 1))")];
+      return varint("z64()");
     case ScalarType.FIXED64:
-      return [
-        FIXED64,
-        "if (p + 8 > end) return undefined; v = uDec(view(r).getInt32(p, true), view(r).getInt32(p + 4, true)); p += 8;",
-      ];
+      return [FIXED64, "if(p+8>end)return;", "f64(r,(p+=8)-8)"];
     case ScalarType.STRING:
-    case ScalarType.BYTES: {
       // Strings through the lossless codec, as fromBinary (with it installed) reads them.
-      const value = t === ScalarType.STRING ? "rt.utf8(b.subarray(p, q))" : "b.subarray(p, q)";
-      return [
-        LEN,
-        `{ p = varint(b, p, end); if (p < 0 || V.hi !== 0 || p + V.lo > end) return undefined; const q = p + V.lo; v = ${value}; p = q; }`,
-      ];
-    }
+      return [LEN, "if((p=ld(b,p,end))<0)return;", "rt.utf8(b.subarray(L.at,p))"];
+    case ScalarType.BYTES:
+      return [LEN, "if((p=ld(b,p,end))<0)return;", "b.subarray(L.at,p)"];
     default:
       return undefined;
   }
@@ -88,49 +82,32 @@ const fnName = (typeName) => `d_${typeName.replace(/\W/g, "_")}`;
  */
 function fieldCases(f, sets) {
   if (f.oneof || f.fieldKind === "map") return undefined;
-  const key = JSON.stringify(f.localName);
+  const key = `m[${JSON.stringify(f.localName)}]`;
   const no = f.number;
   if (f.fieldKind === "message" || (f.fieldKind === "list" && f.listKind === "message")) {
     if (f.delimitedEncoding) return undefined;
     const list = f.fieldKind === "list";
     // A second occurrence of a singular message merges into the first: fromBinary's work.
-    return `case ${tagOf(no, LEN)}: {
-        ${list ? "" : `if (Object.hasOwn(m, ${key})) return undefined;`}
-        p = varint(b, p, end); if (p < 0 || V.hi !== 0 || p + V.lo > end) return undefined;
-        const q = p + V.lo; r.pos = p; r.end = q;
-        const c = ${fnName(f.message.typeName)}(r);
-        r.end = end;
-        if (c === undefined || r.pos !== q) return undefined;
-        p = q;
-        ${list ? `m[${key}].push(c);` : `m[${key}] = c;`}
-        break;
-      }`;
+    const once = list ? "" : `if(Object.hasOwn(m,${JSON.stringify(f.localName)}))return;`;
+    const store = list ? `${key}.push(c)` : `${key}=c`;
+    return `case ${tagOf(no, LEN)}:{${once}if((p=ld(b,p,end))<0)return;const c=sub(r,L.at,p,${fnName(f.message.typeName)});if(c===undefined)return;${store};break;}`;
   }
   const isEnum = f.fieldKind === "enum" || (f.fieldKind === "list" && f.listKind === "enum");
   const code = scalarCode(isEnum ? ScalarType.INT32 : f.scalar);
   if (!code) return undefined;
-  const [wt, read] = code;
+  const [wt, read, value] = code;
   // Closed enums keep unknown values among the unknown fields: fromBinary's work.
   let check = "";
   if (isEnum && f.enum && !f.enum.open) {
     const name = `e_${f.enum.typeName.replace(/\W/g, "_")}`;
-    sets.set(
-      name,
-      f.enum.values.map((e) => e.number),
-    );
-    check = `if (!${name}.has(v)) return undefined;`;
+    sets.set(name, f.enum.values.map((e) => e.number));
+    check = `if(!${name}.has(v))return;`;
   }
-  if (f.fieldKind !== "list") return `case ${tagOf(no, wt)}: { let v; ${read} ${check} m[${key}] = v; break; }`;
-  const one = `case ${tagOf(no, wt)}: { let v; ${read} ${check} m[${key}].push(v); break; }`;
-  if (wt === LEN) return one;
+  const store = f.fieldKind === "list" ? `${key}.push(v)` : `${key}=v`;
+  const one = `case ${tagOf(no, wt)}:{${read}const v=${value};${check}${store};break;}`;
+  if (f.fieldKind !== "list" || wt === LEN) return one;
   // Packed: a length, then values.
-  return `${one}
-      case ${tagOf(no, LEN)}: {
-        p = varint(b, p, end); if (p < 0 || V.hi !== 0 || p + V.lo > end) return undefined;
-        const stop = p + V.lo; const items = m[${key}];
-        { const end = stop; while (p < end) { let v; ${read} ${check} items.push(v); } }
-        break;
-      }`;
+  return `${one}case ${tagOf(no, LEN)}:{if((p=ld(b,p,end))<0)return;const stop=p;p=L.at;while(p<stop){${read.replace("end)", "stop)")}const v=${value};${check}${key}.push(v);}break;}`;
 }
 
 /**
@@ -140,54 +117,73 @@ function fieldCases(f, sets) {
  */
 function makeCode(desc, index) {
   const typeName = JSON.stringify(desc.typeName);
-  const byCreate = `const m = rt.make(${typeName}) as Msg;`;
+  const byCreate = `const m=rt.make(${typeName}) as Msg;`;
   const template = create(desc);
   const keys = Object.keys(template);
   if (keys[0] !== "$typeName") return byCreate;
   const lines = [
     Object.getPrototypeOf(template) === Object.prototype
-      ? `const m: Msg = { $typeName: ${typeName} };`
-      : `const m: Msg = Object.create((P[${index}] ??= rt.proto(${typeName}))); m.$typeName = ${typeName};`,
+      ? `const m:Msg={$typeName:${typeName}};`
+      : `const m:Msg=Object.create((P[${index}]??=rt.proto(${typeName})));m.$typeName=${typeName};`,
   ];
   for (const k of keys.slice(1)) {
     const v = template[k];
-    const key = JSON.stringify(k);
-    if (Array.isArray(v) && v.length === 0) lines.push(`m[${key}] = [];`);
+    const key = `m[${JSON.stringify(k)}]`;
+    if (Array.isArray(v) && v.length === 0) lines.push(`${key}=[];`);
     else if (typeof v === "number" || typeof v === "string" || typeof v === "boolean")
-      lines.push(`m[${key}] = ${JSON.stringify(v)};`);
+      lines.push(`${key}=${JSON.stringify(v)};`);
     // A map or oneof holder, a 64-bit or bytes default (CRIU's proto2 schema has none as own properties).
     else return byCreate;
   }
-  return lines.join(" ");
+  return lines.join("");
 }
 
 // CRIU's messages; google.protobuf's descriptor messages (opts.proto extends them) are never entries.
-const messages = [...schema()]
-  .filter((t) => t.kind === "message" && !t.typeName.startsWith("google.protobuf."))
-  .sort((a, b) => (a.typeName < b.typeName ? -1 : 1));
+/**
+ * The entries of images that hold many of them (files, fds, sockets,
+ * pagemaps, VMAs, tasks, queued data), and every message they contain.
+ * Every decoder is parsed whenever the package is imported, so images of a
+ * few entries (a core per thread, mounts, namespaces) are left to
+ * fromBinary: generating all 400 messages cost 38 ms more per import.
+ */
+const HOT = [
+  "file_entry",
+  "fdinfo_entry",
+  "pagemap_head",
+  "pagemap_entry",
+  "inet_sk_entry",
+  "unix_sk_entry",
+  "packet_sock_entry",
+  "netlink_sk_entry",
+  "tcp_stream_entry",
+  "sk_packet_entry",
+  "pipe_data_entry",
+  "reg_file_entry",
+  "mm_entry",
+  "pstree_entry",
+  "ghost_chunk_entry",
+];
+const registry = schema();
+const reachable = new Map();
+const visit = (desc) => {
+  if (reachable.has(desc.typeName)) return;
+  reachable.set(desc.typeName, desc);
+  for (const f of desc.fields) if (f.message) visit(f.message);
+};
+for (const name of HOT) {
+  const desc = registry.getMessage(name);
+  if (!desc) throw new Error(`gen-decoders: no message ${name} in the schema`);
+  visit(desc);
+}
+const messages = [...reachable.values()].sort((a, b) => (a.typeName < b.typeName ? -1 : 1));
 const sets = new Map();
 const fns = messages.map((desc, i) => {
   const cases = desc.fields
     .map((f) => fieldCases(f, sets))
     .filter((c) => c !== undefined)
-    .join("\n      ");
-  return `  function ${fnName(desc.typeName)}(r: DecodeReader): Msg | undefined {
-    // fromBinary's recursion limit is 100; past it, let fromBinary say so.
-    if (++r.depth > 100) return undefined;
-    const b = r.buf; const end = r.end; let p = r.pos;
-    ${makeCode(desc, i)}
-    while (p < end) {
-      let t = b[p] as number;
-      if (t < 128) p++;
-      else { p = varint(b, p, end); if (p < 0 || V.hi !== 0) return undefined; t = V.lo; }
-      switch (t) {
-      ${cases}
-      default: return undefined;
-      }
-    }
-    r.pos = p; r.depth--;
-    return m;
-  }`;
+    .join("");
+  // fromBinary's recursion limit is 100; past it, let fromBinary say so.
+  return `  function ${fnName(desc.typeName)}(r:DecodeReader):Msg|undefined{if(++r.depth>100)return;const b=r.buf;const end=r.end;let p=r.pos;${makeCode(desc, i)}while(p<end){let t=b[p] as number;if(t<128)p++;else{if((p=varint(b,p,end))<0||V.hi!==0)return;t=V.lo;}switch(t){${cases}default:return;}}r.pos=p;r.depth--;return m;}`;
 });
 
 const text = `// @generated by scripts/gen-decoders.mjs from proto/ (npm run generate); do not edit.
@@ -223,7 +219,49 @@ export type EntryDecoder = (r: DecodeReader) => object | undefined;
 
 const dec = protoInt64.dec;
 const uDec = protoInt64.uDec;
-const view = (r: DecodeReader): DataView => (r.view ??= new DataView(r.buf.buffer, r.buf.byteOffset, r.buf.byteLength));
+
+/** A varint at b[p] into V, one byte in line: the position after it, or -1. */
+function vi(b: Uint8Array, p: number, end: number): number {
+  if (p < end) {
+    const c = b[p] as number;
+    if (c < 128) {
+      V.lo = c;
+      V.hi = 0;
+      return p + 1;
+    }
+  }
+  return varint(b, p, end);
+}
+
+/** Where a length-delimited value starts, set by \`ld\`. */
+const L = { at: 0 };
+
+/** A length-delimited value at b[p]: its start in L.at; its end, or -1 when it runs past \`end\`. */
+function ld(b: Uint8Array, p: number, end: number): number {
+  p = vi(b, p, end);
+  if (p < 0 || V.hi !== 0 || p + V.lo > end) return -1;
+  L.at = p;
+  return p + V.lo;
+}
+
+/** The sint64 (zigzag) in V. */
+const z64 = () => dec(((V.lo >>> 1) | ((V.hi & 1) << 31)) ^ -(V.lo & 1), (V.hi >>> 1) ^ -(V.lo & 1));
+
+/** The fixed64 at r.buf[p]. */
+function f64(r: DecodeReader, p: number): bigint | string {
+  r.view ??= new DataView(r.buf.buffer, r.buf.byteOffset, r.buf.byteLength);
+  return uDec(r.view.getInt32(p, true), r.view.getInt32(p + 4, true));
+}
+
+/** A sub-message in r.buf[at, q), by its decoder: undefined unless it is read to exactly q. */
+function sub(r: DecodeReader, at: number, q: number, d: (r: DecodeReader) => Msg | undefined): Msg | undefined {
+  const end = r.end;
+  r.pos = at;
+  r.end = q;
+  const c = d(r);
+  r.end = end;
+  return c !== undefined && r.pos === q ? c : undefined;
+}
 
 /** @internal The decoders of every message of the schema, by type name (for criu-image's typed layer). */
 export function entryDecoders(rt: DecoderRuntime): Record<string, EntryDecoder> {
