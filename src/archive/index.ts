@@ -6,5 +6,5 @@ export { METADATA_LIMIT, TAR_META_LIMIT } from "./limits.js";
 export { clipName, digest, type UnsafeMember, unsafeReason } from "./member-safety.js";
 export { memberPath, resolveInArchive } from "./paths.js";
 export { isBookkeeping, JOURNAL_NAME, LOCK_NAME, TEMP_PREFIX } from "./reserved.js";
-export { eachTarMember, type TarEnd, type TarHeader, type TarType } from "./tar.js";
+export { eachTarMember, type SkippableSource, type TarEnd, type TarHeader, type TarType } from "./tar.js";
 export { zstdDecompress } from "./zstd/decompress.js";

@@ -74,6 +74,15 @@ export interface TarEnd {
 
 const utf8 = new TextDecoder();
 
+/**
+ * A source that can pass over bytes without reading them (a file or Blob
+ * read by offset): a member's body that is not read is then never read.
+ */
+export interface SkippableSource extends AsyncIterable<Uint8Array> {
+  /** Moves the next chunk `n` bytes further on. */
+  skip(n: number): void;
+}
+
 /** The source's chunks, pulled one at a time, read as views. */
 class Pull {
   private chunk: Uint8Array = new Uint8Array(0);
@@ -81,7 +90,10 @@ class Pull {
   /** Offset in the stream of the next unread byte. */
   offset = 0;
 
-  constructor(private readonly it: AsyncIterator<Uint8Array>) {}
+  constructor(
+    private readonly it: AsyncIterator<Uint8Array>,
+    private readonly source?: SkippableSource,
+  ) {}
 
   /** False at the end of the stream. */
   private async more(): Promise<boolean> {
@@ -118,6 +130,15 @@ class Pull {
   }
 
   async skip(n: number): Promise<void> {
+    if (this.source && n > this.chunk.length - this.at) {
+      // Past the chunk in hand: the source moves on without reading.
+      n -= this.chunk.length - this.at;
+      this.offset += this.chunk.length - this.at;
+      this.at = this.chunk.length;
+      this.source.skip(n);
+      this.offset += n;
+      return;
+    }
     while (n > 0) n -= (await this.view(n)).length;
   }
 }
@@ -213,10 +234,13 @@ const padding = (size: number) => (BLOCK - (size % BLOCK)) % BLOCK;
  * visitor returns; what is left is passed over.
  */
 export async function eachTarMember(
-  source: AsyncIterable<Uint8Array>,
+  source: AsyncIterable<Uint8Array> | SkippableSource,
   visit: (header: TarHeader, body: AsyncIterable<Uint8Array>, bodyAt: number) => Promise<void>,
 ): Promise<TarEnd> {
-  const pull = new Pull(source[Symbol.asyncIterator]());
+  const pull = new Pull(
+    source[Symbol.asyncIterator](),
+    typeof (source as Partial<SkippableSource>).skip === "function" ? (source as SkippableSource) : undefined,
+  );
   const block = new Uint8Array(BLOCK);
   let globalPax: Record<string, string> = {};
   let globalSize = 0;

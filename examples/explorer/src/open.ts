@@ -12,6 +12,7 @@ import {
   eachTarMember,
   METADATA_LIMIT,
   memberPath,
+  type SkippableSource,
   type TarHeader,
   type UnsafeMember,
   unsafeReason,
@@ -97,6 +98,32 @@ async function* chunks(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uint8
   }
 }
 
+/**
+ * A picked plain tar, read a MiB at a time where the reader is: the bodies
+ * it passes over (a big member, kept as a slice of the file) are never read.
+ */
+class BlobSource implements SkippableSource {
+  private pos = 0;
+  constructor(
+    private readonly blob: Blob,
+    private readonly progress: (at: number) => void,
+  ) {}
+
+  skip(n: number): void {
+    this.pos += n;
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<Uint8Array> {
+    while (this.pos < this.blob.size) {
+      const at = this.pos;
+      const chunk = new Uint8Array(await this.blob.slice(at, at + (1 << 20)).arrayBuffer());
+      this.pos = at + chunk.length;
+      this.progress(this.pos);
+      yield chunk;
+    }
+  }
+}
+
 /** Joins a member's chunks (copies: the readers hand out views of buffers they reuse). */
 async function collect(body: AsyncIterable<Uint8Array>, size: number): Promise<Uint8Array> {
   const out = new Uint8Array(size);
@@ -144,7 +171,9 @@ export async function openArchive(file: File, progress: Progress): Promise<Check
       yield c;
     }
   })();
-  await eachTarMember(decompressed(counted), async (h: TarHeader, body, bodyAt) => {
+  const source =
+    compression === "none" ? new BlobSource(file, (at) => progress(at, file.size, file.name)) : decompressed(counted);
+  await eachTarMember(source, async (h: TarHeader, body, bodyAt) => {
     const reason = unsafeReason(h, seen);
     if (reason) {
       unsafe.push({ name: h.name, index, reason });
