@@ -38,7 +38,8 @@ const command = <const O extends Options>(spec: Spec<O>): Command => spec as unk
 
 const nameOpt: Options = { name: { type: "string" } };
 const PATH_HELP = `PATH is a checkpoint folder, an archive (tar, tar.gz, tar.zst, as Podman,
-CRI-O and containerd export them, or a plain tarball of a dump), or - for an
+CRI-O and containerd export them, or a plain tarball of a dump), such an
+export extracted (checkpoint/ beside config.dump, spec.dump, …), or - for an
 archive on standard input.`;
 
 export const COMMANDS: Record<string, Command> = {
