@@ -100,7 +100,10 @@ function fieldCases(f, sets) {
   let check = "";
   if (isEnum && f.enum && !f.enum.open) {
     const name = `e_${f.enum.typeName.replace(/\W/g, "_")}`;
-    sets.set(name, f.enum.values.map((e) => e.number));
+    sets.set(
+      name,
+      f.enum.values.map((e) => e.number),
+    );
     check = `if(!${name}.has(v))return;`;
   }
   const store = f.fieldKind === "list" ? `${key}.push(v)` : `${key}=v`;

@@ -13,7 +13,7 @@ export function memberPath(name: string): string {
  * applied; undefined when it climbs above the top.
  */
 export function resolveInArchive(path: string, from = ""): string[] | undefined {
-  const out: string[] = from === "" ? [] : from.split("/").filter((p) => p !== "" && p !== ".");
+  const out = from.split("/").filter((p) => p !== "" && p !== ".");
   for (const part of path.split("/")) {
     if (part === "" || part === ".") continue;
     if (part !== "..") out.push(part);

@@ -271,7 +271,9 @@ export async function eachTarMember(
     const flag = String.fromCharCode(block[156] as number);
     let size = number(block, 124, 12, at);
     if (flag === "x" || flag === "g") {
-      const records = paxRecords(await meta(size, at), pull.offset - size);
+      // Offsets in the records count from the body's start (read before meta() passes over the padding).
+      const bodyAt = pull.offset;
+      const records = paxRecords(await meta(size, at), bodyAt);
       if (flag === "g") {
         // Global records are kept for every later member: their total is bounded too.
         for (const [k, v] of Object.entries(records)) globalSize += k.length + v.length;
