@@ -16,9 +16,11 @@ import {
   isTarHeader,
   memberPath,
   resolveInArchive,
+  TarError,
   type TarHeader,
   unsafeReason,
   webGunzip,
+  ZstdError,
 } from "../../src/archive/index.js";
 import { CriuImageError } from "../../src/index.js";
 
@@ -87,6 +89,15 @@ describe("unsafeReason", () => {
     for (const [h, reason] of cases) expect(unsafeReason(h, none), h.name.slice(0, 40)).toMatch(reason);
   });
 
+  it("link targets are judged for links only: a hard link from the top, a symbolic link from its folder", () => {
+    expect(unsafeReason(header("f", { linkname: "/etc/shadow" }), none)).toBeUndefined();
+    expect(unsafeReason(header("a/h", { type: "link", linkname: "x/../../y" }), none)).toMatch(/hard link out of/);
+    expect(unsafeReason(header("a/s", { type: "symlink", linkname: "x/../../y" }), none)).toBeUndefined();
+    expect(unsafeReason(header("a/s", { type: "symlink", linkname: "x/../../../y" }), none)).toMatch(
+      /symbolic link out/,
+    );
+  });
+
   it("a second member of a name is unsafe when its size differs from the first's", () => {
     const seen = new Map([["checkpoint/files.img", { size: 3 }]]);
     expect(unsafeReason(header("./checkpoint//files.img", { size: 4 }), seen)).toBe(
@@ -151,6 +162,23 @@ describe("paths, names and compression", () => {
     for (const [name, want] of names) expect(compressionForName(name), name).toBe(want);
   });
 
+  it("every byte of each magic counts", () => {
+    expect(compressionOf(Uint8Array.of(0x1f, 0x00))).toBe("none");
+    expect(compressionOf(Uint8Array.of(0x00, 0x8b))).toBe("none");
+    const zstd = [0x28, 0xb5, 0x2f, 0xfd];
+    for (let i = 0; i < 4; i++) {
+      const b = Uint8Array.from(zstd);
+      b[i] = 0;
+      expect(compressionOf(b), `byte ${i}`).toBe("none");
+    }
+    for (let i = 0; i < 5; i++) {
+      const b = new Uint8Array(512);
+      b.set(new TextEncoder().encode("ustar"), 257);
+      b[257 + i] = 0x21;
+      expect(isTarHeader(b), `byte ${i}`).toBe(false);
+    }
+  });
+
   it("isTarHeader sees the ustar magic at 257", () => {
     const b = new Uint8Array(512);
     b.set(new TextEncoder().encode("ustar"), 257);
@@ -207,7 +235,32 @@ describe("decompressed", () => {
     await expect(collect(decompressed(failing))).rejects.toBe(mine);
   });
 
+  it("decompresses zstd too, and gzip from a source that reuses its buffer", async () => {
+    const { execFileSync } = await import("node:child_process");
+    const z = new Uint8Array(execFileSync("zstd", ["-q", "-c"], { input: text }));
+    expect(await collect(decompressed(chunks(z)))).toEqual(text);
+    const gz = new Uint8Array(gzipSync(text));
+    // One buffer, overwritten before each next chunk: the inflater must have copied what it was given.
+    async function* reused(): AsyncGenerator<Uint8Array> {
+      const buf = new Uint8Array(100);
+      for (let at = 0; at < gz.length; at += 100) {
+        const n = Math.min(100, gz.length - at);
+        buf.set(gz.subarray(at, at + n));
+        yield buf.subarray(0, n);
+        buf.fill(0xee);
+      }
+    }
+    expect(await collect(webGunzip(reused()))).toEqual(text);
+  });
+
   it("ArchiveError names the archive it was found in", () => {
+    expect(new ZstdError(3, "x")).toMatchObject({
+      layer: "zstd",
+      offset: 3,
+      name: "ArchiveError",
+      code: "BAD_ARCHIVE",
+    });
+    expect(new TarError(4, "y")).toMatchObject({ layer: "tar", offset: 4, name: "ArchiveError" });
     const e = new ArchiveError("tar", 512, "a 512-byte header").in("web.tar");
     expect(e.message).toBe("web.tar: tar: at byte 512: expected a 512-byte header");
     expect(e.image).toBe("web.tar");
