@@ -9,7 +9,7 @@
 // C0 controls, DEL, C1 controls, and the bidirectional overrides and isolates that reorder what is shown.
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
 
-const escape = (c: string): string => {
+const escapeChar = (c: string): string => {
   const n = c.charCodeAt(0);
   if (c === "\n") return "\\n";
   if (c === "\t") return "\\t";
@@ -19,5 +19,5 @@ const escape = (c: string): string => {
 
 /** The text with every control character written as an escape (`\n`, `\t`, `\r`, `\xNN`, `\uNNNN`). */
 export function displayText(text: string): string {
-  return text.replace(UNSAFE, escape);
+  return text.replace(UNSAFE, escapeChar);
 }

@@ -205,11 +205,25 @@ describe("decompressed", () => {
 
   it("passes plain data through, inflates gzip with the web inflater, and says what it saw", async () => {
     let seen = "";
-    expect(await collect(decompressed(chunks(text), { onCompression: (c) => (seen = c) }))).toEqual(text);
+    expect(
+      await collect(
+        decompressed(chunks(text), {
+          onCompression: (c) => {
+            seen = c;
+          },
+        }),
+      ),
+    ).toEqual(text);
     expect(seen).toBe("none");
     const gz = new Uint8Array(gzipSync(text));
     expect(
-      await collect(decompressed(chunks(gz.subarray(0, 10), gz.subarray(10)), { onCompression: (c) => (seen = c) })),
+      await collect(
+        decompressed(chunks(gz.subarray(0, 10), gz.subarray(10)), {
+          onCompression: (c) => {
+            seen = c;
+          },
+        }),
+      ),
     ).toEqual(text);
     expect(seen).toBe("gzip");
     expect(await collect(webGunzip(chunks(gz)))).toEqual(text);
