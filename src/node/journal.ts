@@ -99,6 +99,25 @@ export async function recoverLocked(dir: string): Promise<string[]> {
   const pairs = await readJournal(dir);
   if (pairs) {
     const names = new Set(await readdir(dir));
+    // Only files this tool wrote are put in place: a regular file, one link, owned by whoever runs this.
+    // A planted symbolic or hard link (to another user's file) is refused before anything is renamed.
+    for (const [tmp] of pairs) {
+      if (!names.has(tmp)) continue;
+      const st = await lstat(join(dir, tmp)).catch((e) => {
+        throw fileError(e, join(dir, tmp), "cannot check the journal's temporary file");
+      });
+      const uid = process.getuid?.();
+      const why = st.isSymbolicLink()
+        ? "is a symbolic link"
+        : !st.isFile()
+          ? "is not a regular file"
+          : st.nlink !== 1
+            ? `has ${st.nlink} links`
+            : uid !== undefined && st.uid !== uid
+              ? `belongs to user ${st.uid}`
+              : undefined;
+      if (why) refuse(dir, `its temporary file ${tmp} ${why}, which criu-image never writes`);
+    }
     for (const [tmp, final] of pairs) {
       if (!names.has(tmp)) continue;
       await fsOps.rename(join(dir, tmp), join(dir, final));
