@@ -11,6 +11,9 @@ import { CritJsonError } from "./errors.js";
 import { CritImageBuilder } from "./from-crit.js";
 import { parseJson } from "./parse.js";
 
+/** V8 cannot hold a string over 2^29 characters; an entry of half that is already no CRIU image's. */
+const MAX_VALUE_CHARS = 1 << 28;
+
 class Feed {
   buf = "";
   pos = 0;
@@ -19,7 +22,11 @@ class Feed {
   ended = false;
   private bytes = 0;
   private readonly decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
-  constructor(private readonly it: AsyncIterator<Uint8Array>) {}
+  constructor(
+    private readonly it: AsyncIterator<Uint8Array>,
+    /** The most characters one value (an entry) may take: a bigger one is refused before it exhausts memory. */
+    private readonly limit = MAX_VALUE_CHARS,
+  ) {}
 
   fail(expected: string, path = ""): never {
     throw new CritJsonError(path, expected, `at character ${this.base + this.pos}`);
@@ -46,6 +53,8 @@ class Feed {
       this.buf = this.buf.slice(this.pos);
       this.pos = 0;
     }
+    if (this.buf.length - this.pos + text.length > this.limit)
+      this.fail(`a JSON value (an entry) of at most ${this.limit} characters`);
     this.buf += text;
     return true;
   }
@@ -132,9 +141,9 @@ export interface CritJsonStream {
 /** Opens a crit JSON document streaming in: resolves with the header once "magic" is read. */
 export async function openCritJsonStream(
   source: AsyncIterable<Uint8Array>,
-  options: { name?: string } = {},
+  options: { name?: string; maxEntryChars?: number } = {},
 ): Promise<CritJsonStream> {
-  const feed = new Feed(source[Symbol.asyncIterator]());
+  const feed = new Feed(source[Symbol.asyncIterator](), options.maxEntryChars);
   let builder: CritImageBuilder | undefined;
   const held: string[] = [];
   let index = 0;

@@ -61,9 +61,8 @@ function integerOf(f: FieldPlan, v: unknown, path: string): number | bigint {
       n = named !== undefined ? BigInt(named) : undefined;
     }
     n ??= parsePyInt(v);
-  } else if (typeof v === "boolean") {
-    n = v ? 1n : 0n;
   }
+  // crit writes no true or false for an integer: one there is a mistake, not a 1 or a 0.
   if (n === undefined)
     return fail(
       path,
@@ -93,9 +92,9 @@ function fieldValue(f: FieldPlan, v: unknown, path: string): unknown {
   if (f.integer) return integerOf(f, v, path);
   switch (f.scalar) {
     case ScalarType.BOOL:
+      // crit writes bools as true and false only.
       if (typeof v === "boolean") return v;
-      if (v instanceof JsonNumber) return Number(v.text) !== 0;
-      return fail(path, `true or false for ${f.name}`);
+      return fail(path, `true or false for ${f.name}`, `got ${JSON.stringify(v instanceof JsonNumber ? v.text : v)}`);
     case ScalarType.STRING:
       if (typeof v !== "string") return fail(path, `a string for ${f.name}`);
       return v;
