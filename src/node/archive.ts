@@ -63,21 +63,53 @@ interface Member {
 
 const spools = new Set<string>();
 let cleanupInstalled = false;
+/** Bytes spooled by this process so far, against the limit. */
+let spooled = 0;
+
+/** How many bytes of pages one process may spool by default (an archive of a few KiB can hold gigabytes). */
+export const SPOOL_LIMIT = 16 * 2 ** 30;
+
+function removeSpools(): void {
+  for (const p of spools) rmSync(dirname(p), { recursive: true, force: true });
+  spools.clear();
+}
+
+/** Spools (copies of process memory among them) are removed on every exit: normal, error, or signal. */
+function installCleanup(): void {
+  if (cleanupInstalled) return;
+  cleanupInstalled = true;
+  process.once("exit", removeSpools);
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    process.once(signal, () => {
+      removeSpools();
+      // The default action, now that our handler is gone: the process ends as the signal says.
+      process.kill(process.pid, signal);
+    });
+  }
+}
 
 /**
  * Writes a member to a new private temporary file (0600, never an existing
  * name), removed when the process exits: random access to a big pages file
  * of an archive read in one pass needs somewhere to read from.
  */
-async function spool(body: AsyncIterable<Uint8Array>, base: string): Promise<string> {
+async function spool(
+  body: AsyncIterable<Uint8Array>,
+  base: string,
+  size: number,
+  limit: number,
+  label: string,
+): Promise<string> {
+  if (spooled + size > limit)
+    throw new FileError(
+      "TOO_LARGE",
+      label,
+      `${base} needs ${size} bytes of temporary space for random access, over the ${limit}-byte spool limit (spoolLimit)`,
+    );
+  spooled += size;
   const dir = await mkdtemp(join(tmpdir(), "criu-image-spool-"));
   const path = join(dir, base);
-  if (!cleanupInstalled) {
-    cleanupInstalled = true;
-    process.once("exit", () => {
-      for (const p of spools) rmSync(dirname(p), { recursive: true, force: true });
-    });
-  }
+  installCleanup();
   spools.add(path);
   const h = await fsOps.open(path, CREATE_NEW, 0o600);
   try {
@@ -183,6 +215,8 @@ export interface ArchiveSourceOptions {
   pages?: PagesPolicy;
   /** Told when a pages file is spooled to a temporary file (its path in the archive and size). */
   onSpool?: (path: string, size: number) => void;
+  /** The most bytes of pages this process may spool to temporary files (default SPOOL_LIMIT, 16 GiB). */
+  spoolLimit?: number;
   /** Told the number of (compressed) bytes read so far, as the archive streams by. */
   onInput?: (bytes: number) => void;
 }
@@ -261,7 +295,7 @@ export async function openArchiveSource(
       const want = isPages(base) && options.pages ? options.pages(base, size, earlierIn(members, path)) : undefined;
       if (want === "all") m.bytes = await collect(body, size);
       else if (want === "spool") {
-        m.spool = await spool(body, base);
+        m.spool = await spool(body, base, size, options.spoolLimit ?? SPOOL_LIMIT, label);
         options.onSpool?.(path, size);
       } else if (want && want.length > 0)
         m.parts = await keepRanges(

@@ -27,6 +27,8 @@ export interface OpenOptions {
   pages?: PagesPolicy;
   /** Archives: told when a pages file is spooled to a temporary file. */
   onSpool?: (path: string, size: number) => void;
+  /** Archives: the most bytes of pages to spool to temporary files (default 16 GiB). */
+  spoolLimit?: number;
   /** Archives: told the bytes read so far, and the archive's size when it is a file. */
   onProgress?: (done: number, total?: number) => void;
 }
@@ -39,6 +41,7 @@ export async function openCheckpoint(
   const pages = {
     ...(options.pages ? { pages: options.pages } : {}),
     ...(options.onSpool ? { onSpool: options.onSpool } : {}),
+    ...(options.spoolLimit !== undefined ? { spoolLimit: options.spoolLimit } : {}),
   };
   const progress = (total?: number) =>
     options.onProgress ? { onInput: (n: number) => options.onProgress?.(n, total) } : {};
