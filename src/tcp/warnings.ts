@@ -78,6 +78,16 @@ export function rewriteWarnings(
 
   peerWarnings(entries, planned, warnings);
 
+  // A namespace CRIU was given from outside (ext_key: Podman, CRI-O and containerd make it so) is the engine's: the
+  // connection lock lived inside it and went with it, and the engine makes a new one at restore.
+  const external = externalNetns(r);
+  if (external !== undefined) {
+    warnings.push(
+      `the network namespace is external (${external}): the engine creates a new one at restore and gives it the address its own metadata names (Podman: network.status and config.dump's static IPs). The rewritten connections need that address: rewrite the engine's metadata too, or restore the container with that address.`,
+    );
+    return warnings;
+  }
+
   // Without an inventory, CRIU's default: iptables.
   const inv = r.kind("inventory.img", "INVENTORY")?.entries[0];
   const method = inv ? LOCK_METHOD[inv.networkLockMethod] : undefined;
@@ -168,4 +178,14 @@ function peerWarnings(entries: SocketEntry[], planned: Planned[], warnings: stri
       ? `connection ${alone[0]}: its peer is not in this checkpoint; the peer must see the same tuple (move it, or its address, too) or the connection will be reset.`
       : `${count} connections whose peer is not in this checkpoint (${alone.join("; ")}${count > SHOWN ? `, and ${count - SHOWN} more` : ""}): each peer must see the new tuple (move it, or its address, too) or the connection will be reset.`,
   );
+}
+
+/** The ext_key of a network namespace the dump was given from outside, or undefined when CRIU dumped its own. */
+function externalNetns(r: Checkpoint): string | undefined {
+  for (const name of r.names()) {
+    if (kindByFileName(name)?.kind !== "NETNS") continue;
+    const key = r.kind(name, "NETNS")?.entries[0]?.extKey;
+    if (key) return key;
+  }
+  return undefined;
 }

@@ -31,6 +31,20 @@ describe("rewrite warnings", () => {
     ]);
   });
 
+  it("an external network namespace (a container's): the engine's new namespace and its address, no lock on the host", () => {
+    // The tcp4 pair, with the namespace image a container engine's dump has: ext_key set, nothing dumped of it.
+    const cp = corpusCheckpoint("tcp4");
+    const ns = corpusCheckpoint("netns");
+    const name = [...ns.keys()].find((n) => /^netns-\d+\.img$/.test(n)) as string;
+    cp.set(name, ns.get(name) as Uint8Array);
+    editImage<"NETNS">(cp, name, (img) => {
+      (img.entries[0] as { extKey: string }).extKey = "extRootNetNS";
+    });
+    expect(warnings(cp)).toEqual([
+      "the network namespace is external (extRootNetNS): the engine creates a new one at restore and gives it the address its own metadata names (Podman: network.status and config.dump's static IPs). The rewritten connections need that address: rewrite the engine's metadata too, or restore the container with that address.",
+    ]);
+  });
+
   it("a connection whose peer is not in the checkpoint; several, with the rest counted", () => {
     const cp = corpusCheckpoint("tcp4");
     // Socket 10, the client end of 127.0.0.2:45002 -> 127.0.0.1:45001, goes.
