@@ -15,10 +15,11 @@
  */
 import { lstat, readdir, readFile } from "node:fs/promises";
 import { basename, join } from "node:path";
-import { isBookkeeping, JOURNAL_NAME } from "../archive/index.js";
+import { isBookkeeping, JOURNAL_NAME, LOCK_NAME } from "../archive/index.js";
 import { syncDir, tempName, writeTemp } from "./atomic.js";
 import { FileError, fileError } from "./errors.js";
 import { fsOps } from "./fs-ops.js";
+import { alive } from "./lock.js";
 
 export const JOURNAL = JOURNAL_NAME;
 export { isBookkeeping };
@@ -90,6 +91,12 @@ export async function readJournal(dir: string): Promise<JournalPair[] | undefine
   return doc as JournalPair[];
 }
 
+/** Whether a lock's temporary file names a live process. */
+async function lockTempOwnerAlive(path: string): Promise<boolean> {
+  const text = await readFile(path, "utf8").catch(() => "");
+  return /^\d{1,10}\n?$/.test(text) && alive(Number(text.trim()));
+}
+
 /**
  * Finishes or undoes an interrupted write. The caller holds the folder's
  * lock. Returns what was done, one line each.
@@ -129,10 +136,20 @@ export async function recoverLocked(dir: string): Promise<string[]> {
     done.push("removed the finished journal");
   }
   for (const name of await readdir(dir)) {
-    if (!TEMP_NAME.test(name)) continue;
+    const m = TEMP_NAME.exec(name);
+    if (!m) continue;
     const st = await lstat(join(dir, name)).catch(() => undefined);
     if (!st?.isFile()) continue;
-    await fsOps.unlink(join(dir, name));
+    // A lock's temporary file of a live writer waiting for the lock is its own (it removes it, and retries if
+    // it is swept before it holds a pid); a dead writer's is left over.
+    if (m[1] === LOCK_NAME && (await lockTempOwnerAlive(join(dir, name)))) continue;
+    try {
+      await fsOps.unlink(join(dir, name));
+    } catch (e) {
+      // Gone already: nothing left to undo.
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") continue;
+      throw e;
+    }
     done.push(`removed the uncommitted ${name}`);
   }
   if (done.length > 0) await syncDir(dir);

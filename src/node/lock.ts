@@ -19,7 +19,8 @@ export interface LockOptions {
   waitMs?: number;
 }
 
-function alive(pid: number): boolean {
+/** Whether a process of this pid exists (ours or another user's). */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -56,7 +57,10 @@ async function acquire(dir: string, waitMs: number): Promise<string> {
       await link(tmp, path);
       return path;
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw fileError(e, dir, "cannot lock the checkpoint");
+      const code = (e as NodeJS.ErrnoException).code;
+      // ENOENT: the lock holder's recovery swept this temporary file of ours (a dead writer's looks the same): again.
+      if (code === "ENOENT") continue;
+      if (code !== "EEXIST") throw fileError(e, dir, "cannot lock the checkpoint");
     } finally {
       await fsOps.unlink(tmp).catch(() => {});
     }
