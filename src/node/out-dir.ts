@@ -47,11 +47,16 @@ export class OutputDir {
   }
 
   /** Copies a file in, by its bytes (a source link is read through). */
-  async copy(name: string, from: string, mode = 0o644): Promise<void> {
-    const src = await fsOps.open(from, constants.O_RDONLY).catch((e) => {
+  async copy(name: string, from: string): Promise<void> {
+    // Never through a link: a link planted among the source's files would copy whatever it points at.
+    const src = await fsOps.open(from, constants.O_RDONLY | constants.O_NOFOLLOW).catch((e) => {
       throw fileError(e, from, "cannot read");
     });
     try {
+      const st = await src.stat();
+      if (!st.isFile()) throw new FileError("IO", from, "is not a regular file; only regular files are copied");
+      // The source's own permissions: a private (0600) image stays private.
+      const mode = st.mode & 0o777;
       async function* chunks(): AsyncGenerator<Uint8Array> {
         const buf = new Uint8Array(1 << 20);
         for (;;) {
@@ -74,10 +79,10 @@ export class OutputDir {
     });
   }
 
-  /** Gives the folder its final mode and makes its names durable. */
-  async finish(): Promise<void> {
+  /** Gives the folder its final mode (the source folder's, or 0777 less the umask) and makes its names durable. */
+  async finish(mode?: number): Promise<void> {
     await syncDir(this.path);
-    await fsOps.chmod(this.path, 0o777 & ~process.umask());
+    await fsOps.chmod(this.path, mode ?? 0o777 & ~process.umask());
     this.finished = true;
   }
 
@@ -87,11 +92,11 @@ export class OutputDir {
   }
 
   /** Runs `fill`, then finishes; on failure removes the folder and rethrows. */
-  static async build<T>(path: string, fill: (out: OutputDir) => Promise<T>): Promise<T> {
+  static async build<T>(path: string, fill: (out: OutputDir) => Promise<T>, mode?: number): Promise<T> {
     const out = await OutputDir.create(path);
     try {
       const r = await fill(out);
-      await out.finish();
+      await out.finish(mode);
       return r;
     } catch (e) {
       await out.abandon();

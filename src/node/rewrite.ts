@@ -3,7 +3,7 @@
  * all-or-nothing), into a new folder, or into a new archive. Every writer
  * of a checkpoint goes through here.
  */
-import { createReadStream } from "node:fs";
+import { createReadStream, lstatSync, statSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { compressionForName } from "../archive/index.js";
@@ -59,23 +59,45 @@ function unsafeMembers(cp: Checkpoint, path: string, drop: boolean | undefined):
   return new Set(unsafe.map((u) => u.index));
 }
 
-/** Writes `cp` with `changed` replaced into a new folder: every file of the images folder, and `parent` as a link to the same dump. */
+/**
+ * Writes `cp` with `changed` replaced into a new folder: every regular file
+ * of the images folder, with its mode (and the folder's), and `parent` as a
+ * link to the same dump. A link among a folder's files is never followed:
+ * it is left out and named in `leftOut`.
+ */
 export async function writeCheckpointFolder(
   out: string,
   cp: Checkpoint,
   changed: ReadonlyMap<string, Uint8Array>,
-): Promise<string[]> {
-  return OutputDir.build(out, async (dir) => {
-    for (const [name, f] of cp.source.files) {
-      const bytes = changed.get(name);
-      if (bytes) await dir.write(name, bytes);
-      else if (cp.source.type === "folder")
-        await dir.copy(name, join(cp.label, cp.source.archive?.imagesDir ?? "", name));
-      else await dir.write(name, f.bytes());
-    }
-    if (cp.source.type === "folder" && cp.source.parent) await dir.link("parent", resolve(cp.source.parent.label));
-    return [...changed.keys()].map((n) => join(out, n));
-  });
+): Promise<{ written: string[]; leftOut: string[] }> {
+  const from = cp.source.type === "folder" ? join(cp.label, cp.source.archive?.imagesDir ?? "") : undefined;
+  const leftOut: string[] = [];
+  const written = await OutputDir.build(
+    out,
+    async (dir) => {
+      for (const [name, f] of cp.source.files) {
+        const bytes = changed.get(name);
+        if (bytes) await dir.write(name, bytes, from ? modeOf(join(from, name)) : 0o644);
+        else if (from) {
+          if (!lstatSync(join(from, name)).isFile()) {
+            leftOut.push(`${name}: a symbolic link or special file, not copied (only regular files are)`);
+            continue;
+          }
+          await dir.copy(name, join(from, name));
+        } else await dir.write(name, f.bytes());
+      }
+      if (cp.source.type === "folder" && cp.source.parent) await dir.link("parent", resolve(cp.source.parent.label));
+      return [...changed.keys()].map((n) => join(out, n));
+    },
+    from ? statSync(from).mode & 0o777 : undefined,
+  );
+  return { written, leftOut };
+}
+
+/** A source file's permission bits, or 0644 when it cannot be read (a link: it is not followed). */
+function modeOf(path: string): number {
+  const st = lstatSync(path, { throwIfNoEntry: false });
+  return st?.isFile() ? st.mode & 0o777 : 0o644;
 }
 
 /** Writes a new archive from `input` (a path) with the changed images replaced; compression by `out`'s name. */
@@ -204,7 +226,8 @@ export async function applyToCheckpoint<R>(
   if (cp.source.type === "archive") {
     return { result, written: await writeFolderFromArchive(path, imagesDir, out, changed, leaveOut), leftOut };
   }
-  return { result, written: await writeCheckpointFolder(out, cp, changed), leftOut };
+  const folder = await writeCheckpointFolder(out, cp, changed);
+  return { result, written: folder.written, leftOut: [...leftOut, ...folder.leftOut] };
 }
 
 /** rewriteConnections over a checkpoint on disk (see applyToCheckpoint). pages-* are never read. */
