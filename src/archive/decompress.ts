@@ -5,6 +5,7 @@
  * zlib from criu-image/node). Damage in either is an ArchiveError with the
  * offset in the compressed stream.
  */
+import { chunksOf } from "../framing/stream.js";
 import { type Compression, compressionOf } from "./compression.js";
 import { ArchiveError } from "./errors.js";
 import { zstdDecompress } from "./zstd/decompress.js";
@@ -29,15 +30,9 @@ export const webGunzip: Gunzip = async function* (source) {
       await writer.abort(e).catch(() => {});
     }
   })();
-  const reader = inflate.readable.getReader();
   try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      yield value;
-    }
+    yield* chunksOf(inflate.readable);
   } finally {
-    reader.releaseLock();
     await feeding;
   }
 };

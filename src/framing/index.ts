@@ -27,6 +27,7 @@ export { entrySchema, roundUp } from "./rules.js";
 export { type ScanResult, scanFramed } from "./scan.js";
 export {
   type ByteSource,
+  chunksOf,
   collectFramedStream,
   type FramedStream,
   openFramedStream,

@@ -17,7 +17,8 @@ export interface FramedStream {
   readonly raw: AsyncIterable<Uint8Array>;
 }
 
-async function* chunksOf(source: ByteSource): AsyncGenerator<Uint8Array> {
+/** The chunks of any byte source, a ReadableStream read by hand where it is not async-iterable. */
+export async function* chunksOf(source: ByteSource): AsyncGenerator<Uint8Array> {
   // Not every runtime makes ReadableStream async-iterable (Safari), so read it by hand.
   if (typeof (source as ReadableStream).getReader === "function") {
     const reader = (source as ReadableStream<Uint8Array>).getReader();

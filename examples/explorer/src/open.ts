@@ -19,7 +19,7 @@ import {
 } from "../../../src/archive/index.js";
 import type { ImageSource, SourceFile, SourceMember } from "../../../src/checkpoint/index.js";
 import { Checkpoint, memoryFile, sourceFromMembers } from "../../../src/checkpoint/index.js";
-import { CriuImageError } from "../../../src/index.js";
+import { CriuImageError, chunksOf } from "../../../src/index.js";
 
 export type Progress = (done: number, total: number, what: string) => void;
 
@@ -89,15 +89,6 @@ export async function openFolder(files: FolderFile[], progress: Progress): Promi
   return new Checkpoint(sourceOf(entries, root, "folder", "none"));
 }
 
-async function* chunks(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
-  const r = stream.getReader();
-  for (;;) {
-    const { done, value } = await r.read();
-    if (done) return;
-    yield value;
-  }
-}
-
 /**
  * A picked plain tar, read a MiB at a time where the reader is: the bodies
  * it passes over (a big member, kept as a slice of the file) are never read.
@@ -165,7 +156,7 @@ export async function openArchive(file: File, progress: Progress): Promise<Check
   let read = 0;
   let index = 0;
   const counted = (async function* () {
-    for await (const c of chunks(file.stream())) {
+    for await (const c of chunksOf(file.stream())) {
       read += c.length;
       progress(read, file.size, file.name);
       yield c;
