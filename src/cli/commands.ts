@@ -7,6 +7,7 @@ import { open } from "./checkpoint.js";
 import { imageName, source, warn, writeStdout } from "./io.js";
 import { Progress } from "./progress.js";
 import { UsageError } from "./usage.js";
+import { writerNotices } from "./writer-notices.js";
 
 async function* counting(chunks: AsyncIterable<Uint8Array>, progress: Progress): AsyncGenerator<Uint8Array> {
   let n = 0;
@@ -87,7 +88,8 @@ export async function explore(a: { dir: string; what: string }): Promise<void> {
 }
 
 export async function recover(a: { dir: string }): Promise<void> {
-  const done = await recoverCheckpointDir(a.dir);
+  const { onWait } = writerNotices(a.dir);
+  const done = await recoverCheckpointDir(a.dir, { onWait });
   await writeStdout(
     done.length === 0 ? `${a.dir}: nothing to recover\n` : `${done.map((d) => `${a.dir}: ${d}`).join("\n")}\n`,
   );

@@ -3,6 +3,7 @@ import { redactCheckpointDir } from "../node/rewrite.js";
 import { diffText } from "./diff.js";
 import { warn, writeStdout } from "./io.js";
 import { UsageError } from "./usage.js";
+import { writerNotices } from "./writer-notices.js";
 
 export interface RedactArgs {
   path: string;
@@ -49,9 +50,7 @@ export async function redactCmd(a: RedactArgs): Promise<void> {
       dryRun: a["dry-run"] ?? false,
       dropUnsafe: a["drop-unsafe"] ?? false,
       ...(a.out !== undefined ? { outDir: a.out } : {}),
-      onRecover: (done) => {
-        for (const d of done) warn(`${a.path}: finished an interrupted write first: ${d}`);
-      },
+      ...writerNotices(a.path),
     },
   );
   for (const l of r.leftOut) warn(`left out of the output: ${l}`);

@@ -12,6 +12,7 @@ import { open } from "./checkpoint.js";
 import { warn, writeStdout } from "./io.js";
 import { writeJson } from "./json-out.js";
 import { UsageError } from "./usage.js";
+import { writerNotices } from "./writer-notices.js";
 
 // ss(8)'s names for socket states.
 const SS_STATE: Record<string, string> = {
@@ -160,9 +161,7 @@ export async function tcpRewrite(a: TcpRewriteArgs): Promise<void> {
     dropUnsafe: a["drop-unsafe"] ?? false,
     allowUnmatched: a["allow-unmatched"] ?? false,
     ...(a.out !== undefined ? { outDir: a.out } : {}),
-    onRecover: (done) => {
-      for (const d of done) warn(`${a.dir}: finished an interrupted write first: ${d}`);
-    },
+    ...writerNotices(a.dir),
   });
   for (const l of leftOut) warn(`left out of the output: ${l}`);
   if (a.json) {

@@ -15,6 +15,8 @@ export const fsOps = {
   sync: (h: Handle): Promise<void> => h.sync(),
   close: (h: Handle): Promise<void> => h.close(),
   rename: (from: string, to: string): Promise<void> => fsp.rename(from, to),
+  link: (from: string, to: string): Promise<void> => fsp.link(from, to),
+  lstat: (path: string) => fsp.lstat(path),
   unlink: (path: string): Promise<void> => fsp.unlink(path),
   mkdir: async (path: string, mode: number): Promise<void> => {
     await fsp.mkdir(path, { mode });

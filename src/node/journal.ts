@@ -19,7 +19,7 @@ import { isBookkeeping, JOURNAL_NAME, LOCK_NAME } from "../archive/index.js";
 import { syncDir, tempName, writeTemp } from "./atomic.js";
 import { FileError, fileError } from "./errors.js";
 import { fsOps } from "./fs-ops.js";
-import { alive } from "./lock.js";
+import { lockOwnerAlive } from "./lock.js";
 
 export const JOURNAL = JOURNAL_NAME;
 export { isBookkeeping };
@@ -91,12 +91,6 @@ export async function readJournal(dir: string): Promise<JournalPair[] | undefine
   return doc as JournalPair[];
 }
 
-/** Whether a lock's temporary file names a live process. */
-async function lockTempOwnerAlive(path: string): Promise<boolean> {
-  const text = await readFile(path, "utf8").catch(() => "");
-  return /^\d{1,10}\n?$/.test(text) && alive(Number(text.trim()));
-}
-
 /**
  * Finishes or undoes an interrupted write. The caller holds the folder's
  * lock. Returns what was done, one line each.
@@ -142,7 +136,7 @@ export async function recoverLocked(dir: string): Promise<string[]> {
     if (!st?.isFile()) continue;
     // A lock's temporary file of a live writer waiting for the lock is its own (it removes it, and retries if
     // it is swept before it holds a pid); a dead writer's is left over.
-    if (m[1] === LOCK_NAME && (await lockTempOwnerAlive(join(dir, name)))) continue;
+    if (m[1] === LOCK_NAME && (await lockOwnerAlive(join(dir, name)))) continue;
     try {
       await fsOps.unlink(join(dir, name));
     } catch (e) {

@@ -132,6 +132,20 @@ describe("rewrites in place", () => {
     expect((await runCli(["tcp", "rewrite", d, "--addr", "127.0.0.2=10.0.0.2"])).code).toBe(0);
     expect(statSync(join(d, "files.img")).mode & 0o7777).toBe(0o640);
   });
+
+  it("wait for another live writer, saying so once, then run", async () => {
+    const d = copy("busy");
+    const lock = join(d, ".criu-image-lock");
+    writeFileSync(lock, `${process.ppid} ${"ab".repeat(12)}\n`);
+    const gone = setTimeout(() => rmSync(lock), 300);
+    const r = await runCli(["tcp", "rewrite", d, "--addr", "127.0.0.2=10.0.0.2"]);
+    clearTimeout(gone);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe(
+      `criu-image: ${d}: pid ${process.ppid} is writing this checkpoint; waiting up to 10 s for it to finish\n`,
+    );
+    expect(r.stdout.toString()).toMatch(/10\.0\.0\.2/);
+  });
 });
 
 describe("tcp list output", () => {
