@@ -21,7 +21,7 @@ export const fsOps = {
   mkdir: async (path: string, mode: number): Promise<void> => {
     await fsp.mkdir(path, { mode });
   },
-  chmod: (path: string, mode: number): Promise<void> => fsp.chmod(path, mode),
+  fchmod: (h: Handle, mode: number): Promise<void> => h.chmod(mode),
   rm: (path: string): Promise<void> => fsp.rm(path, { recursive: true, force: true }),
 };
 

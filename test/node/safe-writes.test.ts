@@ -7,6 +7,7 @@ import { execFileSync, spawn } from "node:child_process";
 import {
   chmodSync,
   chownSync,
+  constants,
   cpSync,
   existsSync,
   lstatSync,
@@ -15,6 +16,7 @@ import {
   readdirSync,
   readFileSync,
   readlinkSync,
+  renameSync,
   rmSync,
   statSync,
   symlinkSync,
@@ -29,6 +31,7 @@ import { fsOps } from "../../src/node/fs-ops.js";
 import { openCheckpoint, rewriteCheckpointDir, withCheckpointLock } from "../../src/node/index.js";
 import { JOURNAL } from "../../src/node/journal.js";
 import { LOCK } from "../../src/node/lock.js";
+import { platform } from "../../src/node/out-dir.js";
 import { listConnections } from "../../src/tcp/index.js";
 import { runCli } from "../helpers/cli.js";
 import { corpusRoot } from "../helpers/corpus.js";
@@ -379,6 +382,77 @@ describe("output folders are made by this run", () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it("a folder swapped for a link right after it is made is refused; nothing lands in the link's target", async () => {
+    const victim = join(work, "victim");
+    mkdirSync(victim, { mode: 0o700 });
+    const out = join(work, "out");
+    const real = fsOps.mkdir;
+    vi.spyOn(fsOps, "mkdir").mockImplementation(async (p, mode) => {
+      await real(p, mode);
+      // The attacker renames the new folder away and links the name to a folder of the victim's.
+      renameSync(p, `${p}.away`);
+      symlinkSync(victim, p);
+    });
+    await expect(rewriteCheckpointDir(dir, [move], { outDir: out })).rejects.toThrow(
+      /out: was replaced right after it was created/,
+    );
+    expect(readdirSync(victim)).toEqual([]);
+    expect(statSync(victim).mode & 0o777).toBe(0o700);
+  });
+
+  it("a folder swapped for a link while it is written: every file goes into the folder made, none through the link", async () => {
+    const victim = join(work, "victim");
+    mkdirSync(victim, { mode: 0o700 });
+    const out = join(work, "out");
+    const realOpen = fsOps.open;
+    let swapped = false;
+    vi.spyOn(fsOps, "open").mockImplementation(async (p, flags, mode) => {
+      const h = await realOpen(p, flags, mode);
+      // After the first file is made, the folder is moved away and its name linked to the victim's folder.
+      if (!swapped && p.endsWith(".img") && flags & constants.O_CREAT) {
+        swapped = true;
+        renameSync(out, `${out}.away`);
+        symlinkSync(victim, out);
+      }
+      return h;
+    });
+    await expect(rewriteCheckpointDir(dir, [move], { outDir: out })).rejects.toThrow(
+      /out: was replaced while the checkpoint was written into it/,
+    );
+    expect(swapped).toBe(true);
+    expect(readdirSync(victim)).toEqual([]);
+    expect(statSync(victim).mode & 0o777).toBe(0o700);
+    // What was written went into the folder made, and was removed with the failure; the folder stays empty.
+    expect(readdirSync(`${out}.away`)).toEqual([]);
+  });
+
+  it("without /proc, a folder swapped for a link is found at the next file", async () => {
+    platform.byHandle = false;
+    try {
+      const victim = join(work, "victim");
+      mkdirSync(victim, { mode: 0o700 });
+      const out = join(work, "out");
+      const realOpen = fsOps.open;
+      let swapped = false;
+      vi.spyOn(fsOps, "open").mockImplementation(async (p, flags, mode) => {
+        const h = await realOpen(p, flags, mode);
+        if (!swapped && p.endsWith(".img") && flags & constants.O_CREAT) {
+          swapped = true;
+          renameSync(out, `${out}.away`);
+          symlinkSync(victim, out);
+        }
+        return h;
+      });
+      await expect(rewriteCheckpointDir(dir, [move], { outDir: out })).rejects.toThrow(
+        /out: was replaced while the checkpoint was written into it/,
+      );
+      expect(readdirSync(victim)).toEqual([]);
+      expect(statSync(victim).mode & 0o777).toBe(0o700);
+    } finally {
+      platform.byHandle = true;
+    }
+  });
+
   it("the finished folder gets 0777 less the umask; files are fsynced before it is", async () => {
     const calls: string[] = [];
     const realSync = fsOps.sync;
@@ -386,10 +460,10 @@ describe("output folders are made by this run", () => {
       calls.push("sync");
       return realSync(h);
     });
-    const realChmod = fsOps.chmod;
-    vi.spyOn(fsOps, "chmod").mockImplementation(async (p, m) => {
+    const realChmod = fsOps.fchmod;
+    vi.spyOn(fsOps, "fchmod").mockImplementation(async (h, m) => {
       calls.push("chmod");
-      return realChmod(p, m);
+      return realChmod(h, m);
     });
     const out = join(work, "out");
     await rewriteCheckpointDir(dir, [move], { outDir: out });
