@@ -3,7 +3,7 @@ export { type Compression, compressionForName, compressionOf, isTarHeader } from
 export { copies, type DecompressOptions, decompressed, type Gunzip, webGunzip } from "./decompress.js";
 export { ArchiveError, type ArchiveLayer, TarError, ZstdError } from "./errors.js";
 export { METADATA_LIMIT, TAR_META_LIMIT } from "./limits.js";
-export { clipName, digest, type UnsafeMember, unsafeReason } from "./member-safety.js";
+export { clipName, type UnsafeMember, unsafeReason } from "./member-safety.js";
 export { memberPath, resolveInArchive } from "./paths.js";
 export { isBookkeeping, JOURNAL_NAME, LOCK_NAME, TEMP_PREFIX } from "./reserved.js";
 export { eachTarMember, type SkippableSource, type TarEnd, type TarHeader, type TarType } from "./tar.js";

@@ -29,11 +29,12 @@ export interface UnsafeMember {
   reason: string;
 }
 
-/** Why a member is unsafe, or undefined. `seen` holds earlier regular members by normal name: size and digest. */
-export function unsafeReason(
-  h: TarHeader,
-  seen: ReadonlyMap<string, { size: number; digest?: number }>,
-): string | undefined {
+/**
+ * Why a member is unsafe, or undefined, from its header. `seen` holds the
+ * sizes of earlier regular members by normal name; a reader that also
+ * hashes their bytes tells a same-size duplicate with other bytes apart.
+ */
+export function unsafeReason(h: TarHeader, seen: ReadonlyMap<string, { size: number }>): string | undefined {
   const name = h.name;
   if (name.length > NAME_MAX) return `a name of ${name.length} characters (at most ${NAME_MAX})`;
   if (name.startsWith("/")) return "an absolute path";
@@ -61,11 +62,4 @@ export function unsafeReason(
     if (before && before.size !== (h.size ?? 0)) return "a second member of this name, with other contents";
   }
   return undefined;
-}
-
-/** FNV-1a over bytes: enough to tell two members of one name apart. */
-export function digest(b: Uint8Array): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < b.length; i++) h = Math.imul(h ^ (b[i] as number), 0x01000193);
-  return h >>> 0;
 }

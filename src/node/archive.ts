@@ -7,6 +7,7 @@
  *
  * pages-* and members larger than the metadata limit are only sized.
  */
+import { createHash, type Hash } from "node:crypto";
 import { readFileSync, rmSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -19,7 +20,6 @@ import {
   clipName,
   compressionOf,
   copies,
-  digest,
   eachTarMember,
   METADATA_LIMIT,
   memberPath,
@@ -118,6 +118,20 @@ async function spool(
     await fsOps.close(h);
   }
   return path;
+}
+
+/** Removes one spooled member (a duplicate whose first copy stands). */
+function unspool(path: string): void {
+  rmSync(dirname(path), { recursive: true, force: true });
+  spools.delete(path);
+}
+
+/** A body whose chunks also go into `hash` as they pass. */
+async function* hashing(body: AsyncIterable<Uint8Array>, hash: Hash): AsyncGenerator<Uint8Array> {
+  for await (const c of body) {
+    hash.update(c);
+    yield c;
+  }
 }
 
 /** Keeps the wanted ranges of a body as it streams by. */
@@ -229,7 +243,7 @@ export async function openArchiveSource(
   const label = options.label ?? "archive";
   const members = new Map<string, Member>();
   const unsafe: UnsafeMember[] = [];
-  const seen = new Map<string, { size: number; digest?: number }>();
+  const seen = new Map<string, { size: number; digest: string }>();
   const slabs = new Slabs();
   let count = 0;
   let compression: Compression = "none";
@@ -273,36 +287,41 @@ export async function openArchiveSource(
       const base = posix.basename(path);
       const keep = size <= METADATA_LIMIT && !isPages(base);
       const m: Member = { path, size, type: "file", ...(h.mtime ? { mtime: h.mtime } : {}) };
-      const before = seen.get(path);
+      // Every regular member's bytes are hashed as they pass: a second member of one name is one member
+      // when its bytes are the same, and unsafe when they differ, whatever its size (the last one would win).
+      const hash = createHash("sha256");
+      const hashed = hashing(body, hash);
       if (keep) {
-        const bytes = await collect(body, size, slabs);
+        const bytes = await collect(hashed, size, slabs);
         const why = base === "parent" ? parentFileProblem(bytes, path) : undefined;
         if (why) {
           unsafe.push({ name: clipName(h.name), index, reason: why });
           return;
         }
-        if (before && before.digest !== undefined && before.digest !== digest(bytes)) {
-          unsafe.push({ name: clipName(h.name), index, reason: "a second member of this name, with other contents" });
-          return;
-        }
-        seen.set(path, { size, digest: digest(bytes) });
-        members.set(path, m);
         m.bytes = bytes;
+      } else {
+        const want = isPages(base) && options.pages ? options.pages(base, size, earlierIn(members, path)) : undefined;
+        if (want === "all") m.bytes = await collect(hashed, size);
+        else if (want === "spool") m.spool = await spool(hashed, base, size, options.spoolLimit ?? SPOOL_LIMIT, label);
+        else if (want && want.length > 0)
+          m.parts = await keepRanges(
+            hashed,
+            want.filter(([o, l]) => o >= 0 && l > 0 && o + l <= size),
+          );
+        else await drain(hashed);
+      }
+      const sum = hash.digest("hex");
+      const before = seen.get(path);
+      if (before) {
+        if (m.spool) unspool(m.spool);
+        if (before.digest !== sum)
+          unsafe.push({ name: clipName(h.name), index, reason: "a second member of this name, with other contents" });
+        // The same bytes again (tar -r): the first stands for both.
         return;
       }
-      seen.set(path, { size });
+      seen.set(path, { size, digest: sum });
       members.set(path, m);
-      const want = isPages(base) && options.pages ? options.pages(base, size, earlierIn(members, path)) : undefined;
-      if (want === "all") m.bytes = await collect(body, size);
-      else if (want === "spool") {
-        m.spool = await spool(body, base, size, options.spoolLimit ?? SPOOL_LIMIT, label);
-        options.onSpool?.(path, size);
-      } else if (want && want.length > 0)
-        m.parts = await keepRanges(
-          body,
-          want.filter(([o, l]) => o >= 0 && l > 0 && o + l <= size),
-        );
-      else await drain(body);
+      if (m.spool) options.onSpool?.(path, size);
     });
   } catch (e) {
     // Damaged data names the archive; anything else (the file system's refusal, a bug) is passed on as it is.

@@ -130,6 +130,8 @@ export async function writeFolderFromArchive(
 ): Promise<string[]> {
   const prefix = imagesDir ? `${imagesDir}/` : "";
   let index = 0;
+  // A name met again is the same bytes (a duplicate with other bytes is unsafe and left out): written once.
+  const written = new Set<string>();
   return OutputDir.build(out, async (dir) => {
     await eachMember(createReadStream(input, { highWaterMark: 1 << 20 }), async (h, body) => {
       if (leaveOut.has(index++)) {
@@ -142,10 +144,17 @@ export async function writeFolderFromArchive(
         .join("/");
       const base = name.startsWith(prefix) ? name.slice(prefix.length) : "";
       const type = h.type ?? "file";
-      if (base === "" || base.includes("/") || base === ".." || (type !== "file" && type !== "contiguous-file")) {
+      if (
+        base === "" ||
+        base.includes("/") ||
+        base === ".." ||
+        written.has(base) ||
+        (type !== "file" && type !== "contiguous-file")
+      ) {
         for await (const _ of body);
         return;
       }
+      written.add(base);
       const next = changed.get(base);
       if (next) {
         for await (const _ of body);

@@ -60,7 +60,19 @@ const HOSTILE: [label: string, member: TarMember, reason: RegExp][] = [
     { name: "checkpoint/inventory.img", data: "not the same inventory" },
     /second member of this name/,
   ],
+  [
+    "a duplicate of pages with the same size and one other byte",
+    { name: "checkpoint/pages-1.img", data: otherByte(readFileSync(join(tcp4, "pages-1.img")), 70_000) },
+    /second member of this name, with other contents/,
+  ],
 ];
+
+/** A copy with one byte changed. */
+function otherByte(b: Buffer, at: number): Buffer {
+  const c = Buffer.from(b);
+  c[at] = (c[at] as number) ^ 1;
+  return c;
+}
 
 async function archive(extra: TarMember[], name = "evil.tar"): Promise<string> {
   const p = join(work, name);
@@ -110,7 +122,8 @@ describe("unsafe members", () => {
       // Named as every human output names text from an archive: control characters escaped.
       expect(dropped.stderr).toContain(`left out of the output: ${displayText(member.name)}`);
       const names = execFileSync("tar", ["tf", out]).toString().split("\n");
-      expect(names.filter((n) => n === member.name)).toHaveLength(member.name === "checkpoint/inventory.img" ? 1 : 0);
+      const isImage = existsSync(join(tcp4, member.name.slice("checkpoint/".length)));
+      expect(names.filter((n) => n === member.name)).toHaveLength(isImage ? 1 : 0);
       expect((await openCheckpoint(out)).source.unsafe).toEqual([]);
 
       // A folder output holds the images folder's regular files, nothing else, and makes no link.
@@ -125,6 +138,36 @@ describe("unsafe members", () => {
       expect(existsSync("/tmp/criu-image-hostile-abs")).toBe(false);
     });
   }
+});
+
+describe("duplicate members", () => {
+  it("the same bytes twice (tar -r) are one member: nothing unsafe, and --out DIR writes each file once", async () => {
+    const again = ["pages-1.img", "inventory.img"].map((n) => ({
+      name: `checkpoint/${n}`,
+      data: readFileSync(join(tcp4, n)),
+    }));
+    const a = await archive(again);
+    const cp = await openCheckpoint(a);
+    expect(cp.source.unsafe).toEqual([]);
+    expect(verifyCheckpoint(cp).problems).toEqual([]);
+    const folder = join(work, "folder");
+    const r = await runCli(["tcp", "rewrite", a, "--addr", "127.0.0.2=10.0.0.2", "--out", folder]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readdirSync(folder).sort()).toEqual(readdirSync(tcp4).sort());
+    expect(readFileSync(join(folder, "pages-1.img")).equals(readFileSync(join(tcp4, "pages-1.img")))).toBe(true);
+  });
+
+  it("pages read for random access (mem): an other-bytes duplicate is unsafe and its spool removed", async () => {
+    const a = await archive([
+      { name: "checkpoint/pages-1.img", data: otherByte(readFileSync(join(tcp4, "pages-1.img")), 5) },
+    ]);
+    const cp = await openCheckpoint(a, { pages: () => "spool" });
+    expect(cp.source.unsafe?.map((u) => u.reason)).toEqual(["a second member of this name, with other contents"]);
+    // The first copy stands: the bytes read are the real ones.
+    expect(Buffer.from((await cp.source.files.get("pages-1.img")?.read(0, 16)) as Uint8Array)).toEqual(
+      readFileSync(join(tcp4, "pages-1.img")).subarray(0, 16),
+    );
+  });
 });
 
 describe("metadata limits", () => {
