@@ -11,8 +11,8 @@
  */
 import { randomBytes } from "node:crypto";
 import { constants } from "node:fs";
-import { lstat, realpath, stat } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { lstat, readlink, realpath, stat } from "node:fs/promises";
+import { basename, dirname, join, resolve as resolvePath } from "node:path";
 import { TEMP_PREFIX } from "../archive/index.js";
 import { FileError, fileError } from "./errors.js";
 import { CREATE_NEW, fsOps } from "./fs-ops.js";
@@ -122,7 +122,31 @@ interface Target {
   owner?: { uid: number; gid: number };
 }
 
+/**
+ * Refuses a symbolic link, anywhere in the chain `path` starts, that
+ * belongs to another user: as the kernel's `protected_symlinks` does in
+ * shared folders, a link someone else planted where you write must not
+ * choose the file you overwrite (as root, any file of the machine).
+ */
+async function ownLinksOnly(path: string): Promise<void> {
+  const uid = process.getuid?.();
+  if (uid === undefined) return;
+  let at = path;
+  for (let hops = 0; hops < 40; hops++) {
+    const st = await lstat(at).catch(() => undefined);
+    if (!st?.isSymbolicLink()) return;
+    if (st.uid !== uid)
+      throw new FileError(
+        "IO",
+        path,
+        `${at === path ? "is" : `leads through ${at}, which is`} a symbolic link of another user (uid ${st.uid}); criu-image follows only your own links: write to the file's own path`,
+      );
+    at = resolvePath(dirname(at), await readlink(at));
+  }
+}
+
 async function targetOf(path: string): Promise<Target> {
+  await ownLinksOnly(path);
   const st = await stat(path).catch((e: NodeJS.ErrnoException) => {
     if (e.code === "ENOENT") return undefined;
     throw e;

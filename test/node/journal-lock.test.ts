@@ -8,6 +8,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import {
   chmodSync,
   existsSync,
+  lchownSync,
   linkSync,
   mkdirSync,
   readdirSync,
@@ -24,6 +25,8 @@ import { FileError } from "../../src/node/errors.js";
 import { fsOps } from "../../src/node/fs-ops.js";
 import { isBookkeeping, JOURNAL, readJournal, recoverLocked, replaceFilesLocked } from "../../src/node/journal.js";
 import { LOCK, withCheckpointLock } from "../../src/node/lock.js";
+import { runCli } from "../helpers/cli.js";
+import { corpusRoot } from "../helpers/corpus.js";
 import { tempDirPerTest } from "../helpers/temp-dir.js";
 
 let dir: string;
@@ -223,6 +226,34 @@ describe("writeFileAtomic targets", () => {
     const e2 = await writeFileAtomic(join(dir, "sub"), new Uint8Array([1])).catch((x: unknown) => x);
     expect((e2 as FileError).errno).toBe("EISDIR");
     expect((e2 as FileError).message).toMatch(/sub: .*is a folder/);
+  });
+
+  it("refuses a link of another user, or a chain through one; the file it names is untouched", async () => {
+    const target = join(dir, "target.img");
+    writeFileSync(target, "root's", { mode: 0o600 });
+    symlinkSync(target, join(dir, "theirs.img"));
+    lchownSync(join(dir, "theirs.img"), 12345, 12345);
+    const e = await writeFileAtomic(join(dir, "theirs.img"), new Uint8Array([1])).catch((x: unknown) => x);
+    expect((e as FileError).message).toBe(
+      `${join(dir, "theirs.img")}: is a symbolic link of another user (uid 12345); criu-image follows only your own links: write to the file's own path`,
+    );
+    // Our own link to their link: refused at their link.
+    symlinkSync("theirs.img", join(dir, "mine.img"));
+    const e2 = await writeFileAtomic(join(dir, "mine.img"), new Uint8Array([1])).catch((x: unknown) => x);
+    expect((e2 as FileError).message).toMatch(
+      /mine\.img: leads through .*theirs\.img, which is a symbolic link of another user/,
+    );
+    expect(readFileSync(target, "utf8")).toBe("root's");
+    // The CLI's -o says the same and exits 1.
+    const r = await runCli([
+      "decode",
+      "-i",
+      join(corpusRoot, "images", "tcp4", "inventory.img"),
+      "-o",
+      join(dir, "theirs.img"),
+    ]);
+    expect(r.code).toBe(1);
+    expect(readFileSync(target, "utf8")).toBe("root's");
   });
 
   it("writes into what is not a regular file (a hard-linked name stays the same inode)", async () => {
