@@ -6,8 +6,10 @@
  */
 import type { Checkpoint } from "../checkpoint/checkpoint.js";
 import { CriuImageError } from "../framing/errors.js";
-import type { VmaKind, VmaMap } from "./map.js";
+import { PE_PARENT, PE_PRESENT } from "../image/pagemap.js";
+import { runsOf, type VmaKind, type VmaMap } from "./map.js";
 import { type MemoryOptions, pageSizeOf, readMemory, vmasOf } from "./read.js";
+import { firstRun, type PageRun } from "./runs.js";
 
 /** How a string pattern becomes bytes: UTF-8, UTF-16LE, or hex digits. */
 export type PatternEncoding = "utf8" | "utf16le" | "hex";
@@ -110,48 +112,71 @@ async function* knownRuns(
   window = WINDOW,
 ): AsyncGenerator<{ address: bigint; bytes: Uint8Array; fresh: number; startsBefore?: number }> {
   let carry: { address: bigint; bytes: Uint8Array } | undefined;
-  for (let at = start; at < end; ) {
-    const len = Number(end - at < BigInt(window) ? end - at : BigInt(window));
-    if (v.pages.present + v.pages.parent === 0) return;
-    const r = await readMemory(cp, pid, at, len, { pageSize });
-    // Split the window at unknown ranges.
-    let pos = at;
-    const cuts = [...r.unknown, { start: at + BigInt(len), end: at + BigInt(len) }];
-    for (const u of cuts) {
-      if (u.start > pos) {
-        const piece = r.bytes.subarray(Number(pos - at), Number(u.start - at));
-        // What the previous piece left, when it ends right here: a match may span both.
-        // The span is searched in a small joined buffer, then the piece itself, so no window is copied.
-        const carried = carry && carry.address + BigInt(carry.bytes.length) === pos ? carry : undefined;
-        if (carried && overlap > 0) {
-          const head = piece.subarray(0, Math.min(overlap, piece.length));
-          const span = new Uint8Array(carried.bytes.length + head.length);
-          span.set(carried.bytes);
-          span.set(head, carried.bytes.length);
-          // Only matches that start in the carried bytes: the rest are found in the piece.
-          yield {
-            address: carried.address,
-            bytes: span,
-            fresh: carried.bytes.length,
-            startsBefore: carried.bytes.length,
-          };
+  if (v.pages.present + v.pages.parent === 0) return;
+  // Only where the dump has pages: a VMA's size is anyone's to claim (an edited end address can make it a
+  // terabyte), so the work follows the pagemap, never the VMA's extent.
+  for (const [from, to] of dumpedRanges(cp, v, start, end, pageSize))
+    for (let at = from; at < to; ) {
+      const len = Number(to - at < BigInt(window) ? to - at : BigInt(window));
+      const r = await readMemory(cp, pid, at, len, { pageSize });
+      // Split the window at unknown ranges.
+      let pos = at;
+      const cuts = [...r.unknown, { start: at + BigInt(len), end: at + BigInt(len) }];
+      for (const u of cuts) {
+        if (u.start > pos) {
+          const piece = r.bytes.subarray(Number(pos - at), Number(u.start - at));
+          // What the previous piece left, when it ends right here: a match may span both.
+          // The span is searched in a small joined buffer, then the piece itself, so no window is copied.
+          const carried = carry && carry.address + BigInt(carry.bytes.length) === pos ? carry : undefined;
+          if (carried && overlap > 0) {
+            const head = piece.subarray(0, Math.min(overlap, piece.length));
+            const span = new Uint8Array(carried.bytes.length + head.length);
+            span.set(carried.bytes);
+            span.set(head, carried.bytes.length);
+            // Only matches that start in the carried bytes: the rest are found in the piece.
+            yield {
+              address: carried.address,
+              bytes: span,
+              fresh: carried.bytes.length,
+              startsBefore: carried.bytes.length,
+            };
+          }
+          yield { address: pos, bytes: piece, fresh: 0 };
+          if (overlap > 0) {
+            const keepPiece = Math.min(overlap, piece.length);
+            const fromCarry = carried ? Math.min(overlap - keepPiece, carried.bytes.length) : 0;
+            const tail = new Uint8Array(fromCarry + keepPiece);
+            if (carried && fromCarry > 0) tail.set(carried.bytes.subarray(carried.bytes.length - fromCarry));
+            tail.set(piece.subarray(piece.length - keepPiece), fromCarry);
+            carry = { address: pos + BigInt(piece.length) - BigInt(tail.length), bytes: tail };
+          } else carry = { address: pos + BigInt(piece.length), bytes: new Uint8Array(0) };
         }
-        yield { address: pos, bytes: piece, fresh: 0 };
-        if (overlap > 0) {
-          const keepPiece = Math.min(overlap, piece.length);
-          const fromCarry = carried ? Math.min(overlap - keepPiece, carried.bytes.length) : 0;
-          const tail = new Uint8Array(fromCarry + keepPiece);
-          if (carried && fromCarry > 0) tail.set(carried.bytes.subarray(carried.bytes.length - fromCarry));
-          tail.set(piece.subarray(piece.length - keepPiece), fromCarry);
-          carry = { address: pos + BigInt(piece.length) - BigInt(tail.length), bytes: tail };
-        } else carry = { address: pos + BigInt(piece.length), bytes: new Uint8Array(0) };
+        if (u.end > pos) pos = u.end;
+        // Unknown bytes between: nothing spans them.
+        if (u.start < u.end) carry = undefined;
       }
-      if (u.end > pos) pos = u.end;
-      // Unknown bytes between: nothing spans them.
-      if (u.start < u.end) carry = undefined;
+      at += BigInt(len);
     }
-    at += BigInt(len);
+}
+
+/** The parts of [start, end) of a VMA that its pagemap holds pages for (stored here or in a parent), merged. */
+function dumpedRanges(cp: Checkpoint, v: VmaMap, start: bigint, end: bigint, pageSize: number): [bigint, bigint][] {
+  const pm = runsOf(cp, v.pagemap, pageSize);
+  const out: [bigint, bigint][] = [];
+  if (!pm) return out;
+  const lo = start + v.delta;
+  const hi = end + v.delta;
+  for (let i = firstRun(pm.runs, lo); i < pm.runs.length; i++) {
+    const r = pm.runs[i] as PageRun;
+    if (r.start >= hi) break;
+    if (!(r.flags & (PE_PRESENT | PE_PARENT))) continue;
+    const a = (r.start > lo ? r.start : lo) - v.delta;
+    const b = (r.end < hi ? r.end : hi) - v.delta;
+    const last = out[out.length - 1];
+    if (last && last[1] === a) last[1] = b;
+    else out.push([a, b]);
   }
+  return out;
 }
 
 /** Every match of a pattern in the dumped memory of one task or all, streamed. */

@@ -7,6 +7,7 @@ export type VerifyCheck =
   | "fdinfo"
   | "tcp-stream"
   | "pages"
+  | "vmas"
   | "parent"
   | "tasks"
   | "inventory"

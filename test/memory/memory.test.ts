@@ -6,7 +6,8 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Checkpoint, memorySource } from "../../src/checkpoint/index.js";
 import { hexdump } from "../../src/cli/mem.js";
-import { memoryStrings, patternBytes, readMemory, searchMemory, vmasOf } from "../../src/memory/index.js";
+import { type EntryImage, readImage, writeImage } from "../../src/index.js";
+import { memoryStrings, patternBytes, readMemory, searchMemory, VMA, vmasOf } from "../../src/memory/index.js";
 import { openCheckpoint } from "../../src/node/index.js";
 import { taskImages } from "../helpers/built-task.js";
 import { runCli } from "../helpers/cli.js";
@@ -150,6 +151,28 @@ function builtTask(bytes: Uint8Array, cuts: number[], holes: Set<number>): Check
   const runs = bounds.slice(1).map((b, i) => ({ pages: b - (bounds[i] as number), present: !holes.has(i) }));
   return new Checkpoint(memorySource(taskImages(7, 0x10000000n, bytes, runs)));
 }
+
+describe("a VMA that claims more than the dump holds", () => {
+  it("search and strings walk the pages the pagemap has, not the VMA's size (a heap edited to 1 TiB)", async () => {
+    const images = new Map<string, Uint8Array>();
+    for (const name of readdirSync(memoryDir)) images.set(name, readFileSync(join(memoryDir, name)));
+    const pid = new Checkpoint(memorySource(images)).tasks()[0]?.pid as number;
+    const mm = readImage(images.get(`mm-${pid}.img`) as Uint8Array, { name: `mm-${pid}.img` }) as EntryImage<"MM">;
+    const heap = mm.entries[0]?.vmas.find((v) => v.status & VMA.HEAP);
+    if (!heap) throw new Error("no heap");
+    heap.end = heap.start + 2n ** 40n;
+    images.set(`mm-${pid}.img`, writeImage(mm));
+    const cp = new Checkpoint(memorySource(images));
+    expect(vmasOf(cp, pid, 4096).find((v) => v.kind === "heap")?.end).toBe(heap.end);
+    // Without the pagemap's bounds this is a million 1 MiB windows: minutes, where it now takes the heap's few pages.
+    const hits = [];
+    for await (const h of searchMemory(cp, { pid, pattern: "MARK-HEAP-alpha", kinds: ["heap"] })) hits.push(h.address);
+    expect(hits).toEqual([0x55596682f2a8n]);
+    const strings = [];
+    for await (const t of memoryStrings(cp, pid, { kinds: ["heap"] })) strings.push(t.text);
+    expect(strings).toContain("MARK-HEAP-alpha");
+  });
+});
 
 describe("search over built memory (property)", () => {
   it("finds every placed needle, across page, pagemap-entry and window boundaries, none in holes, and nothing else", async () => {

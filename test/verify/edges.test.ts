@@ -11,7 +11,7 @@ import { create } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
 import { type ImageSource, memorySource } from "../../src/checkpoint/index.js";
 import { type FramedEntry, readFramed } from "../../src/framing/index.js";
-import { pagemap_entrySchema } from "../../src/gen/index.js";
+import { pagemap_entrySchema, vma_entrySchema } from "../../src/gen/index.js";
 import { type CriuImage, readImage, writeImage } from "../../src/index.js";
 import { verifyCheckpoint } from "../../src/verify/index.js";
 import { corpusCheckpoint, editImage, legacyLayout } from "../helpers/checkpoints.js";
@@ -21,6 +21,7 @@ import { withZombie, ZOMBIE_PID } from "../helpers/zombie.js";
 const PE_PARENT = 1;
 const PE_PRESENT = 4;
 const PM = "pagemap-11202.img";
+const MM = "mm-11202.img";
 /** One pagemap run: address, pages, flags. */
 type Run = [vaddr: number, pages: number, flags: number];
 
@@ -48,6 +49,22 @@ function top(parent: ImageSource | undefined): ImageSource {
       [0x20000, 2, PE_PARENT],
     ]),
   );
+  // A private anonymous VMA that holds those pages, before the task's own.
+  const mm = readImage(cp.get(MM) as Uint8Array, { name: MM });
+  if (mm.kind !== "MM") throw new Error(MM);
+  mm.entries[0]?.vmas.unshift(
+    create(vma_entrySchema, {
+      start: 0x10000n,
+      end: 0x22000n,
+      pgoff: 0n,
+      shmid: 0n,
+      prot: 3,
+      flags: 0x22,
+      status: 0x201,
+      fd: -1n,
+    }),
+  );
+  cp.set(MM, writeImage(mm));
   // pages-2.img at its real size, so that only this test's pagemap is in question.
   const sizes = tcp4Sizes();
   sizes.set("pages-1.img", 4096);
@@ -312,5 +329,78 @@ describe("failures that are not about the input", () => {
       },
     });
     expect(() => verifyCheckpoint(top({ ...p1, files }))).toThrow(RangeError);
+  });
+});
+
+describe("VMAs against themselves and the pagemap", () => {
+  type V = { start: bigint; end: bigint; status: number };
+  const problems = (edit: (vmas: V[]) => void, pagemapRuns?: Run[]) => {
+    const cp = corpusCheckpoint("tcp4");
+    editImage<"MM">(cp, MM, (img) => edit(img.entries[0]?.vmas ?? []));
+    if (pagemapRuns) cp.set(PM, pagemap(pagemapRuns));
+    return verifyCheckpoint(memorySource(cp, { sizes: tcp4Sizes() })).problems.filter((p) => p.check === "vmas");
+  };
+  const hex = (a: bigint) => `0x${a.toString(16)}`;
+  const vma = (message: string) => ({ image: MM, entry: 0, check: "vmas", message });
+
+  it("a heap that claims 64 TiB, over the next VMA, overlaps it", () => {
+    let i = 0;
+    let heap = { start: 0n, end: 0n };
+    let next = { start: 0n, end: 0n };
+    const found = problems((vmas) => {
+      i = vmas.findIndex((v) => v.status & 0x20);
+      heap = vmas[i] as V;
+      next = vmas[i + 1] as V;
+      heap.end = heap.start + 2n ** 46n;
+    });
+    expect(i).toBeGreaterThan(0);
+    expect(found).toEqual([
+      vma(
+        `VMA ${hex(next.start)}-${hex(next.end)} (number ${i + 1}) overlaps or comes before ${hex(heap.start)}-${hex(heap.end)}`,
+      ),
+    ]);
+  });
+
+  it("empty, unaligned, and above the user address space (vsyscall excepted)", () => {
+    let moved = 0n;
+    const found = problems((vmas) => {
+      const [a, b] = vmas as [V, V];
+      moved = b.start;
+      a.end = a.start;
+      b.start += 1n;
+      // The last VMA before the vsyscall page.
+      (vmas.at(-2) as V).end = 1n << 58n;
+    });
+    expect(found.map((p) => p.message.replace(/^VMA \S+ /, ""))).toEqual([
+      "ends where it starts or before",
+      "is not aligned to the 4096-byte page",
+      "ends above the user address space",
+      // The page the unaligned VMA no longer starts with is in none now.
+      `pages ${hex(moved)}-${hex(moved + 4096n)} are in no VMA of task 11202; restore fails on them`,
+    ]);
+    // The real vsyscall page, at 0xffffffffff600000, is no problem.
+    expect(problems(() => {})).toEqual([]);
+  });
+
+  it("pages in no VMA: the part outside, against the pagemap's entry", () => {
+    const found = problems(() => {}, [
+      [0x10000, 2, PE_PRESENT],
+      [0x20000, 1, PE_PARENT],
+      [0x30000, 1, 0],
+    ]);
+    expect(found).toEqual([
+      {
+        image: PM,
+        entry: 1,
+        check: "vmas",
+        message: "pages 0x10000-0x12000 are in no VMA of task 11202; restore fails on them",
+      },
+      {
+        image: PM,
+        entry: 2,
+        check: "vmas",
+        message: "pages 0x20000-0x21000 are in no VMA of task 11202; restore fails on them",
+      },
+    ]);
   });
 });

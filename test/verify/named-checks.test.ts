@@ -28,7 +28,15 @@ const checks = (ctx: VerifyContext) => [...new Set(ctx.problems.map((p) => p.che
 
 describe("verify's named checks", () => {
   it("run in order: source, parse, then the checks that read what parse kept", () => {
-    expect(CHECKS.map((c) => c.name)).toEqual(["source", "parse", "inventory", "tasks", "tcp-streams", "pages"]);
+    expect(CHECKS.map((c) => c.name)).toEqual([
+      "source",
+      "parse",
+      "inventory",
+      "tasks",
+      "tcp-streams",
+      "pages",
+      "vmas",
+    ]);
   });
 
   it("each finds nothing on a consistent dump", () => {

@@ -6,6 +6,7 @@ import { checkParse } from "./parse.js";
 import { checkSource } from "./source.js";
 import { checkTasks } from "./tasks.js";
 import { checkTcpStreams } from "./tcp-streams.js";
+import { checkVmas } from "./vmas.js";
 
 /** A named check. Later checks read what `parse` kept and indexed. */
 export interface Check {
@@ -20,4 +21,5 @@ export const CHECKS: readonly Check[] = [
   { name: "tasks", run: checkTasks },
   { name: "tcp-streams", run: checkTcpStreams },
   { name: "pages", run: checkPages },
+  { name: "vmas", run: checkVmas },
 ];
