@@ -1,5 +1,5 @@
-import { PE_PARENT, PE_PRESENT } from "../../image/pagemap.js";
 import { VMA_STATUS } from "../../image/names.js";
+import { PE_PARENT, PE_PRESENT } from "../../image/pagemap.js";
 import { pagemapRuns } from "../../memory/runs.js";
 import type { VerifyContext } from "../context.js";
 
