@@ -6,7 +6,8 @@ import type { VerifyCheck, VerifyProblem, VerifyReport } from "./types.js";
 
 export class VerifyContext {
   readonly kind: VerifyReport["kind"];
-  readonly problems: VerifyProblem[] = [];
+  /** Problems found and not yet handed on (see verifyProblems). */
+  readonly pending: VerifyProblem[] = [];
   readonly notes: VerifyProblem[] = [];
   readonly companions: string[] = [];
   readonly parents: string[] = [];
@@ -22,7 +23,7 @@ export class VerifyContext {
   }
 
   problem(image: string, check: VerifyCheck, message: string, entry?: number): void {
-    this.problems.push(entry === undefined ? { image, check, message } : { image, entry, check, message });
+    this.pending.push(entry === undefined ? { image, check, message } : { image, entry, check, message });
   }
 
   note(image: string, check: VerifyCheck, message: string): void {
@@ -38,8 +39,9 @@ export class VerifyContext {
     return this.images.get(name) as Extract<CriuImage, { kind: K }> | undefined;
   }
 
-  report(): VerifyReport {
-    const { kind, problems, notes, companions, parents } = this;
-    return { kind, problems, notes, companions, parents };
+  /** Everything but the problems, which were handed on one by one. */
+  summary(): Omit<VerifyReport, "problems"> {
+    const { kind, notes, companions, parents } = this;
+    return { kind, notes, companions, parents };
   }
 }

@@ -10,7 +10,7 @@ import type { VerifyContext } from "../context.js";
  * that cannot be followed (a cycle, one too deep) is one problem, and the
  * dumps reached before it are still checked.
  */
-export function checkPages(ctx: VerifyContext): void {
+export function* checkPages(ctx: VerifyContext): Generator<void> {
   const { cp, pageSize, images, parents } = ctx;
   const chain: Checkpoint[] = [];
   try {
@@ -55,8 +55,8 @@ export function checkPages(ctx: VerifyContext): void {
         `${runs.presentPages} present pages (${runs.presentPages * BigInt(pageSize)} bytes) but ${pages} has ${size} bytes`,
       );
     }
-    runs.runs.forEach((r, k) => {
-      if (!(r.flags & PE_PARENT)) return;
+    for (const [k, r] of runs.runs.entries()) {
+      if (!(r.flags & PE_PARENT)) continue;
       const where = `pages 0x${r.start.toString(16)}-0x${r.end.toString(16)} are in the parent dump`;
       const link = cp.source.parentLink;
       const why =
@@ -65,7 +65,9 @@ export function checkPages(ctx: VerifyContext): void {
           : parentLack(chain, runsIn, name, r.start, r.end);
       // Entry k + 1: entry 0 of a pagemap is its head.
       if (why) ctx.problem(name, "parent", `${where}, but ${why}`, k + 1);
-    });
+      yield;
+    }
+    yield;
   }
 }
 

@@ -8,7 +8,7 @@ import { isIndexed } from "../indexes.js";
  * Every image parses completely. Raw images are bytes by definition; pages
  * are not read. The file images are indexed entry by entry, never kept.
  */
-export function checkParse(ctx: VerifyContext): void {
+export function* checkParse(ctx: VerifyContext): Generator<void> {
   const { cp } = ctx;
   for (const name of cp.names()) {
     // names() lists only names of known kinds.
@@ -21,5 +21,6 @@ export function checkParse(ctx: VerifyContext): void {
       if (!(e instanceof CriuImageError)) throw e;
       ctx.problem(name, "parse", e.message);
     }
+    yield;
   }
 }

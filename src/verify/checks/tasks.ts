@@ -6,16 +6,16 @@ import type { VerifyContext } from "../context.js";
  * their core (cr-dump.c, dump_one_zombie). ids names an fdinfo image, whose
  * entries name files.img entries of the same type.
  */
-export function checkTasks(ctx: VerifyContext): void {
+export function* checkTasks(ctx: VerifyContext): Generator<void> {
   const { cp, kind, index } = ctx;
   const pstree = ctx.get<"PSTREE">("pstree.img");
   if (kind === "dump" && !ctx.has("pstree.img")) ctx.problem("pstree.img", "tasks", "missing");
   const fileTypes = index.fileTypes;
-  pstree?.entries.forEach((t, i) => {
+  for (const [i, t] of (pstree?.entries ?? []).entries()) {
     const coreName = `core-${t.pid}.img`;
     if (!ctx.has(coreName)) {
       ctx.problem("pstree.img", "tasks", `task ${t.pid} has no ${coreName}`, i);
-      return;
+      continue;
     }
     const zombie = ctx.get<"CORE">(coreName) !== undefined && cp.isZombie(t.pid);
     // A zombie's thread list is whatever the kernel had; only its own core is written.
@@ -27,7 +27,7 @@ export function checkTasks(ctx: VerifyContext): void {
       else if (core && core.entries.length !== 1)
         ctx.problem(name, "tasks", `${core.entries.length} entries, expected 1`);
     }
-    if (zombie) return;
+    if (zombie) continue;
     const mmName = `mm-${t.pid}.img`;
     const mm = ctx.get<"MM">(mmName);
     if (!ctx.has(mmName)) ctx.problem("pstree.img", "tasks", `task ${t.pid} has no ${mmName}`, i);
@@ -37,19 +37,19 @@ export function checkTasks(ctx: VerifyContext): void {
     const idsImage = ctx.get<"IDS">(idsName);
     if (!ctx.has(idsName)) {
       ctx.problem("pstree.img", "ids", `task ${t.pid} has no ${idsName}`, i);
-      return;
+      continue;
     }
     if (idsImage && idsImage.entries.length !== 1)
       ctx.problem(idsName, "ids", `${idsImage.entries.length} entries, expected 1`);
     const ids = idsImage?.entries[0];
-    if (!ids) return;
+    if (!ids) continue;
     const fdName = `fdinfo-${ids.filesId}.img`;
     if (!ctx.has(fdName)) {
       ctx.problem(idsName, "ids", `files_id ${ids.filesId} names ${fdName}, which is missing`, 0);
-      return;
+      continue;
     }
     const fds = index.fdTables.get(fdName);
-    if (!fileTypes || !fds) return;
+    if (!fileTypes || !fds) continue;
     for (const [k, fd, id, type] of fds.rows() as Generator<[number, number, number, number]>) {
       // One id can have several entries (a tun device is a REG file and a TUNF entry).
       const ftypes = fileTypes.lookup(id).map(([t]) => t as number);
@@ -64,6 +64,7 @@ export function checkTasks(ctx: VerifyContext): void {
           k,
         );
       }
+      yield;
     }
-  });
+  }
 }

@@ -6,7 +6,7 @@ import type { VerifyContext } from "../context.js";
  * the framing reads exactly inq_len + outq_len bytes after the entry, or
  * the image fails to parse.
  */
-export function checkTcpStreams(ctx: VerifyContext): void {
+export function* checkTcpStreams(ctx: VerifyContext): Generator<void> {
   const { index } = ctx;
   for (const { id, ino, image, index: at } of index.established) {
     const name = tcpStreamName(ino);
@@ -16,5 +16,6 @@ export function checkTcpStreams(ctx: VerifyContext): void {
     } else if (stream && stream.entries.length !== 1) {
       ctx.problem(name, "tcp-stream", `${stream.entries.length} entries, expected 1`);
     }
+    yield;
   }
 }

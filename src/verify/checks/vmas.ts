@@ -16,7 +16,7 @@ const hex = (a: bigint) => `0x${a.toString(16)}`;
  * A VMA's size alone is no problem (a reserved heap holds few pages); the
  * readers follow the pagemap, so a claimed terabyte costs nothing.
  */
-export function checkVmas(ctx: VerifyContext): void {
+export function* checkVmas(ctx: VerifyContext): Generator<void> {
   const { pageSize } = ctx;
   const ps = BigInt(pageSize);
   // What parse kept: a pstree that does not parse is its own problem.
@@ -47,8 +47,8 @@ export function checkVmas(ctx: VerifyContext): void {
     if (!pm || vmas.length === 0) continue;
     const runs = pagemapRuns(pm, pageSize).runs;
     let k = 0;
-    runs.forEach((r, i) => {
-      if (!(r.flags & (PE_PRESENT | PE_PARENT))) return;
+    for (const [i, r] of runs.entries()) {
+      if (!(r.flags & (PE_PRESENT | PE_PARENT))) continue;
       // Runs and VMAs are both sorted by address in a good dump; a bad order is reported above or below.
       while (k < vmas.length && (vmas[k]?.end as bigint) <= r.start) k++;
       let at = r.start;
@@ -65,6 +65,7 @@ export function checkVmas(ctx: VerifyContext): void {
           `pages ${hex(at)}-${hex(r.end)} are in no VMA of task ${t.pid}; restore fails on them`,
           i + 1,
         );
-    });
+      yield;
+    }
   }
 }
