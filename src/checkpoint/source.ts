@@ -162,13 +162,19 @@ export function memorySource(images: ReadonlyMap<string, Uint8Array>, options: M
  * The same source with some files replaced (bytes) or removed (undefined):
  * what an edit or a rewrite produces before it is written anywhere.
  */
-export function overlaySource(base: ImageSource, changes: ReadonlyMap<string, Uint8Array | undefined>): ImageSource {
+export function overlaySource(
+  base: ImageSource,
+  changes: ReadonlyMap<string, Uint8Array | undefined>,
+  companionChanges: ReadonlyMap<string, Uint8Array> = new Map(),
+): ImageSource {
   const files = new Map(base.files);
   for (const [name, bytes] of changes) {
     if (bytes === undefined) files.delete(name);
     else files.set(name, memoryFile(bytes));
   }
-  return { ...base, files };
+  const companions = new Map(base.companions);
+  for (const [name, bytes] of companionChanges) companions.set(name, memoryFile(bytes));
+  return { ...base, files, companions };
 }
 
 export { isSource };

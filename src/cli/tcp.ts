@@ -116,8 +116,11 @@ export function reportText(report: RewriteReport, mode: string): string {
     );
   }
   if (report.changes.length === 0) lines.push("no endpoint changes");
+  for (const m of report.metadataChanges)
+    lines.push(`engine metadata ${m.file} ${m.path}: ${m.from} -> ${m.to}  [${m.rules.join(", ")}]`);
   for (const u of report.unmatchedRules) lines.push(`unmatched: ${u}`);
-  lines.push(`${mode}: ${report.changedImages.length ? report.changedImages.join(", ") : "no image"}`);
+  const files = [...report.changedImages, ...report.changedMetadata];
+  lines.push(`${mode}: ${files.length ? files.join(", ") : "no image"}`);
   for (const w of report.warnings) lines.push(`warning: ${w}`);
   return `${lines.join("\n")}\n`;
 }

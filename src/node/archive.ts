@@ -381,8 +381,9 @@ function asSourceMembers(members: Map<string, Member>): Map<string, SourceMember
 }
 
 /**
- * Writes a copy of an archive with some images replaced, streaming: every
- * other member (pages and rootfs included) is copied as it is. The output's
+ * Writes a copy of an archive with some images (and engine metadata files)
+ * replaced, streaming: every other member (pages and rootfs included) is
+ * copied as it is. The output's
  * compression follows its name (.tar, .tar.gz/.tgz, .tar.zst).
  */
 export async function* rewrittenArchive(
@@ -391,6 +392,7 @@ export async function* rewrittenArchive(
   replace: ReadonlyMap<string, Uint8Array>,
   compression: Compression,
   leaveOut: ReadonlySet<number> = new Set(),
+  metadata: ReadonlyMap<string, Uint8Array> = new Map(),
 ): AsyncGenerator<Uint8Array> {
   const p = pack();
   const prefix = imagesDir ? `${imagesDir}/` : "";
@@ -401,7 +403,8 @@ export async function* rewrittenArchive(
       const name = memberPath(header.name);
       const base =
         name.startsWith(prefix) && !name.slice(prefix.length).includes("/") ? name.slice(prefix.length) : undefined;
-      const next = base !== undefined ? replace.get(base) : undefined;
+      // An image by its base name in the images folder; an engine file by its path in the archive.
+      const next = (base !== undefined ? replace.get(base) : undefined) ?? metadata.get(name);
       const type = header.type ?? "file";
       if (next) {
         await drain(body);

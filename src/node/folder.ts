@@ -10,7 +10,7 @@ import { JOURNAL_NAME } from "../archive/index.js";
 import { layoutOf, type SourceMember } from "../checkpoint/members.js";
 import type { ImageSource, SourceFile, SourceNote } from "../checkpoint/source.js";
 import { FileError, fileError } from "./errors.js";
-import { isBookkeeping, readJournal } from "./journal.js";
+import { ENGINE_FILES, isBookkeeping, readJournal } from "./journal.js";
 import { plainBytes, readRange } from "./read-range.js";
 
 const PARENT = "parent";
@@ -65,10 +65,9 @@ function parentTarget(dir: string): { target: string; written: string } | { erro
 export interface FolderOptions {
   /** Folders already on the chain, to refuse a loop of parent links. */
   chain?: string[];
+  /** The folder is an extracted export's images folder (its journal may name the metadata beside it). */
+  beside?: boolean;
 }
-
-/** The engine files an export keeps beside its checkpoint/ folder; one of them marks an extracted export. */
-const ENGINE_FILES = ["config.dump", "spec.dump", "network.status", "container.dump", "status.dump"];
 
 /**
  * The images folder of an extracted export (`tar -x` of a Podman, CRI-O or
@@ -98,12 +97,22 @@ export function exportImagesDir(dir: string): string | undefined {
  * images from checkpoint/, the engine's files beside it as companions.
  */
 async function openExport(dir: string, images: string): Promise<ImageSource> {
-  const inner = await openFolderSource(images, { chain: [] });
+  const inner = await openFolderSource(images, { chain: [], beside: true });
+  // A committed but unfinished rewrite of the metadata too: its new files are what counts.
+  const pending = new Map<string, string>();
+  try {
+    for (const [tmp, final] of (await readJournal(images, { beside: true })) ?? [])
+      if (final.startsWith("../")) pending.set(final.slice(3), join(images, tmp));
+  } catch {
+    // Reported by the images folder's reading.
+  }
   const companions = new Map<string, SourceFile>();
   const members = new Map<string, SourceMember>();
   for (const d of await readdir(dir, { withFileTypes: true })) {
     if (!d.isFile() || isBookkeeping(d.name)) continue;
-    const f = new FileAt(join(dir, d.name), lstatSync(join(dir, d.name)).size);
+    const fresh = pending.get(d.name);
+    const at = fresh && lstatSync(fresh, { throwIfNoEntry: false })?.isFile() ? fresh : join(dir, d.name);
+    const f = new FileAt(at, lstatSync(at).size);
     companions.set(d.name, f);
     members.set(d.name, { path: d.name, type: "file", size: f.size, file: f });
   }
@@ -143,7 +152,7 @@ export async function openFolderSource(dir: string, options: FolderOptions = {})
   const files = new Map<string, SourceFile>();
   let journal: [string, string][] | undefined;
   try {
-    journal = await readJournal(dir);
+    journal = await readJournal(dir, { beside: options.beside === true });
   } catch (e) {
     notes.push({ file: JOURNAL_NAME, message: `${(e as Error).message}; it was ignored` });
   }

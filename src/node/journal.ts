@@ -11,7 +11,12 @@
  * anything: they only report a pending journal.
  *
  * A journal is input like any other: it may only name files of its own
- * folder, and temporary files by our prefix. Anything else is refused.
+ * folder, and temporary files by our prefix. Anything else is refused. In
+ * the images folder of an extracted export (`beside`), it may also name the
+ * engine's metadata files beside that folder (`../network.status`), so that
+ * images and metadata change in one commit; their temporary files are
+ * still in the images folder (a rename across two folders of one file
+ * system is atomic).
  */
 import { lstat, readdir, readFile } from "node:fs/promises";
 import { basename, join } from "node:path";
@@ -23,6 +28,26 @@ import { lockOwnerAlive } from "./lock.js";
 
 export const JOURNAL = JOURNAL_NAME;
 export { isBookkeeping };
+
+/** The engines' metadata files beside an export's images folder (Podman, CRI-O, containerd). */
+export const ENGINE_FILES = ["config.dump", "spec.dump", "network.status", "container.dump", "status.dump"];
+
+/** Where a journal may be: plain, or in an export's images folder, with the metadata beside it. */
+export interface JournalOptions {
+  /** The folder is an extracted export's images folder: `../` + an ENGINE_FILES name may be replaced too. */
+  beside?: boolean;
+}
+
+/** A final name a journal may give: a file of the folder, or (beside) an engine file next to it. */
+function finalName(name: unknown, options: JournalOptions): name is string {
+  if (bareName(name)) return true;
+  return (
+    options.beside === true &&
+    typeof name === "string" &&
+    name.startsWith("../") &&
+    ENGINE_FILES.includes(name.slice(3))
+  );
+}
 
 const JOURNAL_LIMIT = 1 << 20;
 const TEMP_NAME = /^\.criu-image-tmp-[0-9a-f]{12}-(.+)$/;
@@ -57,7 +82,7 @@ function refuse(dir: string, why: string): never {
  * none. Reads only; throws FileError (code JOURNAL) for a journal this tool
  * did not write.
  */
-export async function readJournal(dir: string): Promise<JournalPair[] | undefined> {
+export async function readJournal(dir: string, options: JournalOptions = {}): Promise<JournalPair[] | undefined> {
   const path = join(dir, JOURNAL);
   let st: Awaited<ReturnType<typeof lstat>>;
   try {
@@ -82,9 +107,10 @@ export async function readJournal(dir: string): Promise<JournalPair[] | undefine
     if (!Array.isArray(pair) || pair.length !== 2)
       refuse(dir, `${JSON.stringify(pair)} is not a (temporary, final) pair`);
     const [tmp, final] = pair as unknown[];
-    if (!bareName(final)) refuse(dir, `it names ${JSON.stringify(final)}, which is not a file of this folder`);
+    if (!finalName(final, options))
+      refuse(dir, `it names ${JSON.stringify(final)}, which is not a file of this folder`);
     const m = typeof tmp === "string" ? TEMP_NAME.exec(tmp) : null;
-    if (!m || m[1] !== final) refuse(dir, `it names ${JSON.stringify(tmp)} as the new ${final}`);
+    if (!m || m[1] !== basename(final)) refuse(dir, `it names ${JSON.stringify(tmp)} as the new ${final}`);
     if (finals.has(final)) refuse(dir, `it names ${final} twice`);
     finals.add(final);
   }
@@ -95,9 +121,9 @@ export async function readJournal(dir: string): Promise<JournalPair[] | undefine
  * Finishes or undoes an interrupted write. The caller holds the folder's
  * lock. Returns what was done, one line each.
  */
-export async function recoverLocked(dir: string): Promise<string[]> {
+export async function recoverLocked(dir: string, options: JournalOptions = {}): Promise<string[]> {
   const done: string[] = [];
-  const pairs = await readJournal(dir);
+  const pairs = await readJournal(dir, options);
   if (pairs) {
     const names = new Set(await readdir(dir));
     // Only files this tool wrote are put in place: a regular file, one link, owned by whoever runs this.
@@ -125,6 +151,7 @@ export async function recoverLocked(dir: string): Promise<string[]> {
       done.push(`completed the new ${final}`);
     }
     await syncDir(dir);
+    if (pairs.some(([, final]) => final.startsWith("../"))) await syncDir(join(dir, ".."));
     await fsOps.unlink(join(dir, JOURNAL));
     await syncDir(dir);
     done.push("removed the finished journal");
@@ -170,23 +197,32 @@ async function keepOf(dir: string, name: string): Promise<{ mode?: number; owner
  * comment). Each keeps its mode and, as root, its owner. The caller holds
  * the folder's lock.
  */
-export async function replaceFilesLocked(dir: string, files: ReadonlyMap<string, Uint8Array>): Promise<void> {
+export async function replaceFilesLocked(
+  dir: string,
+  files: ReadonlyMap<string, Uint8Array>,
+  options: JournalOptions = {},
+): Promise<void> {
   for (const name of files.keys())
-    if (!bareName(name)) throw new FileError("INVALID", name, "not a file name of the folder");
+    if (!finalName(name, options)) throw new FileError("INVALID", name, "not a file name of the folder");
   const pairs: JournalPair[] = [];
   try {
     for (const [name, bytes] of files) {
-      const tmp = await writeTemp(dir, name, bytes, await keepOf(dir, name));
+      const tmp = await writeTemp(dir, basename(name), bytes, await keepOf(dir, name));
       pairs.push([basename(tmp), name]);
     }
   } catch (e) {
     for (const [tmp] of pairs) await fsOps.unlink(join(dir, tmp)).catch(() => {});
     throw fileError(e, dir, "cannot write the new images");
   }
+  const beside = pairs.some(([, final]) => final.startsWith("../"));
+  const syncAll = async () => {
+    await syncDir(dir);
+    if (beside) await syncDir(join(dir, ".."));
+  };
   if (pairs.length === 1) {
     const [tmp, final] = pairs[0] as JournalPair;
     await fsOps.rename(join(dir, tmp), join(dir, final));
-    await syncDir(dir);
+    await syncAll();
     return;
   }
   const journalTmp = await writeTemp(dir, JOURNAL, new TextEncoder().encode(JSON.stringify(pairs)), { mode: 0o600 });
@@ -199,7 +235,7 @@ export async function replaceFilesLocked(dir: string, files: ReadonlyMap<string,
   }
   await syncDir(dir);
   for (const [tmp, final] of pairs) await fsOps.rename(join(dir, tmp), join(dir, final));
-  await syncDir(dir);
+  await syncAll();
   await fsOps.unlink(join(dir, JOURNAL));
   await syncDir(dir);
 }

@@ -107,12 +107,13 @@ export async function writeCheckpointArchive(
   out: string,
   changed: ReadonlyMap<string, Uint8Array>,
   leaveOut: ReadonlySet<number> = new Set(),
+  metadata: ReadonlyMap<string, Uint8Array> = new Map(),
 ): Promise<void> {
   const compression = compressionForName(out);
   if (compression === undefined)
     throw new FileError("INVALID", out, "not an archive name (.tar, .tar.gz, .tgz, .tar.zst)");
   const input$ = createReadStream(input, { highWaterMark: 1 << 20 });
-  const stream = rewrittenArchive(input$, imagesDir, changed, compression, leaveOut);
+  const stream = rewrittenArchive(input$, imagesDir, changed, compression, leaveOut, metadata);
   await writeFileAtomic(out, stream);
 }
 
@@ -185,9 +186,16 @@ export interface EditDirOptions extends LockOptions {
   pages?: boolean;
 }
 
+/** What a change of a checkpoint produces: new images, new engine metadata files (by path beside the images). */
+interface Produced<R> {
+  changed: ReadonlyMap<string, Uint8Array>;
+  metadata?: ReadonlyMap<string, Uint8Array>;
+  result: R;
+}
+
 /**
  * Applies a change to a checkpoint on disk: `produce` gets the checkpoint
- * and returns the changed images. In place (folders only), under the
+ * and returns the changed images (and engine metadata). In place (folders only), under the
  * folder's lock and after finishing any interrupted write, they replace
  * the old ones all-or-nothing; with `outDir`, the input is only read and
  * the result goes to a new folder or an archive (by its name). Every writer
@@ -195,23 +203,28 @@ export interface EditDirOptions extends LockOptions {
  */
 export async function applyToCheckpoint<R>(
   path: string,
-  produce: (cp: Checkpoint) => Promise<{ changed: ReadonlyMap<string, Uint8Array>; result: R }>,
+  produce: (cp: Checkpoint) => Promise<Produced<R>>,
   options: EditDirOptions = {},
 ): Promise<{ result: R; written: string[]; leftOut: string[] }> {
   const kind = await pathKind(path);
   const readOnly = options.dryRun || options.outDir !== undefined;
   if (kind === "folder" && !readOnly) {
-    // An extracted export is locked as a whole; its images are replaced in checkpoint/.
-    const images = exportImagesDir(path) ?? path;
+    // An extracted export is locked as a whole; its images are replaced in checkpoint/ and its metadata beside
+    // it, in one commit (the journal of checkpoint/ may name ../network.status).
+    const exported = exportImagesDir(path);
+    const images = exported ?? path;
+    const beside = { beside: exported !== undefined };
     return withCheckpointLock(
       path,
       async () => {
-        const done = await recoverLocked(images);
+        const done = await recoverLocked(images, beside);
         if (done.length > 0) options.onRecover?.(done);
         const cp = new Checkpoint(await openFolderSource(path));
-        const { changed, result } = await produce(cp);
-        if (changed.size > 0) await replaceFilesLocked(images, changed);
-        return { result, written: [...changed.keys()].map((n) => join(images, n)), leftOut: [] };
+        const { changed, metadata, result } = await produce(cp);
+        const all = new Map(changed);
+        if (exported) for (const [name, bytes] of metadata ?? []) all.set(`../${name}`, bytes);
+        if (all.size > 0) await replaceFilesLocked(images, all, beside);
+        return { result, written: [...all.keys()].map((n) => join(images, n)), leftOut: [] };
       },
       options,
     );
@@ -220,7 +233,7 @@ export async function applyToCheckpoint<R>(
     throw new FileError("INVALID", path, "an archive is not rewritten in place; give an output (--out) or a dry run");
   }
   const cp = await openCheckpoint(path, options.pages ? { pages: pagesForRandomAccess } : {});
-  const { changed, result } = await produce(cp);
+  const { changed, metadata, result } = await produce(cp);
   if (options.dryRun) return { result, written: [], leftOut: [] };
   const out = options.outDir as string;
   const leaveOut = unsafeMembers(cp, path, options.dropUnsafe);
@@ -229,7 +242,7 @@ export async function applyToCheckpoint<R>(
   if (compressionForName(out) !== undefined) {
     if (cp.source.type !== "archive")
       throw new FileError("INVALID", out, "a folder is written to a folder; give --out a folder name");
-    await writeCheckpointArchive(path, imagesDir, out, changed, leaveOut);
+    await writeCheckpointArchive(path, imagesDir, out, changed, leaveOut, metadata);
     return { result, written: [out], leftOut };
   }
   if (cp.source.type === "archive") {
@@ -248,8 +261,8 @@ export async function rewriteCheckpointDir(
   const r = await applyToCheckpoint(
     path,
     async (cp) => {
-      const { changed, report } = rewriteConnections(cp, rules, options);
-      return { changed, result: report };
+      const { changed, changedMetadata, report } = rewriteConnections(cp, rules, options);
+      return { changed, metadata: changedMetadata, result: report };
     },
     options,
   );
@@ -295,5 +308,14 @@ export async function recoverCheckpointDir(dir: string, options: LockOptions = {
   await readdir(dir).catch((e) => {
     throw new FileError("IO", dir, `cannot read the folder (${(e as NodeJS.ErrnoException).code})`);
   });
-  return withCheckpointLock(dir, () => recoverLocked(dir), options);
+  // An extracted export: its journal is in checkpoint/ and may name the metadata beside it.
+  const exported = exportImagesDir(dir);
+  return withCheckpointLock(
+    dir,
+    async () =>
+      exported
+        ? [...(await recoverLocked(exported, { beside: true })), ...(await recoverLocked(dir))]
+        : recoverLocked(dir),
+    options,
+  );
 }

@@ -11,12 +11,13 @@ import type { inet_sk_entry } from "../gen/index.js";
 import { displayAddress, displayEndpoint, formatWords, sameAddress, wordsFor } from "../image/address.js";
 import { type SocketEntry, socketEntries } from "../inspect/inet.js";
 import { FAMILY, nameOf, STATE, socketKind } from "../inspect/socket-names.js";
+import { type MetadataChange, rewriteEngineAddresses } from "./engine-metadata.js";
 import { TcpRewriteError } from "./errors.js";
 import { type Compiled, compile, conflicts, type EndpointChange, type Planned } from "./plan.js";
 import type { RewriteRule } from "./rules.js";
 import { rewriteWarnings } from "./warnings.js";
 
-export type { EndpointChange };
+export type { EndpointChange, MetadataChange };
 
 /** Options of `rewriteConnections`. */
 export interface RewriteOptions {
@@ -29,6 +30,10 @@ export interface RewriteReport {
   changes: EndpointChange[];
   /** Images whose bytes changed; every other image is untouched. */
   changedImages: string[];
+  /** Addresses of the container engine's metadata that the rules changed (Podman's network.status, config.dump). */
+  metadataChanges: MetadataChange[];
+  /** Metadata files whose bytes changed (by path beside the images). */
+  changedMetadata: string[];
   unmatchedRules: string[];
   /** What the images cannot fix: netns images, peers, the network lock. */
   warnings: string[];
@@ -38,8 +43,10 @@ export interface RewriteReport {
 export interface RewriteResult {
   /** The rewritten checkpoint (the input with the changed images replaced). */
   checkpoint: Checkpoint;
-  /** The new bytes of each changed image: all that needs writing. */
+  /** The new bytes of each changed image. */
   changed: ReadonlyMap<string, Uint8Array>;
+  /** The new bytes of each changed metadata file, by its path beside the images. */
+  changedMetadata: ReadonlyMap<string, Uint8Array>;
   report: RewriteReport;
 }
 
@@ -157,11 +164,13 @@ export function rewriteConnections(
   const reader = session.view;
   const entries = socketEntries(reader);
   const { planned, problems } = plan(entries, compiled);
+  // The engine's addresses move with the sockets: a rule that matches only them is used too.
+  const meta = rewriteEngineAddresses(base, compiled);
   const unmatched = compiled.filter((r) => !r.used).map((r) => r.text);
   if (!options.allowUnmatched) for (const u of unmatched) refuse(problems, `${u} matches no socket`);
   if (problems.size > 0) throw new TcpRewriteError(summary(problems));
   // Warnings compare old and new tuples, so they come before the change.
-  const warnings = rewriteWarnings(reader, entries, planned, compiled);
+  const warnings = [...rewriteWarnings(reader, entries, planned, compiled, meta), ...meta.warnings];
 
   // The decoded images are this call's own copies: change them in place.
   const touched = new Set<string>();
@@ -182,10 +191,17 @@ export function rewriteConnections(
   const report: RewriteReport = {
     changes,
     changedImages: [...changed.keys()],
+    metadataChanges: meta.changes,
+    changedMetadata: [...meta.changed.keys()],
     unmatchedRules: unmatched,
     warnings,
   };
-  return { checkpoint: new Checkpoint(overlaySource(base.source, changed)), changed, report };
+  return {
+    checkpoint: new Checkpoint(overlaySource(base.source, changed, meta.changed)),
+    changed,
+    changedMetadata: meta.changed,
+    report,
+  };
 }
 
 export type { Planned, Compiled };

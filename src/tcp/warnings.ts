@@ -10,6 +10,7 @@ import { asV4, displayAddress, displayEndpoint, formatBytes, wordsToBytes } from
 import { IPPROTO_TCP } from "../image/names.js";
 import type { SocketEntry } from "../inspect/inet.js";
 import { LOCK_METHOD } from "../inspect/socket-names.js";
+import type { MetadataRewrite } from "./engine-metadata.js";
 import type { Compiled, Planned } from "./plan.js";
 
 /** Raw namespace images that carry addresses in some form. */
@@ -48,6 +49,7 @@ export function rewriteWarnings(
   entries: SocketEntry[],
   planned: Planned[],
   rules: Compiled[],
+  meta: Pick<MetadataRewrite, "changes" | "present"> = { changes: [], present: false },
 ): string[] {
   const warnings: string[] = [];
   if (planned.length === 0) return warnings;
@@ -82,8 +84,13 @@ export function rewriteWarnings(
   // connection lock lived inside it and went with it, and the engine makes a new one at restore.
   const external = externalNetns(r);
   if (external !== undefined) {
+    const given = meta.changes.filter((c) => c.file === "network.status").map((c) => c.to);
     warnings.push(
-      `the network namespace is external (${external}): the engine creates a new one at restore and gives it the address its own metadata names (Podman: network.status and config.dump's static IPs). The rewritten connections need that address: rewrite the engine's metadata too, or restore the container with that address.`,
+      given.length > 0
+        ? `the network namespace is external (${external}): the engine creates a new one at restore and gives the container the address of its rewritten network.status (${given.join(", ")}); restore it on a network that holds that address.`
+        : meta.present
+          ? `the network namespace is external (${external}): the engine creates a new one at restore and gives the container the address of its network.status, which these rules do not change; the moved connections need the container to have their new address.`
+          : `the network namespace is external (${external}): the engine creates a new one at restore (CRI-O and containerd: the new pod's, from its CNI); the moved connections need the container to have their new address there.`,
     );
     return warnings;
   }

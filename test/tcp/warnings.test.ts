@@ -6,6 +6,7 @@
  */
 import { clone } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
+import { memorySource } from "../../src/checkpoint/index.js";
 import { file_entrySchema } from "../../src/gen/index.js";
 import { type RewriteRule, rewriteConnections } from "../../src/tcp/index.js";
 import { corpusCheckpoint, editImage } from "../helpers/checkpoints.js";
@@ -40,8 +41,27 @@ describe("rewrite warnings", () => {
     editImage<"NETNS">(cp, name, (img) => {
       (img.entries[0] as { extKey: string }).extKey = "extRootNetNS";
     });
+    // No network.status (CRI-O leaves it out at restore, containerd writes none): the new pod's address.
     expect(warnings(cp)).toEqual([
-      "the network namespace is external (extRootNetNS): the engine creates a new one at restore and gives it the address its own metadata names (Podman: network.status and config.dump's static IPs). The rewritten connections need that address: rewrite the engine's metadata too, or restore the container with that address.",
+      "the network namespace is external (extRootNetNS): the engine creates a new one at restore (CRI-O and containerd: the new pod's, from its CNI); the moved connections need the container to have their new address there.",
+    ]);
+    // Podman's network.status: the address it gives the container, rewritten or not.
+    const status = (ip: string) =>
+      new Map([
+        [
+          "network.status",
+          new TextEncoder().encode(
+            JSON.stringify({ podman: { interfaces: { eth0: { subnets: [{ ipnet: `${ip}/8` }] } } } }),
+          ),
+        ],
+      ]);
+    const withStatus = (ip: string) =>
+      rewriteConnections(memorySource(cp, { companions: status(ip) }), move).report.warnings;
+    expect(withStatus("127.0.0.1")).toEqual([
+      "the network namespace is external (extRootNetNS): the engine creates a new one at restore and gives the container the address of its rewritten network.status (10.0.0.1/8); restore it on a network that holds that address.",
+    ]);
+    expect(withStatus("127.0.0.9")).toEqual([
+      "the network namespace is external (extRootNetNS): the engine creates a new one at restore and gives the container the address of its network.status, which these rules do not change; the moved connections need the container to have their new address.",
     ]);
   });
 
