@@ -297,25 +297,31 @@ matched. A regex runs over the bytes as Latin-1 text.
   }),
   redact: command({
     usage:
-      "redact PATH [--env NAME]... [--env-all] [--string S]... [--regex RE]... [--tcp-queues] [--pipes] [--out OUT] [--dry-run] [--json]",
-    summary: "overwrite secrets in memory, queues and pipes, keeping the checkpoint valid",
+      "redact PATH [--env NAME]... [--env-all] [--string S]... [--regex RE]... [--no-utf16] [--tcp-queues] [--pipes] [--out OUT] [--dry-run] [--json]",
+    summary: "overwrite secrets in memory, metadata, queues and files, keeping the checkpoint valid",
     help: `Overwrite secrets so the checkpoint stays valid and restorable: every byte
 is replaced in place, sizes and framing unchanged.
-  --env NAME      blank the value of NAME in every process's environment (the
-                  name and = stay; the value becomes * of the same length)
+  --env NAME      blank the value of NAME in every process's environment and
+                  in the engine's metadata (spec.dump, config.dump; the name
+                  and = stay; the value becomes * of the same length)
   --env-all       blank every environment value
-  --string S      overwrite every occurrence of S in dumped memory (shared
-                  memory included)
-  --regex RE      overwrite every match (bytes read as Latin-1)
+  --string S      overwrite every occurrence of S (UTF-8 and UTF-16LE) in
+                  dumped memory (shared memory included), the engine's
+                  metadata, message queues and shared memory kept apart,
+                  ghost files, pipe, socket and TCP queues, BPF maps
+  --no-utf16      look for the UTF-8 form of --string only
+  --regex RE      overwrite every match (bytes read as Latin-1) in the same places
   --tcp-queues    zero the queued data of TCP connections
   --pipes         zero the data in pipes, FIFOs and unix socket queues
   --out OUT       write to OUT (a new folder, or an archive by its name);
                   without it a folder is rewritten in place, under its lock
   --dry-run       report, write nothing
   --drop-unsafe   leave out unsafe members of an archive instead of refusing
-  --json          {redactions, report (as diff --json), written}
-A secret in a page kept in a parent pre-dump is refused with the reason:
-redact the parent dump too.
+  --json          {redactions, notSearched, files, written}
+Each redaction is reported by place and size, never by value; places that
+are not searched (an archive's rootfs-diff.tar, raw images, names inside
+images) are listed. A secret in a page kept in a parent pre-dump is refused
+with the reason: redact the parent dump too.
 ${PATH_HELP}`,
     options: {
       env: { type: "string", multiple: true },
@@ -324,6 +330,7 @@ ${PATH_HELP}`,
       regex: { type: "string", multiple: true },
       "tcp-queues": { type: "boolean" },
       pipes: { type: "boolean" },
+      "no-utf16": { type: "boolean" },
       out: { type: "string" },
       "dry-run": { type: "boolean" },
       "drop-unsafe": { type: "boolean" },

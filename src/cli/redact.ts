@@ -1,6 +1,5 @@
 /** `redact PATH`: overwrite secrets, keeping the checkpoint valid; report what changed. */
 import { redactCheckpointDir } from "../node/rewrite.js";
-import { diffText } from "./diff.js";
 import { warn, writeStdout } from "./io.js";
 import { UsageError } from "./usage.js";
 import { writerNotices } from "./writer-notices.js";
@@ -13,6 +12,7 @@ export interface RedactArgs {
   regex?: string[];
   "tcp-queues"?: boolean;
   pipes?: boolean;
+  "no-utf16"?: boolean;
   out?: string;
   "dry-run"?: boolean;
   "drop-unsafe"?: boolean;
@@ -45,6 +45,7 @@ export async function redactCmd(a: RedactArgs): Promise<void> {
       regexes,
       tcpQueues: a["tcp-queues"] ?? false,
       pipes: a.pipes ?? false,
+      utf16: !a["no-utf16"],
     },
     {
       dryRun: a["dry-run"] ?? false,
@@ -54,15 +55,17 @@ export async function redactCmd(a: RedactArgs): Promise<void> {
     },
   );
   for (const l of r.leftOut) warn(`left out of the output: ${l}`);
+  // Places and sizes only: a redaction never shows the value it removed.
   if (a.json) {
     await writeStdout(
-      `${JSON.stringify({ redactions: r.redactions, report: r.report, written: r.written }, (_k, v) => (typeof v === "bigint" ? String(v) : v), 2)}\n`,
+      `${JSON.stringify({ redactions: r.redactions, notSearched: r.notSearched, files: r.files, written: r.written }, null, 2)}\n`,
     );
     return;
   }
   const lines = r.redactions.map((x) => `redacted ${x.what} ${x.where} (${x.bytes} bytes)`);
   if (lines.length === 0) lines.push("nothing to redact");
+  for (const n of r.notSearched) lines.push(`not searched: ${n}`);
   const where = a["dry-run"] ? "dry run, would write" : a.out ? `written to ${a.out}` : "rewritten in place";
-  lines.push(`${where}: ${r.report.images.map((i) => i.image).join(", ") || "no image"}`);
-  await writeStdout(`${lines.join("\n")}\n${diffText(r.report, false)}`);
+  lines.push(`${where}: ${r.files.length > 0 ? r.files.join(", ") : "nothing"}`);
+  await writeStdout(`${lines.join("\n")}\n`);
 }

@@ -1,16 +1,24 @@
 /**
  * Redaction that keeps a checkpoint valid and restorable: every secret is
  * overwritten in place with bytes of the same length, so sizes and framing
- * stay as they were. Environment values keep their NAME=; matches are
- * overwritten wherever they are in dumped memory (shared memory included);
- * queue and pipe data is zeroed.
+ * stay as they were. Environment values keep their NAME=, in memory and in
+ * the engine's metadata (the OCI spec's process.env, CRI's envs). Strings
+ * and expressions are overwritten wherever a value can be: dumped memory
+ * (shared memory included; strings in UTF-8 and, by default, UTF-16LE),
+ * the engine's metadata, System V message queues and shared memory kept
+ * apart, ghost files, pipe, FIFO and socket queues, TCP queues, BPF maps.
+ * Queue and pipe data can also be zeroed whole. What was changed is
+ * reported by place only, never by value; places that are not searched are
+ * named.
  */
-import type { Checkpoint, CheckpointLike } from "../checkpoint/checkpoint.js";
+import { ENGINE_FILES, METADATA_LIMIT } from "../archive/index.js";
+import { Checkpoint, type CheckpointLike } from "../checkpoint/checkpoint.js";
+import { overlaySource } from "../checkpoint/source.js";
 import { kindByFileName } from "../framing/kinds.js";
+import { jsonStrings, pathText, replaceJsonStrings } from "../json/text-edit.js";
 import { pageSizeOf, readMemory } from "../memory/read.js";
-import { searchMemory } from "../memory/search.js";
-import { type EditResult, editCheckpoint } from "./edit.js";
-import type { EditSession } from "./session.js";
+import { patternBytes, searchMemory } from "../memory/search.js";
+import { EditSession } from "./session.js";
 
 /** What `redactCheckpoint` blanks. */
 export interface RedactOptions {
@@ -18,23 +26,48 @@ export interface RedactOptions {
   env?: readonly string[];
   /** Blank every environment value. */
   envAll?: boolean;
-  /** Overwrite every occurrence of these strings (UTF-8) in dumped memory. */
+  /** Overwrite every occurrence of these strings, in every place a value can be (see the module). */
   strings?: readonly string[];
-  /** Overwrite every match of these expressions (over bytes as Latin-1) in dumped memory. */
+  /** Look for the strings' UTF-16LE form too (as Java, .NET and Windows-born programs keep text). Default true. */
+  utf16?: boolean;
+  /** Overwrite every match of these expressions (over bytes as Latin-1) in the same places. */
   regexes?: readonly RegExp[];
   /** Zero the queued data of TCP connections (tcp-stream images). */
   tcpQueues?: boolean;
   /** Zero the data in pipes and FIFOs, and queued on unix sockets. */
   pipes?: boolean;
-  /** The byte written over memory secrets (default "*"). */
+  /** The byte written over secrets (default "*"). */
   filler?: number;
 }
 
-/** One thing `redactCheckpoint` blanked, and where. */
+/** One place `redactCheckpoint` overwrote: by location and size only, never the value. */
 export interface Redaction {
-  what: "env" | "match" | "tcp-queue" | "pipe" | "socket-queue";
+  what:
+    | "env"
+    | "match"
+    | "tcp-queue"
+    | "pipe"
+    | "socket-queue"
+    | "ipc-msg"
+    | "ipc-shm"
+    | "ghost-file"
+    | "bpf-map"
+    | "metadata";
   where: string;
   bytes: number;
+}
+
+/** A redacted checkpoint: the images and metadata files to write, and where it overwrote. */
+export interface RedactResult {
+  /** The redacted checkpoint (the input with the changed files replaced). */
+  checkpoint: Checkpoint;
+  /** Each changed image's new bytes. */
+  changed: ReadonlyMap<string, Uint8Array>;
+  /** Each changed engine metadata file's new bytes (by its path beside the images). */
+  changedMetadata: ReadonlyMap<string, Uint8Array>;
+  redactions: Redaction[];
+  /** Places that were not searched, and why (a secret there is still there). */
+  notSearched: string[];
 }
 
 const ENV_LIMIT = 1 << 24;
@@ -82,7 +115,7 @@ async function redactMatches(
   fill: number,
   done: Redaction[],
 ): Promise<void> {
-  const patterns: (string | RegExp)[] = [...(o.strings ?? []), ...(o.regexes ?? [])];
+  const patterns: (Uint8Array | RegExp)[] = [...needles(o), ...(o.regexes ?? [])];
   const ps = pageSizeOf(cp);
   for (const pattern of patterns) {
     for await (const m of searchMemory(cp, { pattern, pageSize: ps, context: 0 })) {
@@ -92,46 +125,190 @@ async function redactMatches(
   }
 }
 
-function redactExtras(cp: Checkpoint, e: EditSession, o: RedactOptions, done: Redaction[]): void {
+/** The byte strings of `strings`: UTF-8, and UTF-16LE unless turned off. */
+function needles(o: RedactOptions): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (const str of o.strings ?? []) {
+    out.push(patternBytes(str, "utf8"));
+    if (o.utf16 !== false) out.push(patternBytes(str, "utf16le"));
+  }
+  return out;
+}
+
+/** Overwrites every match in `bytes`, in place; returns how many bytes were overwritten. */
+function overwrite(bytes: Uint8Array, o: RedactOptions, fill: number): number {
+  let n = 0;
+  for (const needle of needles(o)) {
+    for (let i = bytes.indexOf(needle[0] as number); i !== -1 && i + needle.length <= bytes.length; ) {
+      let k = 1;
+      while (k < needle.length && bytes[i + k] === needle[k]) k++;
+      if (k === needle.length) {
+        bytes.fill(fill, i, i + needle.length);
+        n += needle.length;
+        i = bytes.indexOf(needle[0] as number, i + needle.length);
+      } else i = bytes.indexOf(needle[0] as number, i + 1);
+    }
+  }
+  for (const re of o.regexes ?? []) {
+    const g = new RegExp(re.source, re.flags.includes("g") ? re.flags : `${re.flags}g`);
+    let text = "";
+    for (let i = 0; i < bytes.length; i += 8192) text += String.fromCharCode(...bytes.subarray(i, i + 8192));
+    for (let m = g.exec(text); m; m = g.exec(text)) {
+      if (m[0].length === 0) {
+        g.lastIndex++;
+        continue;
+      }
+      bytes.fill(fill, m.index, m.index + m[0].length);
+      n += m[0].length;
+    }
+  }
+  return n;
+}
+
+/** Data that follows entries, by kind: every byte array a value can be in. */
+const PAYLOADS: Partial<Record<string, { what: Redaction["what"]; parts: (x: unknown) => Uint8Array[] }>> = {
+  TCP_STREAM: { what: "tcp-queue", parts: (x) => [(x as { inq: Uint8Array }).inq, (x as { outq: Uint8Array }).outq] },
+  PIPES_DATA: { what: "pipe", parts: (x) => [x as Uint8Array] },
+  FIFO_DATA: { what: "pipe", parts: (x) => [x as Uint8Array] },
+  SK_QUEUES: { what: "socket-queue", parts: (x) => [x as Uint8Array] },
+  IPCNS_MSG: { what: "ipc-msg", parts: (x) => (x as { data: Uint8Array }[]).map((m) => m.data) },
+  IPCNS_SHM: { what: "ipc-shm", parts: (x) => (x ? [(x as { data: Uint8Array }).data] : []) },
+  GHOST_FILE: { what: "ghost-file", parts: (x) => (x ? [x as Uint8Array] : []) },
+  BPFMAP_DATA: { what: "bpf-map", parts: (x) => [x as Uint8Array] },
+};
+
+function redactExtras(cp: Checkpoint, e: EditSession, o: RedactOptions, fill: number, done: Redaction[]): void {
+  const search = (o.strings?.length ?? 0) + (o.regexes?.length ?? 0) > 0;
   for (const name of cp.names()) {
-    const kind = kindByFileName(name)?.kind;
-    if (o.tcpQueues && kind === "TCP_STREAM") {
-      const img = e.image(name, "TCP_STREAM");
-      for (const x of img?.extras ?? []) {
-        x.inq.fill(0);
-        x.outq.fill(0);
-        done.push({ what: "tcp-queue", where: name, bytes: x.inq.length + x.outq.length });
-      }
-    }
-    if (o.pipes && (kind === "PIPES_DATA" || kind === "FIFO_DATA" || kind === "SK_QUEUES")) {
-      const img = e.image(name, kind);
-      for (const x of (img?.extras ?? []) as Uint8Array[]) {
-        x.fill(0);
-        done.push({ what: kind === "SK_QUEUES" ? "socket-queue" : "pipe", where: name, bytes: x.length });
-      }
-    }
+    const kind = kindByFileName(name)?.kind as string | undefined;
+    const payload = kind ? PAYLOADS[kind] : undefined;
+    if (!kind || !payload) continue;
+    const zero =
+      (o.tcpQueues && kind === "TCP_STREAM") ||
+      (o.pipes && (kind === "PIPES_DATA" || kind === "FIFO_DATA" || kind === "SK_QUEUES"));
+    if (!zero && !search) continue;
+    const img = e.image(name, kind as "PIPES_DATA");
+    (img?.extras ?? []).forEach((x, i) => {
+      const parts = payload.parts(x);
+      const bytes = zero
+        ? parts.reduce((n, p) => {
+            p.fill(0);
+            return n + p.length;
+          }, 0)
+        : parts.reduce((n, p) => n + overwrite(p, o, fill), 0);
+      if (bytes > 0) done.push({ what: payload.what, where: `${name} entry ${i}`, bytes });
+    });
   }
 }
 
-/** Redacts within an edit session; returns what was overwritten. */
+/** The engine's metadata files: environment values and matches in their JSON string values. */
+function redactMetadata(cp: Checkpoint, e: EditSession, o: RedactOptions, fill: number, done: Redaction[]): void {
+  const names = new Set(o.env ?? []);
+  const filler = String.fromCharCode(fill);
+  const wantEnv = o.envAll || names.size > 0;
+  for (const file of ENGINE_FILES) {
+    const f = cp.source.companions.get(file);
+    if (!f || f.size > METADATA_LIMIT) continue;
+    let text: string;
+    let strings: ReturnType<typeof jsonStrings>;
+    try {
+      text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(e.metadata(file));
+      strings = jsonStrings(text, () => true);
+    } catch {
+      continue; // Named in notSearched.
+    }
+    const byPath = new Map(strings.map((s) => [pathText(s.path), s.value]));
+    const edits: Parameters<typeof replaceJsonStrings>[1][number][] = [];
+    for (const s of strings) {
+      let v = s.value;
+      let what: Redaction["what"] = "metadata";
+      const last = s.path.at(-1);
+      const parent = s.path.at(-2);
+      if (wantEnv && parent === "env" && typeof last === "number") {
+        // The OCI spec's process.env (spec.dump, and config.dump's copy of the spec): NAME=value.
+        const eq = v.indexOf("=");
+        if (eq > 0 && (o.envAll || names.has(v.slice(0, eq)))) {
+          v = v.slice(0, eq + 1) + filler.repeat(v.length - eq - 1);
+          what = "env";
+        }
+      } else if (wantEnv && last === "value" && s.path.at(-3) === "envs") {
+        // CRI's container config (containerd's and CRI-O's config.dump): {key, value}.
+        const key = byPath.get(pathText([...s.path.slice(0, -1), "key"]));
+        if (key !== undefined && (o.envAll || names.has(key))) {
+          v = filler.repeat(v.length);
+          what = "env";
+        }
+      }
+      const matches = (x: string) => {
+        for (const str of o.strings ?? []) x = x.split(str).join(filler.repeat(str.length));
+        for (const re of o.regexes ?? []) {
+          const g = new RegExp(re.source, re.flags.includes("g") ? re.flags : `${re.flags}g`);
+          x = x.replace(g, (m) => filler.repeat(m.length));
+        }
+        return x;
+      };
+      const envValue = v !== s.value;
+      v = matches(v);
+      if (v === s.value) continue;
+      // The same change of the token as written keeps the engine's own escapes elsewhere in the value.
+      const edit = (raw: string) => {
+        if (!envValue) return matches(raw);
+        const eq = raw.indexOf("=");
+        return eq > 0 ? matches(`${raw.slice(0, eq + 1)}${filler.repeat(raw.length - eq - 2)}"`) : raw;
+      };
+      edits.push({ start: s.start, end: s.end, value: v, edit });
+      let changedChars = 0;
+      for (let k = 0; k < v.length; k++) if (v[k] !== s.value[k]) changedChars++;
+      done.push({ what, where: `${file} ${pathText(s.path)}`, bytes: changedChars });
+    }
+    if (edits.length > 0) e.setMetadata(file, new TextEncoder().encode(replaceJsonStrings(text, edits)));
+  }
+}
+
+/** What is not searched in this checkpoint: its other companion files, raw images, names in images. */
+function notSearched(cp: Checkpoint, o: RedactOptions): string[] {
+  const out: string[] = [];
+  for (const [path, f] of cp.source.companions) {
+    if (ENGINE_FILES.includes(path) && f.size <= METADATA_LIMIT) continue;
+    out.push(
+      ENGINE_FILES.includes(path)
+        ? `${path}: over the ${METADATA_LIMIT >> 20} MiB limit for metadata`
+        : `${path}: not one of the engine's metadata files (an archive of the container's files, a log, statistics)`,
+    );
+  }
+  if ((o.strings?.length ?? 0) + (o.regexes?.length ?? 0) === 0) return out;
+  const raw = cp.names().filter((n) => kindByFileName(n)?.raw && !/^pages-/.test(n));
+  if (raw.length > 0)
+    out.push(`raw images (${raw.join(", ")}): kernel dumps of the network namespace, kept as they are`);
+  out.push("names inside images (file paths, socket names, process names): changing them would break the restore");
+  if (o.utf16 === false) out.push("UTF-16LE copies of the strings (utf16 is off)");
+  return out;
+}
+
+/** Redacts within an edit session; returns where it overwrote. */
 export async function redact(e: EditSession, o: RedactOptions): Promise<Redaction[]> {
   const cp = e.checkpoint;
   const fill = o.filler ?? 0x2a;
   const done: Redaction[] = [];
   await redactEnv(cp, e, o, fill, done);
   await redactMatches(cp, e, o, fill, done);
-  redactExtras(cp, e, o, done);
+  redactExtras(cp, e, o, fill, done);
+  redactMetadata(cp, e, o, fill, done);
   return done;
 }
 
-/** Redacts a checkpoint; the result says what changed (as diff) and what was overwritten. */
-export async function redactCheckpoint(
-  input: CheckpointLike,
-  o: RedactOptions,
-): Promise<EditResult & { redactions: Redaction[] }> {
-  let redactions: Redaction[] = [];
-  const r = await editCheckpoint(input, async (e) => {
-    redactions = await redact(e, o);
-  });
-  return { ...r, redactions };
+/** Redacts a checkpoint: the files to write, where it overwrote (never what), and what it did not search. */
+export async function redactCheckpoint(input: CheckpointLike, o: RedactOptions): Promise<RedactResult> {
+  const cp = Checkpoint.of(input);
+  const session = new EditSession(cp);
+  const redactions = await redact(session, o);
+  const changed = session.finish();
+  const changedMetadata = session.finishMetadata();
+  return {
+    checkpoint: new Checkpoint(overlaySource(cp.source, changed, changedMetadata)),
+    changed,
+    changedMetadata,
+    redactions,
+    notSearched: notSearched(cp, o),
+  };
 }

@@ -21,6 +21,7 @@ export class EditSession {
   private readonly own: Checkpoint;
   private readonly decoded = new Set<string>();
   private readonly replaced = new Map<string, Uint8Array>();
+  private readonly metadataReplaced = new Map<string, Uint8Array>();
 
   constructor(readonly checkpoint: Checkpoint) {
     this.own = new Checkpoint(checkpoint.source);
@@ -70,6 +71,26 @@ export class EditSession {
       }
       file.set(data.subarray(Number(s.address - address), Number(s.address - address) + s.length), s.offset);
     }
+  }
+
+  /** An engine metadata file's current bytes in this edit (by its path beside the images). */
+  metadata(path: string): Uint8Array | undefined {
+    return this.metadataReplaced.get(path) ?? this.checkpoint.source.companions.get(path)?.bytes();
+  }
+
+  /** Replaces an engine metadata file's bytes (config.dump, spec.dump, …). */
+  setMetadata(path: string, bytes: Uint8Array): void {
+    this.metadataReplaced.set(path, bytes);
+  }
+
+  /** The engine metadata files whose bytes changed, with their new bytes. */
+  finishMetadata(): Map<string, Uint8Array> {
+    const out = new Map<string, Uint8Array>();
+    for (const [path, bytes] of this.metadataReplaced) {
+      const old = this.checkpoint.source.companions.get(path)?.bytes();
+      if (!old || !same(bytes, old)) out.set(path, bytes);
+    }
+    return out;
   }
 
   /** The images whose bytes changed, with their new bytes. */

@@ -104,16 +104,28 @@ export function pathText(path: JsonPath): string {
     .join("");
 }
 
-/** The text with each string token replaced by the JSON of its new value; everything else as it was. */
+/**
+ * The text with each string token replaced by the JSON of its new value;
+ * everything else as it was. `edit` is applied to the token as written
+ * first: when that spells the new value (the edit touched no escape), the
+ * token keeps the writer's escapes (Go's \u003c); else it is JSON.stringify's.
+ */
 export function replaceJsonStrings(
   text: string,
-  edits: readonly { start: number; end: number; value: string }[],
+  edits: readonly { start: number; end: number; value: string; edit?: (raw: string) => string }[],
 ): string {
   const sorted = [...edits].sort((a, b) => a.start - b.start);
   let out = "";
   let at = 0;
   for (const e of sorted) {
-    out += text.slice(at, e.start) + JSON.stringify(e.value);
+    const raw = e.edit?.(text.slice(e.start, e.end));
+    let token = JSON.stringify(e.value);
+    try {
+      if (raw !== undefined && JSON.parse(raw) === e.value) token = raw;
+    } catch {
+      // The edit broke the token's escapes: the value as JSON.stringify writes it.
+    }
+    out += text.slice(at, e.start) + token;
     at = e.end;
   }
   return out + text.slice(at);

@@ -20,7 +20,7 @@
  */
 import { lstat, readdir, readFile } from "node:fs/promises";
 import { basename, join } from "node:path";
-import { isBookkeeping, JOURNAL_NAME, LOCK_NAME } from "../archive/index.js";
+import { ENGINE_FILES, isBookkeeping, JOURNAL_NAME, LOCK_NAME } from "../archive/index.js";
 import { syncDir, tempName, writeTemp } from "./atomic.js";
 import { FileError, fileError } from "./errors.js";
 import { fsOps } from "./fs-ops.js";
@@ -29,8 +29,7 @@ import { lockOwnerAlive } from "./lock.js";
 export const JOURNAL = JOURNAL_NAME;
 export { isBookkeeping };
 
-/** The engines' metadata files beside an export's images folder (Podman, CRI-O, containerd). */
-export const ENGINE_FILES = ["config.dump", "spec.dump", "network.status", "container.dump", "status.dump"];
+export { ENGINE_FILES };
 
 /** Where a journal may be: plain, or in an export's images folder, with the metadata beside it. */
 export interface JournalOptions {

@@ -286,17 +286,18 @@ export async function editCheckpointDir(
   return { report: r.result, written: r.written, leftOut: r.leftOut };
 }
 
-/** redactCheckpoint over a checkpoint on disk (see applyToCheckpoint). */
+/** redactCheckpoint over a checkpoint on disk (see applyToCheckpoint); engine metadata is written with the images. */
 export async function redactCheckpointDir(
   path: string,
   redaction: RedactOptions,
   options: EditDirOptions = {},
-): Promise<{ report: DiffReport; redactions: Redaction[]; written: string[]; leftOut: string[] }> {
+): Promise<{ redactions: Redaction[]; notSearched: string[]; files: string[]; written: string[]; leftOut: string[] }> {
   const r = await applyToCheckpoint(
     path,
     async (cp) => {
-      const { changed, report, redactions } = await redactCheckpoint(cp, redaction);
-      return { changed, result: { report, redactions } };
+      const { changed, changedMetadata, redactions, notSearched } = await redactCheckpoint(cp, redaction);
+      const files = [...changed.keys(), ...changedMetadata.keys()];
+      return { changed, metadata: changedMetadata, result: { redactions, notSearched, files } };
     },
     { pages: true, ...options },
   );

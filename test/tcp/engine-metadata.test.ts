@@ -257,7 +257,8 @@ describe("editing JSON text in place", () => {
         };
         for (const s of chosen) if (s.path.length > 0) set(s.path);
         if (chosen.some((s) => s.path.length === 0)) expect(JSON.parse(edited)).toBe(fresh);
-        else expect(JSON.parse(edited)).toEqual(want);
+        // (As JSON sees it: -0 is written 0.)
+        else expect(JSON.parse(edited)).toEqual(JSON.parse(JSON.stringify(want)));
         let at = 0;
         let rest = "";
         for (const s of chosen) {
