@@ -9,6 +9,14 @@ export { type JsonValue, parseJson } from "./parse.js";
 export { encodeQuopri } from "./quopri.js";
 export { critJsonToImage, type ImageToCritJsonOptions, imageToCritJson } from "./stream-convert.js";
 export {
+  type JsonPath,
+  type JsonStringAt,
+  jsonStrings,
+  pathMatches,
+  pathText,
+  replaceJsonStrings,
+} from "./text-edit.js";
+export {
   type CritJsonOptions,
   CritJsonWriter,
   critInfo,

@@ -78,7 +78,10 @@ export function rewriteWarnings(
     );
   }
 
-  peerWarnings(entries, planned, warnings);
+  const { moved, alone } = peerWarnings(entries, planned, warnings);
+  // A moved connection restored into a namespace CRIU does not create, or whose peer restores apart, has a window
+  // between its address appearing and its socket existing in which the peer's next packet is answered with a reset.
+  if (moved > 0 && (!r.names().some((n) => kindByFileName(n)?.kind === "NETNS") || alone > 0)) warnings.push(RACE);
 
   // A namespace CRIU was given from outside (ext_key: Podman, CRI-O and containerd make it so) is the engine's: the
   // connection lock lived inside it and went with it, and the engine makes a new one at restore.
@@ -134,7 +137,16 @@ const SHOWN = 3;
  * numeric keys. A peer in the checkpoint always moves with its socket (both
  * ends are mapped by address and port alone), so the two never disagree.
  */
-function peerWarnings(entries: SocketEntry[], planned: Planned[], warnings: string[]): void {
+/** The restore race, said once (docs/tcp-rewrite.md explains it and the remedy). */
+export const RACE =
+  "restore race: nothing holds a moved connection's new tuple while it is restored (CRIU's lock is for the tuples it dumped), so a packet from the peer that arrives before the socket exists is answered with a reset. Hold the new tuples' traffic during the restore, or restore into a new network namespace: docs/tcp-rewrite.md#the-restore-race.";
+
+/** Warns of moved connections whose peer is not in the checkpoint; returns how many were moved and how many are alone. */
+function peerWarnings(
+  entries: SocketEntry[],
+  planned: Planned[],
+  warnings: string[],
+): { moved: number; alone: number } {
   const connected = (e: SocketEntry) =>
     e.sk.proto === IPPROTO_TCP &&
     CONNECTED.has(e.sk.state) &&
@@ -179,12 +191,13 @@ function peerWarnings(entries: SocketEntry[], planned: Planned[], warnings: stri
         `${sideText(b.local)} -> ${sideText(b.remote)} (socket ${e.sk.id}) now ${sideText(a.local)} -> ${sideText(a.remote)}`,
       );
   }
-  if (count === 0) return;
+  if (count === 0) return { moved: after.size, alone: 0 };
   warnings.push(
     count === 1
       ? `connection ${alone[0]}: its peer is not in this checkpoint; the peer must see the same tuple (move it, or its address, too) or the connection will be reset.`
       : `${count} connections whose peer is not in this checkpoint (${alone.join("; ")}${count > SHOWN ? `, and ${count - SHOWN} more` : ""}): each peer must see the new tuple (move it, or its address, too) or the connection will be reset.`,
   );
+  return { moved: after.size, alone: count };
 }
 
 /** The ext_key of a network namespace the dump was given from outside, or undefined when CRIU dumped its own. */

@@ -17,6 +17,7 @@ import {
   TcpRewriteError,
 } from "../../src/tcp/index.js";
 import { compile, conflicts } from "../../src/tcp/plan.js";
+import { RACE } from "../../src/tcp/warnings.js";
 import { corpusCheckpoint, editImage } from "../helpers/checkpoints.js";
 import { caught } from "../helpers/errors.js";
 
@@ -224,6 +225,7 @@ describe("warnings that depend on matching", () => {
     expect(rewriteConnections(cp, [addr("::3", "::4")]).report.warnings).toEqual([
       noNetns("::4"),
       `connection [::3]:45012 -> [::1]:45011 (socket 111) now [::4]:45012 -> [::1]:45011: ${PEERLESS}`,
+      RACE,
       IPTABLES,
     ]);
   });
@@ -266,6 +268,7 @@ describe("warnings that depend on matching", () => {
     expect(rewriteConnections(cp, [addr("127.0.0.1", "10.0.0.1")]).report.warnings).toEqual([
       noNetns("10.0.0.1"),
       `connection 127.0.0.2:45002 -> 127.0.0.1:45001 (socket 10) now 127.0.0.2:45002 -> 10.0.0.1:45001: ${PEERLESS}`,
+      RACE,
       IPTABLES,
     ]);
   });
@@ -286,6 +289,7 @@ describe("warnings that depend on matching", () => {
     });
     expect(rewriteConnections(cp, [addr("127.0.0.1", "10.0.0.1")]).report.warnings).toEqual([
       noNetns("10.0.0.1"),
+      RACE,
       IPTABLES,
     ]);
   });
@@ -301,6 +305,7 @@ describe("warnings that depend on matching", () => {
     });
     expect(rewriteConnections(cp, [addr("127.0.0.1", "10.0.0.1")]).report.warnings).toEqual([
       noNetns("10.0.0.1"),
+      RACE,
       IPTABLES,
     ]);
   });
@@ -315,6 +320,7 @@ describe("warnings that depend on matching", () => {
     });
     expect(rewriteConnections(cp, [addr("127.0.0.1", "10.0.0.1")]).report.warnings).toEqual([
       noNetns("10.0.0.1"),
+      RACE,
       IPTABLES,
     ]);
   });
@@ -328,6 +334,7 @@ describe("warnings that depend on matching", () => {
     expect(rewriteConnections(cp, [addr("127.0.0.2", "10.0.0.2")]).report.warnings).toEqual([
       noNetns("10.0.0.2"),
       `connection 127.0.0.2:45002 -> 127.0.0.1:45001 (socket 10) now 10.0.0.2:45002 -> 127.0.0.1:45001: ${PEERLESS}`,
+      RACE,
       IPTABLES,
     ]);
   });

@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import { memorySource } from "../../src/checkpoint/index.js";
 import { file_entrySchema } from "../../src/gen/index.js";
 import { type RewriteRule, rewriteConnections } from "../../src/tcp/index.js";
+import { RACE } from "../../src/tcp/warnings.js";
 import { corpusCheckpoint, editImage } from "../helpers/checkpoints.js";
 
 const move: RewriteRule[] = [{ kind: "address", from: "127.0.0.1", to: "10.0.0.1" }];
@@ -22,7 +23,7 @@ const PEERLESS =
 
 describe("rewrite warnings", () => {
   it("both ends moved, no namespace images: the restore host must have the address; the iptables lock", () => {
-    expect(warnings(corpusCheckpoint("tcp4"))).toEqual([NO_NETNS, IPTABLES]);
+    expect(warnings(corpusCheckpoint("tcp4"))).toEqual([NO_NETNS, RACE, IPTABLES]);
   });
 
   it("namespace images that still hold the old address are named", () => {
@@ -74,6 +75,7 @@ describe("rewrite warnings", () => {
     expect(warnings(cp)).toEqual([
       NO_NETNS,
       `connection 127.0.0.1:45001 -> 127.0.0.2:45002 (socket 7) now 10.0.0.1:45001 -> 127.0.0.2:45002: ${PEERLESS}`,
+      RACE,
       IPTABLES,
     ]);
     // Four more like socket 7 (ids 101..104), none with a peer.
