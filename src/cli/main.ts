@@ -106,20 +106,23 @@ ${PATH_HELP}`,
     run: async (_v, p) => (await commands()).explore({ dir: p[0] as string, what: p[1] as string }),
   }),
   "tcp list": command({
-    usage: "tcp list PATH [--json]",
+    usage: "tcp list PATH... [--json]",
     summary: "every inet socket, like ss -tuanp",
     help: `List every inet socket of a checkpoint (TCP, UDP, raw), like ss -tuanp:
-addresses, state, queues, network namespace, owning pid and fd.
+addresses, state, queues, network namespace, owning pid and fd. Given
+several checkpoints (a pod, a client and its server), a table for each,
+then the connections whose two ends are in two of them.
   --json          an array of records (id, ino, family, state, local, remote,
-                  owners, stream, ...) instead of the table
+                  owners, stream, ...) instead of the table; for several
+                  checkpoints {checkpoints: [{path, sockets}], pairs}
 ${PATH_HELP}`,
     options: { json: { type: "boolean" } },
-    positionals: [1, 1],
-    run: async (v, p) => (await import("./tcp.js")).tcpList({ ...v, dir: p[0] as string }),
+    positionals: [1, 64],
+    run: async (v, p) => (await import("./tcp.js")).tcpList({ ...v, dir: p[0] as string, more: p.slice(1) }),
   }),
   "tcp rewrite": command({
     usage:
-      "tcp rewrite PATH (--addr OLD=NEW | --endpoint OLDADDR:OLDPORT=NEWADDR:NEWPORT)... [--dry-run] [--out OUT] [--allow-unmatched] [--json]",
+      "tcp rewrite PATH... (--addr OLD=NEW | --endpoint OLDADDR:OLDPORT=NEWADDR:NEWPORT)... [--dry-run] [--out OUT | --out-dir DIR] [--allow-unmatched] [--json]",
     summary: "move connections to new addresses and ports",
     help: `Move connections to new addresses and ports. An --addr rule applies to
 every endpoint holding the address (local or remote, any socket); an
@@ -129,6 +132,8 @@ every endpoint holding the address (local or remote, any socket); an
   --out OUT          write the result to OUT and leave PATH alone: an archive
                      when OUT ends in .tar, .tar.gz, .tgz or .tar.zst, else a
                      new folder (an existing OUT is refused)
+  --out-dir DIR      for several checkpoints: write each into DIR under its
+                     own name (folders and archives alike), leaving them alone
   --allow-unmatched  accept rules that match no socket
   --drop-unsafe      an archive with unsafe members (absolute or escaping
                      names, links out, devices, FIFOs, conflicting
@@ -136,18 +141,23 @@ every endpoint holding the address (local or remote, any socket); an
   --json             the report as JSON
 Refuses, changing nothing, when rules conflict, a rule would put an IPv6
 address into an AF_INET socket, or a rule matches nothing. In place (folders
-only), the changed images are replaced all-or-nothing, under a lock.`,
+only), the changed images are replaced all-or-nothing, under a lock.
+Several checkpoints (a pod, a client and its server) move as one: a
+connection whose other end is in another of them is no missing peer, and the
+move is refused if the two ends would no longer agree; a rule needs to match
+in one of them only. Everything is checked before anything is written.`,
     options: {
       addr: { type: "string", multiple: true },
       endpoint: { type: "string", multiple: true },
       "dry-run": { type: "boolean" },
       out: { type: "string" },
+      "out-dir": { type: "string" },
       "allow-unmatched": { type: "boolean" },
       "drop-unsafe": { type: "boolean" },
       json: { type: "boolean" },
     },
-    positionals: [1, 1],
-    run: async (v, p) => (await import("./tcp.js")).tcpRewrite({ ...v, dir: p[0] as string }),
+    positionals: [1, 64],
+    run: async (v, p) => (await import("./tcp.js")).tcpRewrite({ ...v, dir: p[0] as string, more: p.slice(1) }),
   }),
   verify: command({
     usage: "verify PATH [--json]",

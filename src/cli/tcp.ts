@@ -3,9 +3,9 @@
 import { displayEndpoint } from "../image/address.js";
 import type { InetSocket } from "../inspect/inet.js";
 import { pathKind } from "../node/open.js";
-import { rewriteCheckpointDir } from "../node/rewrite.js";
+import { rewriteCheckpointDir, rewriteCheckpointsTogether } from "../node/rewrite.js";
 import { TcpRewriteError } from "../tcp/errors.js";
-import { eachConnection } from "../tcp/index.js";
+import { crossPairs, eachConnection } from "../tcp/index.js";
 import type { RewriteReport } from "../tcp/rewrite.js";
 import { parseAddressRule, parseEndpointRule, type RewriteRule } from "../tcp/rules.js";
 import { open } from "./checkpoint.js";
@@ -87,7 +87,37 @@ export function connectionTable(sockets: readonly InetSocket[]): string {
   return [...connectionTableChunks(sockets)].join("");
 }
 
-export async function tcpList(a: { dir: string; json?: boolean }): Promise<void> {
+/** Several checkpoints: a table (or records) for each, then the connections across them. */
+async function tcpListMany(paths: string[], json: boolean): Promise<void> {
+  const cps = [];
+  for (const p of paths) cps.push(await open(p));
+  const pairs = crossPairs(cps);
+  if (json) {
+    await writeJson({
+      checkpoints: cps.map((cp, i) => ({ path: paths[i], sockets: eachConnection(cp) })),
+      pairs: pairs.map((p) => ({
+        a: { ...p.a, path: paths[p.a.checkpoint] },
+        b: { ...p.b, path: paths[p.b.checkpoint] },
+      })),
+    });
+    return;
+  }
+  for (const [i, cp] of cps.entries()) {
+    await writeStdout(`${i === 0 ? "" : "\n"}${paths[i]}:\n`);
+    for (const chunk of connectionTableChunks(() => eachConnection(cp))) await writeStdout(chunk);
+  }
+  const ep = (e: { address: string; port: number }) => displayEndpoint(e.address, e.port);
+  const lines = pairs.map(
+    (p) =>
+      `${ep(p.a.local)} (${paths[p.a.checkpoint]}, socket ${p.a.socketId}) <-> ${ep(p.b.local)} (${paths[p.b.checkpoint]}, socket ${p.b.socketId})`,
+  );
+  await writeStdout(
+    `\nconnections across checkpoints: ${pairs.length === 0 ? "none" : `${pairs.length}\n${lines.join("\n")}`}\n`,
+  );
+}
+
+export async function tcpList(a: { dir: string; more?: string[]; json?: boolean }): Promise<void> {
+  if (a.more && a.more.length > 0) return tcpListMany([a.dir, ...a.more], a.json ?? false);
   const cp = await open(a.dir);
   if (!a.json) {
     for (const chunk of connectionTableChunks(() => eachConnection(cp))) await writeStdout(chunk);
@@ -127,6 +157,9 @@ export function reportText(report: RewriteReport, mode: string): string {
 
 export interface TcpRewriteArgs {
   dir: string;
+  /** More checkpoints, moved with the first as one. */
+  more?: string[];
+  "out-dir"?: string;
   addr?: string[];
   endpoint?: string[];
   "dry-run"?: boolean;
@@ -153,6 +186,9 @@ export async function tcpRewrite(a: TcpRewriteArgs): Promise<void> {
       "tcp rewrite: give at least one --addr OLD=NEW or --endpoint OLD:PORT=NEW:PORT",
       "tcp rewrite",
     );
+  if (a.more && a.more.length > 0) return tcpRewriteMany(a, rules);
+  if (a["out-dir"] !== undefined)
+    throw new UsageError("tcp rewrite: --out-dir is for several checkpoints; give one --out OUT", "tcp rewrite");
   if (!a.out && !a["dry-run"] && a.dir !== "-" && (await pathKind(a.dir)) !== "folder") {
     throw new UsageError(
       "tcp rewrite: an archive is not rewritten in place; give --out NEW (or --dry-run)",
@@ -177,4 +213,39 @@ export async function tcpRewrite(a: TcpRewriteArgs): Promise<void> {
       ? `written to ${a.out}, rewritten`
       : "rewritten in place";
   await writeStdout(reportText(report, mode));
+}
+
+/** Several checkpoints moved as one: checked together, then each written (in place, or into --out-dir). */
+async function tcpRewriteMany(a: TcpRewriteArgs, rules: RewriteRule[]): Promise<void> {
+  const paths = [a.dir, ...(a.more ?? [])];
+  if (a.out !== undefined)
+    throw new UsageError("tcp rewrite: several checkpoints are written with --out-dir DIR, not --out", "tcp rewrite");
+  if (paths.includes("-")) throw new UsageError("tcp rewrite: stdin (-) is one checkpoint alone", "tcp rewrite");
+  if (a["out-dir"] === undefined && !a["dry-run"])
+    for (const p of paths)
+      if ((await pathKind(p)) !== "folder")
+        throw new UsageError(
+          `tcp rewrite: ${p}: an archive is not rewritten in place; give --out-dir DIR (or --dry-run)`,
+          "tcp rewrite",
+        );
+  const results = await rewriteCheckpointsTogether(paths, rules, {
+    dryRun: a["dry-run"] ?? false,
+    dropUnsafe: a["drop-unsafe"] ?? false,
+    allowUnmatched: a["allow-unmatched"] ?? false,
+    ...(a["out-dir"] !== undefined ? { outDir: a["out-dir"] } : {}),
+    ...writerNotices(a.dir),
+  });
+  for (const r of results) for (const l of r.leftOut) warn(`${r.path}: left out of the output: ${l}`);
+  if (a.json) {
+    await writeJson(results.map((r) => ({ path: r.path, ...r.report, written: r.written, leftOut: r.leftOut })));
+    return;
+  }
+  const mode = a["dry-run"]
+    ? "dry run, would rewrite"
+    : a["out-dir"]
+      ? `written to ${a["out-dir"]}, rewritten`
+      : "rewritten in place";
+  let text = "";
+  for (const [i, r] of results.entries()) text += `${i === 0 ? "" : "\n"}${r.path}:\n${reportText(r.report, mode)}`;
+  await writeStdout(text);
 }

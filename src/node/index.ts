@@ -16,8 +16,10 @@ export {
   editCheckpointDir,
   type RewriteDirOptions,
   type RewriteDirResult,
+  type RewriteTogetherOptions,
   recoverCheckpointDir,
   redactCheckpointDir,
   rewriteCheckpointDir,
+  rewriteCheckpointsTogether,
 } from "./rewrite.js";
 export { verifyCheckpointDir } from "./verify.js";

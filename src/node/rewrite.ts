@@ -4,16 +4,16 @@
  * of a checkpoint goes through here.
  */
 import { createReadStream, lstatSync, statSync } from "node:fs";
-import { readdir } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { mkdir, readdir } from "node:fs/promises";
+import { basename, join, resolve } from "node:path";
 import { compressionForName } from "../archive/index.js";
 import { Checkpoint } from "../checkpoint/checkpoint.js";
 import type { DiffReport } from "../diff/diff.js";
 import { editCheckpoint } from "../edit/edit.js";
 import { type Redaction, type RedactOptions, redactCheckpoint } from "../edit/redact.js";
 import type { EditSession } from "../edit/session.js";
+import { connectionKeys, type RewriteRule, rewriteTogether, socketEntries } from "../tcp/index.js";
 import { type RewriteOptions, type RewriteReport, rewriteConnections } from "../tcp/rewrite.js";
-import type { RewriteRule } from "../tcp/rules.js";
 import { eachMember, rewrittenArchive } from "./archive.js";
 import { writeFileAtomic } from "./atomic.js";
 import { FileError } from "./errors.js";
@@ -267,6 +267,51 @@ export async function rewriteCheckpointDir(
     options,
   );
   return { report: r.result, written: r.written, leftOut: r.leftOut };
+}
+
+/** Options of `rewriteCheckpointsTogether`: those of one checkpoint, with one output folder for all. */
+export interface RewriteTogetherOptions extends Omit<RewriteDirOptions, "outDir"> {
+  /** Write each rewritten checkpoint into this folder, under its input's base name; the inputs are left alone. */
+  outDir?: string;
+}
+
+/**
+ * rewriteTogether over checkpoints on disk: the same rules move them as one
+ * (see criu-image/tcp). Everything is checked before anything is written;
+ * then each is written as rewriteCheckpointDir writes one (in place under
+ * its lock, or into `outDir` under its base name).
+ */
+export async function rewriteCheckpointsTogether(
+  paths: readonly string[],
+  rules: readonly RewriteRule[],
+  options: RewriteTogetherOptions = {},
+): Promise<(RewriteDirResult & { path: string })[]> {
+  const names = paths.map((p) => basename(resolve(p)));
+  const twice = names.find((n, i) => names.indexOf(n) !== i);
+  if (options.outDir !== undefined && twice !== undefined)
+    throw new FileError("INVALID", twice, "two checkpoints of this name would be written to the same output");
+  const cps = await Promise.all(paths.map((p) => openCheckpoint(p)));
+  // Refusals (a rule that matches nowhere, a pair that would disagree) come before any write.
+  const planned = rewriteTogether(cps, rules, options);
+  if (options.outDir !== undefined && !options.dryRun) await mkdir(options.outDir, { recursive: true });
+  const unmatched = planned[0]?.report.unmatchedRules ?? [];
+  const keys = cps.map((cp) => connectionKeys(socketEntries(cp)));
+  const out: (RewriteDirResult & { path: string })[] = [];
+  for (const [i, path] of paths.entries()) {
+    const elsewhere = new Set<string>();
+    keys.forEach((k, j) => {
+      if (j !== i) for (const x of k) elsewhere.add(x);
+    });
+    const r = await rewriteCheckpointDir(path, rules, {
+      ...options,
+      allowUnmatched: true,
+      peersElsewhere: elsewhere,
+      outDir: options.outDir === undefined ? undefined : join(options.outDir, names[i] as string),
+    });
+    r.report.unmatchedRules = unmatched;
+    out.push({ path, ...r });
+  }
+  return out;
 }
 
 /** editCheckpoint over a checkpoint on disk (see applyToCheckpoint); a failed edit writes nothing. */

@@ -19,6 +19,7 @@ export type { SocketFamily, SocketKind, SocketProto, SocketState, SocketType } f
 export { TcpRewriteError } from "./errors.js";
 export {
   type EndpointChange,
+  type MetadataChange,
   type RewriteOptions,
   type RewriteReport,
   type RewriteResult,
@@ -32,3 +33,6 @@ export {
   parseEndpointRule,
   type RewriteRule,
 } from "./rules.js";
+export { type CrossPair, crossPairs, type PairEnd, rewriteTogether } from "./together.js";
+/** @internal For criu-image/node (several checkpoints on disk); not part of the API. */
+export { connectionKeys } from "./warnings.js";

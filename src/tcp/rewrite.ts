@@ -23,6 +23,11 @@ export type { EndpointChange, MetadataChange };
 export interface RewriteOptions {
   /** Accept rules that match no endpoint (they are listed in the report). */
   allowUnmatched?: boolean;
+  /**
+   * The connections of the checkpoints moved with this one (see
+   * rewriteTogether): a peer there is no missing peer, only one restored apart.
+   */
+  peersElsewhere?: ReadonlySet<string>;
 }
 
 /** What a rewrite changed (or would change). */
@@ -170,7 +175,10 @@ export function rewriteConnections(
   if (!options.allowUnmatched) for (const u of unmatched) refuse(problems, `${u} matches no socket`);
   if (problems.size > 0) throw new TcpRewriteError(summary(problems));
   // Warnings compare old and new tuples, so they come before the change.
-  const warnings = [...rewriteWarnings(reader, entries, planned, compiled, meta), ...meta.warnings];
+  const warnings = [
+    ...rewriteWarnings(reader, entries, planned, compiled, meta, options.peersElsewhere),
+    ...meta.warnings,
+  ];
 
   // The decoded images are this call's own copies: change them in place.
   const touched = new Set<string>();

@@ -50,6 +50,7 @@ export function rewriteWarnings(
   planned: Planned[],
   rules: Compiled[],
   meta: Pick<MetadataRewrite, "changes" | "present"> = { changes: [], present: false },
+  elsewhere: ReadonlySet<string> = new Set(),
 ): string[] {
   const warnings: string[] = [];
   if (planned.length === 0) return warnings;
@@ -78,10 +79,11 @@ export function rewriteWarnings(
     );
   }
 
-  const { moved, alone } = peerWarnings(entries, planned, warnings);
+  const { moved, alone, apart } = peerWarnings(entries, planned, warnings, elsewhere);
   // A moved connection restored into a namespace CRIU does not create, or whose peer restores apart, has a window
   // between its address appearing and its socket existing in which the peer's next packet is answered with a reset.
-  if (moved > 0 && (!r.names().some((n) => kindByFileName(n)?.kind === "NETNS") || alone > 0)) warnings.push(RACE);
+  if (moved > 0 && (!r.names().some((n) => kindByFileName(n)?.kind === "NETNS") || alone + apart > 0))
+    warnings.push(RACE);
 
   // A namespace CRIU was given from outside (ext_key: Podman, CRI-O and containerd make it so) is the engine's: the
   // connection lock lived inside it and went with it, and the engine makes a new one at restore.
@@ -127,26 +129,41 @@ interface Side {
   port: number;
 }
 
+/** The (local, remote) tuple key of each connected TCP socket, as peers are matched: for other checkpoints' peers. */
+export function connectionKeys(entries: Iterable<SocketEntry>): Set<string> {
+  const out = new Set<string>();
+  for (const e of entries) {
+    if (e.sk.proto !== IPPROTO_TCP || !CONNECTED.has(e.sk.state)) continue;
+    const l = addrKey(e.sk.srcAddr);
+    const r = addrKey(e.sk.dstAddr);
+    if (l !== undefined && r !== undefined) out.add(`${l}|${e.sk.srcPort}|${r}|${e.sk.dstPort}`);
+  }
+  return out;
+}
+
 const sideText = (s: Side) => tupleText({ addr: wordsToBytes(s.words), port: s.port });
 
 const SHOWN = 3;
+
+/** The restore race, said once (docs/tcp-rewrite.md explains it and the remedy). */
+export const RACE =
+  "restore race: nothing holds a moved connection's new tuple while it is restored (CRIU's lock is for the tuples it dumped), so a packet from the peer that arrives before the socket exists is answered with a reset. Hold the new tuples' traffic during the restore, or restore into a new network namespace: docs/tcp-rewrite.md#the-restore-race.";
 
 /**
  * Connections whose other end is not in the checkpoint, as one line however
  * many there are. Linear: peers are found through a map of tuples with cheap
  * numeric keys. A peer in the checkpoint always moves with its socket (both
  * ends are mapped by address and port alone), so the two never disagree.
+ * A peer in another checkpoint given with this one (`elsewhere`, tuple
+ * keys) is no missing peer, but it is restored apart. Returns how many
+ * connections moved, how many have no peer, and how many have theirs apart.
  */
-/** The restore race, said once (docs/tcp-rewrite.md explains it and the remedy). */
-export const RACE =
-  "restore race: nothing holds a moved connection's new tuple while it is restored (CRIU's lock is for the tuples it dumped), so a packet from the peer that arrives before the socket exists is answered with a reset. Hold the new tuples' traffic during the restore, or restore into a new network namespace: docs/tcp-rewrite.md#the-restore-race.";
-
-/** Warns of moved connections whose peer is not in the checkpoint; returns how many were moved and how many are alone. */
 function peerWarnings(
   entries: SocketEntry[],
   planned: Planned[],
   warnings: string[],
-): { moved: number; alone: number } {
+  elsewhere: ReadonlySet<string>,
+): { moved: number; alone: number; apart: number } {
   const connected = (e: SocketEntry) =>
     e.sk.proto === IPPROTO_TCP &&
     CONNECTED.has(e.sk.state) &&
@@ -179,8 +196,13 @@ function peerWarnings(
   // The first few as text, and how many: a million lone connections make one short line.
   const alone: string[] = [];
   let count = 0;
+  let apart = 0;
   for (const [e, a] of after) {
     const b = before(e);
+    if (elsewhere.has(key(b.remote, b.local))) {
+      apart++;
+      continue;
+    }
     const peer = byTuple
       .get(key(b.remote, b.local))
       // An absent ns_id (CRIU before 3.x) decodes as 0 on both ends, so they still pair.
@@ -191,13 +213,13 @@ function peerWarnings(
         `${sideText(b.local)} -> ${sideText(b.remote)} (socket ${e.sk.id}) now ${sideText(a.local)} -> ${sideText(a.remote)}`,
       );
   }
-  if (count === 0) return { moved: after.size, alone: 0 };
+  if (count === 0) return { moved: after.size, alone: 0, apart };
   warnings.push(
     count === 1
       ? `connection ${alone[0]}: its peer is not in this checkpoint; the peer must see the same tuple (move it, or its address, too) or the connection will be reset.`
       : `${count} connections whose peer is not in this checkpoint (${alone.join("; ")}${count > SHOWN ? `, and ${count - SHOWN} more` : ""}): each peer must see the new tuple (move it, or its address, too) or the connection will be reset.`,
   );
-  return { moved: after.size, alone: count };
+  return { moved: after.size, alone: count, apart };
 }
 
 /** The ext_key of a network namespace the dump was given from outside, or undefined when CRIU dumped its own. */
