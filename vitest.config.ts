@@ -3,8 +3,8 @@ import { join, resolve } from "node:path";
 import { defineConfig } from "vitest/config";
 import { lazySchemaTarget } from "./scripts/lazy-schema.mjs";
 
-const tests = resolve(__dirname, "test");
-const corpus = resolve(process.env.CRIU_IMAGE_CORPUS ?? join(__dirname, "..", "shared", "criu"));
+const tests = resolve(import.meta.dirname, "test");
+const corpus = resolve(process.env.CRIU_IMAGE_CORPUS ?? join(import.meta.dirname, "..", "shared", "criu"));
 
 /** Test files that read the shared corpus: they import, maybe through other test modules, helpers/corpus.ts. */
 function corpusSuites(): string[] {
@@ -30,7 +30,7 @@ function corpusSuites(): string[] {
         grew = true;
       }
   }
-  return all.filter((f) => f.endsWith(".test.ts") && reads.has(f)).map((f) => f.slice(__dirname.length + 1));
+  return all.filter((f) => f.endsWith(".test.ts") && reads.has(f)).map((f) => f.slice(import.meta.dirname.length + 1));
 }
 
 // A clone without ../shared/criu runs everything else; CI always has the corpus, so there its absence fails.
