@@ -151,7 +151,6 @@ export function reportText(report: RewriteReport, mode: string): string {
   for (const u of report.unmatchedRules) lines.push(`unmatched: ${u}`);
   const files = [...report.changedImages, ...report.changedMetadata];
   lines.push(`${mode}: ${files.length ? files.join(", ") : "no image"}`);
-  for (const w of report.warnings) lines.push(`warning: ${w}`);
   return `${lines.join("\n")}\n`;
 }
 
@@ -213,6 +212,8 @@ export async function tcpRewrite(a: TcpRewriteArgs): Promise<void> {
       ? `written to ${a.out}, rewritten`
       : "rewritten in place";
   await writeStdout(reportText(report, mode));
+  // What the images cannot fix: on stderr, as every warning.
+  for (const w of report.warnings) warn(`warning: ${w}`);
 }
 
 /** Several checkpoints moved as one: checked together, then each written (in place, or into --out-dir). */
@@ -248,4 +249,5 @@ async function tcpRewriteMany(a: TcpRewriteArgs, rules: RewriteRule[]): Promise<
   let text = "";
   for (const [i, r] of results.entries()) text += `${i === 0 ? "" : "\n"}${r.path}:\n${reportText(r.report, mode)}`;
   await writeStdout(text);
+  for (const r of results) for (const w of r.report.warnings) warn(`${r.path}: warning: ${w}`);
 }
