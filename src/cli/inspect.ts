@@ -10,7 +10,7 @@ import type { ProcessView } from "../inspect/processes.js";
 import { open } from "./checkpoint.js";
 import { writeStdout } from "./io.js";
 import { writeJson } from "./json-out.js";
-import { UsageError } from "./usage.js";
+import { NothingMatched, UsageError } from "./usage.js";
 
 export interface InspectArgs {
   path: string;
@@ -166,6 +166,12 @@ export async function inspect(a: InspectArgs): Promise<void> {
   });
   // One pass over an archive, keeping of the pages only what cmdline and env need.
   const cp = await open(a.path, true, { pages: cmdlineAndEnvPages });
+  const known = new Set(cp.tasks().map((t) => t.pid));
+  const missing = pids.filter((p) => !known.has(p));
+  if (missing.length > 0)
+    throw new NothingMatched(
+      `no task ${missing.join(", ")} in ${cp.label} (tasks: ${[...known].join(", ") || "none"})`,
+    );
   const options = pids.length ? { pids } : {};
   if (a.json) {
     // The inet sockets are read as they are written: one is held at a time, not 10k or a million.

@@ -6,7 +6,7 @@
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import { CriuImageError } from "../framing/errors.js";
 import { setQuiet } from "./progress.js";
-import { Reported, UsageError } from "./usage.js";
+import { NothingMatched, Reported, UsageError } from "./usage.js";
 import { VERSION } from "./version.js";
 
 // Each command's code (and the library layers it needs) is loaded only when
@@ -320,6 +320,8 @@ is replaced in place, sizes and framing unchanged.
                   metadata, message queues and shared memory kept apart,
                   ghost files, pipe, socket and TCP queues, BPF maps
   --no-utf16      look for the UTF-8 form of --string only
+  --allow-unmatched  accept a name, string or expression that matches nothing
+                  (by default: exit 1, nothing written)
   --regex RE      overwrite every match (bytes read as Latin-1) in the same places
   --tcp-queues    zero the queued data of TCP connections
   --pipes         zero the data in pipes, FIFOs and unix socket queues
@@ -344,6 +346,7 @@ ${PATH_HELP}`,
       out: { type: "string" },
       "dry-run": { type: "boolean" },
       "drop-unsafe": { type: "boolean" },
+      "allow-unmatched": { type: "boolean" },
       json: { type: "boolean" },
     },
     positionals: [1, 1],
@@ -471,6 +474,10 @@ export async function main(args: string[]): Promise<number> {
 function report(e: unknown, command?: string): number {
   // The report is already on stdout; only the status says it.
   if (e instanceof Reported) return e.status;
+  if (e instanceof NothingMatched) {
+    process.stderr.write(`criu-image: ${e.message}\n`);
+    return 1;
+  }
   if (e instanceof UsageError) {
     const see = e.command ? `criu-image ${e.command} --help` : "criu-image --help";
     process.stderr.write(`criu-image: ${e.message}\nsee ${see}\n`);

@@ -27,7 +27,7 @@ function openForMemory(path: string): Promise<Checkpoint> {
   });
 }
 
-import { UsageError } from "./usage.js";
+import { NothingMatched, UsageError } from "./usage.js";
 
 const hex = (n: bigint | number) => n.toString(16);
 const KINDS: VmaKind[] = [
@@ -59,14 +59,13 @@ function addrOf(v: string | undefined, cmd: string): bigint {
 
 function taskCheck(cp: Checkpoint, pid: number): void {
   if (!cp.tasks().some((t) => t.pid === pid) && !cp.has(`pagemap-${pid}.img`)) {
-    throw new UsageError(
+    throw new NothingMatched(
       `no task ${pid} in ${cp.label} (tasks: ${
         cp
           .tasks()
           .map((t) => t.pid)
           .join(", ") || "none"
       })`,
-      "mem",
     );
   }
 }
@@ -263,6 +262,8 @@ export async function memSearch(a: {
       first = false;
     }
     await writeStdout(`${first ? "" : "\n"}]\n`);
+    // As grep: no match is exit status 1.
+    if (first) throw new NothingMatched("no match");
     return;
   }
   let n = 0;
@@ -272,7 +273,7 @@ export async function memSearch(a: {
       Array.from(b, (c) => (c >= 0x20 && c < 0x7f ? String.fromCharCode(c) : ".")).join("");
     await writeStdout(`${m.pid} 0x${hex(m.address)} ${m.vma.kind} ${m.vma.prot} ${show(m.context)}\n`);
   }
-  if (n === 0) process.stderr.write("criu-image: no match\n");
+  if (n === 0) throw new NothingMatched("no match");
 }
 
 export async function memStrings(a: { path: string; pid?: string; n?: string; utf16?: boolean }): Promise<void> {

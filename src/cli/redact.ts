@@ -13,6 +13,7 @@ export interface RedactArgs {
   "tcp-queues"?: boolean;
   pipes?: boolean;
   "no-utf16"?: boolean;
+  "allow-unmatched"?: boolean;
   out?: string;
   "dry-run"?: boolean;
   "drop-unsafe"?: boolean;
@@ -46,6 +47,7 @@ export async function redactCmd(a: RedactArgs): Promise<void> {
       tcpQueues: a["tcp-queues"] ?? false,
       pipes: a.pipes ?? false,
       utf16: !a["no-utf16"],
+      allowUnmatched: a["allow-unmatched"] ?? false,
     },
     {
       dryRun: a["dry-run"] ?? false,

@@ -21,3 +21,8 @@ export class Reported extends Error {
     super(what);
   }
 }
+
+/** A selector (a pid, a pattern) matched nothing: one line on stderr, exit status 1, as grep. */
+export class NothingMatched extends Error {
+  override readonly name = "NothingMatched";
+}

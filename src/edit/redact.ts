@@ -14,6 +14,7 @@
 import { ENGINE_FILES, METADATA_LIMIT } from "../archive/index.js";
 import { Checkpoint, type CheckpointLike } from "../checkpoint/checkpoint.js";
 import { overlaySource } from "../checkpoint/source.js";
+import { CriuImageError } from "../framing/errors.js";
 import { kindByFileName } from "../framing/kinds.js";
 import { jsonStrings, pathText, replaceJsonStrings } from "../json/text-edit.js";
 import { pageSizeOf, readMemory } from "../memory/read.js";
@@ -38,6 +39,8 @@ export interface RedactOptions {
   pipes?: boolean;
   /** The byte written over secrets (default "*"). */
   filler?: number;
+  /** Accept an environment name, string or expression that matches nothing (by default an error: nothing is written). */
+  allowUnmatched?: boolean;
 }
 
 /** One place `redactCheckpoint` overwrote: by location and size only, never the value. */
@@ -78,6 +81,7 @@ async function redactEnv(
   o: RedactOptions,
   fill: number,
   done: Redaction[],
+  hits: Set<string>,
 ): Promise<void> {
   const names = new Set(o.env ?? []);
   if (!o.envAll && names.size === 0) return;
@@ -101,6 +105,7 @@ async function redactEnv(
             pageSize: ps,
           });
           done.push({ what: "env", where: `task ${t.pid} ${name}`, bytes: end - valueAt });
+          hits.add(`env ${name}`);
         }
       }
       i = end + 1;
@@ -114,31 +119,37 @@ async function redactMatches(
   o: RedactOptions,
   fill: number,
   done: Redaction[],
+  hits: Set<string>,
 ): Promise<void> {
-  const patterns: (Uint8Array | RegExp)[] = [...needles(o), ...(o.regexes ?? [])];
+  const patterns: { key: string; pattern: Uint8Array | RegExp }[] = [
+    ...needles(o),
+    ...(o.regexes ?? []).map((re, k) => ({ key: `regex ${k}`, pattern: re })),
+  ];
   const ps = pageSizeOf(cp);
-  for (const pattern of patterns) {
+  for (const { key, pattern } of patterns) {
     for await (const m of searchMemory(cp, { pattern, pageSize: ps, context: 0 })) {
       e.writeMemory(m.pid, m.address, new Uint8Array(m.length).fill(fill), { pageSize: ps });
       done.push({ what: "match", where: `task ${m.pid} 0x${m.address.toString(16)} (${m.vma.kind})`, bytes: m.length });
+      hits.add(key);
     }
   }
 }
 
-/** The byte strings of `strings`: UTF-8, and UTF-16LE unless turned off. */
-function needles(o: RedactOptions): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  for (const str of o.strings ?? []) {
-    out.push(patternBytes(str, "utf8"));
-    if (o.utf16 !== false) out.push(patternBytes(str, "utf16le"));
+/** The byte strings of `strings` (UTF-8, and UTF-16LE unless turned off), each with its selector's key. */
+function needles(o: RedactOptions): { key: string; pattern: Uint8Array }[] {
+  const out: { key: string; pattern: Uint8Array }[] = [];
+  for (const [k, str] of (o.strings ?? []).entries()) {
+    out.push({ key: `string ${k}`, pattern: patternBytes(str, "utf8") });
+    if (o.utf16 !== false) out.push({ key: `string ${k}`, pattern: patternBytes(str, "utf16le") });
   }
   return out;
 }
 
 /** Overwrites every match in `bytes`, in place; returns how many bytes were overwritten. */
-function overwrite(bytes: Uint8Array, o: RedactOptions, fill: number): number {
+function overwrite(bytes: Uint8Array, o: RedactOptions, fill: number, hits: Set<string>): number {
   let n = 0;
-  for (const needle of needles(o)) {
+  for (const { key, pattern: needle } of needles(o)) {
+    const before = n;
     for (let i = bytes.indexOf(needle[0] as number); i !== -1 && i + needle.length <= bytes.length; ) {
       let k = 1;
       while (k < needle.length && bytes[i + k] === needle[k]) k++;
@@ -148,8 +159,9 @@ function overwrite(bytes: Uint8Array, o: RedactOptions, fill: number): number {
         i = bytes.indexOf(needle[0] as number, i + needle.length);
       } else i = bytes.indexOf(needle[0] as number, i + 1);
     }
+    if (n > before) hits.add(key);
   }
-  for (const re of o.regexes ?? []) {
+  for (const [k, re] of (o.regexes ?? []).entries()) {
     const g = new RegExp(re.source, re.flags.includes("g") ? re.flags : `${re.flags}g`);
     let text = "";
     for (let i = 0; i < bytes.length; i += 8192) text += String.fromCharCode(...bytes.subarray(i, i + 8192));
@@ -160,6 +172,7 @@ function overwrite(bytes: Uint8Array, o: RedactOptions, fill: number): number {
       }
       bytes.fill(fill, m.index, m.index + m[0].length);
       n += m[0].length;
+      hits.add(`regex ${k}`);
     }
   }
   return n;
@@ -177,7 +190,14 @@ const PAYLOADS: Partial<Record<string, { what: Redaction["what"]; parts: (x: unk
   BPFMAP_DATA: { what: "bpf-map", parts: (x) => [x as Uint8Array] },
 };
 
-function redactExtras(cp: Checkpoint, e: EditSession, o: RedactOptions, fill: number, done: Redaction[]): void {
+function redactExtras(
+  cp: Checkpoint,
+  e: EditSession,
+  o: RedactOptions,
+  fill: number,
+  done: Redaction[],
+  hits: Set<string>,
+): void {
   const search = (o.strings?.length ?? 0) + (o.regexes?.length ?? 0) > 0;
   for (const name of cp.names()) {
     const kind = kindByFileName(name)?.kind as string | undefined;
@@ -195,14 +215,21 @@ function redactExtras(cp: Checkpoint, e: EditSession, o: RedactOptions, fill: nu
             p.fill(0);
             return n + p.length;
           }, 0)
-        : parts.reduce((n, p) => n + overwrite(p, o, fill), 0);
+        : parts.reduce((n, p) => n + overwrite(p, o, fill, hits), 0);
       if (bytes > 0) done.push({ what: payload.what, where: `${name} entry ${i}`, bytes });
     });
   }
 }
 
 /** The engine's metadata files: environment values and matches in their JSON string values. */
-function redactMetadata(cp: Checkpoint, e: EditSession, o: RedactOptions, fill: number, done: Redaction[]): void {
+function redactMetadata(
+  cp: Checkpoint,
+  e: EditSession,
+  o: RedactOptions,
+  fill: number,
+  done: Redaction[],
+  hits: Set<string>,
+): void {
   const names = new Set(o.env ?? []);
   const filler = String.fromCharCode(fill);
   const wantEnv = o.envAll || names.size > 0;
@@ -230,6 +257,7 @@ function redactMetadata(cp: Checkpoint, e: EditSession, o: RedactOptions, fill: 
         if (eq > 0 && (o.envAll || names.has(v.slice(0, eq)))) {
           v = v.slice(0, eq + 1) + filler.repeat(v.length - eq - 1);
           what = "env";
+          hits.add(`env ${s.value.slice(0, eq)}`);
         }
       } else if (wantEnv && last === "value" && s.path.at(-3) === "envs") {
         // CRI's container config (containerd's and CRI-O's config.dump): {key, value}.
@@ -237,18 +265,25 @@ function redactMetadata(cp: Checkpoint, e: EditSession, o: RedactOptions, fill: 
         if (key !== undefined && (o.envAll || names.has(key))) {
           v = filler.repeat(v.length);
           what = "env";
+          hits.add(`env ${key}`);
         }
       }
-      const matches = (x: string) => {
-        for (const str of o.strings ?? []) x = x.split(str).join(filler.repeat(str.length));
-        for (const re of o.regexes ?? []) {
+      const matches = (x: string, found?: Set<string>) => {
+        for (const [k, str] of (o.strings ?? []).entries()) {
+          if (found && x.includes(str)) found.add(`string ${k}`);
+          x = x.split(str).join(filler.repeat(str.length));
+        }
+        for (const [k, re] of (o.regexes ?? []).entries()) {
           const g = new RegExp(re.source, re.flags.includes("g") ? re.flags : `${re.flags}g`);
-          x = x.replace(g, (m) => filler.repeat(m.length));
+          x = x.replace(g, (m) => {
+            found?.add(`regex ${k}`);
+            return filler.repeat(m.length);
+          });
         }
         return x;
       };
       const envValue = v !== s.value;
-      v = matches(v);
+      v = matches(v, hits);
       if (v === s.value) continue;
       // The same change of the token as written keeps the engine's own escapes elsewhere in the value.
       const edit = (raw: string) => {
@@ -285,23 +320,46 @@ function notSearched(cp: Checkpoint, o: RedactOptions): string[] {
   return out;
 }
 
-/** Redacts within an edit session; returns where it overwrote. */
-export async function redact(e: EditSession, o: RedactOptions): Promise<Redaction[]> {
+/** Redacts within an edit session; returns where it overwrote, and the selectors that matched nothing. */
+async function redactWithin(
+  e: EditSession,
+  o: RedactOptions,
+): Promise<{ redactions: Redaction[]; unmatched: string[] }> {
   const cp = e.checkpoint;
   const fill = o.filler ?? 0x2a;
   const done: Redaction[] = [];
-  await redactEnv(cp, e, o, fill, done);
-  await redactMatches(cp, e, o, fill, done);
-  redactExtras(cp, e, o, fill, done);
-  redactMetadata(cp, e, o, fill, done);
-  return done;
+  const hits = new Set<string>();
+  await redactEnv(cp, e, o, fill, done, hits);
+  await redactMatches(cp, e, o, fill, done, hits);
+  redactExtras(cp, e, o, fill, done, hits);
+  redactMetadata(cp, e, o, fill, done, hits);
+  const unmatched = [
+    ...(o.envAll ? [] : (o.env ?? []).filter((n) => !hits.has(`env ${n}`)).map((n) => `--env ${n}`)),
+    // A string or expression is named by its place in the list only: it may hold the secret itself.
+    ...(o.strings ?? []).flatMap((_, k) => (hits.has(`string ${k}`) ? [] : [`--string number ${k + 1}`])),
+    ...(o.regexes ?? []).flatMap((_, k) => (hits.has(`regex ${k}`) ? [] : [`--regex number ${k + 1}`])),
+  ];
+  return { redactions: done, unmatched };
+}
+
+/** Redacts within an edit session; returns where it overwrote. */
+export async function redact(e: EditSession, o: RedactOptions): Promise<Redaction[]> {
+  return (await redactWithin(e, o)).redactions;
 }
 
 /** Redacts a checkpoint: the files to write, where it overwrote (never what), and what it did not search. */
 export async function redactCheckpoint(input: CheckpointLike, o: RedactOptions): Promise<RedactResult> {
   const cp = Checkpoint.of(input);
   const session = new EditSession(cp);
-  const redactions = await redact(session, o);
+  const { redactions, unmatched } = await redactWithin(session, o);
+  if (unmatched.length > 0 && !o.allowUnmatched)
+    throw new CriuImageError(
+      "INVALID",
+      cp.label,
+      0,
+      "selectors that each match something",
+      `${unmatched.join(", ")} matched nothing; nothing was redacted (allowUnmatched accepts it)`,
+    );
   const changed = session.finish();
   const changedMetadata = session.finishMetadata();
   return {

@@ -229,7 +229,8 @@ describe("redact", () => {
               e.writeMemory(29313, base + BigInt(off), new TextEncoder().encode(`\u0001${s}\u0001`));
           });
           const withSecrets = planted.checkpoint;
-          const r = await redactCheckpoint(withSecrets, { strings: secrets.map(([, s]) => s) });
+          // Secrets planted over each other may leave one with no whole copy: allowed here.
+          const r = await redactCheckpoint(withSecrets, { strings: secrets.map(([, s]) => s), allowUnmatched: true });
           const before = await readMemory(withSecrets, 29313, base, 4096);
           const after = await readMemory(r.checkpoint, 29313, base, 4096);
           const text = Buffer.from(after.bytes).toString("latin1");

@@ -5,7 +5,8 @@
  * redacted checkpoint; exactly its bytes changed; and the report names
  * each place without the value.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
 import fc from "fast-check";
@@ -134,16 +135,46 @@ describe("redact --string reaches every place", () => {
   it("--env blanks the value in the engine's metadata too; without UTF-16 its copies are named as not searched", async () => {
     const files = withSecret("ZqEnvValue01", 10);
     const companions = new Map([["spec.dump", new TextEncoder().encode(spec("ZqEnvValue01"))]]);
-    const r = await redactCheckpoint(new Checkpoint(memorySource(files, { companions })), {
+    const cp = new Checkpoint(memorySource(files, { companions }));
+    // A selector that matches nothing is an error, naming a string by its place only (it may be the secret).
+    await expect(redactCheckpoint(cp, { env: ["TOKEN", "NOPE"], strings: ["nothing-like-it"] })).rejects.toThrow(
+      "--env NOPE, --string number 1 matched nothing; nothing was redacted (allowUnmatched accepts it)",
+    );
+    const r = await redactCheckpoint(cp, {
       env: ["TOKEN"],
       strings: ["nothing-like-it"],
       utf16: false,
+      allowUnmatched: true,
     });
     const text = new TextDecoder().decode(r.changedMetadata.get("spec.dump"));
     expect(text).toContain('"TOKEN=************"');
     expect(text).toContain('"note": "a ZqEnvValue01 b \\u003c"');
     expect(r.redactions).toContainEqual({ what: "env", where: "spec.dump process.env[1]", bytes: 12 });
     expect(r.notSearched).toContain("UTF-16LE copies of the strings (utf16 is off)");
+  });
+});
+
+describe("selectors that match nothing", () => {
+  it("exit 1 and write nothing, in redact, mem search, mem and inspect --pid", async () => {
+    const dir = join(images, "memory");
+    const out = join(mkdtempSync(join(tmpdir(), "criu-image-nomatch-")), "out");
+    const r = await runCli(["redact", dir, "--env", "NO_SUCH_NAME", "--out", out]);
+    expect([r.code, r.stderr]).toEqual([
+      1,
+      `criu-image: ${dir}: at byte 0: expected selectors that each match something (--env NO_SUCH_NAME matched nothing; nothing was redacted (allowUnmatched accepts it))\n`,
+    ]);
+    expect(existsSync(out)).toBe(false);
+    const search = await runCli(["mem", "search", dir, "--string", "no such text anywhere"]);
+    expect([search.code, search.stderr]).toEqual([1, "criu-image: no match\n"]);
+    const json = await runCli(["mem", "search", dir, "--string", "no such text anywhere", "--json"]);
+    expect([json.code, json.stdout.toString()]).toEqual([1, "[]\n"]);
+    expect((await runCli(["mem", "search", dir, "--string", "MARK-HEAP-alpha"])).code).toBe(0);
+    const mem = await runCli(["mem", dir, "--pid", "1"]);
+    expect(mem.code).toBe(1);
+    expect(mem.stderr).toMatch(/^criu-image: no task 1 in .* \(tasks: 29313, 29316\)\n$/);
+    const insp = await runCli(["inspect", dir, "--pid", "99999"]);
+    expect(insp.code).toBe(1);
+    expect(insp.stderr).toMatch(/^criu-image: no task 99999 in /);
   });
 });
 
