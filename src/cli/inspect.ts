@@ -27,7 +27,19 @@ export interface InspectArgs {
   pid?: string[];
 }
 
-const WIDTH = 80;
+/**
+ * How wide a line may be: the terminal's width on a terminal (COLUMNS when
+ * set), none in a pipe or file (whole lines, for grep and for the record).
+ */
+export function lineWidth(
+  out: { isTTY?: boolean; columns?: number } = process.stdout,
+  env: Record<string, string | undefined> = process.env,
+): number {
+  if (!out.isTTY) return Number.POSITIVE_INFINITY;
+  const columns = Number(env.COLUMNS);
+  return Number.isInteger(columns) && columns > 20 ? columns : (out.columns ?? 80);
+}
+let WIDTH = lineWidth();
 const cut = (s: string, w = WIDTH) => (s.length > w ? `${s.slice(0, w - 1)}…` : s);
 const quote = (a: string) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`);
 
@@ -90,7 +102,8 @@ function mountTree(mounts: MountView[], out: string[]): void {
   }
 }
 
-export function inspectText(r: InspectReport, a: InspectArgs): string {
+export function inspectText(r: InspectReport, a: InspectArgs, width = lineWidth()): string {
+  WIDTH = width;
   const out: string[] = [];
   const c = r.container;
   out.push(cut(`${r.source}: ${r.kind}${c?.engine ? `, ${c.engine} container ${c.name ?? c.id ?? ""}` : ""}`));

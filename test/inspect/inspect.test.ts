@@ -219,3 +219,20 @@ describe("criu-image inspect", () => {
     }
   });
 });
+
+describe("inspect's line width", () => {
+  it("whole lines in a pipe, the terminal's width (COLUMNS first) on a terminal", async () => {
+    const { inspectText, lineWidth } = await import("../../src/cli/inspect.js");
+    expect(lineWidth({ isTTY: false, columns: 80 }, { COLUMNS: "200" })).toBe(Number.POSITIVE_INFINITY);
+    expect(lineWidth({ isTTY: true, columns: 120 }, {})).toBe(120);
+    expect(lineWidth({ isTTY: true, columns: 120 }, { COLUMNS: "200" })).toBe(200);
+    expect(lineWidth({ isTTY: true }, {})).toBe(80);
+    // A long source line is cut only to a terminal's width.
+    const real = await inspectCheckpoint(await openCheckpoint(join(corpusRoot, "images", "tcp4")), { memory: false });
+    const report = { ...real, source: "x".repeat(150) };
+    const firstLine = (w: number) => inspectText(report, {} as never, w).split("\n")[0] as string;
+    expect(firstLine(Number.POSITIVE_INFINITY)).toBe(`${"x".repeat(150)}: ${real.kind}`);
+    expect(firstLine(80)).toHaveLength(80);
+    expect(firstLine(80).endsWith("…")).toBe(true);
+  });
+});
