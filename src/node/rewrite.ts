@@ -3,9 +3,10 @@
  * all-or-nothing), into a new folder, or into a new archive. Every writer
  * of a checkpoint goes through here.
  */
-import { createReadStream, lstatSync, statSync } from "node:fs";
+import { constants, createReadStream, lstatSync, statSync } from "node:fs";
 import { mkdir, readdir } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
+import { pack } from "tar-stream";
 import { compressionForName } from "../archive/index.js";
 import { Checkpoint } from "../checkpoint/checkpoint.js";
 import type { DiffReport } from "../diff/diff.js";
@@ -16,8 +17,10 @@ import { connectionKeys, type RewriteRule, rewriteTogether, socketEntries } from
 import { type RewriteOptions, type RewriteReport, rewriteConnections } from "../tcp/rewrite.js";
 import { eachMember, rewrittenArchive } from "./archive.js";
 import { writeFileAtomic } from "./atomic.js";
-import { FileError } from "./errors.js";
+import { compressed } from "./compress.js";
+import { FileError, fileError } from "./errors.js";
 import { exportImagesDir, openFolderSource } from "./folder.js";
+import { fsOps, O_NOFOLLOW } from "./fs-ops.js";
 import { recoverLocked, replaceFilesLocked } from "./journal.js";
 import { type LockOptions, withCheckpointLock } from "./lock.js";
 import { openCheckpoint, pagesForRandomAccess, pathKind } from "./open.js";
@@ -92,6 +95,75 @@ export async function writeCheckpointFolder(
     from ? statSync(from).mode & 0o777 : undefined,
   );
   return { written, leftOut };
+}
+
+/**
+ * Writes a folder's checkpoint as an archive (compression by `out`'s name):
+ * the regular files of the images folder, never through a link, with the
+ * changed ones replaced. An extracted export becomes the archive it came
+ * from again: its engine files at the top (with `metadata` replaced),
+ * the images under checkpoint/. Returns what was left out (links).
+ */
+export async function writeArchiveFromFolder(
+  cp: Checkpoint,
+  out: string,
+  changed: ReadonlyMap<string, Uint8Array>,
+  metadata: ReadonlyMap<string, Uint8Array> = new Map(),
+): Promise<string[]> {
+  const compression = compressionForName(out) ?? "none";
+  const exported = cp.source.archive?.imagesDir === "checkpoint";
+  const images = join(cp.label, exported ? "checkpoint" : "");
+  const leftOut: string[] = [];
+  const members: { name: string; from: string; replace?: Uint8Array }[] = [];
+  if (exported)
+    for (const name of cp.source.companions.keys())
+      members.push({ name, from: join(cp.label, name), replace: metadata.get(name) });
+  for (const name of cp.source.files.keys())
+    members.push({
+      name: exported ? `checkpoint/${name}` : name,
+      from: join(images, name),
+      replace: changed.get(name),
+    });
+  const p = pack();
+  const done = (async () => {
+    for (const m of members) {
+      // Never through a link: a link planted among the files would archive whatever it points at.
+      const h = await fsOps.open(m.from, constants.O_RDONLY | O_NOFOLLOW).catch((e) => {
+        if ((e as NodeJS.ErrnoException).code === "ELOOP") return undefined;
+        throw fileError(e, m.from, "cannot read");
+      });
+      if (!h) {
+        leftOut.push(`${m.name}: a symbolic link, not archived (only regular files are)`);
+        continue;
+      }
+      try {
+        const st = await h.stat();
+        if (!st.isFile()) {
+          leftOut.push(`${m.name}: not a regular file, not archived`);
+          continue;
+        }
+        const header = { name: m.name, mode: st.mode & 0o7777, mtime: st.mtime };
+        const next = m.replace;
+        if (next)
+          await new Promise<void>((res, rej) =>
+            p.entry({ ...header, size: next.length }, Buffer.from(next), (e) => (e ? rej(e) : res())),
+          );
+        // Big files (pages) stream through.
+        else
+          await new Promise<void>((res, rej) => {
+            const sink = p.entry({ ...header, size: st.size }, (e) => (e ? rej(e) : res()));
+            h.createReadStream({ autoClose: false, start: 0 }).on("error", rej).pipe(sink);
+          });
+      } finally {
+        await fsOps.close(h);
+      }
+    }
+    p.finalize();
+  })();
+  done.catch((e) => p.destroy(e));
+  await writeFileAtomic(out, compressed(p as unknown as AsyncIterable<Uint8Array>, compression));
+  await done;
+  return leftOut;
 }
 
 /** A source file's permission bits, or 0644 when it cannot be read (a link: it is not followed). */
@@ -240,8 +312,10 @@ export async function applyToCheckpoint<R>(
   const leftOut = (cp.source.unsafe ?? []).map((u) => `${u.name}: ${u.reason}`);
   const imagesDir = cp.source.archive?.imagesDir ?? "";
   if (compressionForName(out) !== undefined) {
-    if (cp.source.type !== "archive")
-      throw new FileError("INVALID", out, "a folder is written to a folder; give --out a folder name");
+    if (cp.source.type !== "archive") {
+      const skipped = await writeArchiveFromFolder(cp, out, changed, metadata);
+      return { result, written: [out], leftOut: [...leftOut, ...skipped] };
+    }
     await writeCheckpointArchive(path, imagesDir, out, changed, leaveOut, metadata);
     return { result, written: [out], leftOut };
   }
