@@ -28,7 +28,6 @@ export { type ScanResult, scanFramed } from "./scan.js";
 export {
   type ByteSource,
   chunksOf,
-  collectFramedStream,
   type FramedStream,
   openFramedStream,
   readFramedStream,

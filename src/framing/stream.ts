@@ -210,12 +210,3 @@ export async function readFramedStream(source: ByteSource, options: ReadOptions 
   }
   return { ...s.header, entries, raw };
 }
-
-/** @deprecated Renamed readFramedStream, which returns a FramedImage as readFramed does. */
-export async function collectFramedStream(
-  source: ByteSource,
-  options: ReadOptions = {},
-): Promise<{ header: ImageHeader; entries: FramedEntry[]; raw?: Uint8Array }> {
-  const { entries, raw, ...header } = await readFramedStream(source, options);
-  return raw ? { header, entries: [...entries], raw } : { header, entries: [...entries] };
-}

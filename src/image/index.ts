@@ -28,7 +28,7 @@ export { enumValueName, IPPROTO_TCP, SOCKET_NAMES, TASK_STATE_NAMES, VMA_STATUS 
 export { PE_LAZY, PE_PARENT, PE_PRESENT, pagemapFlags, pagemapPages } from "./pagemap.js";
 export { type DecodedEntry, decodeEntry, decodeImage, type ImageIteration, iterateImage, readImage } from "./read.js";
 export { messageSchema, schemaRegistry } from "./registry.js";
-export { type ImageStream, openImageStream, readImageEntries, readImageStream, writeImageStream } from "./stream.js";
+export { type ImageStream, openImageStream, readImageEntries, writeImageStream } from "./stream.js";
 export { decodeUtf8Lossless, encodeUtf8Lossless } from "./text-codec.js";
 export type { CriuImage, EntryImage, ImageBase, ImageOf, RawImage } from "./types.js";
 export { encodeEntry, encodeImage, writeImage } from "./write.js";

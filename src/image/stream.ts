@@ -34,9 +34,6 @@ export async function* readImageEntries(source: ByteSource, options: ReadOptions
   yield* s.entries;
 }
 
-/** @deprecated Renamed readImageEntries: it yields entries, where readImage returns an image. */
-export const readImageStream: typeof readImageEntries = readImageEntries;
-
 /** Encodes entries as they come, yielding the image's bytes in chunks. */
 export async function* writeImageStream(
   header: ImageHeader,

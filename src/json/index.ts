@@ -17,10 +17,8 @@ export {
   replaceJsonStrings,
 } from "./text-edit.js";
 export {
-  type CritJsonOptions,
   CritJsonWriter,
   critInfo,
-  critInfoOf,
   type ToCritJsonOptions,
   toCritJson,
 } from "./to-crit.js";

@@ -26,9 +26,6 @@ export interface ToCritJsonOptions {
   readonly noPayload?: boolean;
 }
 
-/** @deprecated Renamed ToCritJsonOptions, to pair with FromCritJsonOptions. */
-export type CritJsonOptions = ToCritJsonOptions;
-
 /** Python's human-readable size, as crit show --nopl prints it. */
 export function humanSize(n: number): string {
   let num = n;
@@ -164,6 +161,3 @@ export function critInfo(image: CriuImage): string {
     );
   return critInfoForCount(image.kind, image.entries.length);
 }
-
-/** @deprecated Renamed critInfoForCount. */
-export const critInfoOf: typeof critInfoForCount = critInfoForCount;

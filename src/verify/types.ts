@@ -24,9 +24,6 @@ export interface VerifyProblem {
   message: string;
 }
 
-/** @deprecated Use VerifyProblem. */
-export type Problem = VerifyProblem;
-
 export interface VerifyReport {
   /** What was checked: a full dump, a pre-dump, or images without an inventory. */
   kind: "dump" | "pre-dump" | "images";

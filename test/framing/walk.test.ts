@@ -8,7 +8,6 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { scanUint32Field, scanVarintField, WireError } from "../../src/framing/wire.js";
 import {
-  collectFramedStream,
   type FramedEntry,
   headerBytes,
   IMG_COMMON_MAGIC,
@@ -168,7 +167,7 @@ describe("stream sources", () => {
         }),
     ],
   ];
-  it("a ReadableStream is released once read, and the deprecated collectFramedStream gives { header, entries }", async () => {
+  it("a ReadableStream is released once read", async () => {
     const rs = new ReadableStream<Uint8Array>({
       start(ctl) {
         ctl.enqueue(img);
@@ -177,12 +176,6 @@ describe("stream sources", () => {
     });
     await readFramedStream(rs, { name: "files.img" });
     expect(rs.locked).toBe(false);
-    const old = await collectFramedStream([img], { name: "files.img" });
-    expect(Object.keys(old).sort()).toEqual(["entries", "header"]);
-    expect(old.header.kind).toBe("FILES");
-    expect(old.entries.length).toBe(2);
-    const raw = await collectFramedStream([bytes(1, 2)], { name: "pages-1.img" });
-    expect([...(raw.raw as Uint8Array)]).toEqual([1, 2]);
   });
 
   it.each(sources)("%s", async (_, make) => {
