@@ -2,6 +2,7 @@
 import { CRIT_EXPLORERS, critExplore, isCritExplorer } from "../inspect/crit-explore.js";
 import { critJsonToImage, imageToCritJson } from "../json/stream-convert.js";
 import { writeFileAtomic } from "../node/atomic.js";
+import { pathKind } from "../node/open.js";
 import { recoverCheckpointDir } from "../node/rewrite.js";
 import { open } from "./checkpoint.js";
 import { imageName, source, warn, writeStdout } from "./io.js";
@@ -88,6 +89,11 @@ export async function explore(a: { dir: string; what: string }): Promise<void> {
 }
 
 export async function recover(a: { dir: string }): Promise<void> {
+  if (a.dir === "-" || (await pathKind(a.dir)) !== "folder")
+    throw new UsageError(
+      `recover: ${a.dir} is not a folder; recover finishes an interrupted rewrite of a checkpoint folder (archives are never rewritten in place)`,
+      "recover",
+    );
   const { onWait } = writerNotices(a.dir);
   const done = await recoverCheckpointDir(a.dir, { onWait });
   await writeStdout(

@@ -446,7 +446,7 @@ export async function main(args: string[]): Promise<number> {
     try {
       parsed = parseArgs({ args: rest, options: cmd.options, allowPositionals: true, strict: true });
     } catch (e) {
-      throw new UsageError(`${name}: ${(e as Error).message.split("\n")[0]}`, name);
+      throw new UsageError(`${name}: ${argsProblem(e as NodeJS.ErrnoException)}`, name);
     }
     const [min, max] = cmd.positionals;
     const got = parsed.positionals.length;
@@ -469,6 +469,15 @@ export async function main(args: string[]): Promise<number> {
   } catch (e) {
     return report(e);
   }
+}
+
+/** Node's parseArgs refusals in our own words (its text quotes unevenly and suggests "--"). */
+function argsProblem(e: NodeJS.ErrnoException): string {
+  const option = /'(-[^']*)'/.exec(e.message)?.[1];
+  if (e.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && option) return `unknown option ${option}`;
+  if (e.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && option)
+    return `option ${option.split(/[ ,]/)[0]} ${/argument missing/.test(e.message) ? "needs a value" : "takes no value"}`;
+  return e.message.split("\n")[0] as string;
 }
 
 function report(e: unknown, command?: string): number {

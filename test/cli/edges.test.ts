@@ -1,5 +1,5 @@
 /** The CLI as a new user meets it: help, usage errors, paths in messages, big tables. */
-import { chmodSync, cpSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -171,5 +171,34 @@ describe("tcp list output", () => {
     expect(t).not.toContain("7f00");
     const j = JSON.parse((await runCli(["tcp", "list", d, "--json"])).stdout.toString());
     expect(j.some((s: { local: { address: string } }) => s.local.address === "::ffff:7f00:1")).toBe(true);
+  });
+});
+
+describe("usage errors in our own words", () => {
+  it("an unknown option, an option without its value, recover of an archive, info - of an archive", async () => {
+    const bogus = await runCli(["verify", "--bogus", tcp4]);
+    expect([bogus.code, bogus.stderr]).toEqual([
+      2,
+      "criu-image: verify: unknown option --bogus\nsee criu-image verify --help\n",
+    ]);
+    const bare = await runCli(["mem", tcp4, "--pid"]);
+    expect([bare.code, bare.stderr]).toEqual([
+      2,
+      "criu-image: mem: option --pid needs a value\nsee criu-image mem --help\n",
+    ]);
+    const tar = join(corpusRoot, "archives", "podman-web.tar");
+    const rec = await runCli(["recover", tar]);
+    expect(rec.code).toBe(2);
+    expect(rec.stderr).toBe(
+      `criu-image: recover: ${tar} is not a folder; recover finishes an interrupted rewrite of a checkpoint folder (archives are never rewritten in place)\nsee criu-image recover --help\n`,
+    );
+    for (const name of ["podman-web.tar", "podman-web.tar.gz", "podman-web.tar.zst"]) {
+      const r = await runCli(["info", "-"], readFileSync(join(corpusRoot, "archives", name)));
+      expect(r.code, name).toBe(2);
+      expect(r.stderr).toMatch(/^criu-image: info: stdin holds an archive; info - reads one image/);
+    }
+    // An image on stdin is still read.
+    const one = await runCli(["info", "-"], readFileSync(join(tcp4, "inventory.img")));
+    expect(one.code).toBe(0);
   });
 });
