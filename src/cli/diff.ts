@@ -1,6 +1,8 @@
 /** `diff A B`: what differs, as diff(1) does it: nothing printed and exit 0 when the same. */
 
+import { Checkpoint } from "../checkpoint/checkpoint.js";
 import { type DiffReport, diffCheckpoints } from "../diff/diff.js";
+import { CriuImageError } from "../framing/errors.js";
 import { displayAddress } from "../image/address.js";
 import { displayText } from "../image/display.js";
 import { pagesForRandomAccess } from "../node/open.js";
@@ -53,6 +55,23 @@ export function diffText(r: DiffReport, images: boolean): string {
   return out.length ? `${out.map(displayText).join("\n")}\n` : "";
 }
 
+/** A damaged image named with the side it is in: both sides have a files.img. */
+function whichSide(e: CriuImageError, ...sides: [string, Checkpoint][]): CriuImageError {
+  for (const [path, cp] of sides) {
+    try {
+      // A reader of its own: the sides' caches may hold what was read before the failure.
+      new Checkpoint(cp.source).image(e.image);
+    } catch (again) {
+      if (again instanceof CriuImageError && again.message === e.message) {
+        const named = new CriuImageError(e.code, `${path}: ${e.image}`, e.offset, e.expected);
+        named.message = `${path}: ${e.message}`;
+        return named;
+      }
+    }
+  }
+  return e;
+}
+
 export async function diff(a: {
   a: string;
   b: string;
@@ -65,7 +84,9 @@ export async function diff(a: {
     await open(a.a, true, { pages: pagesForRandomAccess }),
     await open(a.b, true, { pages: pagesForRandomAccess }),
   ];
-  const r = await diffCheckpoints(x, y, { memory: a.memory === true });
+  const r = await diffCheckpoints(x, y, { memory: a.memory === true }).catch((e: unknown) => {
+    throw e instanceof CriuImageError ? whichSide(e, [a.a, x], [a.b, y]) : e;
+  });
   if (a.json) await writeJson(r);
   else await writeStdout(diffText(r, a.images === true));
   if (!r.same) throw new Reported("different");

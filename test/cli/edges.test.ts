@@ -202,3 +202,20 @@ describe("usage errors in our own words", () => {
     expect(one.code).toBe(0);
   });
 });
+
+describe("diff of a damaged side", () => {
+  it("names the side the damaged image is in", async () => {
+    const a = copy("side-a");
+    const b = copy("side-b");
+    chmodSync(join(b, "files.img"), 0o644);
+    writeFileSync(join(b, "files.img"), readFileSync(join(tcp4, "files.img")).subarray(0, 30));
+    for (const [x, y, bad] of [
+      [a, b, b],
+      [b, a, b],
+    ]) {
+      const r = await runCli(["diff", x as string, y as string]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(new RegExp(`^criu-image: ${bad}: files\\.img: at byte 12: expected `));
+    }
+  });
+});
