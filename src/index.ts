@@ -2,6 +2,8 @@
  * criu-image: read, write and stream CRIU checkpoint images as typed
  * protobuf-es messages. Runs anywhere with Uint8Array and TextDecoder; the
  * file-system helpers are in "criu-image/node".
+ *
+ * @module criu-image
  */
 
 export * from "./framing/index.js";

@@ -1,4 +1,8 @@
-/** criu-image/archive: checkpoint archives read anywhere: tar, zstd (checksums verified), gzip, member safety. */
+/**
+ * criu-image/archive: checkpoint archives read anywhere: tar, zstd (checksums verified), gzip, member safety.
+ *
+ * @module criu-image/archive
+ */
 export { type Compression, compressionForName, compressionOf, isTarHeader } from "./compression.js";
 export { copies, type DecompressOptions, decompressed, type Gunzip, webGunzip } from "./decompress.js";
 export { ENGINE_FILES } from "./engine-files.js";

@@ -39,6 +39,10 @@ const MAX_CHAIN = 64;
 const wrongKind = (name: string, kind: string, found: string) =>
   new CriuImageError("BAD_MAGIC", name, 0, `a ${kind} image`, `found ${found}`);
 
+/**
+ * A checkpoint: its image source and a lazy, cached reader of its images
+ * (decoded when first asked for), its tasks and its parent dump.
+ */
 export class Checkpoint {
   readonly source: ImageSource;
   private readonly cache = new Map<string, CriuImage>();

@@ -1,4 +1,8 @@
-/** criu-image/checkpoint: one model of a checkpoint over any image source. */
+/**
+ * criu-image/checkpoint: one model of a checkpoint over any image source.
+ *
+ * @module criu-image/checkpoint
+ */
 export { Checkpoint, type CheckpointLike, type DumpKind, type OtherFile } from "./checkpoint.js";
 export { companionBesideImages, companionInImages } from "./companions.js";
 export { layoutOf, type MembersOptions, type SourceMember, sourceFromMembers } from "./members.js";

@@ -7,6 +7,7 @@ import { diffImages, type ImageChange } from "./images.js";
 import { diffMemory, type PageChange } from "./memory.js";
 import { diffSemantic, type SemanticChange } from "./semantic.js";
 
+/** How two checkpoints differ: by view (processes, sockets, …), by image, and by memory page. */
 export interface DiffReport {
   /** No difference at any level asked for. */
   same: boolean;
@@ -16,6 +17,7 @@ export interface DiffReport {
   memory?: PageChange[];
 }
 
+/** Options of `diffCheckpoints`. */
 export interface DiffOptions {
   /** Also compare process memory page by page (reads the pages). */
   memory?: boolean;
@@ -23,6 +25,7 @@ export interface DiffOptions {
   semantic?: boolean;
 }
 
+/** Compares two checkpoints: what a user sees first, then entries and fields, then pages on request. */
 export async function diffCheckpoints(
   a: CheckpointLike,
   b: CheckpointLike,

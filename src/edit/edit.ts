@@ -9,6 +9,7 @@ import { overlaySource } from "../checkpoint/source.js";
 import { type DiffReport, diffCheckpoints } from "../diff/diff.js";
 import { EditSession } from "./session.js";
 
+/** An edited checkpoint, the images to write, and what changed (as diff reports it). */
 export interface EditResult {
   /** The edited checkpoint (the input with the changed images replaced). */
   checkpoint: Checkpoint;
@@ -18,6 +19,7 @@ export interface EditResult {
   report: DiffReport;
 }
 
+/** Runs `edit` on a session over the checkpoint; returns the changed images and the report. */
 export async function editCheckpoint(
   input: CheckpointLike,
   edit: (e: EditSession) => void | Promise<void>,

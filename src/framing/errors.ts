@@ -29,6 +29,7 @@ export function truncated(name: string | undefined, at: number, end: number, wha
   return new CriuImageError("TRUNCATED", name, at, what, `only ${end - at} bytes left`);
 }
 
+/** Why a CriuImageError was thrown: a stable code for programs to test. */
 export type CriuImageErrorCode =
   | "TRUNCATED" // input ends inside a header, entry or payload
   | "BAD_MAGIC" // magic not in the kind table, or not the one the name implies

@@ -1,6 +1,8 @@
 /**
  * criu-image/framing: CRIU image framing without any dependency. Magics,
  * entry sizes, extra payloads and raw images; entries stay protobuf bytes.
+ *
+ * @module criu-image/framing
  */
 export { CriuImageError, type CriuImageErrorCode } from "./errors.js";
 /** @internal For criu-image's other layers (bundled apart); not part of the API. */

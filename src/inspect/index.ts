@@ -1,4 +1,8 @@
-/** criu-image/inspect: a checkpoint as plain data: processes, files, sockets, mounts, namespaces, container. */
+/**
+ * criu-image/inspect: a checkpoint as plain data: processes, files, sockets, mounts, namespaces, container.
+ *
+ * @module criu-image/inspect
+ */
 export { type ContainerView, container, metadataJson } from "./container.js";
 export {
   CRIT_EXPLORERS,

@@ -1,4 +1,8 @@
-/** criu-image/json: crit-compatible JSON, both ways. */
+/**
+ * criu-image/json: crit-compatible JSON, both ways.
+ *
+ * @module criu-image/json
+ */
 
 export { critInfoForCount, critInfoForRaw } from "./crit-info.js";
 export { CritJsonError, JsonNumber } from "./errors.js";

@@ -1,4 +1,8 @@
-/** criu-image/memory: process memory of a checkpoint: maps, page states, reads, search, strings. */
+/**
+ * criu-image/memory: process memory of a checkpoint: maps, page states, reads, search, strings.
+ *
+ * @module criu-image/memory
+ */
 export {
   memoryMap,
   type PageCounts,

@@ -13,6 +13,7 @@ import { firstRun, type PagemapRuns, type PageRun, pagemapRuns } from "./runs.js
 /** criu/include/image.h VMA_* status bits (the image layer's VMA_STATUS). */
 export const VMA = VMA_STATUS;
 
+/** What a VMA maps, from its status bits (heap, stack, a file, shared memory, …). */
 export type VmaKind =
   | "stack"
   | "heap"
@@ -28,6 +29,7 @@ export type VmaKind =
   | "aio"
   | "anon";
 
+/** The kind of a VMA from vma_entry.status. */
 export function vmaKind(status: number): VmaKind {
   if (status & VMA.STACK) return "stack";
   if (status & VMA.HEAP) return "heap";
@@ -48,6 +50,7 @@ export function vmaKind(status: number): VmaKind {
 export const protText = (prot: number): string =>
   `${prot & 1 ? "r" : "-"}${prot & 2 ? "w" : "-"}${prot & 4 ? "x" : "-"}`;
 
+/** How many pages of a VMA are in each state: dumped here, in the parent dump, lazy, not dumped. */
 export interface PageCounts {
   /** In this dump's pages files. */
   present: number;
@@ -59,6 +62,7 @@ export interface PageCounts {
   notDumped: number;
 }
 
+/** One VMA of a task with its kind, protection, mapped file, pagemap and page counts. */
 export interface VmaMap {
   start: bigint;
   end: bigint;

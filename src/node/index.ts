@@ -1,11 +1,15 @@
-/** criu-image/node: checkpoints on disk: folders, archives, atomic writes. */
+/**
+ * criu-image/node: checkpoints on disk: folders, archives, atomic writes.
+ *
+ * @module criu-image/node
+ */
 
 export { type ArchiveSourceOptions, openArchiveSource } from "./archive.js";
 export { type WriteFileOptions, writeFileAtomic } from "./atomic.js";
 export { FileError, fileError } from "./errors.js";
 export { openImageFile, readImageFile, writeImageFile } from "./files.js";
 export { type FolderOptions, openFolderSource } from "./folder.js";
-export { type JournalPair, readJournal } from "./journal.js";
+export { type JournalOptions, type JournalPair, readJournal } from "./journal.js";
 export { type LockOptions, withCheckpointLock } from "./lock.js";
 export { type OpenOptions, openCheckpoint, type PathKind, pagesForRandomAccess, pathKind } from "./open.js";
 /** @internal For the CLI (bundled apart); not part of the API. */
@@ -14,6 +18,7 @@ export {
   applyToCheckpoint,
   type EditDirOptions,
   editCheckpointDir,
+  type Produced,
   type RewriteDirOptions,
   type RewriteDirResult,
   type RewriteTogetherOptions,

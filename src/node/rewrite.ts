@@ -259,9 +259,12 @@ export interface EditDirOptions extends LockOptions {
 }
 
 /** What a change of a checkpoint produces: new images, new engine metadata files (by path beside the images). */
-interface Produced<R> {
+export interface Produced<R> {
+  /** The new bytes of each changed image. */
   changed: ReadonlyMap<string, Uint8Array>;
+  /** The new bytes of each changed engine metadata file (config.dump, network.status, …). */
   metadata?: ReadonlyMap<string, Uint8Array>;
+  /** What the change reports (returned by applyToCheckpoint as it is). */
   result: R;
 }
 

@@ -1,4 +1,8 @@
-/** criu-image/tcp: find, inspect and rewrite the inet sockets of a checkpoint. */
+/**
+ * criu-image/tcp: find, inspect and rewrite the inet sockets of a checkpoint.
+ *
+ * @module criu-image/tcp
+ */
 
 /** The inet sockets of a checkpoint, listed where inspect lists them (one listing, two names). */
 export {

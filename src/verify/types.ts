@@ -14,6 +14,7 @@ export type VerifyCheck =
   | "pending-write"
   | "unsafe-member";
 
+/** One problem (or note) of verify: the image, the entry where there is one, the check and the message. */
 export interface VerifyProblem {
   /** The image the problem is in (or about). */
   image: string;
@@ -24,6 +25,7 @@ export interface VerifyProblem {
   message: string;
 }
 
+/** What verify found in a checkpoint. */
 export interface VerifyReport {
   /** What was checked: a full dump, a pre-dump, or images without an inventory. */
   kind: "dump" | "pre-dump" | "images";
@@ -37,6 +39,7 @@ export interface VerifyReport {
   parents: string[];
 }
 
+/** Options of `verifyCheckpoint` and `verifyProblems`. */
 export interface VerifyOptions {
   /** Page size of the dumped machine (default 4096, as on x86-64). */
   pageSize?: number;
