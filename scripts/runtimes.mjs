@@ -8,7 +8,7 @@
  *   node scripts/runtimes.mjs
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -26,7 +26,13 @@ if (!existsSync(archive)) throw new Error(`${archive} is missing: the corpus mus
 
 const work = mkdtempSync(join(tmpdir(), "criu-image-runtimes-"));
 try {
-  const tgz = execFileSync("npm", ["pack", "--silent", "--pack-destination", work], { cwd: root }).toString().trim();
+  // Packing builds first (prepack), whose output would be mixed into npm's: the tarball is found by its name.
+  execFileSync("npm", ["pack", "--silent", "--pack-destination", work], {
+    cwd: root,
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  const tgz = readdirSync(work).find((f) => f.endsWith(".tgz"));
+  if (!tgz) throw new Error("npm pack made no tarball");
   const deps = { "criu-image": `file:${join(work, tgz)}` };
   for (const [spec, version] of Object.entries(RUNTIMES)) {
     const [alias, real] = spec.split("@npm:");
