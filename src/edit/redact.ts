@@ -75,14 +75,18 @@ export interface RedactResult {
 
 const ENV_LIMIT = 1 << 24;
 
-async function redactEnv(
-  cp: Checkpoint,
-  e: EditSession,
-  o: RedactOptions,
-  fill: number,
-  done: Redaction[],
-  hits: Set<string>,
-): Promise<void> {
+/** One redaction under way: the checkpoint, its edit, the options, and what it did and found so far. */
+interface Run {
+  cp: Checkpoint;
+  e: EditSession;
+  o: RedactOptions;
+  fill: number;
+  done: Redaction[];
+  /** Selectors that matched somewhere ("env NAME", "string K", "regex K"). */
+  hits: Set<string>;
+}
+
+async function redactEnv({ cp, e, o, fill, done, hits }: Run): Promise<void> {
   const names = new Set(o.env ?? []);
   if (!o.envAll && names.size === 0) return;
   const ps = pageSizeOf(cp);
@@ -113,14 +117,7 @@ async function redactEnv(
   }
 }
 
-async function redactMatches(
-  cp: Checkpoint,
-  e: EditSession,
-  o: RedactOptions,
-  fill: number,
-  done: Redaction[],
-  hits: Set<string>,
-): Promise<void> {
+async function redactMatches({ cp, e, o, fill, done, hits }: Run): Promise<void> {
   const patterns: { key: string; pattern: Uint8Array | RegExp }[] = [
     ...needles(o),
     ...(o.regexes ?? []).map((re, k) => ({ key: `regex ${k}`, pattern: re })),
@@ -190,14 +187,7 @@ const PAYLOADS: Partial<Record<string, { what: Redaction["what"]; parts: (x: unk
   BPFMAP_DATA: { what: "bpf-map", parts: (x) => [x as Uint8Array] },
 };
 
-function redactExtras(
-  cp: Checkpoint,
-  e: EditSession,
-  o: RedactOptions,
-  fill: number,
-  done: Redaction[],
-  hits: Set<string>,
-): void {
+function redactExtras({ cp, e, o, fill, done, hits }: Run): void {
   const search = (o.strings?.length ?? 0) + (o.regexes?.length ?? 0) > 0;
   for (const name of cp.names()) {
     const kind = kindByFileName(name)?.kind as string | undefined;
@@ -222,14 +212,7 @@ function redactExtras(
 }
 
 /** The engine's metadata files: environment values and matches in their JSON string values. */
-function redactMetadata(
-  cp: Checkpoint,
-  e: EditSession,
-  o: RedactOptions,
-  fill: number,
-  done: Redaction[],
-  hits: Set<string>,
-): void {
+function redactMetadata({ cp, e, o, fill, done, hits }: Run): void {
   const names = new Set(o.env ?? []);
   const filler = String.fromCharCode(fill);
   const wantEnv = o.envAll || names.size > 0;
@@ -329,10 +312,11 @@ async function redactWithin(
   const fill = o.filler ?? 0x2a;
   const done: Redaction[] = [];
   const hits = new Set<string>();
-  await redactEnv(cp, e, o, fill, done, hits);
-  await redactMatches(cp, e, o, fill, done, hits);
-  redactExtras(cp, e, o, fill, done, hits);
-  redactMetadata(cp, e, o, fill, done, hits);
+  const run: Run = { cp, e, o, fill, done, hits };
+  await redactEnv(run);
+  await redactMatches(run);
+  redactExtras(run);
+  redactMetadata(run);
   const unmatched = [
     ...(o.envAll ? [] : (o.env ?? []).filter((n) => !hits.has(`env ${n}`)).map((n) => `--env ${n}`)),
     // A string or expression is named by its place in the list only: it may hold the secret itself.

@@ -400,7 +400,11 @@ describe("output folders are made by this run", () => {
     expect(statSync(victim).mode & 0o777).toBe(0o700);
   });
 
-  it("a folder swapped for a link while it is written: every file goes into the folder made, none through the link", async () => {
+  /**
+   * Rewrites into out/ while, right after the first file is made, the folder
+   * is moved away and its name linked to a private folder of a victim's.
+   */
+  async function swappedWhileWritten(): Promise<{ out: string; victim: string; swapped: boolean }> {
     const victim = join(work, "victim");
     mkdirSync(victim, { mode: 0o700 });
     const out = join(work, "out");
@@ -408,7 +412,6 @@ describe("output folders are made by this run", () => {
     let swapped = false;
     vi.spyOn(fsOps, "open").mockImplementation(async (p, flags, mode) => {
       const h = await realOpen(p, flags, mode);
-      // After the first file is made, the folder is moved away and its name linked to the victim's folder.
       if (!swapped && p.endsWith(".img") && flags & constants.O_CREAT) {
         swapped = true;
         renameSync(out, `${out}.away`);
@@ -419,9 +422,15 @@ describe("output folders are made by this run", () => {
     await expect(rewriteCheckpointDir(dir, [move], { outDir: out })).rejects.toThrow(
       /out: was replaced while the checkpoint was written into it/,
     );
-    expect(swapped).toBe(true);
+    // Nothing landed in the victim's folder, and its mode is as it was.
     expect(readdirSync(victim)).toEqual([]);
     expect(statSync(victim).mode & 0o777).toBe(0o700);
+    return { out, victim, swapped };
+  }
+
+  it("a folder swapped for a link while it is written: every file goes into the folder made, none through the link", async () => {
+    const { out, swapped } = await swappedWhileWritten();
+    expect(swapped).toBe(true);
     // What was written went into the folder made, and was removed with the failure; the folder stays empty.
     expect(readdirSync(`${out}.away`)).toEqual([]);
   });
@@ -429,25 +438,7 @@ describe("output folders are made by this run", () => {
   it("without /proc, a folder swapped for a link is found at the next file", async () => {
     platform.byHandle = false;
     try {
-      const victim = join(work, "victim");
-      mkdirSync(victim, { mode: 0o700 });
-      const out = join(work, "out");
-      const realOpen = fsOps.open;
-      let swapped = false;
-      vi.spyOn(fsOps, "open").mockImplementation(async (p, flags, mode) => {
-        const h = await realOpen(p, flags, mode);
-        if (!swapped && p.endsWith(".img") && flags & constants.O_CREAT) {
-          swapped = true;
-          renameSync(out, `${out}.away`);
-          symlinkSync(victim, out);
-        }
-        return h;
-      });
-      await expect(rewriteCheckpointDir(dir, [move], { outDir: out })).rejects.toThrow(
-        /out: was replaced while the checkpoint was written into it/,
-      );
-      expect(readdirSync(victim)).toEqual([]);
-      expect(statSync(victim).mode & 0o777).toBe(0o700);
+      expect((await swappedWhileWritten()).swapped).toBe(true);
     } finally {
       platform.byHandle = true;
     }
