@@ -7,21 +7,13 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fsOps } from "../../src/node/fs-ops.js";
 import { withCheckpointLock } from "../../src/node/lock.js";
+import { slowDisk } from "../helpers/slow-disk.js";
 
 const [dir, startAt, times] = process.argv.slice(2) as [string, string, string];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const jitter = () => sleep(Math.random() < 0.5 ? 0 : Math.random() * 3);
-for (const key of Object.keys(fsOps) as (keyof typeof fsOps)[]) {
-  const real = fsOps[key] as (...a: unknown[]) => Promise<unknown>;
-  (fsOps as Record<string, unknown>)[key] = async (...a: unknown[]) => {
-    await jitter();
-    const r = await real(...a);
-    await jitter();
-    return r;
-  };
-}
+// A slow disk: every file-system call of the lock delayed at random.
+slowDisk(() => sleep(Math.random() < 0.5 ? 0 : Math.random() * 3));
 while (Date.now() < Number(startAt)) {}
 const counter = join(dir, "counter");
 for (let i = 0; i < Number(times); i++) {

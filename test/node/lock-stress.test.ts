@@ -11,9 +11,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fsOps } from "../../src/node/fs-ops.js";
 import { LOCK, withCheckpointLock } from "../../src/node/lock.js";
 import { rng } from "../fuzz/mutate.js";
+import { slowDisk } from "../helpers/slow-disk.js";
 
 const ROUNDS = Number(process.env.CRIU_IMAGE_LOCK_ROUNDS ?? 12);
 const WRITERS = 3;
@@ -55,31 +55,12 @@ function run(dir: string, startAt: number, times: number): { p: ChildProcess; do
   return { p, done };
 }
 
-/** Every file-system call of the lock delayed at random, as on a slow disk; undone after `fn`. */
-async function slowDisk<T>(r: () => number, fn: () => Promise<T>): Promise<T> {
-  const saved = { ...fsOps };
-  const pause = () => new Promise((res) => setTimeout(res, r() < 0.3 ? 0 : r() * 6));
-  for (const key of Object.keys(fsOps) as (keyof typeof fsOps)[]) {
-    const real = saved[key] as (...a: unknown[]) => Promise<unknown>;
-    (fsOps as Record<string, unknown>)[key] = async (...a: unknown[]) => {
-      await pause();
-      const out = await real(...a);
-      await pause();
-      return out;
-    };
-  }
-  try {
-    return await fn();
-  } finally {
-    Object.assign(fsOps, saved);
-  }
-}
-
 describe("the writer lock, contended", () => {
   it("lets one of several writers of this process take over a stale lock, 120 rounds", async () => {
     const r = rng(11);
     const dead = deadPid();
-    await slowDisk(r, async () => {
+    const undo = slowDisk(() => new Promise((res) => setTimeout(res, r() < 0.3 ? 0 : r() * 6)));
+    try {
       for (let round = 0; round < 120; round++) {
         const dir = mkdtempSync(join(work, "local-"));
         const stale = token(r);
@@ -109,7 +90,9 @@ describe("the writer lock, contended", () => {
         expect(n).toBe(6);
         expect(readdirSync(dir), `round ${round}: the lock left files`).toEqual([]);
       }
-    });
+    } finally {
+      undo();
+    }
   }, 300_000);
 
   it(`lets exactly one of ${WRITERS} writers at a time take over a stale lock, ${ROUNDS} rounds`, async () => {
