@@ -39,11 +39,15 @@ export function lineWidth(
   const columns = Number(env.COLUMNS);
   return Number.isInteger(columns) && columns > 20 ? columns : (out.columns ?? 80);
 }
-let WIDTH = lineWidth();
-const cut = (s: string, w = WIDTH) => (s.length > w ? `${s.slice(0, w - 1)}…` : s);
+/** A line cut to `width` columns, an ellipsis at its end. */
+type Cut = (s: string) => string;
+const cutTo =
+  (width: number): Cut =>
+  (s) =>
+    s.length > width ? `${s.slice(0, width - 1)}…` : s;
 const quote = (a: string) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`);
 
-function processLines(p: ProcessView, a: InspectArgs, lead: string, last: boolean, out: string[]): void {
+function processLines(p: ProcessView, a: InspectArgs, lead: string, last: boolean, out: string[], cut: Cut): void {
   const branch = lead === "" ? "" : last ? "└─ " : "├─ ";
   const threads = p.threads.length > 1 ? `, ${p.threads.length} threads` : "";
   out.push(
@@ -70,12 +74,12 @@ function processLines(p: ProcessView, a: InspectArgs, lead: string, last: boolea
   }
 }
 
-function tree(procs: ProcessView[], a: InspectArgs, out: string[]): void {
+function tree(procs: ProcessView[], a: InspectArgs, out: string[], cut: Cut): void {
   const kids = new Map<number, ProcessView[]>();
   const pids = new Set(procs.map((p) => p.pid));
   for (const p of procs) if (pids.has(p.ppid)) kids.set(p.ppid, [...(kids.get(p.ppid) ?? []), p]);
   const walk = (p: ProcessView, lead: string, last: boolean, depth: number) => {
-    processLines(p, a, lead, last, out);
+    processLines(p, a, lead, last, out, cut);
     const ks = kids.get(p.pid) ?? [];
     const next = depth === 0 ? "" : lead + (last ? "   " : "│  ");
     for (let i = 0; i < ks.length; i++)
@@ -84,7 +88,7 @@ function tree(procs: ProcessView[], a: InspectArgs, out: string[]): void {
   for (const root of procs.filter((p) => !pids.has(p.ppid))) walk(root, "", true, 0);
 }
 
-function mountTree(mounts: MountView[], out: string[]): void {
+function mountTree(mounts: MountView[], out: string[], cut: Cut): void {
   for (const ns of [...new Set(mounts.map((m) => m.ns))]) {
     const list = mounts.filter((m) => m.ns === ns);
     const ids = new Set(list.map((m) => m.id));
@@ -103,7 +107,7 @@ function mountTree(mounts: MountView[], out: string[]): void {
 }
 
 export function inspectText(r: InspectReport, a: InspectArgs, width = lineWidth()): string {
-  WIDTH = width;
+  const cut = cutTo(width);
   const out: string[] = [];
   const c = r.container;
   out.push(cut(`${r.source}: ${r.kind}${c?.engine ? `, ${c.engine} container ${c.name ?? c.id ?? ""}` : ""}`));
@@ -120,7 +124,7 @@ export function inspectText(r: InspectReport, a: InspectArgs, width = lineWidth(
   const psTree = a["ps-tree"] || all || !(a.sockets || a.mounts || a.ns || a.stats || a.container || a.files);
   if (psTree || a.files) {
     out.push("process tree:");
-    tree(r.processes, a, out);
+    tree(r.processes, a, out, cut);
   }
   if (a.sockets || all) {
     const s = r.sockets;
@@ -141,7 +145,7 @@ export function inspectText(r: InspectReport, a: InspectArgs, width = lineWidth(
     for (const n of s.netlink) out.push(cut(`  netlink protocol ${n.protocol} portid ${n.portid} ${own(n.owners)}`));
     for (const p of s.packet) out.push(cut(`  packet type ${p.type} ifindex ${p.ifindex} ${own(p.owners)}`));
   }
-  if (a.mounts || all) mountTree(r.mounts, out);
+  if (a.mounts || all) mountTree(r.mounts, out, cut);
   if (a.ns || all) {
     const n = r.namespaces;
     for (const net of n.net) {

@@ -13,7 +13,7 @@ import type { DiffReport } from "../diff/diff.js";
 import { editCheckpoint } from "../edit/edit.js";
 import { type Redaction, type RedactOptions, redactCheckpoint } from "../edit/redact.js";
 import type { EditSession } from "../edit/session.js";
-import { connectionKeys, type RewriteRule, rewriteTogether, socketEntries } from "../tcp/index.js";
+import { peersElsewhere, type RewriteRule, rewriteTogether } from "../tcp/index.js";
 import { type RewriteOptions, type RewriteReport, rewriteConnections } from "../tcp/rewrite.js";
 import { eachMember, rewrittenArchive } from "./archive.js";
 import { writeFileAtomic } from "./atomic.js";
@@ -372,17 +372,13 @@ export async function rewriteCheckpointsTogether(
   const planned = rewriteTogether(cps, rules, options);
   if (options.outDir !== undefined && !options.dryRun) await mkdir(options.outDir, { recursive: true });
   const unmatched = planned[0]?.report.unmatchedRules ?? [];
-  const keys = cps.map((cp) => connectionKeys(socketEntries(cp)));
+  const elsewhere = peersElsewhere(cps);
   const out: (RewriteDirResult & { path: string })[] = [];
   for (const [i, path] of paths.entries()) {
-    const elsewhere = new Set<string>();
-    keys.forEach((k, j) => {
-      if (j !== i) for (const x of k) elsewhere.add(x);
-    });
     const r = await rewriteCheckpointDir(path, rules, {
       ...options,
       allowUnmatched: true,
-      peersElsewhere: elsewhere,
+      peersElsewhere: elsewhere[i],
       outDir: options.outDir === undefined ? undefined : join(options.outDir, names[i] as string),
     });
     r.report.unmatchedRules = unmatched;

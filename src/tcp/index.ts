@@ -37,6 +37,4 @@ export {
   parseEndpointRule,
   type RewriteRule,
 } from "./rules.js";
-export { type CrossPair, crossPairs, type PairEnd, rewriteTogether } from "./together.js";
-/** @internal For criu-image/node (several checkpoints on disk); not part of the API. */
-export { connectionKeys } from "./warnings.js";
+export { type CrossPair, crossPairs, type PairEnd, peersElsewhere, rewriteTogether } from "./together.js";

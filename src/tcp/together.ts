@@ -10,7 +10,7 @@ import { type Endpoint, socketEntries } from "../inspect/inet.js";
 import { TcpRewriteError } from "./errors.js";
 import { type RewriteOptions, type RewriteResult, rewriteConnections } from "./rewrite.js";
 import type { RewriteRule } from "./rules.js";
-import { connectionKeys } from "./warnings.js";
+import { connectionKey, connectionKeys } from "./warnings.js";
 
 /** One end of a connection in one of several checkpoints. */
 export interface PairEnd {
@@ -30,16 +30,21 @@ export interface CrossPair {
 
 const endpoint = (words: number[], port: number): Endpoint => ({ address: formatWords(words), port });
 
+/** For each checkpoint, the connections of all the others (`RewriteOptions.peersElsewhere`). */
+export function peersElsewhere(cps: readonly Checkpoint[]): Set<string>[] {
+  const keys = cps.map((cp) => connectionKeys(socketEntries(cp)));
+  return keys.map((_, i) => new Set(keys.flatMap((k, j) => (j === i ? [] : [...k]))));
+}
+
 /** Connected TCP sockets whose other end is in another checkpoint of the list, paired by tuple. */
 export function crossPairs(inputs: readonly CheckpointLike[]): CrossPair[] {
   const cps = inputs.map((i) => Checkpoint.of(i));
   const byKey = new Map<string, PairEnd[]>();
-  const ends: { key: string; peer: string; end: PairEnd }[] = [];
+  const ends: { peer: string; end: PairEnd }[] = [];
   cps.forEach((cp, checkpoint) => {
     for (const e of socketEntries(cp)) {
-      const [k] = connectionKeys([e]);
-      if (k === undefined) continue;
-      const [l, lp, r, rp] = k.split("|") as [string, string, string, string];
+      const k = connectionKey(e);
+      if (!k) continue;
       const end: PairEnd = {
         checkpoint,
         socketId: e.sk.id,
@@ -47,10 +52,10 @@ export function crossPairs(inputs: readonly CheckpointLike[]): CrossPair[] {
         local: endpoint(e.sk.srcAddr, e.sk.srcPort),
         remote: endpoint(e.sk.dstAddr, e.sk.dstPort),
       };
-      ends.push({ key: k, peer: `${r}|${rp}|${l}|${lp}`, end });
-      const list = byKey.get(k);
+      ends.push({ peer: k.peer, end });
+      const list = byKey.get(k.key);
       if (list) list.push(end);
-      else byKey.set(k, [end]);
+      else byKey.set(k.key, [end]);
     }
   });
   const out: CrossPair[] = [];
@@ -73,14 +78,10 @@ export function rewriteTogether(
   options: RewriteOptions = {},
 ): RewriteResult[] {
   const cps = inputs.map((i) => Checkpoint.of(i));
-  const keys = cps.map((cp) => connectionKeys(socketEntries(cp)));
-  const results = cps.map((cp, i) => {
-    const elsewhere = new Set<string>();
-    keys.forEach((k, j) => {
-      if (j !== i) for (const x of k) elsewhere.add(x);
-    });
-    return rewriteConnections(cp, rules, { ...options, allowUnmatched: true, peersElsewhere: elsewhere });
-  });
+  const elsewhere = peersElsewhere(cps);
+  const results = cps.map((cp, i) =>
+    rewriteConnections(cp, rules, { ...options, allowUnmatched: true, peersElsewhere: elsewhere[i] }),
+  );
   const unmatched = (results[0]?.report.unmatchedRules ?? []).filter((u) =>
     results.every((r) => r.report.unmatchedRules.includes(u)),
   );

@@ -129,14 +129,30 @@ interface Side {
   port: number;
 }
 
-/** The (local, remote) tuple key of each connected TCP socket, as peers are matched: for other checkpoints' peers. */
+/** Whether a socket is a connected TCP socket with whole addresses: only those have peers. */
+const connected = (e: SocketEntry) =>
+  e.sk.proto === IPPROTO_TCP &&
+  CONNECTED.has(e.sk.state) &&
+  addrKey(e.sk.srcAddr) !== undefined &&
+  addrKey(e.sk.dstAddr) !== undefined;
+
+/** A (local, remote) tuple as a map key; a peer's key is its own with the sides swapped. */
+const tupleKey = (l: Side, rm: Side) => `${addrKey(l.words)}|${l.port}|${addrKey(rm.words)}|${rm.port}`;
+
+/** A connected TCP socket's tuple key and its peer's; undefined for any other socket. */
+export function connectionKey(e: SocketEntry): { key: string; peer: string } | undefined {
+  if (!connected(e)) return undefined;
+  const local = { words: e.sk.srcAddr, port: e.sk.srcPort };
+  const remote = { words: e.sk.dstAddr, port: e.sk.dstPort };
+  return { key: tupleKey(local, remote), peer: tupleKey(remote, local) };
+}
+
+/** The tuple key of each connected TCP socket, as peers are matched: for other checkpoints' peers. */
 export function connectionKeys(entries: Iterable<SocketEntry>): Set<string> {
   const out = new Set<string>();
   for (const e of entries) {
-    if (e.sk.proto !== IPPROTO_TCP || !CONNECTED.has(e.sk.state)) continue;
-    const l = addrKey(e.sk.srcAddr);
-    const r = addrKey(e.sk.dstAddr);
-    if (l !== undefined && r !== undefined) out.add(`${l}|${e.sk.srcPort}|${r}|${e.sk.dstPort}`);
+    const k = connectionKey(e);
+    if (k) out.add(k.key);
   }
   return out;
 }
@@ -164,12 +180,6 @@ function peerWarnings(
   warnings: string[],
   elsewhere: ReadonlySet<string>,
 ): { moved: number; alone: number; apart: number } {
-  const connected = (e: SocketEntry) =>
-    e.sk.proto === IPPROTO_TCP &&
-    CONNECTED.has(e.sk.state) &&
-    addrKey(e.sk.srcAddr) !== undefined &&
-    addrKey(e.sk.dstAddr) !== undefined;
-  const key = (l: Side, rm: Side) => `${addrKey(l.words)}|${l.port}|${addrKey(rm.words)}|${rm.port}`;
   const before = (e: SocketEntry) => ({
     local: { words: e.sk.srcAddr, port: e.sk.srcPort },
     remote: { words: e.sk.dstAddr, port: e.sk.dstPort },
@@ -187,7 +197,7 @@ function peerWarnings(
   for (const o of entries) {
     if (!connected(o)) continue;
     const b = before(o);
-    const k = key(b.local, b.remote);
+    const k = tupleKey(b.local, b.remote);
     const list = byTuple.get(k);
     // Push, never copy: many sockets can share one tuple.
     if (list) list.push(o);
@@ -199,12 +209,12 @@ function peerWarnings(
   let apart = 0;
   for (const [e, a] of after) {
     const b = before(e);
-    if (elsewhere.has(key(b.remote, b.local))) {
+    if (elsewhere.has(tupleKey(b.remote, b.local))) {
       apart++;
       continue;
     }
     const peer = byTuple
-      .get(key(b.remote, b.local))
+      .get(tupleKey(b.remote, b.local))
       // An absent ns_id (CRIU before 3.x) decodes as 0 on both ends, so they still pair.
       // A socket connected to itself (a simultaneous open to its own port) is its own peer.
       ?.some((o) => o.sk.nsId === e.sk.nsId);
