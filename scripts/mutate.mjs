@@ -64,7 +64,7 @@ export const GROUPS = {
   // The zstd decoder and XXH64, against lighter fixtures (CRIU_IMAGE_MUTATE_LIGHT: smaller inputs, fewer levels).
   zstd: {
     mutate: ["src/archive/zstd/**/*.ts"],
-    tests: ["test/archive/zstd.test.ts", "test/archive/checksum.test.ts"],
+    tests: ["test/archive/zstd.test.ts", "test/archive/zstd-frames.test.ts", "test/archive/checksum.test.ts"],
     env: { CRIU_IMAGE_MUTATE_LIGHT: "1" },
   },
 };

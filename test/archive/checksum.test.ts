@@ -81,14 +81,11 @@ describe("zstd content checksums", () => {
 
   it("verifies zstd(1)'s checksum of binary pages at levels 1 to 22 and window logs 10 to 27", async () => {
     for (const page of pages) {
-      for (const args of [
-        ["-1"],
-        ["-12"],
-        ["-19"],
-        ["--ultra", "-22"],
-        ["-3", "--zstd=wlog=10"],
-        ["-19", "--long=27"],
-      ]) {
+      const levels = [["-1"], ["-12"], ["-19"], ["--ultra", "-22"], ["-3", "--zstd=wlog=10"], ["-19", "--long=27"]];
+      // Mutation runs (CRIU_IMAGE_MUTATE_LIGHT) keep a high level and the smallest window: the slow levels add no path.
+      for (const args of process.env.CRIU_IMAGE_MUTATE_LIGHT === "1"
+        ? levels.slice(2, 3).concat(levels.slice(4, 5))
+        : levels) {
         const frame = zstd(page, ...args);
         const out: Uint8Array[] = [];
         for await (const c of zstdDecompress(reusedChunks(frame, 4096))) out.push(c.slice());

@@ -2,8 +2,10 @@
  * zstd's entropy-coded streams are read backwards: written forwards, they
  * end with a byte whose highest set bit marks where the data stops, and
  * the decoder starts there (RFC 8878 §4.1). `bits` counts the bits still
- * unread; bits below the stream's first byte read as zero, and reading
- * past it leaves `bits` negative, which callers treat as overflow.
+ * unread; reading past the stream's first byte leaves `bits` negative,
+ * which callers treat as overflow. A peek near the start may take bits
+ * from before the stream: a valid stream never depends on them (every
+ * table entry under a code's prefix is that code), so they are not masked.
  */
 import { corrupt } from "./errors.js";
 
@@ -22,7 +24,6 @@ export class BackwardBits {
 
   /** The `n` (≤ 24) bits below position `p`... as an integer, the bit at p + n - 1 highest. */
   private at(p: number, n: number): number {
-    if (p < 0) return p + n <= 0 ? 0 : this.at(0, n + p) << -p;
     const b = this.buf;
     const i = this.start + (p >> 3);
     const v =

@@ -69,11 +69,10 @@ function frameHeader(input: Input, at: number, f: ReturnType<typeof fields>): Fr
   return { window, contentSize, checksum: (d & 0x04) !== 0, size };
 }
 
-/** The frame's output buffer: `out[history, at)` is what matches may refer to. */
+/** The frame's output buffer: `out[0, at)` is what matches may refer to. */
 class Window {
   out = new Uint8Array(0);
   at = 0;
-  history = 0;
   private window = 0;
   private blockMax = 0;
 
@@ -82,7 +81,6 @@ class Window {
     this.window = history;
     this.blockMax = Math.min(window, BLOCK_MAX);
     this.at = 0;
-    this.history = 0;
   }
 
   /**
@@ -102,10 +100,9 @@ class Window {
       this.out = grown;
     }
     if (this.at + this.blockMax > this.out.length) {
-      const keep = Math.min(this.window, this.at - this.history);
+      const keep = Math.min(this.window, this.at);
       this.out.copyWithin(0, this.at - keep, this.at);
       this.at = keep;
-      this.history = 0;
     }
     return this.blockMax;
   }
@@ -161,7 +158,7 @@ export async function* zstdDecompress(source: AsyncIterable<Uint8Array>): AsyncG
     w.startFrame(h.window, h.contentSize !== undefined ? Math.min(h.window, h.contentSize) : h.window);
     const tables: { huffman?: HuffmanTable } = {};
     const sequences = newSequenceState();
-    if (h.checksum) hash.reset();
+    hash.reset();
     let produced = 0;
     for (let last = false; !last; ) {
       const blockAt = input.offset;
@@ -181,10 +178,13 @@ export async function* zstdDecompress(source: AsyncIterable<Uint8Array>): AsyncG
       const from = input.pos + 3;
       const start = w.at;
       try {
-        if (type === 0) w.out.set(src.subarray(from, from + size), start);
-        else if (type === 1) w.out.fill(src[from] as number, start, start + size);
-        if (type < 2) w.at += size;
-        else {
+        if (type === 0) {
+          w.out.set(src.subarray(from, from + size), start);
+          w.at += size;
+        } else if (type === 1) {
+          w.out.fill(src[from] as number, start, start + size);
+          w.at += size;
+        } else {
           const lit = readLiterals(src, from, from + size, tables, literals);
           w.at = executeSequences(src, lit.next, from + size, lit.lit, lit.start, lit.end, sequences, w, blockMax);
         }
@@ -196,7 +196,7 @@ export async function* zstdDecompress(source: AsyncIterable<Uint8Array>): AsyncG
       produced += w.at - start;
       if (h.contentSize !== undefined && produced > h.contentSize)
         throw new ZstdError(blockAt, `a frame of ${h.contentSize} bytes, as its header says (it holds more)`);
-      if (h.checksum) hash.update(w.out, start, w.at);
+      hash.update(w.out, start, w.at);
       if (last) await frameEnd(input, h, produced, hash);
       if (w.at > start) yield w.out.subarray(start, w.at);
     }

@@ -39,7 +39,6 @@ export function fseTable(norm: ArrayLike<number>, count: number, log: number): F
       while (p > high);
     }
   }
-  if (p !== 0) corrupt("an FSE distribution that does not fill its table");
   for (let u = 0; u < size; u++) {
     const s = symbol[u] as number;
     const x = next[s] as number;
@@ -74,7 +73,7 @@ export function readFseTable(
   const peek = (n: number) => {
     let v = 0;
     const i = bit >> 3;
-    for (let k = 3; k >= 0; k--) v = v * 256 + (i + k < end ? (src[i + k] as number) : 0);
+    for (let k = 3; k >= 0; k--) v = v * 256 + (src[i + k] ?? 0);
     return Math.floor(v / 2 ** (bit & 7)) & ((1 << n) - 1);
   };
   const log = peek(4) + 5;
@@ -108,10 +107,10 @@ export function readFseTable(
       bit += nb;
     }
     count--;
-    remaining -= count < 0 ? -count : count;
+    remaining -= Math.abs(count);
     norm[s++] = count;
     zero = count === 0;
-    if (remaining < 1) break;
+    if (remaining < 1) corrupt("an FSE table description that does not add up");
     while (remaining < threshold) {
       nb--;
       threshold >>= 1;

@@ -79,6 +79,8 @@ export function readHuffman(src: Uint8Array, pos: number, end: number): { table:
   const start = new Uint32Array(MAX_BITS + 2);
   const counts = new Uint32Array(MAX_BITS + 2);
   for (let i = 0; i < n; i++) counts[weights[i] as number] = (counts[weights[i] as number] as number) + 1;
+  // The longest codes have weight 1 (zstd(1) refuses a table larger than its longest code, as in HUF_readStats).
+  if (counts[1] === 0) corrupt("Huffman weights with no symbol of weight 1");
   for (let w = 1, p = 0; w <= log; w++) {
     start[w] = p;
     p += (counts[w] as number) << (w - 1);

@@ -10,7 +10,6 @@ export class Input {
   private end = 0;
   private chunk: Uint8Array = new Uint8Array(0);
   private chunkAt = 0;
-  private done = false;
   /** Offset in the stream of bytes[pos]. */
   offset = 0;
 
@@ -28,12 +27,8 @@ export class Input {
   async need(n: number): Promise<boolean> {
     while (this.end - this.start < n) {
       if (this.chunkAt >= this.chunk.length) {
-        if (this.done) return false;
         const r = await this.it.next();
-        if (r.done) {
-          this.done = true;
-          return false;
-        }
+        if (r.done) return false;
         this.chunk = r.value;
         this.chunkAt = 0;
         continue;

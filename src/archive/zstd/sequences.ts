@@ -62,11 +62,10 @@ export interface SequenceState {
 
 export const newSequenceState = (): SequenceState => ({ rep: [1, 4, 8] });
 
-/** Where a block's output goes: `out`, from `at` on, with history back to `history`. */
+/** Where a block's output goes: `out`, from `at` on; matches reach back to out[0]. */
 export interface Output {
   out: Uint8Array;
   at: number;
-  history: number;
 }
 
 /** The table of one kind for this block, by its mode; returns the bytes its description took. */
@@ -145,7 +144,6 @@ export function executeSequences(
       const ofCode = of.symbol[so] as number;
       const mlCode = ml.symbol[sm] as number;
       const llCode = ll.symbol[sl] as number;
-      if (ofCode > 31) corrupt(`an offset code of ${ofCode}`);
       const ofValue = 2 ** ofCode + bits.read(ofCode);
       const matchLength = (ML_BASE[mlCode] as number) + bits.read(ML_BITS[mlCode] as number);
       const literalLength = (LL_BASE[llCode] as number) + bits.read(LL_BITS[llCode] as number);
@@ -180,7 +178,7 @@ export function executeSequences(
         op += literalLength;
         lp += literalLength;
       }
-      if (offset < 1 || offset > op - o.history) corrupt(`a match offset of ${offset} before the start of the data`);
+      if (offset < 1 || offset > op) corrupt(`a match offset of ${offset} before the start of the data`);
       let from = op - offset;
       if (offset >= matchLength && matchLength >= 32) {
         out.copyWithin(op, from, from + matchLength);

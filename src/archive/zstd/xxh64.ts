@@ -43,7 +43,7 @@ function mul(ah: number, al: number, bh: number, bl: number): void {
 function add(ah: number, al: number, bh: number, bl: number): void {
   const lo = al + bl;
   rl = lo >>> 0;
-  rh = (ah + bh + (lo > 0xffffffff ? 1 : 0)) >>> 0;
+  rh = (ah + bh + Math.floor(lo / 0x100000000)) >>> 0;
 }
 
 /** (h, l) rotated left by n (0 < n < 32) into rh, rl. */
@@ -96,23 +96,17 @@ export class Xxh64 {
   /** Adds b[from, to). */
   update(b: Uint8Array, from = 0, to = b.length): void {
     this.total += to - from;
-    let p = from;
-    if (this.buffered > 0) {
-      const take = Math.min(32 - this.buffered, to - p);
-      this.buf.set(b.subarray(p, p + take), this.buffered);
-      this.buffered += take;
-      p += take;
-      if (this.buffered < 32) return;
-      this.stripes(this.buf, 0, 32);
-      this.buffered = 0;
-    }
+    // Top up the partial stripe first (when none is buffered, this just moves a first stripe through it).
+    const take = Math.min(32 - this.buffered, to - from);
+    this.buf.set(b.subarray(from, from + take), this.buffered);
+    this.buffered += take;
+    if (this.buffered < 32) return;
+    this.stripes(this.buf, 0, 32);
+    const p = from + take;
     const whole = to - ((to - p) % 32);
     this.stripes(b, p, whole);
-    p = whole;
-    if (p < to) {
-      this.buf.set(b.subarray(p, to), 0);
-      this.buffered = to - p;
-    }
+    this.buf.set(b.subarray(whole, to), 0);
+    this.buffered = to - whole;
   }
 
   /** Folds the 32-byte stripes of b[p, end) into the lanes (end - p is a multiple of 32). */
@@ -128,7 +122,7 @@ export class Xxh64 {
         // The round, written out: acc = rotl(acc + input * P2, 31) * P1.
         const th = mulhi(lo, P2L) + Math.imul(hi, P2L) + Math.imul(lo, P2H);
         const al = l + (Math.imul(lo, P2L) >>> 0);
-        const ah = (h + th + (al > 0xffffffff ? 1 : 0)) >>> 0;
+        const ah = (h + th + ((al / 0x100000000) | 0)) >>> 0;
         const sl = al >>> 0;
         const xh = ((ah << 31) | (sl >>> 1)) >>> 0;
         const xl = ((sl << 31) | (ah >>> 1)) >>> 0;
