@@ -1,3 +1,4 @@
+/** @internal For criu-image/tcp (bundled apart); not part of the API. */
 export {
   asV4,
   bytesToWords,

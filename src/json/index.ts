@@ -4,14 +4,14 @@
  * @module criu-image/json
  */
 
-export { critInfoForCount, critInfoForRaw } from "./crit-info.js";
 export { CritJsonError, JsonNumber } from "./errors.js";
 export { type FromCritJsonOptions, fromCritJson } from "./from-crit.js";
 export { type CritJsonStream, type CritStreamEntry, openCritJsonStream } from "./from-crit-stream.js";
 export { type JsonValue, parseJson } from "./parse.js";
-/** @internal For the CLI (bundled apart); not part of the API. */
+/** @internal For criu-image/inspect (bundled apart); not part of the API. */
 export { encodeQuopri } from "./quopri.js";
 export { critJsonToImage, type ImageToCritJsonOptions, imageToCritJson } from "./stream-convert.js";
+/** @internal For criu-image/tcp and criu-image/edit (bundled apart): format-preserving edits of engine metadata. */
 export {
   type JsonPath,
   type JsonStringAt,

@@ -6,14 +6,11 @@
 
 export { type ArchiveSourceOptions, openArchiveSource } from "./archive.js";
 export { type WriteFileOptions, writeFileAtomic } from "./atomic.js";
-export { FileError, fileError } from "./errors.js";
+export { FileError } from "./errors.js";
 export { openImageFile, readImageFile, writeImageFile } from "./files.js";
 export { type FolderOptions, openFolderSource } from "./folder.js";
-export { type JournalOptions, type JournalPair, readJournal } from "./journal.js";
-export { type LockOptions, withCheckpointLock } from "./lock.js";
-export { type OpenOptions, openCheckpoint, type PathKind, pagesForRandomAccess, pathKind } from "./open.js";
-/** @internal For the CLI (bundled apart); not part of the API. */
-export { plainBytes } from "./read-range.js";
+export type { LockOptions } from "./lock.js";
+export { type OpenOptions, openCheckpoint } from "./open.js";
 export {
   applyToCheckpoint,
   type EditDirOptions,
