@@ -4,7 +4,7 @@
  * driven by playwright-core). .ci/run installs Chromium; elsewhere the test
  * is skipped when /usr/bin/chromium is missing.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { build } from "esbuild";
@@ -12,17 +12,12 @@ import { chromium } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { readImage, scanFramed } from "../src/index.js";
 import { listConnections } from "../src/tcp/index.js";
+import { CHROMIUM, chromiumSuite, haveChromium } from "./helpers/chromium.js";
 import { serveFolder } from "./helpers/serve.js";
 
-const CHROMIUM = "/usr/bin/chromium";
 const sample = join(__dirname, "..", "examples", "checkpoint-tcp4");
-const have = existsSync(CHROMIUM);
-if (!have && process.env.CI) throw new Error(`${CHROMIUM} is missing: .ci/run should have installed Debian's chromium`);
 
-// .ci/run installs Chromium: in CI its absence is a failure, never a skip.
-if (!have && process.env.CI) throw new Error("chromium is missing: the browser test must run in CI");
-
-describe.skipIf(!have)("the core in headless Chromium", () => {
+describe.skipIf(!haveChromium)(chromiumSuite("the core in headless Chromium"), () => {
   it("decodes the bundled checkpoint and lists its TCP connections, without Node APIs", async () => {
     const work = mkdtempSync(join(tmpdir(), "criu-image-browser-"));
     const images: Record<string, string> = {};
