@@ -171,12 +171,14 @@ export interface WriteFileOptions {
    * the source reuses.
    */
   chunksKept?: boolean;
+  /** The permission bits of a new file (0666 less the umask without it); a file replaced keeps its own. */
+  mode?: number;
 }
 
 /**
  * Replaces `path` with `data`. A regular file (or a new one) is replaced
  * atomically and keeps its mode and, when run as root, its owner; a new
- * file gets 0666 less the umask. A device, FIFO or socket is written into.
+ * file gets `options.mode`, else 0666 less the umask. A device, FIFO or socket is written into.
  * On any failure, `path` is as it was and no temporary file is left; the
  * error names `path`.
  */
@@ -198,7 +200,7 @@ export async function writeFileAtomic(
       return;
     }
     const dir = dirname(target.path);
-    const tmp = await writeTemp(dir, basename(target.path), data, { ...target, chunksKept: kept });
+    const tmp = await writeTemp(dir, basename(target.path), data, { mode: options.mode, ...target, chunksKept: kept });
     try {
       await fsOps.rename(tmp, target.path);
     } catch (e) {

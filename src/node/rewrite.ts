@@ -161,7 +161,8 @@ export async function writeArchiveFromFolder(
     p.finalize();
   })();
   done.catch((e) => p.destroy(e));
-  await writeFileAtomic(out, compressed(p as unknown as AsyncIterable<Uint8Array>, compression));
+  // Private, as engines write their exports: it holds the processes' memory.
+  await writeFileAtomic(out, compressed(p as unknown as AsyncIterable<Uint8Array>, compression), { mode: 0o600 });
   await done;
   return leftOut;
 }
@@ -186,7 +187,8 @@ export async function writeCheckpointArchive(
     throw new FileError("INVALID", out, "not an archive name (.tar, .tar.gz, .tgz, .tar.zst)");
   const input$ = createReadStream(input, { highWaterMark: 1 << 20 });
   const stream = rewrittenArchive(input$, imagesDir, changed, compression, leaveOut, metadata);
-  await writeFileAtomic(out, stream);
+  // The source archive's permissions: a private (0600) export stays private.
+  await writeFileAtomic(out, stream, { mode: modeOf(input) });
 }
 
 /**

@@ -163,7 +163,7 @@ const SHOWN = 3;
 
 /** The restore race, said once (docs/tcp-rewrite.md explains it and the remedy). */
 export const RACE =
-  "restore race: nothing holds a moved connection's new tuple while it is restored (CRIU's lock is for the tuples it dumped), so a packet from the peer that arrives before the socket exists is answered with a reset. Hold the new tuples' traffic during the restore, or restore into a new network namespace: docs/tcp-rewrite.md#the-restore-race.";
+  "restore race: nothing holds a moved connection's new tuple while it is restored (CRIU's lock is for the tuples it dumped, in a namespace it creates), so a packet from the peer that arrives before the socket exists is answered with a reset. Hold the new tuples' traffic during the restore (on the host, or on the containers' bridge): docs/tcp-rewrite.md#the-restore-race.";
 
 /**
  * Connections whose other end is not in the checkpoint, as one line however

@@ -8,7 +8,7 @@
  * with --dry-run saying the same.
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
@@ -160,6 +160,21 @@ describe("Podman's metadata", () => {
     const info = JSON.parse((await runCli(["inspect", out, "--container", "--json"])).stdout.toString());
     expect(JSON.stringify(info)).toContain("10.0.0.2/8");
     expect(JSON.stringify(info)).not.toContain("127.0.0.2/8");
+  });
+
+  it("a new archive keeps the source archive's permissions; one made from a folder is private (0600)", async () => {
+    // Podman writes its exports 0600: they hold the processes' memory.
+    for (const mode of [0o600, 0o640]) {
+      const tar = await exportTar("podman");
+      chmodSync(tar, mode);
+      const out = join(work, `moved-${mode.toString(8)}.tar`);
+      expect((await runCli(["tcp", "rewrite", tar, ...RULE, "--out", out])).code).toBe(0);
+      expect(statSync(out).mode & 0o777).toBe(mode);
+    }
+    const folder = extract(await exportTar("podman"));
+    const out = join(work, "from-folder.tar");
+    expect((await runCli(["tcp", "rewrite", folder, ...RULE, "--out", out])).code).toBe(0);
+    expect(statSync(out).mode & 0o777).toBe(0o600);
   });
 
   it("an extracted folder, in place: images and metadata in one commit, and a crash after the commit is finished by recover", async () => {
