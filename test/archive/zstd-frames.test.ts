@@ -266,11 +266,115 @@ describe("hand-built frames that decode", () => {
   });
 
   it("a skippable frame longer than what is buffered, between two frames, at any chunk size", async () => {
-    const skip = cat(Uint8Array.of(0x5e, 0x2a, 0x4d, 0x18), Uint8Array.of(0x10, 0x27, 0, 0), new Uint8Array(10_000));
+    const skip = cat(
+      Uint8Array.of(0x5e, 0x2a, 0x4d, 0x18),
+      Uint8Array.of(0x40, 0x0d, 0x03, 0),
+      new Uint8Array(200_000),
+    );
     const f = frame(one, rawBlock(ascii("one"), last));
     const stream = cat(f, skip, frame(one, rawBlock(ascii("two"), last)));
-    for (const chunk of [1, 7, 100, 4096, 20_000])
+    const bad = cat(f, skip, Uint8Array.of(1, 2, 3, 4, 5));
+    const at = f.length + skip.length;
+    for (const chunk of [1, 7, 100, 4096, 20_000]) {
       expect(same((await ours(stream, chunk)).out, ascii("onetwo"))).toBe(true);
+      // Offsets count the skipped bytes, however they arrived.
+      const e = await error(bad, chunk);
+      expect([e.offset, e.message]).toEqual([at, `zstd: at byte ${at}: expected the zstd magic number`]);
+    }
+  });
+});
+
+describe("hand-built frames at each limit", () => {
+  it("one direct weight (a header byte of 128), 131,072 literals, six literals in four streams", async () => {
+    // Weight 1 for symbol 0 and the implied weight 1 for symbol 1.
+    const bits = Uint8Array.from({ length: 500 }, (_, i) => ((i * 5) % 3) & 1);
+    const two = huffmanCode([1]);
+    await expectValid(
+      frame(
+        one,
+        compressedBlock(
+          cat(huffmanLiterals(two, bits, { type: 2, tree: directWeights([1]), format: 0 }), Uint8Array.of(0)),
+        ),
+        compressedBlock(cat(rleLiterals(0x61, 128 << 10, 3), Uint8Array.of(0))),
+        compressedBlock(
+          cat(
+            huffmanLiterals(
+              two,
+              Uint8Array.from({ length: 128 << 10 }, (_, i) => i & 1),
+              { type: 3, format: 3 },
+            ),
+            Uint8Array.of(0),
+          ),
+        ),
+        compressedBlock(
+          cat(huffmanLiterals(two, Uint8Array.of(0, 1, 1, 0, 1, 0), { type: 3, format: 1 }), Uint8Array.of(0)),
+          last,
+        ),
+      ),
+    );
+  });
+
+  it("the largest RLE match code, a sequence count of 32,769 in three bytes, a window of 1,920 bytes", async () => {
+    await expectValid(
+      frame(
+        one,
+        compressedBlock(cat(rawLiterals(ascii("m")), sequencesSection([{ ll: 1, ml: 65_539 + 7, of: 1 }])), last),
+      ),
+      new Uint8Array(65_547).fill(0x6d),
+    );
+    const n = 0x7f00 + 0x101;
+    const seqs = Array.from({ length: n }, (): Sequence => ({ ll: 0, ml: 3, of: 4 + 3 }));
+    await expectValid(
+      frame(
+        one,
+        rawBlock(ascii("abcd")),
+        compressedBlock(cat(rawLiterals(new Uint8Array(0)), sequencesSection(seqs, { countBytes: 3 })), last),
+      ),
+      ascii("abcd".repeat(2 + Math.ceil((3 * n) / 4))).subarray(0, 4 + 3 * n),
+    );
+    // Window descriptor 0x07: 2^10 and seven eighths more, 1,920 bytes: a block of 1,920 fits, one of 1,921 does not.
+    await expectValid(frame({ window: 0x07 }, rawBlock(new Uint8Array(1920).fill(1), last)));
+    await expectDamaged(
+      frame({ window: 0x07 }, rawBlock(new Uint8Array(1921).fill(1), last)),
+      "a block of at most 1920 bytes (not 1921)",
+    );
+  });
+
+  it("sections that end exactly where a check looks: the error names the next thing missing", async () => {
+    const section = (literals: Uint8Array) => frame(one, compressedBlock(literals, last));
+    // A tree that fills the literals section: the stream after it is what is missing.
+    const direct = huffmanLiterals(abcd, abcdText(1), {
+      type: 2,
+      tree: abcdTree,
+      format: 0,
+      streams: new Uint8Array(0),
+    });
+    await expectDamaged(section(cat(direct, Uint8Array.of(0))), inBlock("a bitstream without its end mark"));
+    const endless = cat(fseDescription([0, 32], 5), Uint8Array.of(0, 4));
+    const fseTree = huffmanLiterals(abcd, abcdText(1), {
+      type: 2,
+      tree: cat(Uint8Array.of(endless.length), endless),
+      format: 0,
+      streams: new Uint8Array(0),
+    });
+    await expectDamaged(section(cat(fseTree, Uint8Array.of(0))), inBlock("more than 255 Huffman weights"));
+    // Literals that end the block: the sequences section is missing.
+    await expectDamaged(
+      section(huffmanLiterals(abcd, abcdText(30), { type: 2, tree: abcdTree, format: 0 })),
+      inBlock("a missing sequences section"),
+    );
+    // A jump table and nothing after it: the first stream has no end mark.
+    const jump = huffmanLiterals(abcd, abcdText(100), {
+      type: 2,
+      tree: abcdTree,
+      format: 1,
+      streams: new Uint8Array(6),
+    });
+    await expectDamaged(section(cat(jump, Uint8Array.of(0))), inBlock("a bitstream without its end mark"));
+    // Counts of two and three bytes that end the block: the modes are missing.
+    const abc = rawLiterals(ascii("abcdefgh"));
+    await expectDamaged(section(cat(abc, Uint8Array.of(255, 0, 0))), inBlock("missing compression modes"));
+    await expectDamaged(section(cat(abc, Uint8Array.of(128, 5))), inBlock("missing compression modes"));
   });
 });
 
