@@ -90,6 +90,14 @@ const abcdWeights = Array.from({ length: 100 }, (_, s) => ({ 97: 3, 98: 2, 99: 1
 const abcd = huffmanCode(abcdWeights);
 const abcdTree = directWeights(abcdWeights);
 const abcdText = (n: number) => ascii("abacabadabacabaabcdaab".repeat(Math.ceil(n / 22)).slice(0, n));
+/** A compressed literals section with this tree and these bytes for its streams (damaged sections). */
+const treeAndStreams = (tree: Uint8Array, streams: Uint8Array, format: 0 | 1 = 0, n = 1) =>
+  huffmanLiterals(abcd, abcdText(n), { type: 2, tree, format, streams });
+/** A tree description whose FSE table has one symbol: its states read no bits, and the weights never end. */
+const endlessTree = (() => {
+  const d = cat(fseDescription([0, 32], 5), Uint8Array.of(0, 4));
+  return cat(Uint8Array.of(d.length), d);
+})();
 
 describe("hand-built frames that decode", () => {
   it("Huffman literals with direct weights, one stream, then four streams of every size format", async () => {
@@ -343,33 +351,22 @@ describe("hand-built frames at each limit", () => {
   it("sections that end exactly where a check looks: the error names the next thing missing", async () => {
     const section = (literals: Uint8Array) => frame(one, compressedBlock(literals, last));
     // A tree that fills the literals section: the stream after it is what is missing.
-    const direct = huffmanLiterals(abcd, abcdText(1), {
-      type: 2,
-      tree: abcdTree,
-      format: 0,
-      streams: new Uint8Array(0),
-    });
-    await expectDamaged(section(cat(direct, Uint8Array.of(0))), inBlock("a bitstream without its end mark"));
-    const endless = cat(fseDescription([0, 32], 5), Uint8Array.of(0, 4));
-    const fseTree = huffmanLiterals(abcd, abcdText(1), {
-      type: 2,
-      tree: cat(Uint8Array.of(endless.length), endless),
-      format: 0,
-      streams: new Uint8Array(0),
-    });
-    await expectDamaged(section(cat(fseTree, Uint8Array.of(0))), inBlock("more than 255 Huffman weights"));
+    const empty = new Uint8Array(0);
+    await expectDamaged(
+      section(cat(treeAndStreams(abcdTree, empty), Uint8Array.of(0))),
+      inBlock("a bitstream without its end mark"),
+    );
+    await expectDamaged(
+      section(cat(treeAndStreams(endlessTree, empty), Uint8Array.of(0))),
+      inBlock("more than 255 Huffman weights"),
+    );
     // Literals that end the block: the sequences section is missing.
     await expectDamaged(
       section(huffmanLiterals(abcd, abcdText(30), { type: 2, tree: abcdTree, format: 0 })),
       inBlock("a missing sequences section"),
     );
     // A jump table and nothing after it: the first stream has no end mark.
-    const jump = huffmanLiterals(abcd, abcdText(100), {
-      type: 2,
-      tree: abcdTree,
-      format: 1,
-      streams: new Uint8Array(6),
-    });
+    const jump = treeAndStreams(abcdTree, new Uint8Array(6), 1, 100);
     await expectDamaged(section(cat(jump, Uint8Array.of(0))), inBlock("a bitstream without its end mark"));
     // Counts of two and three bytes that end the block: the modes are missing.
     const abc = rawLiterals(ascii("abcdefgh"));
@@ -466,9 +463,7 @@ describe("hand-built frames that are damaged", () => {
     await expectDamaged(lits(directWeights([11, 11])), inBlock("Huffman codes longer than 11 bits"));
     // Weights 2, 2 and the implied 3: a complete code, but its table is twice what its longest code needs.
     await expectDamaged(lits(directWeights([2, 2])), inBlock("Huffman weights with no symbol of weight 1"));
-    // A description whose FSE table has one symbol: its states read no bits, and the weights never end.
-    const endless = cat(fseDescription([0, 32], 5), Uint8Array.of(0, 4));
-    await expectDamaged(lits(cat(Uint8Array.of(endless.length), endless)), inBlock("more than 255 Huffman weights"));
+    await expectDamaged(lits(endlessTree), inBlock("more than 255 Huffman weights"));
     const stream = huffmanStream(abcd, abcdText(30), 3);
     await expectDamaged(
       block(
