@@ -17,6 +17,7 @@ import {
   directWeights,
   frame,
   frameHeader,
+  fseBits,
   fseDescription,
   type HeaderOptions,
   huffmanCode,
@@ -368,6 +369,14 @@ describe("hand-built frames at each limit", () => {
     // A jump table and nothing after it: the first stream has no end mark.
     const jump = treeAndStreams(abcdTree, new Uint8Array(6), 1, 100);
     await expectDamaged(section(cat(jump, Uint8Array.of(0))), inBlock("a bitstream without its end mark"));
+    // An FSE description of exactly 24 bits (codes 1 and 3: 26 and 6 of 32) that ends the block: the bitstream is
+    // what is missing. With its bitstream, it decodes (state 0 is code 1: match length 4).
+    const ml = { fse: fseDescription([0, 26, 0, 6], 5), log: 5 };
+    expect(fseBits([0, 26, 0, 6], 5).length).toBe(24);
+    const seq = sequencesSection([{ ll: 1, ml: 4, of: 1 }], { ml });
+    await expectValid(section(cat(rawLiterals(ascii("q")), seq)), ascii("qqqqq"));
+    const noBits = seq.subarray(0, 1 + 1 + 2 + ml.fse.length);
+    await expectDamaged(section(cat(rawLiterals(ascii("q")), noBits)), inBlock("a bitstream without its end mark"));
     // Counts of two and three bytes that end the block: the modes are missing.
     const abc = rawLiterals(ascii("abcdefgh"));
     await expectDamaged(section(cat(abc, Uint8Array.of(255, 0, 0))), inBlock("missing compression modes"));

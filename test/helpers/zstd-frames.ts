@@ -28,6 +28,11 @@ export class BitWriter {
     this.n = 0;
   }
 
+  /** How many bits were written. */
+  get length(): number {
+    return this.out.length * 8 + this.n;
+  }
+
   bytes(endMark: boolean): Uint8Array {
     if (endMark) this.write(1, 1);
     if (this.n > 0) this.flush();
@@ -279,7 +284,10 @@ export function sequencesSection(seqs: Sequence[], o: SequencesOptions = {}): Ui
 }
 
 /** An FSE table description (RFC 8878 §4.1.1) of normalized counts (-1: less than one). */
-export function fseDescription(norm: number[], log: number): Uint8Array {
+export const fseDescription = (norm: number[], log: number): Uint8Array => fseBits(norm, log).bytes(false);
+
+/** The bits of an FSE table description, before padding to a byte. */
+export function fseBits(norm: number[], log: number): BitWriter {
   const w = new BitWriter();
   w.write(log - 5, 4);
   let remaining = 2 ** log + 1;
@@ -313,5 +321,5 @@ export function fseDescription(norm: number[], log: number): Uint8Array {
       threshold /= 2;
     }
   }
-  return w.bytes(false);
+  return w;
 }

