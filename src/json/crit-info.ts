@@ -5,6 +5,7 @@
 import { pyContainer, pyString } from "./python-json.js";
 
 /**
+ * @internal
  * What `crit info` prints for an image of this kind with this many entries,
  * for images counted as they stream by (critInfo takes a decoded image).
  */
@@ -15,6 +16,7 @@ export function critInfoForCount(kind: string, entries: number): string {
 }
 
 /**
+ * @internal
  * What `criu-image info` prints for a raw image (pages, ifaddr, …), which
  * crit has no info for: the kind, `"raw": true` and the size in bytes, laid
  * out as crit lays out its info.

@@ -4,6 +4,8 @@
  * @module criu-image/json
  */
 
+/** @internal For the CLI (bundled apart); not part of the API. */
+export { critInfoForCount, critInfoForRaw } from "./crit-info.js";
 export { CritJsonError, JsonNumber } from "./errors.js";
 export { type FromCritJsonOptions, fromCritJson } from "./from-crit.js";
 export { type CritJsonStream, type CritStreamEntry, openCritJsonStream } from "./from-crit-stream.js";

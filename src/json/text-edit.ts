@@ -20,6 +20,7 @@ export interface JsonStringAt {
 const MAX_DEPTH = 256;
 
 /**
+ * @internal
  * Every string value (not key) of a JSON text whose path `want` accepts.
  * Throws SyntaxError for a text that is not JSON.
  */
@@ -86,12 +87,12 @@ export function jsonStrings(text: string, want: (path: JsonPath) => boolean): Js
   return out;
 }
 
-/** Whether a path matches a pattern of keys, indexes and "*" (any one step). */
+/** @internal Whether a path matches a pattern of keys, indexes and "*" (any one step). */
 export function pathMatches(path: JsonPath, pattern: JsonPath): boolean {
   return path.length === pattern.length && pattern.every((p, k) => p === "*" || p === path[k]);
 }
 
-/** A path as text: `a.b[0].c` (keys that are not plain names quoted). */
+/** @internal A path as text: `a.b[0].c` (keys that are not plain names quoted). */
 export function pathText(path: JsonPath): string {
   return path
     .map((p, k) =>
@@ -105,6 +106,7 @@ export function pathText(path: JsonPath): string {
 }
 
 /**
+ * @internal
  * The text with each string token replaced by the JSON of its new value;
  * everything else as it was. `edit` is applied to the token as written
  * first: when that spells the new value (the edit touched no escape), the

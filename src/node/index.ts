@@ -6,11 +6,15 @@
 
 export { type ArchiveSourceOptions, openArchiveSource } from "./archive.js";
 export { type WriteFileOptions, writeFileAtomic } from "./atomic.js";
-export { FileError } from "./errors.js";
+/** @internal For the CLI (bundled apart); not part of the API. */
+export { FileError, fileError } from "./errors.js";
 export { openImageFile, readImageFile, writeImageFile } from "./files.js";
 export { type FolderOptions, openFolderSource } from "./folder.js";
 export type { LockOptions } from "./lock.js";
-export { type OpenOptions, openCheckpoint } from "./open.js";
+/** @internal For the CLI (bundled apart); not part of the API. */
+export { type OpenOptions, openCheckpoint, pagesForRandomAccess, pathKind } from "./open.js";
+/** @internal For the CLI (bundled apart); not part of the API. */
+export { plainBytes } from "./read-range.js";
 export {
   applyToCheckpoint,
   type EditDirOptions,
