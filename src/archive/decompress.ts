@@ -76,6 +76,18 @@ export async function* decompressed(
   options: DecompressOptions = {},
 ): AsyncGenerator<Uint8Array> {
   const it = source[Symbol.asyncIterator]();
+  // However this ends (done, refused, left early), the source is ended too: a file behind it is closed.
+  try {
+    yield* decompressedFrom(it, options);
+  } finally {
+    await it.return?.();
+  }
+}
+
+async function* decompressedFrom(
+  it: AsyncIterator<Uint8Array>,
+  options: DecompressOptions,
+): AsyncGenerator<Uint8Array> {
   const first = await it.next();
   if (first.done) {
     options.onCompression?.("none");

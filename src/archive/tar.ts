@@ -237,10 +237,21 @@ export async function eachTarMember(
   source: AsyncIterable<Uint8Array> | SkippableSource,
   visit: (header: TarHeader, body: AsyncIterable<Uint8Array>, bodyAt: number) => Promise<void>,
 ): Promise<TarEnd> {
-  const pull = new Pull(
-    source[Symbol.asyncIterator](),
-    typeof (source as Partial<SkippableSource>).skip === "function" ? (source as SkippableSource) : undefined,
-  );
+  const it = source[Symbol.asyncIterator]();
+  const skippable =
+    typeof (source as Partial<SkippableSource>).skip === "function" ? (source as SkippableSource) : undefined;
+  // However this ends (done, refused, a visitor's error), the source is ended too: a file behind it is closed.
+  try {
+    return await members(new Pull(it, skippable), visit);
+  } finally {
+    await it.return?.();
+  }
+}
+
+async function members(
+  pull: Pull,
+  visit: (header: TarHeader, body: AsyncIterable<Uint8Array>, bodyAt: number) => Promise<void>,
+): Promise<TarEnd> {
   const block = new Uint8Array(BLOCK);
   let globalPax: Record<string, string> = {};
   let globalSize = 0;

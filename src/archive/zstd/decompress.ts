@@ -133,7 +133,16 @@ const hex = (n: number) => `0x${n.toString(16).padStart(8, "0")}`;
  * until the next chunk is asked for, so copy what you keep.
  */
 export async function* zstdDecompress(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
-  const input = new Input(source[Symbol.asyncIterator]());
+  const it = source[Symbol.asyncIterator]();
+  // However this ends (done, refused, left early), the source is ended too: a file behind it is closed.
+  try {
+    yield* frames(new Input(it));
+  } finally {
+    await it.return?.();
+  }
+}
+
+async function* frames(input: Input): AsyncGenerator<Uint8Array> {
   const w = new Window();
   const literals = new Uint8Array(BLOCK_MAX);
   const hash = new Xxh64();
