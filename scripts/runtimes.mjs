@@ -111,7 +111,7 @@ console.log(out.join("\\n"));
     ["CLI decode", [cli, "decode", "-i", join(sample, "files.img"), "--pretty"]],
     ["CLI verify", [cli, "verify", sample]],
     // zstd output through the runtime's own zlib, read back by our decoder.
-    ["CLI redact to .tar.zst", [cli, "redact", archive, "--env", "PATH", "-o", "out.tar.zst"]],
+    ["CLI redact to .tar.zst", [cli, "redact", archive, "--env", "PATH", "--out", "out.tar.zst"]],
     ["CLI inspect of it", [cli, "inspect", "out.tar.zst", "--all", "--json"]],
   ];
   const failures = [];

@@ -1,4 +1,4 @@
-/** @internal For criu-image/tcp (bundled apart); not part of the API. */
+// asV4, toV6 and wordsFor are internal: for criu-image/tcp (bundled apart), left out of the published types.
 export {
   asV4,
   bytesToWords,

@@ -6,14 +6,12 @@
 
 export { type ArchiveSourceOptions, openArchiveSource } from "./archive.js";
 export { type WriteFileOptions, writeFileAtomic } from "./atomic.js";
-/** @internal For the CLI (bundled apart); not part of the API. */
+// fileError, pagesForRandomAccess, pathKind and plainBytes are internal: for the CLI, left out of the published types.
 export { FileError, fileError } from "./errors.js";
 export { openImageFile, readImageFile, writeImageFile } from "./files.js";
 export { type FolderOptions, openFolderSource } from "./folder.js";
 export type { LockOptions } from "./lock.js";
-/** @internal For the CLI (bundled apart); not part of the API. */
 export { type OpenOptions, openCheckpoint, pagesForRandomAccess, pathKind } from "./open.js";
-/** @internal For the CLI (bundled apart); not part of the API. */
 export { plainBytes } from "./read-range.js";
 export {
   applyToCheckpoint,
