@@ -117,7 +117,7 @@ export function parseAddress(input: string): Uint8Array | undefined {
   return out;
 }
 
-/** @internal The 16-byte IPv6 form of 4 or 16 address bytes (IPv4 becomes ::ffff:a.b.c.d). */
+/** The 16-byte IPv6 form of 4 or 16 address bytes (IPv4 becomes ::ffff:a.b.c.d). */
 export function toV6(bytes: Uint8Array): Uint8Array {
   if (bytes.length === 16) return bytes;
   const out = new Uint8Array(16);
@@ -127,7 +127,7 @@ export function toV6(bytes: Uint8Array): Uint8Array {
   return out;
 }
 
-/** @internal The IPv4 bytes of an IPv4 or v4-mapped address, else undefined. */
+/** The IPv4 bytes of an IPv4 or v4-mapped address, else undefined. */
 export function asV4(bytes: Uint8Array): Uint8Array | undefined {
   if (bytes.length === 4) return bytes;
   if (bytes.length !== 16) return undefined;
@@ -143,7 +143,7 @@ export function sameAddress(a: Uint8Array, b: Uint8Array): boolean {
   return x.every((v, i) => v === y[i]);
 }
 
-/** @internal The words to store for `bytes` in a socket of this family; undefined if it cannot hold it. */
+/** The words to store for `bytes` in a socket of this family; undefined if it cannot hold it. */
 export function wordsFor(family: number, bytes: Uint8Array): number[] | undefined {
   if (family === AF_INET) {
     const v4 = asV4(bytes);

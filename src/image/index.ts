@@ -1,4 +1,4 @@
-// asV4, toV6 and wordsFor are internal: for criu-image/tcp (bundled apart), left out of the published types.
+// asV4, toV6 and wordsFor serve criu-image/tcp (bundled apart).
 export {
   asV4,
   bytesToWords,

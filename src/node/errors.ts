@@ -33,7 +33,7 @@ export class FileError extends CriuImageError {
   }
 }
 
-/** @internal Turns a Node error into a FileError about `path`; keeps FileErrors as they are. */
+/** Turns a Node error into a FileError about `path`; keeps FileErrors as they are. */
 export function fileError(e: unknown, path: string, doing?: string): Error {
   if (e instanceof CriuImageError) return e;
   const err = e as NodeJS.ErrnoException;

@@ -6,7 +6,7 @@
 
 export { type ArchiveSourceOptions, openArchiveSource } from "./archive.js";
 export { type WriteFileOptions, writeFileAtomic } from "./atomic.js";
-// fileError, pagesForRandomAccess, pathKind and plainBytes are internal: for the CLI, left out of the published types.
+// fileError, pagesForRandomAccess, pathKind and plainBytes serve the CLI.
 export { FileError, fileError } from "./errors.js";
 export { openImageFile, readImageFile, writeImageFile } from "./files.js";
 export { type FolderOptions, openFolderSource } from "./folder.js";

@@ -14,7 +14,6 @@ import { fileChunks } from "./read-range.js";
 export { type PathKind, pathKind };
 
 /**
- * @internal
  * Pages files kept for random access after one pass over an archive: in
  * memory up to 64 MiB each, spooled to a private temporary file above.
  */

@@ -12,7 +12,7 @@ import { fileError } from "./errors.js";
 /** What a path holds. */
 export type PathKind = "folder" | "archive" | "image" | "other";
 
-/** @internal What a path holds, from its type and first bytes. */
+/** What a path holds, from its type and first bytes. */
 export async function pathKind(path: string): Promise<PathKind> {
   return (await probe(path)).kind;
 }

@@ -2,7 +2,6 @@ import { closeSync, openSync, readSync } from "node:fs";
 import { open } from "node:fs/promises";
 
 /**
- * @internal
  * A Buffer as a plain Uint8Array over the same memory. `new Uint8Array(buf)`
  * would copy it: for a 125 MB files.img that is a second 125 MB until the
  * collector frees the first.
