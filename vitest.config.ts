@@ -1,10 +1,8 @@
 import { existsSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { defineConfig } from "vitest/config";
 import { lazySchemaTarget } from "./scripts/lazy-schema.mjs";
-import { corpusSuites } from "./test/helpers/corpus-suites.js";
-
-const corpus = resolve(process.env.CRIU_IMAGE_CORPUS ?? join(import.meta.dirname, "..", "shared", "criu"));
+import { corpusRoot as corpus, corpusSuites } from "./test/helpers/corpus-suites.js";
 
 // A clone without ../shared/criu runs everything else (test/corpus-missing.test.ts reports each suite left out as
 // skipped, with the reason); CI always has the corpus, so there its absence fails.

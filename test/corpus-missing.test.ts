@@ -4,12 +4,11 @@
  * test with the reason, so the runner's own summary counts them.
  */
 import { existsSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { describe, it } from "vitest";
-import { corpusSuites } from "./helpers/corpus-suites.js";
+import { corpusRoot as corpus, corpusSuites } from "./helpers/corpus-suites.js";
 
 const root = join(__dirname, "..");
-const corpus = resolve(process.env.CRIU_IMAGE_CORPUS ?? join(root, "..", "shared", "criu"));
 const missing = !existsSync(join(corpus, "images"));
 
 describe.skipIf(!missing)(

@@ -1,6 +1,19 @@
-/** Which test files read the shared corpus: vitest.config.ts leaves them out when it is missing, and says so. */
+/**
+ * Where the shared corpus is, and which test files read it: vitest.config.ts
+ * leaves them out when it is missing, and says so. This module must not
+ * import helpers/corpus.ts (a file that does is a corpus suite).
+ */
 import { readdirSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/**
+ * The shared corpus of real CRIU 4.2 checkpoints lives beside the checkout
+ * (../shared/criu), in CI too. CRIU_IMAGE_CORPUS points elsewhere.
+ */
+export const corpusRoot = resolve(
+  process.env.CRIU_IMAGE_CORPUS ?? join(dirname(fileURLToPath(import.meta.url)), "../../../shared/criu"),
+);
 
 /** Test files (relative to `root`) that import, maybe through other test modules, test/helpers/corpus.ts. */
 export function corpusSuites(root: string): string[] {

@@ -1,14 +1,8 @@
 import { existsSync, lstatSync, readdirSync, readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { corpusRoot } from "./corpus-suites.js";
 
-/**
- * The shared corpus of real CRIU 4.2 checkpoints lives beside the checkout
- * (../shared/criu), in CI too. CRIU_IMAGE_CORPUS points elsewhere.
- */
-export const corpusRoot = resolve(
-  process.env.CRIU_IMAGE_CORPUS ?? join(dirname(fileURLToPath(import.meta.url)), "../../../shared/criu"),
-);
+export { corpusRoot };
 
 export function requireCorpus(): string {
   if (!existsSync(join(corpusRoot, "images"))) {

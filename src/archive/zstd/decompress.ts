@@ -205,7 +205,7 @@ async function* frames(input: Input): AsyncGenerator<Uint8Array> {
       produced += w.at - start;
       if (h.contentSize !== undefined && produced > h.contentSize)
         throw new ZstdError(blockAt, `a frame of ${h.contentSize} bytes, as its header says (it holds more)`);
-      hash.update(w.out, start, w.at);
+      if (h.checksum) hash.update(w.out, start, w.at);
       if (last) await frameEnd(input, h, produced, hash);
       if (w.at > start) yield w.out.subarray(start, w.at);
     }
