@@ -11,7 +11,7 @@ export { FileError, fileError } from "./errors.js";
 export { openImageFile, readImageFile, writeImageFile } from "./files.js";
 export { type FolderOptions, openFolderSource } from "./folder.js";
 export type { LockOptions } from "./lock.js";
-export { type OpenOptions, openCheckpoint, pagesForRandomAccess, pathKind } from "./open.js";
+export { type OpenOptions, openCheckpoint, type PathKind, pagesForRandomAccess, pathKind } from "./open.js";
 export { plainBytes } from "./read-range.js";
 export {
   applyToCheckpoint,
