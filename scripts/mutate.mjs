@@ -43,7 +43,7 @@ export const GROUPS = {
   },
   // The one address module: its parser and formatter against Python, its display rule, the rules that use it.
   address: {
-    mutate: ["src/image/address.ts"],
+    mutate: ["src/image/address.ts", "src/tcp/family-words.ts"],
     tests: [
       "test/image/address.test.ts",
       "test/json/python-diff.test.ts",

@@ -1,27 +1,17 @@
 /** Input and output for the CLI. */
 
 import { createReadStream } from "node:fs";
-import { readFile, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import { basename } from "node:path";
 import { CriuImageError } from "../framing/errors.js";
 import { displayText } from "../image/display.js";
-import { fileError } from "../node/errors.js";
-import { plainBytes } from "../node/read-range.js";
-
-export async function readInput(path: string | undefined): Promise<Uint8Array> {
-  if (path !== undefined && path !== "-") {
-    return plainBytes(await readFile(path).catch((e) => Promise.reject(fileError(e, path, "cannot read"))));
-  }
-  const chunks: Buffer[] = [];
-  for await (const c of process.stdin) chunks.push(c as Buffer);
-  return plainBytes(Buffer.concat(chunks));
-}
+import { pathKind } from "../node/open.js";
 
 /** The input as a stream of chunks, and its size when known (for progress). */
 export async function source(path: string | undefined): Promise<{ chunks: AsyncIterable<Uint8Array>; size?: number }> {
   if (path === undefined || path === "-") return { chunks: process.stdin };
-  const st = await stat(path).catch((e) => Promise.reject(fileError(e, path, "cannot read")));
-  if (st.isDirectory()) {
+  // pathKind's FileError names the path; a pipe or device has no size.
+  if ((await pathKind(path)) === "folder") {
     throw new CriuImageError(
       "NOT_CHECKPOINT",
       path,
@@ -30,7 +20,8 @@ export async function source(path: string | undefined): Promise<{ chunks: AsyncI
       "it is a folder; x, tcp and verify take a checkpoint folder",
     );
   }
-  return { chunks: createReadStream(path, { highWaterMark: 1 << 20 }), size: st.size };
+  const st = await stat(path);
+  return { chunks: createReadStream(path, { highWaterMark: 1 << 20 }), ...(st.isFile() ? { size: st.size } : {}) };
 }
 
 /** The name to recognise an image by: --name, else the input's base name. */

@@ -24,9 +24,6 @@
  * octets), so crit JSON and rules would be read differently from crit.
  */
 
-/** Linux's AF_INET: a socket of this family holds one word. */
-const AF_INET = 2;
-
 /** The network-order bytes of CRIU's address words (4 per word, low byte first). */
 export function wordsToBytes(words: readonly number[]): Uint8Array {
   const out = new Uint8Array(words.length * 4);
@@ -141,15 +138,6 @@ export function sameAddress(a: Uint8Array, b: Uint8Array): boolean {
   const x = toV6(a);
   const y = toV6(b);
   return x.every((v, i) => v === y[i]);
-}
-
-/** The words to store for `bytes` in a socket of this family; undefined if it cannot hold it. */
-export function wordsFor(family: number, bytes: Uint8Array): number[] | undefined {
-  if (family === AF_INET) {
-    const v4 = asV4(bytes);
-    return v4 ? bytesToWords(v4) : undefined;
-  }
-  return bytesToWords(toV6(bytes));
 }
 
 /**

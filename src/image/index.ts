@@ -1,4 +1,3 @@
-// asV4, toV6 and wordsFor serve criu-image/tcp (bundled apart).
 export {
   asV4,
   bytesToWords,
@@ -10,7 +9,6 @@ export {
   parseAddress,
   sameAddress,
   toV6,
-  wordsFor,
   wordsToBytes,
 } from "./address.js";
 export { displayText } from "./display.js";

@@ -6,13 +6,11 @@
 
 export { type ArchiveSourceOptions, openArchiveSource } from "./archive.js";
 export { type WriteFileOptions, writeFileAtomic } from "./atomic.js";
-// fileError, pagesForRandomAccess, pathKind and plainBytes serve the CLI.
-export { FileError, fileError } from "./errors.js";
+export { FileError } from "./errors.js";
 export { openImageFile, readImageFile, writeImageFile } from "./files.js";
 export { type FolderOptions, openFolderSource } from "./folder.js";
 export type { LockOptions } from "./lock.js";
 export { type OpenOptions, openCheckpoint, type PathKind, pagesForRandomAccess, pathKind } from "./open.js";
-export { plainBytes } from "./read-range.js";
 export {
   applyToCheckpoint,
   type EditDirOptions,

@@ -14,8 +14,10 @@ import { fileChunks } from "./read-range.js";
 export { type PathKind, pathKind };
 
 /**
- * Pages files kept for random access after one pass over an archive: in
- * memory up to 64 MiB each, spooled to a private temporary file above.
+ * A `pages` policy for reading memory at random after one pass over an
+ * archive (`openCheckpoint(path, { pages: pagesForRandomAccess })`): each
+ * pages file is kept in memory up to 64 MiB and spooled to a private
+ * temporary file above.
  */
 export const pagesForRandomAccess: PagesPolicy = (_name, size) => (size <= 64 << 20 ? "all" : "spool");
 

@@ -12,7 +12,12 @@ import { fileError } from "./errors.js";
 /** What a path holds. */
 export type PathKind = "folder" | "archive" | "image" | "other";
 
-/** What a path holds, from its type and first bytes. */
+/**
+ * What a path holds, from its type and first bytes: a checkpoint folder, an
+ * archive (tar, compressed, or a pipe or device to read as one), one image
+ * file, or something else. Tells a tool taking paths the way the CLI does
+ * which reader to use; a missing or unreadable path is a FileError.
+ */
 export async function pathKind(path: string): Promise<PathKind> {
   return (await probe(path)).kind;
 }
@@ -28,7 +33,7 @@ export async function probe(path: string): Promise<{ kind: PathKind; size?: numb
 }
 
 async function fileKind(path: string): Promise<PathKind> {
-  const h = await open(path, "r");
+  const h = await open(path, "r").catch((e) => Promise.reject(fileError(e, path, "cannot read")));
   const head = new Uint8Array(512);
   try {
     await h.read(head, 0, 512, 0);

@@ -8,7 +8,8 @@
 import { clone } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
 import { file_entrySchema } from "../../src/gen/index.js";
-import { asV4, parseAddress, wordsFor } from "../../src/image/address.js";
+import { asV4, parseAddress } from "../../src/image/address.js";
+import { wordsFor } from "../../src/tcp/family-words.js";
 import {
   parseAddressRule,
   parseEndpointRule,

@@ -5,7 +5,8 @@
  * same endpoint as ::ffff:127.0.0.1.
  */
 import { describe, expect, it } from "vitest";
-import { asV4, parseAddress, wordsFor } from "../../src/image/address.js";
+import { asV4, parseAddress } from "../../src/image/address.js";
+import { wordsFor } from "../../src/tcp/family-words.js";
 import {
   describeRule,
   parseAddressRule,
