@@ -1,8 +1,8 @@
 /** The crit-compatible commands (decode, encode, info, show, x) and recover. */
 import { CRIT_EXPLORERS, critExplore, isCritExplorer } from "../inspect/crit-explore.js";
 import { critJsonToImage, imageToCritJson } from "../json/stream-convert.js";
-import { writeFileAtomic } from "../node/atomic.js";
-import { pathKind } from "../node/open.js";
+import { type WriteFileOptions, writeFileAtomic } from "../node/atomic.js";
+import { pathKind } from "../node/path-kind.js";
 import { recoverCheckpointDir } from "../node/rewrite.js";
 import { open } from "./checkpoint.js";
 import { imageName, source, warn, writeStdout } from "./io.js";
@@ -20,9 +20,13 @@ async function* counting(chunks: AsyncIterable<Uint8Array>, progress: Progress):
 }
 
 /** Writes chunks to OUT (atomically, or into a device/FIFO) or to stdout. */
-async function emit(out: string | undefined, chunks: AsyncIterable<Uint8Array>, chunksKept = false): Promise<void> {
+async function emit(
+  out: string | undefined,
+  chunks: AsyncIterable<Uint8Array>,
+  options: WriteFileOptions = {},
+): Promise<void> {
   if (out === undefined || out === "-") for await (const c of chunks) await writeStdout(c);
-  else await writeFileAtomic(out, chunks, { chunksKept });
+  else await writeFileAtomic(out, chunks, options);
 }
 
 /**
@@ -44,9 +48,12 @@ async function streamJson(
       pretty,
       noPayload,
       newline: a.out === undefined,
+      reuseBuffer: true,
     });
-    // Each chunk is a buffer of its own: the next is rendered while one is written.
-    await emit(a.out, json, true);
+    // Each chunk is written before the next is made. The JSON is made from
+    // the image again at will, so it is not fsynced (crit does not either);
+    // an image written by encode is.
+    await emit(a.out, json, { durable: false });
   } finally {
     progress.done();
   }

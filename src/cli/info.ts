@@ -8,7 +8,7 @@
 import { compressionOf, isTarHeader } from "../archive/compression.js";
 import { openFramedStream } from "../framing/stream.js";
 import { critInfoForCount, critInfoForRaw } from "../json/crit-info.js";
-import { pathKind } from "../node/open.js";
+import { pathKind } from "../node/path-kind.js";
 import { imageName, source, writeStdout } from "./io.js";
 import { UsageError } from "./usage.js";
 

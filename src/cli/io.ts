@@ -5,7 +5,7 @@ import { stat } from "node:fs/promises";
 import { basename } from "node:path";
 import { CriuImageError } from "../framing/errors.js";
 import { displayText } from "../image/display.js";
-import { pathKind } from "../node/open.js";
+import { pathKind } from "../node/path-kind.js";
 
 /** The input as a stream of chunks, and its size when known (for progress). */
 export async function source(path: string | undefined): Promise<{ chunks: AsyncIterable<Uint8Array>; size?: number }> {

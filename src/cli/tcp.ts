@@ -2,7 +2,7 @@
 
 import { displayEndpoint } from "../image/address.js";
 import type { InetSocket } from "../inspect/inet.js";
-import { pathKind } from "../node/open.js";
+import { pathKind } from "../node/path-kind.js";
 import { rewriteCheckpointDir, rewriteCheckpointsTogether } from "../node/rewrite.js";
 import { TcpRewriteError } from "../tcp/errors.js";
 import { crossPairs, eachConnection } from "../tcp/index.js";

@@ -9,12 +9,24 @@ import { entrySchema, msgTextSize, newRuleState, planExtra, type RuleState, roun
 import type { FramedEntry } from "./types.js";
 import type { WireError } from "./wire.js";
 
-/** Asks the driver for bytes. */
-export type ParserRequest =
-  /** Exactly `n` bytes; `boundary` means EOF here is the normal end. */
-  | { readonly type: "read"; readonly n: number; readonly what: string; readonly boundary: boolean }
-  /** Every remaining byte. */
-  | { readonly type: "rest" };
+/**
+ * Exactly `n` bytes; `boundary` means EOF here is the normal end. `what`
+ * names them for a TRUNCATED error; an entry's payload is named by its
+ * `schema` instead (see whatOf), so that nothing is built per entry.
+ */
+export interface ReadRequest {
+  readonly type: "read";
+  readonly n: number;
+  readonly what: string | undefined;
+  readonly schema: string;
+  readonly boundary: boolean;
+}
+
+/** What a read request asks for, in an error's words. */
+export const whatOf = (r: ReadRequest): string => r.what ?? `${r.n} bytes of a ${r.schema} entry`;
+
+/** Asks the driver for bytes: a read, or every remaining byte. */
+export type ParserRequest = ReadRequest | { readonly type: "rest" };
 
 /** What the parser yields: a request for bytes, or a finished entry. */
 export type ParserStep = ParserRequest | { readonly type: "entry"; readonly entry: FramedEntry };
@@ -39,6 +51,8 @@ function concat(parts: Uint8Array[], total: number): Uint8Array {
   return out;
 }
 
+const NO_PAYLOAD = new Uint8Array(0);
+
 export function* entryParser(
   kind: ImageKindInfo,
   name: string | undefined,
@@ -46,19 +60,24 @@ export function* entryParser(
 ): Generator<ParserStep, void, ParserInput> {
   let pos = start;
   const state: RuleState = newRuleState();
+  // The two reads of every entry, one object each: the driver is done with
+  // a request before the parser resumes.
+  const sizeRequest: ReadRequest = { type: "read", n: 4, what: "a 4-byte entry size", schema: "", boundary: true };
+  const payloadRequest = { type: "read" as const, n: 0, what: undefined, schema: "", boundary: false };
+  const entryStep: { type: "entry"; entry: FramedEntry } = {
+    type: "entry",
+    entry: { schema: "", payload: NO_PAYLOAD },
+  };
   for (;;) {
     const schema = entrySchema(kind, state.index);
-    const sizeBytes = yield { type: "read", n: 4, what: "a 4-byte entry size", boundary: true };
+    const sizeBytes = yield sizeRequest;
     if (sizeBytes === undefined) return;
     const offset = pos;
     const size = u32le(sizeBytes);
     pos += 4;
-    const payload = (yield {
-      type: "read",
-      n: size,
-      what: `${size} bytes of a ${schema} entry`,
-      boundary: false,
-    }) as Uint8Array;
+    payloadRequest.n = size;
+    payloadRequest.schema = schema;
+    const payload = (yield payloadRequest) as Uint8Array;
     pos += size;
     const plan = planExtra(kind, payload, state, name, offset);
     let extra: Uint8Array | undefined;
@@ -71,6 +90,7 @@ export function* entryParser(
           type: "read",
           n: plan.length,
           what: `${plan.length} bytes of ${plan.what}`,
+          schema,
           boundary: false,
         }) as Uint8Array;
         pos += plan.length;
@@ -88,6 +108,7 @@ export function* entryParser(
             type: "read",
             n: 4,
             what: `the size of IPC message ${i + 1} of ${plan.count}`,
+            schema,
             boundary: false,
           }) as Uint8Array;
           const hdrLen = u32le(sz);
@@ -95,6 +116,7 @@ export function* entryParser(
             type: "read",
             n: hdrLen,
             what: `${hdrLen} bytes of an ipc_msg entry`,
+            schema,
             boundary: false,
           }) as Uint8Array;
           let msize: number;
@@ -114,6 +136,7 @@ export function* entryParser(
             type: "read",
             n: padded,
             what: `${padded} bytes of IPC message text`,
+            schema,
             boundary: false,
           }) as Uint8Array;
           parts.push(sz, hdr, text);
@@ -124,7 +147,8 @@ export function* entryParser(
         break;
       }
     }
-    yield { type: "entry", entry: extra ? { schema, payload, extra, offset } : { schema, payload, offset } };
+    entryStep.entry = extra ? { schema, payload, extra, offset } : { schema, payload, offset };
+    yield entryStep;
     state.index++;
     if (last) return;
   }

@@ -1,6 +1,6 @@
 import { CriuImageError } from "./errors.js";
 import { parseHeader } from "./header.js";
-import { entryParser } from "./parser.js";
+import { entryParser, whatOf } from "./parser.js";
 import type { FramedEntry, FramedImage, ImageHeader, ReadOptions } from "./types.js";
 
 /** Anything that produces the bytes of an image in chunks. */
@@ -171,7 +171,7 @@ export async function openFramedStream(source: ByteSource, options: ReadOptions 
             input = undefined;
             continue;
           }
-          throw new CriuImageError("TRUNCATED", name, q.offset, req.what, `only ${q.available} bytes left`);
+          throw new CriuImageError("TRUNCATED", name, q.offset, whatOf(req), `only ${q.available} bytes left`);
         }
       }
       input = q.take(req.n);

@@ -19,7 +19,7 @@ export class WireCursor {
   lo = 0;
   hi = 0;
   constructor(
-    readonly buf: Uint8Array,
+    public buf: Uint8Array,
     start: number,
     public end: number,
   ) {

@@ -156,10 +156,21 @@ export class ByteOut {
     return true;
   }
 
-  /** Takes what was written so far and starts over (the buffer is reused). */
+  /** Takes what was written so far, as a buffer of its own, and starts over in a new one. */
   take(): Uint8Array {
     const out = this.buf.subarray(0, this.pos);
     this.buf = new Uint8Array(this.buf.length);
+    this.pos = 0;
+    return out;
+  }
+
+  /**
+   * Takes what was written so far as a view that the next writes overwrite,
+   * and starts over in the same buffer: nothing is allocated, for a reader
+   * that is done with each chunk before it asks for the next.
+   */
+  takeView(): Uint8Array {
+    const out = this.buf.subarray(0, this.pos);
     this.pos = 0;
     return out;
   }

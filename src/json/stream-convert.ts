@@ -20,12 +20,19 @@ export interface ImageToCritJsonOptions {
   noPayload?: boolean;
   /** End with a newline, as crit does on stdout. */
   newline?: boolean;
+  /**
+   * Hand out every chunk as a view of one buffer, which the next chunk
+   * overwrites: for a reader that writes each chunk before it asks for the
+   * next. Spares a new buffer per MiB of JSON (and the collector's work).
+   */
+  reuseBuffer?: boolean;
 }
 
 /**
  * An image, as its bytes stream in, to crit's JSON, as it is made. The
  * header is read before this resolves: a raw image, which has no JSON form,
- * is refused before any JSON is made. Each chunk is a buffer of its own.
+ * is refused before any JSON is made. Each chunk is a buffer of its own
+ * unless `reuseBuffer` is set.
  */
 export async function imageToCritJson(
   source: AsyncIterable<Uint8Array>,
@@ -46,18 +53,19 @@ export async function imageToCritJson(
     pretty: options.pretty ?? false,
     noPayload: options.noPayload ?? false,
   });
+  const reuse = options.reuseBuffer ?? false;
   return (async function* () {
     w.head();
     for await (const batch of s.batches) {
       for (const e of batch) {
         w.framedEntry(s.header, e);
         // Hand over ~1 MiB at a time, so the output buffer never grows past that.
-        if (w.out.pos >= 1 << 20) yield w.take();
+        if (w.out.pos >= 1 << 20) yield w.take(reuse);
       }
     }
     w.tail();
     if (options.newline) w.out.ascii("\n");
-    yield w.take();
+    yield w.take(reuse);
   })();
 }
 

@@ -10,7 +10,7 @@ import type { FramedEntry, ImageHeader } from "../framing/types.js";
 import { decodeEntry } from "../image/read.js";
 import { messageSchema } from "../image/registry.js";
 import type { CriuImage } from "../image/types.js";
-import { ByteOut } from "./byte-out.js";
+import { asciiBytes, ByteOut } from "./byte-out.js";
 import { critInfoForCount } from "./crit-info.js";
 import { EXTRA_JSON, type ExtraJson } from "./extras-json.js";
 import { messageJson } from "./message-json.js";
@@ -111,7 +111,7 @@ export class CritJsonWriter {
   }
 
   private prefix(): void {
-    this.out.ascii(layout(this.pretty, this.count++ === 0 ? "lopen" : "lsep", 0));
+    this.out.bytes(asciiBytes(layout(this.pretty, this.count++ === 0 ? "lopen" : "lsep", 0)));
   }
 
   /** Writes one entry and its extra payload. */
@@ -136,9 +136,12 @@ export class CritJsonWriter {
     this.out.ascii(`${this.count === 0 ? "[]" : layout(pretty, "lclose", 0)}${layout(pretty, "close", 0)}`);
   }
 
-  /** The bytes written since the last take(). */
-  take(): Uint8Array {
-    return this.out.take();
+  /**
+   * The bytes written since the last take(): a buffer of its own, or with
+   * `reuse` a view that the next writes overwrite (nothing allocated).
+   */
+  take(reuse = false): Uint8Array {
+    return reuse ? this.out.takeView() : this.out.take();
   }
 }
 

@@ -166,8 +166,18 @@ export function wireMessageJson(
   depth: number,
   hexInherited: boolean,
 ): boolean {
-  return writeMessage(out, new Cursor(buf, start, end), planOf(desc), mode, depth, hexInherited);
+  const c = cursor;
+  c.buf = buf;
+  c.pos = start;
+  c.end = end;
+  const ok = writeMessage(out, c, planOf(desc), mode, depth, hexInherited);
+  c.buf = NO_BYTES; // not kept: the bytes are the caller's
+  return ok;
 }
+
+const NO_BYTES = new Uint8Array(0);
+/** One cursor for every call (rendering is synchronous): nothing is allocated per entry. */
+const cursor = new Cursor(NO_BYTES, 0, 0);
 
 /** Plans of nested message fields, looked up once per field. */
 const subPlans = new WeakMap<FieldPlan, MessagePlan>();
@@ -255,6 +265,15 @@ function writeMessage(
       if (!ok || c.pos !== c.end) return false;
       c.end = end;
       continue;
+    }
+    // The commonest field, a uint32 shown as its number, in line.
+    if (wt === 0 && f.uint32 && (!mode.convert || (f.plain && !isHex))) {
+      const b0 = buf[c.pos] as number;
+      if (b0 < 0x80 && c.pos < end) {
+        c.pos++;
+        out.uint(b0);
+        continue;
+      }
     }
     if (!writeScalar(out, f, c, wt, mode, isHex)) return false;
   }

@@ -83,6 +83,8 @@ export interface TempOptions {
   owner?: { uid: number; gid: number };
   /** See WriteFileOptions. */
   chunksKept?: boolean;
+  /** See WriteFileOptions (default true). */
+  durable?: boolean;
 }
 
 /**
@@ -102,7 +104,7 @@ export async function writeTemp(
     if (options.mode !== undefined) await h.chmod(options.mode);
     if (options.owner && process.getuid?.() === 0) await h.chown(options.owner.uid, options.owner.gid);
     await writeData(h, data, options.chunksKept);
-    await fsOps.sync(h);
+    if (options.durable !== false) await fsOps.sync(h);
   } catch (e) {
     await fsOps.close(h).catch(() => {});
     await fsOps.unlink(tmp).catch(() => {});
@@ -173,6 +175,14 @@ export interface WriteFileOptions {
   chunksKept?: boolean;
   /** The permission bits of a new file (0666 less the umask without it); a file replaced keeps its own. */
   mode?: number;
+  /**
+   * false: leave out the fsyncs. The replacement stays atomic for every
+   * failure of this process (`path` is whole, old or new), but a power
+   * failure can leave it empty. For files made from a checkpoint that can
+   * be made again (JSON, reports); never for the checkpoint's own files.
+   * Default true.
+   */
+  durable?: boolean;
 }
 
 /**
@@ -200,14 +210,20 @@ export async function writeFileAtomic(
       return;
     }
     const dir = dirname(target.path);
-    const tmp = await writeTemp(dir, basename(target.path), data, { mode: options.mode, ...target, chunksKept: kept });
+    const durable = options.durable ?? true;
+    const tmp = await writeTemp(dir, basename(target.path), data, {
+      mode: options.mode,
+      ...target,
+      chunksKept: kept,
+      durable,
+    });
     try {
       await fsOps.rename(tmp, target.path);
     } catch (e) {
       await fsOps.unlink(tmp).catch(() => {});
       throw e;
     }
-    await syncDir(dir);
+    if (durable) await syncDir(dir);
   } catch (e) {
     throw fileError(e, path, "cannot write");
   }

@@ -33,6 +33,37 @@ describe("imageToCritJson and critJsonToImage", () => {
     }
   });
 
+  it("with reuseBuffer hand out views of one buffer that, each written before the next, make the same JSON", async () => {
+    // A files.img of several MiB of JSON: a real one's entries, many times over.
+    const [scenario, file] = goldens.find(([, f]) => f === "files.img.json") as [string, string];
+    const { name, bytes } = imageOf(scenario, file);
+    const one = await collect(await imageToCritJson(asAsync([bytes]), { name }));
+    const big = await collect(
+      await critJsonToImage(
+        asAsync([
+          new TextEncoder().encode(
+            (() => {
+              const doc = JSON.parse(one.toString()) as { magic: string; entries: unknown[] };
+              const entries = Array.from({ length: Math.ceil(3_000_000 / one.length) }, () => doc.entries).flat();
+              return JSON.stringify({ magic: doc.magic, entries });
+            })(),
+          ),
+        ]),
+        { name },
+      ),
+    );
+    const fresh = await collect(await imageToCritJson(asAsync([big]), { name }));
+    const seen = new Set<ArrayBufferLike>();
+    const copies: Buffer[] = [];
+    for await (const c of await imageToCritJson(asAsync([big]), { name, reuseBuffer: true })) {
+      seen.add(c.buffer);
+      copies.push(Buffer.from(c)); // written before the next is asked for
+    }
+    expect(copies.length).toBeGreaterThan(2);
+    expect(seen.size).toBeLessThan(copies.length); // one buffer, grown at most a few times
+    expect(Buffer.concat(copies).equals(fresh)).toBe(true);
+  });
+
   it("give the image's bytes back from crit's JSON", async () => {
     for (const [scenario, file] of goldens) {
       // bpfmap-data.img's golden is right but crit cannot encode it; ours can.

@@ -244,6 +244,38 @@ describe("every byte or an error", () => {
   });
 });
 
+describe("durable and not", () => {
+  it("fsyncs the file and its folder by default; durable: false (decode's JSON) leaves both out and is still atomic", async () => {
+    const target = join(work, "out.json");
+    writeFileSync(target, "old");
+    const sync = vi.spyOn(fsOps, "sync");
+    await writeFileAtomic(target, new TextEncoder().encode("new"));
+    expect(sync).toHaveBeenCalledTimes(2);
+    sync.mockClear();
+    await writeFileAtomic(target, new TextEncoder().encode("newer"), { durable: false });
+    expect(sync).not.toHaveBeenCalled();
+    expect(readFileSync(target, "utf8")).toBe("newer");
+    // A failure while writing still leaves the old file and no temporary file.
+    vi.spyOn(fsOps, "write").mockRejectedValue(Object.assign(new Error("no space"), { code: "ENOSPC" }));
+    await expect(writeFileAtomic(target, new TextEncoder().encode("lost"), { durable: false })).rejects.toThrow(
+      /out\.json: cannot write: no space left on device/,
+    );
+    expect(readFileSync(target, "utf8")).toBe("newer");
+    expect(ls(work).filter((n) => n.startsWith(TEMP_PREFIX))).toEqual([]);
+  });
+
+  it("decode -o writes its JSON without an fsync, encode -o its image with one", async () => {
+    const out = join(work, "files.json");
+    const sync = vi.spyOn(fsOps, "sync");
+    expect((await runCli(["decode", "-i", files, "-o", out])).code).toBe(0);
+    expect(readFileSync(out, "utf8")).toBe(golden);
+    expect(sync).not.toHaveBeenCalled();
+    expect((await runCli(["encode", "-i", out, "-o", join(work, "files.img")])).code).toBe(0);
+    expect(sync).toHaveBeenCalled();
+    expect(readFileSync(join(work, "files.img")).equals(readFileSync(files))).toBe(true);
+  });
+});
+
 describe("journals are input", () => {
   it("a planted journal naming ../victim is never followed: readers ignore it with a note, writers refuse it", async () => {
     const victim = join(work, "victim");
