@@ -29,4 +29,33 @@ const schema = await import("criu-image/schema");
 if (schema.hydrated(schema.file_entrySchema) !== root.messageSchema("file_entry")) fail("two copies of the schema");
 if ("file_entrySchema" in root || "fd_types" in root)
   fail("the root exports generated values (criu-image/schema has them)");
-console.log("check-dist: framing bundle has no imports; all subpaths load (ESM and CJS)");
+// The CLI's fast paths: --version loads its entry alone, and `info` of an
+// image loads the framing and the crit info text, never protobuf-es, the
+// schema or the archive readers (a stray import once cost `info` 70 ms).
+const chunksOf = (file, seen = new Set()) => {
+  if (seen.has(file)) return seen;
+  seen.add(file);
+  for (const m of readFileSync(`dist/${file}`, "utf8").matchAll(/^import\s[^;]*?from\s*["']\.\/([^"']+)["']/gm))
+    chunksOf(m[1], seen);
+  return seen;
+};
+const cli = readFileSync("dist/cli.js", "utf8");
+const infoChunk = cli.match(/import\(["']\.\/(info-[A-Z0-9]+\.js)["']\)/)?.[1];
+if (!infoChunk) fail("dist/cli.js loads no info chunk");
+for (const [what, files] of [
+  ["--version", chunksOf("cli.js")],
+  ["info of an image", chunksOf(infoChunk)],
+]) {
+  const text = [...files].map((f) => readFileSync(`dist/${f}`, "utf8")).join("\n");
+  // esbuild heads each module with a comment naming its path.
+  for (const [name, marker] of [
+    ["protobuf-es", "node_modules/@bufbuild/protobuf/"],
+    ["the schema", "src/gen/"],
+    ["tar-stream", "node_modules/tar-stream"],
+  ])
+    if (new RegExp(`^// \\S*${marker}`, "m").test(text))
+      fail(`the CLI's ${what} path loads ${name} (${[...files].join(", ")})`);
+}
+console.log(
+  "check-dist: framing bundle has no imports; all subpaths load (ESM and CJS); the CLI's fast paths stay small",
+);
