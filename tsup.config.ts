@@ -51,16 +51,23 @@ function layers(own: string): Plugin {
   };
 }
 
-/** src/gen's descriptors are built on first use: its codegenv2 import goes to src/gen-lazy (see there). */
-export const lazySchema: Plugin = {
+/**
+ * src/gen's descriptors are built on first use: its codegenv2 import goes to
+ * src/gen-lazy (see there). The stand-ins' own import of codegenv2 is the
+ * package's (external) in the library, and bundled in the CLI: left
+ * external there, the CLI loaded protobuf-es twice, its bundled copy and
+ * ~30 files of node_modules' for codegenv2 alone.
+ */
+const lazySchema = (bundled: boolean): Plugin => ({
   name: "criu-image-lazy-schema",
   setup(build) {
     build.onResolve({ filter: /^@bufbuild\/protobuf\/codegenv2$/ }, (args) => {
       const target = lazySchemaTarget(args.path, args.importer);
-      return target ? { path: target } : { path: args.path, external: true };
+      if (target) return { path: target };
+      return bundled ? undefined : { path: args.path, external: true };
     });
   },
-};
+});
 
 const bundle = (name: string, file: string, own: string, extra: object = {}) => ({
   entry: { [name]: file },
@@ -72,7 +79,7 @@ const bundle = (name: string, file: string, own: string, extra: object = {}) => 
   treeshake: true,
   splitting: false,
   external: ["criu-image", ...LAYERS.map(([, s]) => s)],
-  esbuildPlugins: [lazySchema, layers(own)],
+  esbuildPlugins: [lazySchema(false), layers(own)],
   // tsup would mark it external before lazySchema sees it; lazySchema does that itself.
   noExternal: [/^@bufbuild\/protobuf\/codegenv2$/],
   ...extra,
@@ -109,7 +116,7 @@ export default defineConfig([
     treeshake: true,
     splitting: true,
     noExternal: [/.*/],
-    esbuildPlugins: [lazySchema],
+    esbuildPlugins: [lazySchema(true)],
     // Bundled CommonJS packages (tar-stream, ipaddr.js) call require for Node's own modules.
     banner: {
       js: 'import { createRequire as __criuImageRequire } from "node:module";\nconst require = __criuImageRequire(import.meta.url);',

@@ -1,7 +1,7 @@
 // Checks the built bundles: criu-image/framing imports nothing at all, and
 // every subpath loads through the package's own exports, in ESM and CJS.
 import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
+import { createRequire, isBuiltin } from "node:module";
 
 const fail = (msg) => {
   console.error(`check-dist: ${msg}`);
@@ -39,6 +39,20 @@ const chunksOf = (file, seen = new Set()) => {
     chunksOf(m[1], seen);
   return seen;
 };
+// The CLI is self-contained: its chunks import each other and Node's own
+// modules, never a package (a second protobuf-es runtime once came that way).
+const cliChunks = (file, seen = new Set()) => {
+  if (seen.has(file)) return seen;
+  seen.add(file);
+  const text = readFileSync(`dist/${file}`, "utf8");
+  for (const m of text.matchAll(/(?:^import\s[^;]*?from\s*|\bimport\()["']([^"']+)["']/gm)) {
+    const spec = m[1];
+    if (spec.startsWith("./")) cliChunks(spec.slice(2), seen);
+    else if (!isBuiltin(spec)) fail(`dist/${file} imports the package ${spec}: the CLI must bundle it`);
+  }
+  return seen;
+};
+cliChunks("cli.js");
 const cli = readFileSync("dist/cli.js", "utf8");
 const infoChunk = cli.match(/import\(["']\.\/(info-[A-Z0-9]+\.js)["']\)/)?.[1];
 if (!infoChunk) fail("dist/cli.js loads no info chunk");
