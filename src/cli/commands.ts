@@ -1,14 +1,8 @@
-/** The crit-compatible commands (decode, encode, info, show, x) and recover. */
-import { CRIT_EXPLORERS, critExplore, isCritExplorer } from "../inspect/crit-explore.js";
+/** The crit-compatible commands that stream one image: decode, encode and show (info and x have their own files). */
 import { critJsonToImage, imageToCritJson } from "../json/stream-convert.js";
 import { type WriteFileOptions, writeFileAtomic } from "../node/atomic.js";
-import { pathKind } from "../node/path-kind.js";
-import { recoverCheckpointDir } from "../node/rewrite.js";
-import { open } from "./checkpoint.js";
-import { imageName, source, warn, writeStdout } from "./io.js";
+import { imageName, source, writeStdout } from "./io.js";
 import { Progress } from "./progress.js";
-import { UsageError } from "./usage.js";
-import { writerNotices } from "./writer-notices.js";
 
 async function* counting(chunks: AsyncIterable<Uint8Array>, progress: Progress): AsyncGenerator<Uint8Array> {
   let n = 0;
@@ -84,26 +78,4 @@ export async function encode(a: { in?: string; out?: string }): Promise<void> {
   } finally {
     progress.done();
   }
-}
-
-export async function explore(a: { dir: string; what: string }): Promise<void> {
-  if (!isCritExplorer(a.what)) {
-    throw new UsageError(`x: unknown explorer "${a.what}" (choose ${CRIT_EXPLORERS.join(", ")})`, "x");
-  }
-  const { text, notes } = critExplore(await open(a.dir), a.what);
-  await writeStdout(text);
-  for (const n of notes) warn(n);
-}
-
-export async function recover(a: { dir: string }): Promise<void> {
-  if (a.dir === "-" || (await pathKind(a.dir)) !== "folder")
-    throw new UsageError(
-      `recover: ${a.dir} is not a folder; recover finishes an interrupted rewrite of a checkpoint folder (archives are never rewritten in place)`,
-      "recover",
-    );
-  const { onWait } = writerNotices(a.dir);
-  const done = await recoverCheckpointDir(a.dir, { onWait });
-  await writeStdout(
-    done.length === 0 ? `${a.dir}: nothing to recover\n` : `${done.map((d) => `${a.dir}: ${d}`).join("\n")}\n`,
-  );
 }

@@ -103,7 +103,7 @@ Zombies are listed by ps; fds, mems and rss skip them with a note on stderr.
 ${PATH_HELP}`,
     options: {},
     positionals: [2, 2],
-    run: async (_v, p) => (await commands()).explore({ dir: p[0] as string, what: p[1] as string }),
+    run: async (_v, p) => (await import("./explore.js")).explore({ dir: p[0] as string, what: p[1] as string }),
   }),
   "tcp list": command({
     usage: "tcp list PATH... [--json]",
@@ -360,7 +360,7 @@ interrupted, under the folder's lock, and say what was done. Commands that
 only read never do this; they report the pending rewrite instead.`,
     options: {},
     positionals: [1, 1],
-    run: async (_v, p) => (await commands()).recover({ dir: p[0] as string }),
+    run: async (_v, p) => (await import("./recover.js")).recover({ dir: p[0] as string }),
   }),
 };
 
