@@ -23,6 +23,8 @@ export interface FieldPlan {
   readonly key: string;
   /** `"name": ` as ASCII bytes, for the byte writer. */
   readonly keyBytes: Uint8Array;
+  /** `, "name": `: the compact separator and the key, as one. */
+  readonly compactSepKey: Uint8Array;
   readonly number: number;
   readonly repeated: boolean;
   /** "scalar" | "enum" | "message" for the field or its list elements. */
@@ -86,6 +88,7 @@ function planField(f: DescField): FieldPlan {
     localName: f.localName,
     key: pyString(f.name),
     keyBytes: asciiBytes(`${pyString(f.name)}: `),
+    compactSepKey: asciiBytes(`, ${pyString(f.name)}: `),
     number: f.number,
     repeated,
     kind,

@@ -236,9 +236,13 @@ function writeMessage(
     }
     const isHex = hexInherited || f.hex;
     if (no !== lastNo) {
-      if (first) first = false;
-      else out.bytes(sep);
-      out.bytes(f.keyBytes);
+      if (first) {
+        first = false;
+        out.bytes(f.keyBytes);
+      } else if (pretty) {
+        out.bytes(sep);
+        out.bytes(f.keyBytes);
+      } else out.bytes(f.compactSepKey); // one copy for the separator and key
       if (f.repeated) {
         list = f;
         count = 0;
