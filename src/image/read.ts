@@ -17,11 +17,25 @@ export interface DecodedEntry<M extends Message = Message, X = unknown> {
 
 /** Decodes one framed entry of an image with this header. */
 export function decodeEntry(header: ImageHeader, entry: FramedEntry): DecodedEntry {
+  return entryDecoder(header)(entry);
+}
+
+/** decodeEntry for every entry of one image: what depends on the image alone is looked up once. */
+function entryDecoder(header: ImageHeader): (entry: FramedEntry) => DecodedEntry {
   const kind = kindByName(header.kind);
-  const where = { image: header.name, offset: (entry.offset ?? 0) + 4 };
-  const message = decodeMessage(messageSchema(entry.schema), entry.payload, where);
   const codec = kind ? EXTRA_CODECS[kind.extra] : undefined;
-  return { message, extra: codec ? codec.decode(message, entry.extra, where) : undefined };
+  let schema = "";
+  let desc: ReturnType<typeof messageSchema> | undefined;
+  return (entry) => {
+    // Images hold one message type, or a head and then one: look it up when it changes.
+    if (entry.schema !== schema || desc === undefined) {
+      schema = entry.schema;
+      desc = messageSchema(schema);
+    }
+    const where = { image: header.name, offset: (entry.offset ?? 0) + 4 };
+    const message = decodeMessage(desc, entry.payload, where);
+    return { message, extra: codec ? codec.decode(message, entry.extra, where) : undefined };
+  };
 }
 
 /** Decodes a framed image into typed entries. */
@@ -30,10 +44,16 @@ export function decodeImage(framed: FramedImage): CriuImage {
   if (framed.format === "raw") {
     return { ...header, entries: [], raw: raw ?? new Uint8Array(0) } as CriuImage;
   }
-  const extras: unknown[] | undefined = EXTRA_CODECS[kindOfHeader(framed).extra] ? [] : undefined;
+  return collect(header, framedEntries);
+}
+
+/** The typed image of a header and its framed entries, decoded as they come. */
+function collect(header: ImageHeader, framedEntries: Iterable<FramedEntry>): CriuImage {
+  const extras: unknown[] | undefined = EXTRA_CODECS[kindOfHeader(header).extra] ? [] : undefined;
   const entries: Message[] = [];
+  const decode = entryDecoder(header);
   for (const e of framedEntries) {
-    const d = decodeEntry(framed, e);
+    const d = decode(e);
     entries.push(d.message);
     extras?.push(d.extra);
   }
@@ -46,7 +66,10 @@ export function decodeImage(framed: FramedImage): CriuImage {
  * Pass the file name so raw images are recognised. Throws CriuImageError.
  */
 export function readImage(bytes: Uint8Array, options: ReadOptions = {}): CriuImage {
-  return decodeImage(readFramed(bytes, options));
+  // Entry by entry, so no framed entry outlives its decoding.
+  const framed = iterateFramed(bytes, options);
+  if (framed.header.format === "raw") return decodeImage(readFramed(bytes, options));
+  return collect(framed.header, framed.entries());
 }
 
 /** An image held in memory whose entries are decoded one at a time, on demand. */
@@ -73,7 +96,8 @@ export function iterateImage(bytes: Uint8Array, options: ReadOptions = {}): Imag
   return {
     header,
     *entries() {
-      for (const e of framed.entries()) yield decodeEntry(header, e);
+      const decode = entryDecoder(header);
+      for (const e of framed.entries()) yield decode(e);
     },
   };
 }
