@@ -44,10 +44,10 @@ async function streamJson(
       newline: a.out === undefined,
       reuseBuffer: true,
     });
-    // Each chunk is written before the next is made. The JSON is made from
-    // the image again at will, so it is not fsynced (crit does not either);
-    // an image written by encode is.
-    await emit(a.out, json, { durable: false });
+    // One chunk is written while the next is made (the two buffers of
+    // reuseBuffer). The JSON is made from the image again at will, so it is
+    // not fsynced (crit does not either); an image written by encode is.
+    await emit(a.out, json, { chunksKept: true, durable: false });
   } finally {
     progress.done();
   }

@@ -164,13 +164,20 @@ export class ByteOut {
     return out;
   }
 
+  /** The buffer takeView writes into next. */
+  private spare: Uint8Array | undefined;
+
   /**
-   * Takes what was written so far as a view that the next writes overwrite,
-   * and starts over in the same buffer: nothing is allocated, for a reader
-   * that is done with each chunk before it asks for the next.
+   * Takes what was written so far as a view, and starts over in a second
+   * buffer; the two take turns. So a view stays whole until the view after
+   * next is taken: one chunk can be written out while the next is made, and
+   * nothing is allocated after the first two buffers.
    */
   takeView(): Uint8Array {
     const out = this.buf.subarray(0, this.pos);
+    const next = this.spare ?? new Uint8Array(this.buf.length);
+    this.spare = this.buf;
+    this.buf = next;
     this.pos = 0;
     return out;
   }

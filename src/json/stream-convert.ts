@@ -21,9 +21,10 @@ export interface ImageToCritJsonOptions {
   /** End with a newline, as crit does on stdout. */
   newline?: boolean;
   /**
-   * Hand out every chunk as a view of one buffer, which the next chunk
-   * overwrites: for a reader that writes each chunk before it asks for the
-   * next. Spares a new buffer per MiB of JSON (and the collector's work).
+   * Hand out chunks as views of two buffers that take turns: each stays
+   * whole until the chunk after next is asked for, so a reader may write
+   * one out while the next is made (writeFileAtomic's `chunksKept`), but
+   * must not keep more. Spares a new buffer per MiB of JSON.
    */
   reuseBuffer?: boolean;
 }

@@ -138,7 +138,8 @@ export class CritJsonWriter {
 
   /**
    * The bytes written since the last take(): a buffer of its own, or with
-   * `reuse` a view that the next writes overwrite (nothing allocated).
+   * `reuse` a view that stays whole until the take after next (two buffers
+   * take turns; nothing allocated).
    */
   take(reuse = false): Uint8Array {
     return reuse ? this.out.takeView() : this.out.take();

@@ -34,8 +34,8 @@ export async function writeAll(h: Handle, data: Uint8Array): Promise<void> {
 
 /**
  * Writes all of `data` (bytes or chunks) to an open file. With `chunksKept`
- * (each chunk stays valid after the next is asked for), the next chunk is
- * made while the previous one is being written.
+ * (each chunk stays whole until the chunk after next is asked for), the
+ * next chunk is made while the previous one is being written.
  */
 export async function writeData(
   h: Handle,
@@ -167,10 +167,10 @@ async function targetOf(path: string): Promise<Target> {
 /** Options of `writeFileAtomic`. */
 export interface WriteFileOptions {
   /**
-   * Each chunk of `data` is a buffer of its own that stays valid after the
-   * next is asked for: the next chunk is then made while the previous one
-   * is being written. Leave it unset for chunks that are views of a buffer
-   * the source reuses.
+   * Each chunk of `data` stays whole until the chunk after next is asked
+   * for (a buffer of its own, or one of two that take turns): the next
+   * chunk is then made while the previous one is being written. Leave it
+   * unset for chunks that are views of one buffer the source reuses.
    */
   chunksKept?: boolean;
   /** The permission bits of a new file (0666 less the umask without it); a file replaced keeps its own. */
