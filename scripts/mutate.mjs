@@ -61,6 +61,52 @@ export const GROUPS = {
       "test/archive/member-safety.test.ts",
     ],
   },
+  // What changed between two checkpoints: values by path, the semantic views, pages.
+  diff: {
+    mutate: ["src/diff/**/*.ts"],
+    tests: ["test/diff/**", "test/edit/diff-edit-redact.test.ts", "test/cli/edges.test.ts"],
+  },
+  // The checkpoint model: sources, members and layouts, companions, tasks.
+  checkpoint: {
+    mutate: ["src/checkpoint/**/*.ts"],
+    tests: [
+      "test/checkpoint/**",
+      "test/node/extracted-export.test.ts",
+      "test/node/hostile-archives.test.ts",
+      "test/real-checkpoints.test.ts",
+      "test/memory/memory.test.ts",
+    ],
+  },
+  // The views of inspect (processes, files, sockets, mounts, namespaces, the container).
+  inspect: {
+    mutate: ["src/inspect/**/*.ts"],
+    tests: [
+      "test/inspect/**",
+      "test/real-checkpoints.test.ts",
+      "test/tcp/list.test.ts",
+      "test/cli/control-chars.test.ts",
+    ],
+  },
+  // Process memory: maps, reads through parents and shared memory, search, strings, summaries.
+  memory: {
+    mutate: ["src/memory/**/*.ts"],
+    tests: ["test/memory/**", "test/edit/redact-everywhere.test.ts", "test/diff/**"],
+  },
+  // Edit sessions and redact.
+  edit: {
+    mutate: ["src/edit/**/*.ts"],
+    tests: ["test/edit/**", "test/diff/**"],
+  },
+  // The crit JSON renderers and readers (the scalar encoders are json-scalars).
+  "json-render": {
+    mutate: ["src/json/**/*.ts", "!src/json/base64.ts", "!src/json/quopri.ts"],
+    tests: ["test/json/**", "test/image/**"],
+  },
+  // The CLI's own formatting: argument parsing, tables, progress, JSON output, exit codes.
+  cli: {
+    mutate: ["src/cli/**/*.ts"],
+    tests: ["test/cli/**"],
+  },
   // The zstd decoder and XXH64, against lighter fixtures (CRIU_IMAGE_MUTATE_LIGHT: smaller inputs, fewer levels).
   zstd: {
     mutate: ["src/archive/zstd/**/*.ts"],
