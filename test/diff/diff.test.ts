@@ -4,12 +4,25 @@
  * and sockets that come and go, pages that become unknown.
  */
 import { join } from "node:path";
+import { create } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
-import type { Checkpoint } from "../../src/checkpoint/index.js";
-import { diffCheckpoints, diffMemory, diffSemantic, diffValues, type FieldChange } from "../../src/diff/index.js";
+import { Checkpoint } from "../../src/checkpoint/index.js";
+import {
+  diffCheckpoints,
+  diffImages,
+  diffMemory,
+  diffSemantic,
+  diffValues,
+  type FieldChange,
+} from "../../src/diff/index.js";
 import { editCheckpoint } from "../../src/edit/index.js";
+import { pstree_entrySchema } from "../../src/gen/index.js";
+import { type CriuImage, readImage, writeImage } from "../../src/index.js";
 import { openCheckpoint } from "../../src/node/index.js";
+import { imageOf, taskImages } from "../helpers/built-task.js";
+import { corpusCheckpoint } from "../helpers/checkpoints.js";
 import { corpusRoot } from "../helpers/corpus.js";
+import { memoryMarkers } from "../helpers/markers.js";
 
 const open = (scenario: string) => openCheckpoint(join(corpusRoot, "images", scenario));
 const edited = async (cp: Checkpoint, edit: Parameters<typeof editCheckpoint>[1]) =>
@@ -157,5 +170,175 @@ describe("diffCheckpoints", () => {
     ]);
     const f = r.images[0]?.entries?.[0]?.fields[0];
     expect((f?.new as number) - (f?.old as number)).toBe(1000);
+  });
+});
+
+describe("diffImages", () => {
+  const tcp4 = corpusCheckpoint("tcp4");
+  const withBytes = (base: ReadonlyMap<string, Uint8Array>, changes: Record<string, Uint8Array | undefined>) => {
+    const m = new Map(base);
+    for (const [k, v] of Object.entries(changes)) {
+      if (v === undefined) m.delete(k);
+      else m.set(k, v);
+    }
+    return m;
+  };
+
+  it("an image only in one is added or removed, with its kind", async () => {
+    const b = withBytes(tcp4, { "files.img": undefined, "ipcns-var-11.img": tcp4.get("inventory.img") });
+    expect(await diffImages(Checkpoint.of(tcp4), Checkpoint.of(b))).toEqual([
+      { image: "files.img", change: "removed", kind: "FILES" },
+      { image: "ipcns-var-11.img", change: "added", kind: "IPC_VAR" },
+    ]);
+  });
+
+  it("raw images by byte ranges: each run of changed bytes, the count, both sizes; a longer file's tail is a range", async () => {
+    const pages = new Uint8Array(3 << 20).fill(7); // three windows of 1 MiB
+    const changed = pages.slice();
+    changed[10] = 0; // one byte
+    for (let i = (1 << 20) - 2; i < (1 << 20) + 3; i++) changed[i] = 1; // a run across a window's end
+    changed[(3 << 20) - 1] = 9; // the last byte
+    const a = Checkpoint.of(new Map([["pages-1.img", pages]]));
+    const b = Checkpoint.of(new Map([["pages-1.img", changed]]));
+    expect(await diffImages(a, b)).toEqual([
+      {
+        image: "pages-1.img",
+        change: "changed",
+        kind: "PAGES",
+        ranges: [
+          [10, 11],
+          [(1 << 20) - 2, (1 << 20) + 3],
+          [(3 << 20) - 1, 3 << 20],
+        ],
+        changedBytes: 7,
+        sizes: [3 << 20, 3 << 20],
+      },
+    ]);
+    const longer = Checkpoint.of(new Map([["pages-1.img", Uint8Array.of(...pages.subarray(0, 8), 1, 2)]]));
+    const short = Checkpoint.of(new Map([["pages-1.img", pages.subarray(0, 8)]]));
+    expect((await diffImages(short, longer))[0]).toMatchObject({ ranges: [[8, 10]], changedBytes: 2, sizes: [8, 10] });
+    expect(await diffImages(a, Checkpoint.of(new Map([["pages-1.img", pages.slice()]])))).toEqual([]);
+  });
+
+  it("lists the first 100 ranges of a raw image and counts every changed byte", async () => {
+    const x = new Uint8Array(1000);
+    const y = x.slice();
+    for (let i = 0; i < 300; i++) y[3 * i] = 1;
+    const [r] = await diffImages(
+      Checkpoint.of(new Map([["pages-1.img", x]])),
+      Checkpoint.of(new Map([["pages-1.img", y]])),
+    );
+    expect(r?.ranges).toHaveLength(100);
+    expect(r?.ranges?.[99]).toEqual([297, 298]);
+    expect(r?.changedBytes).toBe(300);
+  });
+
+  it("an image that does not parse is compared by its bytes", async () => {
+    const files = tcp4.get("files.img") as Uint8Array;
+    const broken = files.slice(0, files.length - 3);
+    const [r] = await diffImages(Checkpoint.of(tcp4), Checkpoint.of(withBytes(tcp4, { "files.img": broken })));
+    expect(r).toMatchObject({ image: "files.img", change: "changed", kind: "FILES", changedBytes: 3 });
+    expect(r?.ranges).toEqual([[files.length - 3, files.length]]);
+    expect(r?.entries).toBeUndefined();
+  });
+
+  it("entries added or removed at the end, and a changed extra payload by its path", async () => {
+    const files = readImage(tcp4.get("files.img") as Uint8Array, { name: "files.img" });
+    const more = writeImage({ ...files, entries: [...files.entries, files.entries[0]] } as CriuImage);
+    const [grown] = await diffImages(Checkpoint.of(tcp4), Checkpoint.of(withBytes(tcp4, { "files.img": more })));
+    expect(grown?.entries).toEqual([{ index: files.entries.length, change: "added", fields: [] }]);
+    const [shrunk] = await diffImages(Checkpoint.of(withBytes(tcp4, { "files.img": more })), Checkpoint.of(tcp4));
+    expect(shrunk?.entries).toEqual([{ index: files.entries.length, change: "removed", fields: [] }]);
+
+    const stream = [...tcp4.keys()].find((n) => n.startsWith("tcp-stream-")) as string;
+    // A copy: the extras are views of the bytes they were read from.
+    const img = readImage((tcp4.get(stream) as Uint8Array).slice(), { name: stream });
+    const extras =
+      img.format === "raw" ? [] : ((img as { extras: { inq: Uint8Array; outq: Uint8Array }[] }).extras ?? []);
+    const q = extras[0];
+    expect(q && q.inq.length + q.outq.length).toBeGreaterThan(0);
+    const queue = q?.inq.length ? q.inq : (q?.outq as Uint8Array);
+    queue[0] = (queue[0] as number) ^ 0xff;
+    const [r] = await diffImages(Checkpoint.of(tcp4), Checkpoint.of(withBytes(tcp4, { [stream]: writeImage(img) })));
+    expect(r?.entries).toHaveLength(1);
+    expect(r?.entries?.[0]?.change).toBe("changed");
+    expect(r?.entries?.[0]?.fields.map((f) => f.path)).toEqual([expect.stringMatching(/^entries\[0\]\.extra\./)]);
+  });
+});
+
+describe("diffCheckpoints' options", () => {
+  it("same is true only when nothing differs; semantic: false leaves the views out; memory adds pages", async () => {
+    const a = await open("memory");
+    expect(await diffCheckpoints(a, a)).toEqual({ same: true, semantic: [], images: [] });
+    const pid = 29313;
+    const b = await edited(a, (e) => {
+      e.image(`pstree.img`, "PSTREE")?.entries.forEach((p) => {
+        if (p.pid === pid) p.pgid += 1;
+      });
+    });
+    const full = await diffCheckpoints(a, b);
+    expect(full.same).toBe(false);
+    expect(full.semantic.map((c) => c.key)).toContain(`process ${pid}`);
+    expect(full.memory).toBeUndefined();
+    const bare = await diffCheckpoints(a, b, { semantic: false });
+    expect(bare.semantic).toEqual([]);
+    expect(bare.images.map((i) => i.image)).toEqual(["pstree.img"]);
+    const withMemory = await diffCheckpoints(a, b, { memory: true });
+    expect(withMemory.memory).toEqual([]);
+    expect(await diffCheckpoints(a, a, { memory: true })).toEqual({ same: true, semantic: [], images: [], memory: [] });
+  });
+
+  it("a change in the pages alone is not the same, with or without the memory view", async () => {
+    const a = await open("memory");
+    const heap = memoryMarkers().find((m) => m.name === "MARK-HEAP-alpha");
+    const b = await edited(a, (e) => e.writeMemory(29313, heap?.address as bigint, new TextEncoder().encode("X")));
+    const plain = await diffCheckpoints(a, b);
+    expect(plain.same).toBe(false);
+    expect(plain.semantic).toEqual([]);
+    expect(plain.images.map((i) => i.image)).toEqual(["pages-2.img"]);
+    const deep = await diffCheckpoints(a, b, { memory: true, semantic: false });
+    expect(deep.same).toBe(false);
+    expect(deep.memory?.map((m) => m.count)).toEqual([1]);
+  });
+});
+
+describe("diffMemory on a task built in memory", () => {
+  const PID = 7;
+  const START = 0x10000000n;
+  // 1.2 MB: more than the 1 MiB the comparison reads at a time, and more than 100 pages. Odd, so the
+  // VMA bounds give 4 KiB pages (without a core image the page size is what every bound is a multiple of).
+  const PAGES = 301;
+  const task = (bytes: Uint8Array) => {
+    const images = taskImages(PID, START, bytes, [{ pages: PAGES, present: true }]);
+    images.set(
+      "pstree.img",
+      imageOf("PSTREE", [create(pstree_entrySchema, { pid: PID, ppid: 0, pgid: PID, sid: PID, threads: [PID] })]),
+    );
+    return Checkpoint.of(images);
+  };
+  const zeros = new Uint8Array(PAGES * 4096);
+  const page = (i: number) => `0x${(START + BigInt(i * 4096)).toString(16)}`;
+
+  it("counts every changed page of a VMA and lists the first 100, in order", async () => {
+    const changes = await diffMemory(task(zeros), task(new Uint8Array(PAGES * 4096).fill(1)));
+    expect(changes).toEqual([
+      {
+        pid: PID,
+        vma: `${page(0)}-${page(PAGES)} (anon)`,
+        pages: Array.from({ length: 100 }, (_, i) => page(i)),
+        count: PAGES,
+      },
+    ]);
+  });
+
+  it("finds a single byte changed in the last byte of a page, and in the second MiB read", async () => {
+    const b = zeros.slice();
+    b[5 * 4096 - 1] = 1; // the last byte of page 4
+    b[(1 << 20) + 4096 * 3] = 1; // the first byte of a page past the first MiB
+    b[PAGES * 4096 - 1] = 1; // the VMA's last byte
+    const changes = await diffMemory(task(zeros), task(b));
+    expect(changes).toHaveLength(1);
+    expect(changes[0]?.pages).toEqual([page(4), page(256 + 3), page(PAGES - 1)]);
+    expect(changes[0]?.count).toBe(3);
   });
 });
