@@ -1,10 +1,13 @@
 import { execFileSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ZstdError, zstdDecompress } from "../../src/archive/index.js";
 import { decompressed } from "../../src/node/compress.js";
 import { cat, reusedChunks } from "../helpers/bytes.js";
+import { corpusRoot } from "../helpers/corpus.js";
 
 // zstd(1) is installed by .ci/run; without it these fail rather than skip.
 const zstd = (data: Uint8Array, ...args: string[]) =>
@@ -73,7 +76,20 @@ async function failure(stream: Uint8Array, chunk = 1 << 16): Promise<unknown> {
 describe("zstd decoder against zstd(1)", () => {
   const data = mixed(LIGHT ? 4 : 12);
   const words = text(LIGHT ? 1 << 20 : 3 << 20);
+  // Binary with structure, where zstd leans on repeat offsets and long matches: machine code and
+  // tables of the Node binary running the test, and a real process's memory (the corpus's pages).
+  const elf = new Uint8Array(readFileSync(process.execPath).subarray(0, LIGHT ? 1 << 19 : 2 << 20));
+  const memory = cat(
+    ...readdirSync(join(corpusRoot, "images", "memory"))
+      .filter((n) => n.startsWith("pages-"))
+      .sort()
+      .map((n) => new Uint8Array(readFileSync(join(corpusRoot, "images", "memory", n)))),
+  );
   const cases: [string, Uint8Array, Uint8Array][] = [
+    ["binary (an executable), level 19", zstd(elf, "-19"), elf],
+    ["binary (an executable), level 22 (ultra), long matches", zstd(elf, "--ultra", "-22", "--long=24"), elf],
+    ["binary (process memory), level 19", zstd(memory, "-19"), memory],
+    ["binary (process memory), level 6", zstd(memory, "-6"), memory],
     ["mixed, level 1", zstd(data, "-1"), data],
     ["mixed, level 3", zstd(data, "-3"), data],
     ["text, level 1", zstd(words, "-1"), words],
