@@ -18,6 +18,7 @@ import {
 import { editCheckpoint } from "../../src/edit/index.js";
 import { pstree_entrySchema } from "../../src/gen/index.js";
 import { type CriuImage, readImage, writeImage } from "../../src/index.js";
+import { inspectCheckpoint } from "../../src/inspect/index.js";
 import { openCheckpoint } from "../../src/node/index.js";
 import { imageOf, taskImages } from "../helpers/built-task.js";
 import { corpusCheckpoint } from "../helpers/checkpoints.js";
@@ -340,5 +341,38 @@ describe("diffMemory on a task built in memory", () => {
     expect(changes).toHaveLength(1);
     expect(changes[0]?.pages).toEqual([page(4), page(256 + 3), page(PAGES - 1)]);
     expect(changes[0]?.count).toBe(3);
+  });
+});
+
+describe("diffSemantic's keys", () => {
+  it("name a mount by id and namespace, a namespace by kind and id, and the fields that changed", async () => {
+    const a = await openCheckpoint(join(corpusRoot, "archives", "podman-web.tar"));
+    const before = await inspectCheckpoint(a);
+    const uts = before.namespaces.uts[0];
+    const mount = before.mounts[0];
+    expect(uts && mount).toBeTruthy();
+    const b = await edited(a, (e) => {
+      const mnt = a.names().find((n) => n.startsWith("mountpoints-")) as string;
+      const m = e.image(mnt, "MNTS")?.entries.find((x) => x.mntId === mount?.id);
+      if (m) m.mountpoint = "/moved";
+      const u = a.names().find((n) => n.startsWith("utsns-")) as string;
+      const entry = e.image(u, "UTSNS")?.entries[0];
+      if (entry) entry.nodename = "renamed";
+    });
+    const changes = await diffSemantic(a, b);
+    expect(changes.filter((c) => c.what === "mount" || c.what === "namespace")).toEqual([
+      {
+        what: "mount",
+        change: "changed",
+        key: `mount ${mount?.id} (ns ${mount?.ns})`,
+        fields: [{ path: "mountpoint", old: mount?.mountpoint, new: "/moved" }],
+      },
+      {
+        what: "namespace",
+        change: "changed",
+        key: `uts namespace ${uts?.id}`,
+        fields: [{ path: "hostname", old: uts?.hostname, new: "renamed" }],
+      },
+    ]);
   });
 });
