@@ -17,7 +17,7 @@ import {
 } from "../../src/diff/index.js";
 import { editCheckpoint } from "../../src/edit/index.js";
 import { pstree_entrySchema } from "../../src/gen/index.js";
-import { type CriuImage, readImage, writeImage } from "../../src/index.js";
+import { type CriuImage, type EntryImage, readImage, writeImage } from "../../src/index.js";
 import { inspectCheckpoint } from "../../src/inspect/index.js";
 import { openCheckpoint } from "../../src/node/index.js";
 import { imageOf, taskImages } from "../helpers/built-task.js";
@@ -374,5 +374,85 @@ describe("diffSemantic's keys", () => {
         fields: [{ path: "hostname", old: uts?.hostname, new: "renamed" }],
       },
     ]);
+  });
+});
+
+describe("diff's edges", () => {
+  const tcp4 = corpusCheckpoint("tcp4");
+  const raw = async (x: Uint8Array, y: Uint8Array) =>
+    (await diffImages(Checkpoint.of(new Map([["pages-1.img", x]])), Checkpoint.of(new Map([["pages-1.img", y]]))))[0];
+
+  it("byte ranges: a run from byte 0 to the end, a run that closes before the end, a tail longer than a read window", async () => {
+    expect(await raw(Uint8Array.of(0, 0), Uint8Array.of(1, 1))).toMatchObject({ ranges: [[0, 2]], changedBytes: 2 });
+    expect(await raw(new Uint8Array(10), Uint8Array.of(0, 0, 5, 0, 0, 0, 0, 0, 0, 0))).toMatchObject({
+      ranges: [[2, 3]],
+      changedBytes: 1,
+    });
+    const long = new Uint8Array((1 << 20) + 10).fill(1);
+    expect(await raw(Uint8Array.of(1), long)).toMatchObject({
+      ranges: [[1, (1 << 20) + 10]],
+      changedBytes: (1 << 20) + 9,
+      sizes: [1, (1 << 20) + 10],
+    });
+  });
+
+  it("byte ranges: 100 runs and one more still open at the end: 100 listed, every byte counted", async () => {
+    const y = new Uint8Array(1000);
+    for (let i = 0; i < 100; i++) y[3 * i] = 1;
+    y[999] = 1;
+    const r = await raw(new Uint8Array(1000), y);
+    expect(r?.ranges).toHaveLength(100);
+    expect(r?.changedBytes).toBe(101);
+  });
+
+  it("images come in name order, whichever side has them", async () => {
+    const stream = [...tcp4.keys()].find((n) => n.startsWith("tcp-stream-")) as string;
+    const b = new Map(tcp4);
+    b.delete(stream);
+    b.set("ipcns-var-11.img", tcp4.get("inventory.img") as Uint8Array);
+    expect((await diffImages(Checkpoint.of(tcp4), Checkpoint.of(b))).map((c) => `${c.change} ${c.image}`)).toEqual([
+      "added ipcns-var-11.img",
+      `removed ${stream}`,
+    ]);
+  });
+
+  it("an integer past 2^53 is compared and shown exactly, as text", async () => {
+    const inv = readImage((tcp4.get("inventory.img") as Uint8Array).slice(), {
+      name: "inventory.img",
+    }) as EntryImage<"INVENTORY">;
+    // CRIU 4.2 does not write it (crit shows no field), so it appears.
+    expect(Object.hasOwn(inv.entries[0] as object, "dumpUptime")).toBe(false);
+    (inv.entries[0] as { dumpUptime: bigint }).dumpUptime = 2n ** 60n + 1n;
+    const b = new Map(tcp4).set("inventory.img", writeImage(inv));
+    const [r] = await diffImages(Checkpoint.of(tcp4), Checkpoint.of(b));
+    expect(r?.entries?.[0]?.fields).toEqual([
+      { path: "entries[0].dump_uptime", old: undefined, new: "1152921504606846977" },
+    ]);
+  });
+
+  it("memory: a VMA whose bounds changed is not compared (its pages would differ only by the bounds)", async () => {
+    const pages = 5;
+    const start = 0x10000000n;
+    // The last page's bytes differ too: compared by mistake, it would show.
+    const build = (end: bigint, last: number) => {
+      const bytes = new Uint8Array(pages * 4096);
+      bytes.fill(last, (pages - 1) * 4096);
+      const images = taskImages(7, start, bytes, [{ pages, present: true }]);
+      const mm = readImage(images.get("mm-7.img") as Uint8Array, { name: "mm-7.img" }) as EntryImage<"MM">;
+      const vma = mm.entries[0]?.vmas[0];
+      if (vma) vma.end = end;
+      images.set("mm-7.img", writeImage(mm));
+      images.set(
+        "pstree.img",
+        imageOf("PSTREE", [create(pstree_entrySchema, { pid: 7, ppid: 0, pgid: 7, sid: 7, threads: [7] })]),
+      );
+      return Checkpoint.of(images);
+    };
+    const whole = build(start + BigInt(pages * 4096), 0);
+    const shorter = build(start + BigInt((pages - 1) * 4096), 1);
+    expect(await diffMemory(whole, shorter)).toEqual([]);
+    expect(await diffMemory(shorter, whole)).toEqual([]);
+    // The same VMA on both sides is compared: its last page differs.
+    expect((await diffMemory(whole, build(start + BigInt(pages * 4096), 1))).map((c) => c.count)).toEqual([1]);
   });
 });
