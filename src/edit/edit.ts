@@ -11,10 +11,12 @@ import { EditSession } from "./session.js";
 
 /** An edited checkpoint, the images to write, and what changed (as diff reports it). */
 export interface EditResult {
-  /** The edited checkpoint (the input with the changed images replaced). */
+  /** The edited checkpoint (the input with the changed images and engine metadata replaced). */
   checkpoint: Checkpoint;
-  /** Each changed image's new bytes: all that needs writing. */
+  /** Each changed image's new bytes. */
   changed: ReadonlyMap<string, Uint8Array>;
+  /** Each changed engine metadata file's new bytes (config.dump, spec.dump, …); with `changed`, all that needs writing. */
+  changedMetadata: ReadonlyMap<string, Uint8Array>;
   /** What changed, as diffCheckpoints reports it. */
   report: DiffReport;
 }
@@ -29,7 +31,9 @@ export async function editCheckpoint(
   const session = new EditSession(cp);
   await edit(session);
   const changed = session.finish();
-  const checkpoint = new Checkpoint(overlaySource(cp.source, changed));
+  // Metadata set in the session is part of the result, as redact's is.
+  const changedMetadata = session.finishMetadata();
+  const checkpoint = new Checkpoint(overlaySource(cp.source, changed, changedMetadata));
   const report = await diffCheckpoints(cp, checkpoint, { memory: options.memoryReport === true });
-  return { checkpoint, changed, report };
+  return { checkpoint, changed, changedMetadata, report };
 }

@@ -398,8 +398,8 @@ export async function editCheckpointDir(
   const r = await applyToCheckpoint(
     path,
     async (cp) => {
-      const { changed, report } = await editCheckpoint(cp, edit);
-      return { changed, result: report };
+      const { changed, changedMetadata, report } = await editCheckpoint(cp, edit);
+      return { changed, metadata: changedMetadata, result: report };
     },
     { pages: true, ...options },
   );

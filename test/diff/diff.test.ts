@@ -162,6 +162,7 @@ describe("diffCheckpoints", () => {
     });
     const r = await diffCheckpoints(a, b);
     expect(r.images.map((i) => i.image)).toEqual(["files.img"]);
+    expect(r.images[0]).toMatchObject({ change: "changed", kind: "FILES" });
     expect(r.images[0]?.entries).toEqual([
       {
         index: 0,
@@ -454,5 +455,49 @@ describe("diff's edges", () => {
     expect(await diffMemory(shorter, whole)).toEqual([]);
     // The same VMA on both sides is compared: its last page differs.
     expect((await diffMemory(whole, build(start + BigInt(pages * 4096), 1))).map((c) => c.count)).toEqual([1]);
+  });
+});
+
+describe("diffSemantic: sockets of every family and the container", () => {
+  it("a netlink and a packet socket that go are removed under their own keys", async () => {
+    const a = await open("mixed-sockets");
+    const files = a.kind("files.img", "FILES")?.entries ?? [];
+    const nl = files.find((f) => f.nlsk)?.nlsk;
+    const pk = files.find((f) => f.psk)?.psk;
+    expect(nl && pk).toBeTruthy();
+    const b = await edited(a, (e) => {
+      const img = e.image("files.img", "FILES");
+      if (img) img.entries = img.entries.filter((f) => f.nlsk?.id !== nl?.id && f.psk?.id !== pk?.id);
+    });
+    const socks = (await diffSemantic(a, b)).filter((c) => c.what === "socket").map((c) => `${c.change} ${c.key}`);
+    expect(socks).toEqual([`removed netlink socket ${nl?.id}`, `removed packet socket ${pk?.id}`]);
+  });
+
+  it("a container whose engine metadata changed is a changed container, by field", async () => {
+    const a = await openCheckpoint(join(corpusRoot, "archives", "podman-web.tar"));
+    const name = (await inspectCheckpoint(a)).container?.name;
+    expect(name).toBeTruthy();
+    const b = await edited(a, (e) => {
+      const config = JSON.parse(new TextDecoder().decode(e.metadata("config.dump")));
+      config.name = "renamed";
+      e.setMetadata("config.dump", new TextEncoder().encode(JSON.stringify(config)));
+    });
+    const change = {
+      what: "container",
+      change: "changed",
+      key: "container",
+      fields: [{ path: "name", old: name, new: "renamed" }],
+    };
+    expect((await diffSemantic(a, b)).filter((c) => c.what === "container")).toEqual([change]);
+    // The edit's own report says so too: no image changed, the metadata did.
+    const r = await editCheckpoint(a, (e) => {
+      const config = JSON.parse(new TextDecoder().decode(e.metadata("config.dump")));
+      config.name = "renamed";
+      e.setMetadata("config.dump", new TextEncoder().encode(JSON.stringify(config)));
+    });
+    expect([...r.changedMetadata.keys()]).toEqual(["config.dump"]);
+    expect(r.report.same).toBe(false);
+    expect(r.report.images).toEqual([]);
+    expect(r.report.semantic).toContainEqual(change);
   });
 });
