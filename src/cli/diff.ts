@@ -48,6 +48,7 @@ export function diffText(r: DiffReport, images: boolean): string {
       }
     }
   } else if (r.images.length > 0) out.push(`(${r.images.length} image(s) differ: --images for entries and fields)`);
+  for (const m of r.metadata) out.push(`~ engine metadata ${m} differs`);
   for (const m of r.memory ?? [])
     out.push(
       `~ memory of ${m.pid} ${m.vma}: ${m.count} page(s) differ: ${m.pages.slice(0, 8).join(" ")}${m.count > 8 ? " …" : ""}`,

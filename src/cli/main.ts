@@ -226,7 +226,7 @@ trouble, as diff(1).
               images as changed byte ranges. Images with the same bytes
               are never decoded.
   --memory    also page by page: changed pages per VMA and address
-  --json      one object: {same, semantic, images, memory}`,
+  --json      one object: {same, semantic, images, metadata, memory}`,
     options: { json: { type: "boolean" }, images: { type: "boolean" }, memory: { type: "boolean" } },
     positionals: [2, 2],
     run: async (v, p) => (await import("./diff.js")).diff({ ...v, a: p[0] as string, b: p[1] as string }),

@@ -13,6 +13,8 @@ export interface DiffReport {
   same: boolean;
   semantic: SemanticChange[];
   images: ImageChange[];
+  /** Engine metadata files (config.dump, spec.dump, …) whose bytes differ or that one side lacks. */
+  metadata: string[];
   /** With `memory`: changed pages per VMA. */
   memory?: PageChange[];
 }
@@ -33,23 +35,27 @@ export async function diffCheckpoints(
 ): Promise<DiffReport> {
   const [x, y] = [Checkpoint.of(a), Checkpoint.of(b)];
   const images = await diffImages(x, y);
+  const metadata = changedMetadata(x, y);
   // Identical images and engine metadata: nothing else can differ.
-  if (images.length === 0 && sameMetadata(x, y) && !options.memory) return { same: true, semantic: [], images };
+  if (images.length === 0 && metadata.length === 0 && !options.memory)
+    return { same: true, semantic: [], images, metadata };
   const semantic = options.semantic === false ? [] : await diffSemantic(x, y);
   const memory = options.memory ? await diffMemory(x, y) : undefined;
-  const same = images.length === 0 && semantic.length === 0 && (memory?.length ?? 0) === 0;
-  return { same, semantic, images, ...(memory ? { memory } : {}) };
+  const same = images.length === 0 && metadata.length === 0 && semantic.length === 0 && (memory?.length ?? 0) === 0;
+  return { same, semantic, images, metadata, ...(memory ? { memory } : {}) };
 }
 
-/** Whether both have the same engine metadata files (config.dump, spec.dump, …) with the same bytes. */
-function sameMetadata(a: Checkpoint, b: Checkpoint): boolean {
+/** The engine metadata files that differ, by name: bytes compared where both sides kept them, else sizes. */
+function changedMetadata(a: Checkpoint, b: Checkpoint): string[] {
   const [x, y] = [a.source.companions, b.source.companions];
-  if (x.size !== y.size) return false;
-  for (const [name, f] of x) {
-    const g = y.get(name);
-    if (!g) return false;
+  const out: string[] = [];
+  for (const name of [...new Set([...x.keys(), ...y.keys()])].sort()) {
+    const [f, g] = [x.get(name), y.get(name)];
     if (f === g) continue;
-    if (f.size !== g.size) return false;
+    if (!f || !g || f.size !== g.size) {
+      out.push(name);
+      continue;
+    }
     let p: Uint8Array;
     let q: Uint8Array;
     try {
@@ -57,7 +63,7 @@ function sameMetadata(a: Checkpoint, b: Checkpoint): boolean {
     } catch {
       continue; // not kept (an archive's rootfs-diff.tar): its size is all there is to compare
     }
-    if (p.some((v, i) => v !== q[i])) return false;
+    if (p.some((v, i) => v !== q[i])) out.push(name);
   }
-  return true;
+  return out;
 }

@@ -271,7 +271,7 @@ describe("diffImages", () => {
 describe("diffCheckpoints' options", () => {
   it("same is true only when nothing differs; semantic: false leaves the views out; memory adds pages", async () => {
     const a = await open("memory");
-    expect(await diffCheckpoints(a, a)).toEqual({ same: true, semantic: [], images: [] });
+    expect(await diffCheckpoints(a, a)).toEqual({ same: true, semantic: [], images: [], metadata: [] });
     const pid = 29313;
     const b = await edited(a, (e) => {
       e.image(`pstree.img`, "PSTREE")?.entries.forEach((p) => {
@@ -287,7 +287,13 @@ describe("diffCheckpoints' options", () => {
     expect(bare.images.map((i) => i.image)).toEqual(["pstree.img"]);
     const withMemory = await diffCheckpoints(a, b, { memory: true });
     expect(withMemory.memory).toEqual([]);
-    expect(await diffCheckpoints(a, a, { memory: true })).toEqual({ same: true, semantic: [], images: [], memory: [] });
+    expect(await diffCheckpoints(a, a, { memory: true })).toEqual({
+      same: true,
+      semantic: [],
+      images: [],
+      metadata: [],
+      memory: [],
+    });
   });
 
   it("a change in the pages alone is not the same, with or without the memory view", async () => {
@@ -498,6 +504,27 @@ describe("diffSemantic: sockets of every family and the container", () => {
     expect([...r.changedMetadata.keys()]).toEqual(["config.dump"]);
     expect(r.report.same).toBe(false);
     expect(r.report.images).toEqual([]);
+    expect(r.report.metadata).toEqual(["config.dump"]);
     expect(r.report.semantic).toContainEqual(change);
+  });
+
+  it("engine metadata that differs where no view looks, in bytes of the same size, still makes two checkpoints differ", async () => {
+    const a = await openCheckpoint(join(corpusRoot, "archives", "podman-web.tar"));
+    const spec = new TextDecoder().decode(a.source.companions.get("spec.dump")?.bytes());
+    const version = /"ociVersion": ?"([^"]+)"/.exec(spec)?.[1] as string;
+    expect(version).toBeTruthy();
+    const bumped = version.replace(/\d(?=\D*$)/, (d) => String((Number(d) + 1) % 10));
+    const r = await editCheckpoint(a, (e) => {
+      e.setMetadata("spec.dump", new TextEncoder().encode(spec.replace(version, bumped)));
+    });
+    expect(r.changedMetadata.get("spec.dump")?.length).toBe(a.source.companions.get("spec.dump")?.size);
+    expect(r.report).toMatchObject({ same: false, images: [], metadata: ["spec.dump"] });
+    expect(r.report.semantic.filter((c) => c.what === "container")).toEqual([]);
+    // A side without the file: it differs too, by name.
+    const noSpec = new Checkpoint({
+      ...a.source,
+      companions: new Map([...a.source.companions].filter(([n]) => n !== "spec.dump")),
+    });
+    expect((await diffCheckpoints(a, noSpec, { semantic: false })).metadata).toEqual(["spec.dump"]);
   });
 });
