@@ -19,7 +19,7 @@ import { editCheckpoint } from "../../src/edit/index.js";
 import { pstree_entrySchema } from "../../src/gen/index.js";
 import { type CriuImage, type EntryImage, readImage, writeImage } from "../../src/index.js";
 import { inspectCheckpoint } from "../../src/inspect/index.js";
-import { openCheckpoint } from "../../src/node/index.js";
+import { openCheckpoint, pagesForRandomAccess } from "../../src/node/index.js";
 import { imageOf, taskImages } from "../helpers/built-task.js";
 import { corpusCheckpoint } from "../helpers/checkpoints.js";
 import { corpusRoot } from "../helpers/corpus.js";
@@ -526,5 +526,28 @@ describe("diffSemantic: sockets of every family and the container", () => {
       companions: new Map([...a.source.companions].filter(([n]) => n !== "spec.dump")),
     });
     expect((await diffCheckpoints(a, noSpec, { semantic: false })).metadata).toEqual(["spec.dump"]);
+  });
+});
+
+describe("diff of engine metadata", () => {
+  const archive = join(corpusRoot, "archives", "podman-web.tar");
+
+  it("the same archive opened twice: other file objects, the same bytes, no difference", async () => {
+    // Pages kept: diff compares them byte by byte.
+    const opened = () => openCheckpoint(archive, { pages: pagesForRandomAccess });
+    const [a, b] = [await opened(), await opened()];
+    expect(a.source.companions.get("config.dump")).not.toBe(b.source.companions.get("config.dump"));
+    expect(await diffCheckpoints(a, b)).toEqual({ same: true, semantic: [], images: [], metadata: [] });
+  });
+
+  it("names every file that differs, in name order, a longer one with the same start included", async () => {
+    const a = await openCheckpoint(archive);
+    const text = (n: string) => new TextDecoder().decode(a.source.companions.get(n)?.bytes());
+    const r = await editCheckpoint(a, (e) => {
+      e.setMetadata("spec.dump", new TextEncoder().encode(`${text("spec.dump")} `));
+      e.setMetadata("config.dump", new TextEncoder().encode(`${text("config.dump")}\n`));
+    });
+    expect(r.report.metadata).toEqual(["config.dump", "spec.dump"]);
+    expect(r.report.same).toBe(false);
   });
 });
