@@ -3,7 +3,7 @@
  * for tools (entry level, per field path), and optionally page by page.
  */
 import { Checkpoint, type CheckpointLike } from "../checkpoint/checkpoint.js";
-import { diffImages, type ImageChange } from "./images.js";
+import { diffImages, type ImageChange, same } from "./images.js";
 import { diffMemory, type PageChange } from "./memory.js";
 import { diffSemantic, type SemanticChange } from "./semantic.js";
 
@@ -63,7 +63,7 @@ function changedMetadata(a: Checkpoint, b: Checkpoint): string[] {
     } catch {
       continue; // not kept (an archive's rootfs-diff.tar): its size is all there is to compare
     }
-    if (p.some((v, i) => v !== q[i])) out.push(name);
+    if (!same(p, q)) out.push(name);
   }
   return out;
 }

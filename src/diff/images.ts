@@ -32,7 +32,8 @@ export interface ImageChange {
   sizes?: [number, number];
 }
 
-const same = (a: Uint8Array, b: Uint8Array) => {
+/** Whether two byte arrays hold the same bytes. */
+export const same = (a: Uint8Array, b: Uint8Array) => {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;

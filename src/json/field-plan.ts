@@ -43,8 +43,6 @@ export interface FieldPlan {
   readonly integer: boolean;
   /** No dev, flags or dict option: pretty mode shows it as a number (unless hex). */
   readonly plain: boolean;
-  /** A uint32 (or its list elements): most of what CRIU's entries hold. */
-  readonly uint32: boolean;
   /** The (criu).dict table for this field, if any. */
   readonly dictMap: Readonly<Record<number, string>> | undefined;
   /** The same names as JSON string bytes, by value. */
@@ -105,7 +103,6 @@ function planField(f: DescField): FieldPlan {
     conv: opts?.conv || undefined,
     integer: kind === "scalar" && scalar !== undefined && !NON_INTEGER.has(scalar),
     plain: !opts?.dev && !opts?.flags && !opts?.dict,
-    uint32: kind === "scalar" && scalar === ScalarType.UINT32,
     ...dictOf(opts?.dict, f.name),
     enumBytes: f.enum ? enumBytesOf(f.enum) : undefined,
   };

@@ -270,15 +270,6 @@ function writeMessage(
       c.end = end;
       continue;
     }
-    // The commonest field, a uint32 shown as its number, in line.
-    if (wt === 0 && f.uint32 && (!mode.convert || (f.plain && !isHex))) {
-      const b0 = buf[c.pos] as number;
-      if (b0 < 0x80 && c.pos < end) {
-        c.pos++;
-        out.uint(b0);
-        continue;
-      }
-    }
     if (!writeScalar(out, f, c, wt, mode, isHex)) return false;
   }
   if (list !== undefined) closeList(out, words, pretty, depth);

@@ -29,6 +29,22 @@ const open = (scenario: string) => openCheckpoint(join(corpusRoot, "images", sce
 const edited = async (cp: Checkpoint, edit: Parameters<typeof editCheckpoint>[1]) =>
   (await editCheckpoint(cp, edit)).checkpoint;
 
+/** A one-task checkpoint built in memory: pid 7, one anonymous VMA at `start` holding `bytes` (all pages present), its end moved to `end` if given. */
+function taskCheckpoint(start: bigint, bytes: Uint8Array, end?: bigint): Checkpoint {
+  const images = taskImages(7, start, bytes, [{ pages: bytes.length / 4096, present: true }]);
+  if (end !== undefined) {
+    const mm = readImage(images.get("mm-7.img") as Uint8Array, { name: "mm-7.img" }) as EntryImage<"MM">;
+    const vma = mm.entries[0]?.vmas[0];
+    if (vma) vma.end = end;
+    images.set("mm-7.img", writeImage(mm));
+  }
+  images.set(
+    "pstree.img",
+    imageOf("PSTREE", [create(pstree_entrySchema, { pid: 7, ppid: 0, pgid: 7, sid: 7, threads: [7] })]),
+  );
+  return Checkpoint.of(images);
+}
+
 describe("diffValues", () => {
   const diff = (a: unknown, b: unknown, path = "") => {
     const out: FieldChange[] = [];
@@ -311,19 +327,12 @@ describe("diffCheckpoints' options", () => {
 });
 
 describe("diffMemory on a task built in memory", () => {
-  const PID = 7;
+  const PID = 7; // taskCheckpoint's
   const START = 0x10000000n;
   // 1.2 MB: more than the 1 MiB the comparison reads at a time, and more than 100 pages. Odd, so the
   // VMA bounds give 4 KiB pages (without a core image the page size is what every bound is a multiple of).
   const PAGES = 301;
-  const task = (bytes: Uint8Array) => {
-    const images = taskImages(PID, START, bytes, [{ pages: PAGES, present: true }]);
-    images.set(
-      "pstree.img",
-      imageOf("PSTREE", [create(pstree_entrySchema, { pid: PID, ppid: 0, pgid: PID, sid: PID, threads: [PID] })]),
-    );
-    return Checkpoint.of(images);
-  };
+  const task = (bytes: Uint8Array) => taskCheckpoint(START, bytes);
   const zeros = new Uint8Array(PAGES * 4096);
   const page = (i: number) => `0x${(START + BigInt(i * 4096)).toString(16)}`;
 
@@ -444,16 +453,7 @@ describe("diff's edges", () => {
     const build = (end: bigint, last: number) => {
       const bytes = new Uint8Array(pages * 4096);
       bytes.fill(last, (pages - 1) * 4096);
-      const images = taskImages(7, start, bytes, [{ pages, present: true }]);
-      const mm = readImage(images.get("mm-7.img") as Uint8Array, { name: "mm-7.img" }) as EntryImage<"MM">;
-      const vma = mm.entries[0]?.vmas[0];
-      if (vma) vma.end = end;
-      images.set("mm-7.img", writeImage(mm));
-      images.set(
-        "pstree.img",
-        imageOf("PSTREE", [create(pstree_entrySchema, { pid: 7, ppid: 0, pgid: 7, sid: 7, threads: [7] })]),
-      );
-      return Checkpoint.of(images);
+      return taskCheckpoint(start, bytes, end);
     };
     const whole = build(start + BigInt(pages * 4096), 0);
     const shorter = build(start + BigInt((pages - 1) * 4096), 1);
