@@ -73,6 +73,7 @@ export const GROUPS = {
       "test/checkpoint/**",
       "test/node/extracted-export.test.ts",
       "test/node/hostile-archives.test.ts",
+      "test/node/gnu-tar.test.ts",
       "test/real-checkpoints.test.ts",
       "test/memory/memory.test.ts",
     ],

@@ -7,6 +7,7 @@
  * it read).
  */
 import { Checkpoint } from "../checkpoint/checkpoint.js";
+import type { ImageSource, SourceFile } from "../checkpoint/source.js";
 import { CriuImageError } from "../framing/errors.js";
 import type { EntryKind } from "../image/kind-types.js";
 import type { CriuImage, EntryImage } from "../image/types.js";
@@ -14,6 +15,58 @@ import { writeImage } from "../image/write.js";
 import { locateMemory, type MemoryOptions } from "../memory/read.js";
 
 const same = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/** A file whose bytes are copied each time they are read. */
+class CopiedFile implements SourceFile {
+  constructor(private readonly file: SourceFile) {}
+  get size(): number {
+    return this.file.size;
+  }
+  bytes(): Uint8Array {
+    return this.file.bytes().slice();
+  }
+  read(offset: number, length: number): Promise<Uint8Array> {
+    return this.file.read(offset, length);
+  }
+}
+
+/**
+ * A source's files, each copied when read. Decoded extras and bytes fields
+ * are views of the bytes they were read from: an edit that changes them in
+ * place must not change the checkpoint it was given (an in-memory source
+ * hands out its own arrays). Wrapped on lookup, so a million files cost
+ * nothing until read.
+ */
+class CopiedFiles implements ReadonlyMap<string, SourceFile> {
+  constructor(private readonly files: ReadonlyMap<string, SourceFile>) {}
+  get size(): number {
+    return this.files.size;
+  }
+  get(name: string): SourceFile | undefined {
+    const f = this.files.get(name);
+    return f && new CopiedFile(f);
+  }
+  has(name: string): boolean {
+    return this.files.has(name);
+  }
+  keys(): MapIterator<string> {
+    return this.files.keys();
+  }
+  *entries(): MapIterator<[string, SourceFile]> {
+    for (const [n, f] of this.files) yield [n, new CopiedFile(f)];
+  }
+  *values(): MapIterator<SourceFile> {
+    for (const f of this.files.values()) yield new CopiedFile(f);
+  }
+  [Symbol.iterator](): MapIterator<[string, SourceFile]> {
+    return this.entries();
+  }
+  forEach(fn: (value: SourceFile, key: string, map: ReadonlyMap<string, SourceFile>) => void): void {
+    for (const [n, f] of this.entries()) fn(f, n, this);
+  }
+}
+
+const copying = (source: ImageSource): ImageSource => ({ ...source, files: new CopiedFiles(source.files) });
 
 /** The edits of one `editCheckpoint` call: images, extras and memory to change; only what changed is written. */
 export class EditSession {
@@ -24,7 +77,7 @@ export class EditSession {
   private readonly metadataReplaced = new Map<string, Uint8Array>();
 
   constructor(readonly checkpoint: Checkpoint) {
-    this.own = new Checkpoint(checkpoint.source);
+    this.own = new Checkpoint(copying(checkpoint.source));
   }
 
   /**

@@ -185,6 +185,7 @@ describe("redact", () => {
       const cp = await openCheckpoint(img(s));
       const r = await redactCheckpoint(cp, { tcpQueues: true, pipes: true });
       expect(r.redactions.length, s).toBeGreaterThan(0);
+      expect(r.changed.size, s).toBeGreaterThan(0);
       for (const [n, b] of r.changed) {
         expect(b.length, n).toBe(cp.size(n));
         const img2 = r.checkpoint.image(n)!;
