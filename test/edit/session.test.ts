@@ -1,0 +1,112 @@
+/**
+ * EditSession on its own: byte replacements, decoded images, memory writes
+ * and metadata, and what finish() lists (only what differs, sorted).
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { Checkpoint, memorySource } from "../../src/checkpoint/index.js";
+import { EditSession } from "../../src/edit/index.js";
+import { readMemory } from "../../src/memory/index.js";
+import { corpusRoot } from "../helpers/corpus.js";
+import { caught } from "../helpers/errors.js";
+import { memoryMarkers } from "../helpers/markers.js";
+
+const enc = (s: string) => new TextEncoder().encode(s);
+
+function dump(scenario: string): Map<string, Uint8Array> {
+  const dir = join(corpusRoot, "images", scenario);
+  return new Map(readdirSync(dir).map((n) => [n, new Uint8Array(readFileSync(join(dir, n)))]));
+}
+
+describe("EditSession", () => {
+  it("setBytes replaces a file: bytes() gives it, image() refuses it, finish() lists it unless it is the same", () => {
+    const cp = Checkpoint.of(dump("simple"));
+    const e = new EditSession(cp);
+    const inv = cp.bytes("inventory.img") as Uint8Array;
+    expect(e.bytes("inventory.img")).toBe(inv);
+    expect(e.bytes("nothing.img")).toBeUndefined();
+    e.setBytes("inventory.img", inv.slice());
+    const other = inv.slice();
+    other[other.length - 1] = (other[other.length - 1] as number) ^ 1;
+    e.setBytes("seccomp.img", (cp.bytes("seccomp.img") as Uint8Array).slice());
+    e.setBytes("new-file", enc("x"));
+    e.setBytes("fs-11146.img", other);
+    expect(e.bytes("fs-11146.img")).toBe(other);
+    const err = caught(() => e.image("fs-11146.img", "FS"));
+    expect(err.code).toBe("INVALID");
+    expect(err.message).toContain("an image not replaced as bytes in this edit");
+    // Unchanged replacements are not listed; a new file is; order is by name.
+    expect([...e.finish().keys()]).toEqual(["fs-11146.img", "new-file"]);
+  });
+
+  it("image() of a missing image is undefined and finish() is not troubled by it; a decoded, unchanged image is not listed", () => {
+    const e = new EditSession(Checkpoint.of(dump("simple")));
+    expect(e.image("nothing-1.img", "CORE")).toBeUndefined();
+    expect(e.image("core-11146.img", "CORE")?.entries).toHaveLength(1);
+    expect(e.finish().size).toBe(0);
+  });
+
+  it("setBytes after image() drops the decoded copy: the bytes win", () => {
+    const cp = Checkpoint.of(dump("simple"));
+    const e = new EditSession(cp);
+    const core = e.image("core-11146.img", "CORE");
+    if (core?.entries[0]?.tc) core.entries[0].tc.comm = "changed";
+    const bytes = (cp.bytes("core-11146.img") as Uint8Array).slice();
+    e.setBytes("core-11146.img", bytes);
+    expect(e.finish().size).toBe(0);
+  });
+
+  it("finish() lists changed images sorted by name, whatever order they were changed in", () => {
+    const e = new EditSession(Checkpoint.of(dump("simple")));
+    for (const n of ["timens-0.img", "fs-11146.img", "core-11146.img"]) {
+      const img = e.image(n, n.startsWith("core") ? "CORE" : n.startsWith("fs") ? "FS" : "TIMENS") as {
+        entries: Record<string, unknown>[];
+      };
+      const first = img.entries[0] as Record<string, unknown>;
+      if (n.startsWith("fs")) first.umask = 0o77;
+      if (n.startsWith("timens")) (first.monotonic as { tvSec: bigint }).tvSec += 1n;
+      if (n.startsWith("core")) (first.tc as { comm: string }).comm = "other";
+    }
+    expect([...e.finish().keys()]).toEqual(["core-11146.img", "fs-11146.img", "timens-0.img"]);
+  });
+
+  it("writeMemory: two writes into one pages file both stay; a write across pages lands in each", async () => {
+    const cp = Checkpoint.of(dump("memory"));
+    const m = memoryMarkers().filter((x) => x.task === "29313" && x.address !== undefined);
+    const [a, b] = m;
+    if (!a?.address || !b?.address) throw new Error("markers");
+    const e = new EditSession(cp);
+    e.writeMemory(29313, a.address, enc("AAAA"));
+    e.writeMemory(29313, b.address, enc("BBBB"));
+    // Four bytes before the end of one pagemap entry and four in the next, adjacent one: two spans.
+    const pm = cp.kind("pagemap-29313.img", "PAGEMAP")?.entries.slice(1) as unknown as { vaddr: bigint; nrPages: number }[];
+    const joint = pm.find((x, i) => x.vaddr + BigInt(x.nrPages) * 4096n === pm[i + 1]?.vaddr);
+    if (!joint) throw new Error("no adjacent pagemap entries");
+    const across = joint.vaddr + BigInt(joint.nrPages) * 4096n - 4n;
+    const before = await readMemory(cp, 29313, across, 8);
+    expect(before.unknown).toEqual([]);
+    e.writeMemory(29313, across, enc("12345678"));
+    const changed = e.finish();
+    const after = new Checkpoint(memorySource(new Map([...dump("memory"), ...changed])));
+    expect(new TextDecoder().decode((await readMemory(after, 29313, a.address, 4)).bytes)).toBe("AAAA");
+    expect(new TextDecoder().decode((await readMemory(after, 29313, b.address, 4)).bytes)).toBe("BBBB");
+    expect(new TextDecoder().decode((await readMemory(after, 29313, across, 8)).bytes)).toBe("12345678");
+    // The input's pages are as they were.
+    expect((await readMemory(cp, 29313, a.address, 4)).bytes).not.toEqual(enc("AAAA"));
+  });
+
+  it("metadata: the current bytes, undefined for a file that is not there, and only changed files in finishMetadata", () => {
+    const spec = enc('{"a":1}');
+    const cp = new Checkpoint(memorySource(dump("simple"), { companions: new Map([["spec.dump", spec]]) }));
+    const e = new EditSession(cp);
+    expect(e.metadata("spec.dump")).toEqual(spec);
+    expect(e.metadata("config.dump")).toBeUndefined();
+    e.setMetadata("spec.dump", spec.slice());
+    expect(e.finishMetadata().size).toBe(0);
+    e.setMetadata("config.dump", enc("{}"));
+    e.setMetadata("spec.dump", enc('{"a":2}'));
+    expect(e.metadata("spec.dump")).toEqual(enc('{"a":2}'));
+    expect([...e.finishMetadata().keys()].sort()).toEqual(["config.dump", "spec.dump"]);
+  });
+});
