@@ -108,6 +108,21 @@ describe("redact: environment values in memory", () => {
     await expect(redactCheckpoint(edited.checkpoint, { env: [""] })).rejects.toThrow(/--env {2}matched nothing/);
   });
 
+  it("an env range that ends without its NUL: the last value is still redacted whole", async () => {
+    const files = dump("memory");
+    for (const pid of [PARENT, CHILD]) {
+      const mm = readImage(files.get(`mm-${pid}.img`) as Uint8Array, { name: "mm" });
+      if (mm.kind !== "MM" || !mm.entries[0]) throw new Error("mm");
+      mm.entries[0].mmEnvEnd -= 1n;
+      files.set(`mm-${pid}.img`, writeImage(mm as CriuImage));
+    }
+    const r = await redactCheckpoint(Checkpoint.of(files), { env: ["PATH"] });
+    expect(r.redactions).toEqual([
+      { what: "env", where: `task ${PARENT} PATH`, bytes: ENV.PATH.length },
+      { what: "env", where: `task ${CHILD} PATH`, bytes: ENV.PATH.length },
+    ]);
+  });
+
   it("a task whose env range is empty or implausibly long is not read; a zombie is passed over", async () => {
     for (const [what, end] of [
       ["empty", (s: bigint) => s],
