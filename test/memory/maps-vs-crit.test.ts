@@ -16,8 +16,10 @@ function byTask(text: string): Map<number, string[]> {
   const out = new Map<number, string[]>();
   let cur: string[] = [];
   for (const line of text.split("\n")) {
-    if (/^\d+$/.test(line)) out.set(Number(line), (cur = []));
-    else if (line.startsWith("\t")) cur.push(line.slice(1));
+    if (/^\d+$/.test(line)) {
+      cur = [];
+      out.set(Number(line), cur);
+    } else if (line.startsWith("\t")) cur.push(line.slice(1));
   }
   return out;
 }
