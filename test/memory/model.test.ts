@@ -1,0 +1,387 @@
+/**
+ * Process memory against a model: random tasks built in memory (VMAs with
+ * gaps, pagemap entries of every kind: stored here, kept in the parent dump,
+ * lazy, not dumped, and holes between entries; a parent dump holding its
+ * pages) whose every byte is known to the test as a plain map from address
+ * to byte or "unknown". readMemory, locateMemory, searchMemory, memoryMap's
+ * page counts and coverage must agree with that map for any range. A small
+ * page size keeps each case small; nothing in the code may assume 4096.
+ */
+import { create, type Message } from "@bufbuild/protobuf";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { Checkpoint, memorySource } from "../../src/checkpoint/index.js";
+import {
+  core_entrySchema,
+  mm_entrySchema,
+  pagemap_entrySchema,
+  pagemap_headSchema,
+  pstree_entrySchema,
+  vma_entrySchema,
+} from "../../src/gen/index.js";
+import { PE_LAZY, PE_PARENT, PE_PRESENT } from "../../src/image/pagemap.js";
+import {
+  coverage,
+  locateMemory,
+  memoryMap,
+  pagemapRuns,
+  pageSizeOf,
+  readMemory,
+  searchMemory,
+} from "../../src/memory/index.js";
+import { imageOf } from "../helpers/built-task.js";
+
+const PS = 64;
+const PID = 7;
+const BASE = 0x10000n;
+
+type State = "here" | "parent" | "lazy" | "flagless" | "hole";
+/** One VMA: its first page (after the previous VMA), and per page its state. */
+interface VmaSpec {
+  gap: number;
+  pages: State[];
+  /** Where runs of the same state are cut into separate pagemap entries. */
+  cuts: boolean[];
+}
+interface Built {
+  cp: Checkpoint;
+  /** Every byte of the address space the model knows; absent = unknown. */
+  model: Map<bigint, number>;
+  /** Per address, the state of its page (addresses in no VMA are absent). */
+  state: Map<bigint, State>;
+  vmas: { start: bigint; end: bigint; pages: State[] }[];
+  lo: bigint;
+  hi: bigint;
+}
+
+const FLAGS: Record<Exclude<State, "hole">, number> = {
+  here: PE_PRESENT,
+  parent: PE_PARENT,
+  lazy: PE_LAZY,
+  flagless: 0,
+};
+
+function build(specs: VmaSpec[], seed: number): Built {
+  let rnd = seed >>> 0 || 1;
+  const byte = () => {
+    rnd = (rnd * 1103515245 + 12345) >>> 0;
+    return (rnd >>> 16) & 0xff;
+  };
+  const model = new Map<bigint, number>();
+  const state = new Map<bigint, State>();
+  const vmas: Built["vmas"] = [];
+  const entries: Message[] = [create(pagemap_headSchema, { pagesId: 1 })];
+  const parentEntries: Message[] = [create(pagemap_headSchema, { pagesId: 1 })];
+  const here: number[] = [];
+  const there: number[] = [];
+  let page = BASE / BigInt(PS);
+  for (const s of specs) {
+    page += BigInt(s.gap);
+    const start = page * BigInt(PS);
+    vmas.push({ start, end: start + BigInt(s.pages.length * PS), pages: s.pages });
+    let i = 0;
+    while (i < s.pages.length) {
+      const st = s.pages[i] as State;
+      let j = i + 1;
+      while (j < s.pages.length && s.pages[j] === st && !s.cuts[j]) j++;
+      const vaddr = (page + BigInt(i)) * BigInt(PS);
+      for (let k = 0; k < (j - i) * PS; k++) {
+        const a = vaddr + BigInt(k);
+        state.set(a, st);
+        if (st === "here" || st === "parent") {
+          const b = byte();
+          model.set(a, b);
+          (st === "here" ? here : there).push(b);
+        }
+      }
+      if (st !== "hole") {
+        entries.push(
+          create(pagemap_entrySchema, { vaddr, compatNrPages: 0, nrPages: BigInt(j - i), flags: FLAGS[st] }),
+        );
+        if (st === "parent")
+          parentEntries.push(
+            create(pagemap_entrySchema, { vaddr, compatNrPages: 0, nrPages: BigInt(j - i), flags: PE_PRESENT }),
+          );
+      }
+      i = j;
+    }
+    page += BigInt(s.pages.length);
+  }
+  const z = 0n;
+  const mm = create(mm_entrySchema, {
+    mmStartCode: z,
+    mmEndCode: z,
+    mmStartData: z,
+    mmEndData: z,
+    mmStartStack: z,
+    mmStartBrk: z,
+    mmBrk: z,
+    mmArgStart: z,
+    mmArgEnd: z,
+    mmEnvStart: z,
+    mmEnvEnd: z,
+    exeFileId: 0,
+    vmas: vmas.map((v) =>
+      create(vma_entrySchema, {
+        start: v.start,
+        end: v.end,
+        pgoff: z,
+        shmid: z,
+        prot: 3,
+        flags: 0x22,
+        status: 0x201,
+        fd: -1n,
+      }),
+    ),
+  });
+  const parent = new Map([
+    [`pagemap-${PID}.img`, imageOf("PAGEMAP", parentEntries)],
+    ["pages-1.img", new Uint8Array(there)],
+  ]);
+  const files = new Map([
+    [`mm-${PID}.img`, imageOf("MM", [mm])],
+    [`pagemap-${PID}.img`, imageOf("PAGEMAP", entries)],
+    ["pages-1.img", new Uint8Array(here)],
+  ]);
+  const lo = BASE - BigInt(2 * PS);
+  return {
+    cp: new Checkpoint(memorySource(files, { parent })),
+    model,
+    state,
+    vmas,
+    lo,
+    hi: page * BigInt(PS) + BigInt(2 * PS),
+  };
+}
+
+const states = fc.constantFrom<State>("here", "here", "here", "parent", "lazy", "flagless", "hole");
+const vmaSpec = fc.integer({ min: 1, max: 6 }).chain((n) =>
+  fc.record({
+    gap: fc.integer({ min: 0, max: 2 }),
+    pages: fc.array(states, { minLength: n, maxLength: n }),
+    cuts: fc.array(fc.boolean(), { minLength: n, maxLength: n }),
+  }),
+);
+const layout = fc.record({ specs: fc.array(vmaSpec, { minLength: 1, maxLength: 4 }), seed: fc.integer() });
+
+/** Maximal runs of addresses in [a, b) the model does not know. */
+function unknownRuns(b: Built, start: bigint, end: bigint): { start: bigint; end: bigint }[] {
+  const out: { start: bigint; end: bigint }[] = [];
+  for (let a = start; a < end; a++) {
+    if (b.model.has(a)) continue;
+    const last = out[out.length - 1];
+    if (last && last.end === a) last.end = a + 1n;
+    else out.push({ start: a, end: a + 1n });
+  }
+  return out;
+}
+
+describe("memory against a model of every byte", () => {
+  it("readMemory: known bytes exactly, unknown ranges merged, zeros where unknown (property)", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        layout,
+        fc.array(fc.tuple(fc.double({ min: 0, max: 1, noNaN: true }), fc.integer({ min: 1, max: 300 })), {
+          minLength: 1,
+          maxLength: 6,
+        }),
+        async ({ specs, seed }, queries) => {
+          const b = build(specs, seed);
+          for (const [f, n] of queries) {
+            const start = b.lo + BigInt(Math.floor(f * Number(b.hi - b.lo)));
+            const r = await readMemory(b.cp, PID, start, n, { pageSize: PS });
+            expect(r.address).toBe(start);
+            expect(r.bytes.length).toBe(n);
+            for (let i = 0; i < n; i++)
+              expect(r.bytes[i], `byte ${start + BigInt(i)}`).toBe(b.model.get(start + BigInt(i)) ?? 0);
+            expect(r.unknown).toEqual(unknownRuns(b, start, start + BigInt(n)));
+          }
+        },
+      ),
+      { numRuns: 60, seed: 5 },
+    );
+  });
+
+  it("locateMemory: spans at the stored bytes when all are here, else the reason of the first that is not (property)", async () => {
+    await fc.assert(
+      fc.property(
+        layout,
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.integer({ min: 1, max: 300 }),
+        ({ specs, seed }, f, n) => {
+          const b = build(specs, seed);
+          const start = b.lo + BigInt(Math.floor(f * Number(b.hi - b.lo)));
+          const end = start + BigInt(n);
+          let firstBad: bigint | undefined;
+          for (let a = start; a < end && firstBad === undefined; a++) if (b.state.get(a) !== "here") firstBad = a;
+          if (firstBad === undefined) {
+            const spans = locateMemory(b.cp, PID, start, n, { pageSize: PS });
+            const pages = b.cp.bytes("pages-1.img") as Uint8Array;
+            let at = start;
+            for (const s of spans) {
+              expect(s.address).toBe(at);
+              expect(s.file).toBe("pages-1.img");
+              for (let i = 0; i < s.length; i++) expect(pages[s.offset + i]).toBe(b.model.get(s.address + BigInt(i)));
+              at += BigInt(s.length);
+            }
+            expect(at).toBe(end);
+            return;
+          }
+          const why: Record<string, RegExp> = {
+            parent: /is in a page kept in the parent dump \(memory\/parent\)/,
+            lazy: /is in a lazy page, in no file of this dump/,
+            flagless: /is in a lazy page, in no file of this dump/,
+            hole: /was never dumped/,
+            none: /is in no VMA/,
+          };
+          const st = b.state.get(firstBad) ?? "none";
+          expect(() => locateMemory(b.cp, PID, start, n, { pageSize: PS })).toThrow(why[st] as RegExp);
+          expect(() => locateMemory(b.cp, PID, start, n, { pageSize: PS })).toThrow(
+            `0x${firstBad.toString(16)} of task ${PID}`,
+          );
+        },
+      ),
+      { numRuns: 150, seed: 6 },
+    );
+  });
+
+  it("memoryMap counts each VMA's pages by where they are; coverage names missing and parent ranges (property)", () => {
+    fc.assert(
+      fc.property(layout, ({ specs, seed }) => {
+        const b = build(specs, seed);
+        const map = memoryMap(b.cp, PID, PS);
+        expect(map.map((v) => [v.start, v.end])).toEqual(b.vmas.map((v) => [v.start, v.end]));
+        map.forEach((v, i) => {
+          const pages = b.vmas[i]?.pages as State[];
+          const count = (...s: State[]) => pages.filter((p) => s.includes(p)).length;
+          expect(v.pages).toEqual({
+            present: count("here"),
+            parent: count("parent"),
+            lazy: count("lazy"),
+            notDumped: count("hole", "flagless"),
+          });
+        });
+        const pm = b.cp.kind(`pagemap-${PID}.img`, "PAGEMAP");
+        if (!pm) throw new Error("pagemap");
+        const runs = pagemapRuns(pm, PS).runs;
+        const c = coverage(runs, b.lo, b.hi);
+        const ranges = (want: (s: State | undefined) => boolean) => {
+          const out: [bigint, bigint][] = [];
+          for (let a = b.lo; a < b.hi; a++) {
+            if (!want(b.state.get(a))) continue;
+            const last = out[out.length - 1];
+            if (last && last[1] === a) last[1] = a + 1n;
+            else out.push([a, a + 1n]);
+          }
+          return out;
+        };
+        const merge = (l: [bigint, bigint][]) =>
+          l.reduce<[bigint, bigint][]>((o, r) => {
+            const last = o[o.length - 1];
+            if (last && last[1] === r[0]) last[1] = r[1];
+            else o.push([r[0], r[1]]);
+            return o;
+          }, []);
+        expect(merge(c.inParent)).toEqual(ranges((s) => s === "parent"));
+        expect(merge(c.missing)).toEqual(ranges((s) => s !== "parent" && s !== "here"));
+      }),
+      { numRuns: 150, seed: 7 },
+    );
+  });
+
+  it("searchMemory finds exactly the model's occurrences inside one VMA's known bytes, with context (property)", async () => {
+    await fc.assert(
+      fc.asyncProperty(layout, fc.integer({ min: 1, max: 3 }), fc.nat(), async ({ specs, seed }, len, pick) => {
+        const b = build(specs, seed);
+        const known = [...b.model.keys()];
+        if (known.length === 0) return;
+        const at = known[pick % known.length] as bigint;
+        const needle = new Uint8Array(len).map((_, i) => b.model.get(at + BigInt(i)) ?? 0);
+        const expected: bigint[] = [];
+        for (const v of b.vmas)
+          for (let a = v.start; a + BigInt(len) <= v.end; a++) {
+            let ok = true;
+            for (let i = 0; i < len && ok; i++) ok = b.model.get(a + BigInt(i)) === needle[i];
+            if (ok) expected.push(a);
+          }
+        const found = [];
+        for await (const m of searchMemory(b.cp, {
+          pid: PID,
+          pattern: needle,
+          pageSize: PS,
+          context: 2,
+          window: 3 * PS,
+        }))
+          found.push(m);
+        expect(found.map((m) => m.address)).toEqual(expected);
+        for (const m of found) {
+          expect(m.length).toBe(len);
+          expect(m.context.subarray(m.before, m.before + len)).toEqual(needle);
+          expect(m.before).toBeLessThanOrEqual(2);
+          for (let i = 0; i < m.context.length; i++)
+            expect(m.context[i]).toBe(b.model.get(m.address - BigInt(m.before) + BigInt(i)));
+        }
+      }),
+      { numRuns: 120, seed: 8 },
+    );
+  });
+});
+
+describe("pageSizeOf", () => {
+  /** A one-task checkpoint of this architecture whose VMAs start and end at these addresses. */
+  function arch(mtype: number, bounds: bigint[][]): Checkpoint {
+    const z = 0n;
+    const mm = create(mm_entrySchema, {
+      mmStartCode: z,
+      mmEndCode: z,
+      mmStartData: z,
+      mmEndData: z,
+      mmStartStack: z,
+      mmStartBrk: z,
+      mmBrk: z,
+      mmArgStart: z,
+      mmArgEnd: z,
+      mmEnvStart: z,
+      mmEnvEnd: z,
+      exeFileId: 0,
+      vmas: bounds.map(([start, end]) =>
+        create(vma_entrySchema, { start, end, pgoff: z, shmid: z, prot: 3, flags: 0x22, status: 0x201, fd: -1n }),
+      ),
+    });
+    return Checkpoint.of(
+      new Map([
+        ["pstree.img", imageOf("PSTREE", [create(pstree_entrySchema, { pid: PID, ppid: 0, pgid: PID, sid: PID })])],
+        [`core-${PID}.img`, imageOf("CORE", [create(core_entrySchema, { mtype })])],
+        [`mm-${PID}.img`, imageOf("MM", [mm])],
+      ]),
+    );
+  }
+
+  it("4 KiB on architectures with one page size, whatever the VMAs", () => {
+    for (const mtype of [1, 2, 5, 6, 8]) expect(pageSizeOf(arch(mtype, [[0x10000n, 0x20000n]]))).toBe(4096);
+  });
+
+  it("elsewhere the largest power of two up to 64 KiB that every VMA bound is a multiple of", () => {
+    expect(pageSizeOf(arch(3, [[0x10000n, 0x30000n]]))).toBe(65536);
+    expect(pageSizeOf(arch(3, [[0x100000n, 0x200000n]]))).toBe(65536);
+    expect(
+      pageSizeOf(
+        arch(4, [
+          [0x10000n, 0x20000n],
+          [0x34000n, 0x38000n],
+        ]),
+      ),
+    ).toBe(16384);
+    expect(
+      pageSizeOf(
+        arch(7, [
+          [0x10000n, 0x20000n],
+          [0x30000n, 0x31000n],
+        ]),
+      ),
+    ).toBe(4096);
+    expect(pageSizeOf(arch(3, []))).toBe(4096);
+    // A pre-dump (no pstree) and a checkpoint without core images guess from VMAs too.
+    expect(pageSizeOf(Checkpoint.of(new Map()))).toBe(4096);
+  });
+});
