@@ -39,6 +39,9 @@ type State = "here" | "parent" | "lazy" | "flagless" | "hole";
 /** One VMA: its first page (after the previous VMA), and per page its state. */
 interface VmaSpec {
   gap: number;
+  /** PROT_* bits, and whether it is the heap. */
+  prot: number;
+  heap: boolean;
   pages: State[];
   /** Where runs of the same state are cut into separate pagemap entries. */
   cuts: boolean[];
@@ -49,7 +52,7 @@ interface Built {
   model: Map<bigint, number>;
   /** Per address, the state of its page (addresses in no VMA are absent). */
   state: Map<bigint, State>;
-  vmas: { start: bigint; end: bigint; pages: State[] }[];
+  vmas: { start: bigint; end: bigint; pages: State[]; prot: number; heap: boolean }[];
   lo: bigint;
   hi: bigint;
 }
@@ -63,9 +66,12 @@ const FLAGS: Record<Exclude<State, "hole">, number> = {
 
 function build(specs: VmaSpec[], seed: number): Built {
   let rnd = seed >>> 0 || 1;
+  // Mostly a small alphabet (letters, NULs, tab, space, DEL, a high byte) so that needles recur and strings form.
+  const ALPHABET = [0x41, 0x42, 0x43, 0, 0, 0x20, 0x09, 0x0a, 0x7f, 0x80];
   const byte = () => {
     rnd = (rnd * 1103515245 + 12345) >>> 0;
-    return (rnd >>> 16) & 0xff;
+    const r = rnd >>> 16;
+    return r % 8 === 0 ? r & 0xff : (ALPHABET[r % ALPHABET.length] as number);
   };
   const model = new Map<bigint, number>();
   const state = new Map<bigint, State>();
@@ -78,7 +84,7 @@ function build(specs: VmaSpec[], seed: number): Built {
   for (const s of specs) {
     page += BigInt(s.gap);
     const start = page * BigInt(PS);
-    vmas.push({ start, end: start + BigInt(s.pages.length * PS), pages: s.pages });
+    vmas.push({ start, end: start + BigInt(s.pages.length * PS), pages: s.pages, prot: s.prot, heap: s.heap });
     let i = 0;
     while (i < s.pages.length) {
       const st = s.pages[i] as State;
@@ -127,9 +133,9 @@ function build(specs: VmaSpec[], seed: number): Built {
         end: v.end,
         pgoff: z,
         shmid: z,
-        prot: 3,
+        prot: v.prot,
         flags: 0x22,
-        status: 0x201,
+        status: v.heap ? 0x221 : 0x201,
         fd: -1n,
       }),
     ),
@@ -158,6 +164,8 @@ const states = fc.constantFrom<State>("here", "here", "here", "parent", "lazy", 
 const vmaSpec = fc.integer({ min: 1, max: 6 }).chain((n) =>
   fc.record({
     gap: fc.integer({ min: 0, max: 2 }),
+    prot: fc.integer({ min: 0, max: 7 }),
+    heap: fc.boolean(),
     pages: fc.array(states, { minLength: n, maxLength: n }),
     cuts: fc.array(fc.boolean(), { minLength: n, maxLength: n }),
   }),
@@ -383,5 +391,149 @@ describe("pageSizeOf", () => {
     expect(pageSizeOf(arch(3, []))).toBe(4096);
     // A pre-dump (no pstree) and a checkpoint without core images guess from VMAs too.
     expect(pageSizeOf(Checkpoint.of(new Map()))).toBe(4096);
+  });
+});
+
+/** Every VMA's maximal runs of known bytes: [address, bytes]. */
+function knownRegions(b: Built): { vma: Built["vmas"][number]; address: bigint; bytes: number[] }[] {
+  const out: { vma: Built["vmas"][number]; address: bigint; bytes: number[] }[] = [];
+  for (const v of b.vmas) {
+    let cur: { vma: Built["vmas"][number]; address: bigint; bytes: number[] } | undefined;
+    for (let a = v.start; a < v.end; a++) {
+      const x = b.model.get(a);
+      if (x === undefined) cur = undefined;
+      else if (cur) cur.bytes.push(x);
+      else {
+        cur = { vma: v, address: a, bytes: [x] };
+        out.push(cur);
+      }
+    }
+  }
+  return out;
+}
+
+const protText = (p: number) => `${p & 1 ? "r" : "-"}${p & 2 ? "w" : "-"}${p & 4 ? "x" : "-"}`;
+
+describe("search options and strings against the model", () => {
+  it("range, protection and kind select exactly the occurrences the model has there (property)", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        layout,
+        fc.nat(),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.constantFrom(undefined, "r", "w", "rw", "x"),
+        fc.constantFrom(undefined, ["heap"] as const, ["anon"] as const),
+        async ({ specs, seed }, pick, f1, f2, prot, kinds) => {
+          const b = build(specs, seed);
+          const known = [...b.model.keys()];
+          if (known.length === 0) return;
+          const at = known[pick % known.length] as bigint;
+          const needle = new Uint8Array([b.model.get(at) as number, b.model.get(at + 1n) ?? 0x41]);
+          const span = Number(b.hi - b.lo);
+          const [x, y] = [Math.floor(f1 * span), Math.floor(f2 * span)].sort((p, q) => p - q) as [number, number];
+          const range = { start: b.lo + BigInt(x), end: b.lo + BigInt(y) + 1n };
+          const expected: bigint[] = [];
+          for (const v of b.vmas) {
+            if (prot && ![...prot].every((c) => protText(v.prot).includes(c))) continue;
+            if (kinds && !kinds.includes((v.heap ? "heap" : "anon") as never)) continue;
+            for (let a = v.start > range.start ? v.start : range.start; a + 2n <= v.end && a + 2n <= range.end; a++)
+              if (b.model.get(a) === needle[0] && b.model.get(a + 1n) === needle[1]) expected.push(a);
+          }
+          const found: bigint[] = [];
+          for await (const m of searchMemory(b.cp, {
+            pid: PID,
+            pattern: needle,
+            pageSize: PS,
+            range,
+            prot,
+            kinds,
+            window: 2 * PS,
+          }))
+            found.push(m.address);
+          expect(found).toEqual(expected);
+        },
+      ),
+      { numRuns: 150, seed: 9 },
+    );
+  });
+
+  it("a regular expression finds what the same expression finds in each run of known bytes (property)", async () => {
+    await fc.assert(
+      fc.asyncProperty(layout, fc.nat(), async ({ specs, seed }, pick) => {
+        const b = build(specs, seed);
+        const regions = knownRegions(b);
+        const known = [...b.model.keys()];
+        if (known.length === 0) return;
+        const first = b.model.get(known[pick % known.length] as bigint) as number;
+        // Two different bytes, so matches cannot overlap and windows cannot change them.
+        const second = first === 0x41 ? 0x42 : 0x41;
+        const hex = (n: number) => `\\x${n.toString(16).padStart(2, "0")}`;
+        const re = new RegExp(`${hex(first)}${hex(second)}+`);
+        const expected: [bigint, number][] = [];
+        for (const r of regions) {
+          const text = String.fromCharCode(...r.bytes);
+          for (const m of text.matchAll(new RegExp(re.source, "g")))
+            expected.push([r.address + BigInt(m.index), m[0].length]);
+        }
+        const found: [bigint, number][] = [];
+        for await (const m of searchMemory(b.cp, {
+          pid: PID,
+          pattern: re,
+          pageSize: PS,
+          maxMatch: 1024,
+          window: 5 * PS,
+        }))
+          found.push([m.address, m.length]);
+        expect(found).toEqual(expected);
+      }),
+      { numRuns: 120, seed: 10 },
+    );
+  });
+
+  it("strings: printable runs of at least min characters, ASCII and UTF-16LE, broken by unknown bytes (property)", async () => {
+    const { memoryStrings } = await import("../../src/memory/index.js");
+    await fc.assert(
+      fc.asyncProperty(layout, fc.integer({ min: 1, max: 6 }), fc.boolean(), async ({ specs, seed }, min, wide) => {
+        const b = build(specs, seed);
+        const printable = (c: number) => (c >= 0x20 && c < 0x7f) || c === 9;
+        const expected: { address: bigint; text: string }[] = [];
+        for (const r of knownRegions(b)) {
+          let cur = "";
+          let curAt = 0n;
+          const step = wide ? 2 : 1;
+          for (let i = 0; i + step - 1 < r.bytes.length; i += step) {
+            const c = r.bytes[i] as number;
+            if (printable(c) && (!wide || r.bytes[i + 1] === 0)) {
+              if (cur === "") curAt = r.address + BigInt(i);
+              cur += String.fromCharCode(c);
+            } else {
+              if (cur.length >= min) expected.push({ address: curAt, text: cur });
+              cur = "";
+            }
+          }
+          if (cur.length >= min) expected.push({ address: curAt, text: cur });
+        }
+        const found = [];
+        for await (const s of memoryStrings(b.cp, PID, { pageSize: PS, min, encoding: wide ? "utf16le" : "ascii" }))
+          found.push(s);
+        expect(found).toEqual(expected);
+      }),
+      { numRuns: 120, seed: 11 },
+    );
+  });
+});
+
+describe("patterns", () => {
+  it("hex with spaces and colons, UTF-16LE beyond Latin-1, UTF-8; bad hex and empty patterns are refused", async () => {
+    const { patternBytes } = await import("../../src/memory/index.js");
+    expect([...patternBytes("41 42:43\t0a", "hex")]).toEqual([0x41, 0x42, 0x43, 0x0a]);
+    expect([...patternBytes("A€", "utf16le")]).toEqual([0x41, 0, 0xac, 0x20]);
+    expect([...patternBytes("A€")]).toEqual([0x41, 0xe2, 0x82, 0xac]);
+    for (const bad of ["4", "4g", "", "414"])
+      expect(() => patternBytes(bad, "hex"), bad).toThrow(/an even number of hex digits/);
+    const b = build([{ gap: 0, prot: 3, heap: false, pages: ["here"], cuts: [false] }], 1);
+    const it = searchMemory(b.cp, { pid: PID, pattern: "", pageSize: PS });
+    await expect(it.next()).rejects.toThrow(/an empty pattern matches everywhere/);
   });
 });
