@@ -20,6 +20,7 @@ const LAYERS: [folder: string, specifier: string][] = [
   ["edit", "criu-image/edit"],
   ["tcp", "criu-image/tcp"],
   ["verify", "criu-image/verify"],
+  ["coredump", "criu-image/coredump"],
   ["node", "criu-image/node"],
 ];
 
@@ -98,6 +99,7 @@ export default defineConfig([
   bundle("edit/index", "src/edit/index.ts", "criu-image/edit"),
   bundle("tcp/index", "src/tcp/index.ts", "criu-image/tcp"),
   bundle("verify/index", "src/verify/index.ts", "criu-image/verify"),
+  bundle("coredump/index", "src/coredump/index.ts", "criu-image/coredump"),
   bundle("node/index", "src/node/index.ts", "criu-image/node"),
   // The CLI is a program, not a layer: it bundles the library and its
   // dependencies into its own chunks, split so that each command loads only

@@ -305,6 +305,33 @@ matched. A regex runs over the bytes as Latin-1 text.
     positionals: [1, 1],
     run: async (v, p) => (await import("./mem.js")).memStrings({ ...v, path: p[0] as string }),
   }),
+  coredump: command({
+    usage: "coredump PATH [--pid P]... [-o DIR] [--root DIR] [--json]",
+    summary: "ELF core files of the processes, for gdb",
+    help: `Write core.PID for each process (or each --pid), as the kernel would have
+written it at dump time: every thread with its registers, the memory the
+checkpoint holds (through pre-dump parents and shared memory), the file
+mappings and the auxiliary vector. Open one with: gdb -c core.PID [EXECUTABLE].
+  --pid P        only process P (repeatable)
+  -o, --out DIR  the folder to write into (default: the current one)
+  --root DIR     a copy of the dumped file system: file-backed pages the
+                 checkpoint does not hold are read from it; without it they
+                 are left out of the core and gdb takes them from the files
+                 you give it
+  --json         [{pid, file, bytes, threads, segments, zeroPages,
+                 filePages, omittedPages, warnings}]
+Zombies and processes without memory get no core (said on stderr). x86_64
+and aarch64 only.
+${PATH_HELP}`,
+    options: {
+      pid: { type: "string", multiple: true },
+      out: { type: "string", short: "o" },
+      root: { type: "string" },
+      json: { type: "boolean" },
+    },
+    positionals: [1, 1],
+    run: async (v, p) => (await import("./coredump.js")).coredumpCmd({ ...v, path: p[0] as string }),
+  }),
   redact: command({
     usage:
       "redact PATH [--env NAME]... [--env-all] [--string S]... [--regex RE]... [--no-utf16] [--tcp-queues] [--pipes] [--out OUT] [--dry-run] [--json]",

@@ -10,6 +10,7 @@ export { FileError } from "./errors.js";
 export { openImageFile, readImageFile, writeImageFile } from "./files.js";
 export { type FolderOptions, openFolderSource } from "./folder.js";
 export type { LockOptions } from "./lock.js";
+export { mappedFilesUnder } from "./mapped-files.js";
 export { type OpenOptions, openCheckpoint, type PathKind, pagesForRandomAccess, pathKind } from "./open.js";
 export {
   applyToCheckpoint,

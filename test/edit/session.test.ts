@@ -80,7 +80,10 @@ describe("EditSession", () => {
     e.writeMemory(29313, a.address, enc("AAAA"));
     e.writeMemory(29313, b.address, enc("BBBB"));
     // Four bytes before the end of one pagemap entry and four in the next, adjacent one: two spans.
-    const pm = cp.kind("pagemap-29313.img", "PAGEMAP")?.entries.slice(1) as unknown as { vaddr: bigint; nrPages: number }[];
+    const pm = cp.kind("pagemap-29313.img", "PAGEMAP")?.entries.slice(1) as unknown as {
+      vaddr: bigint;
+      nrPages: number;
+    }[];
     const joint = pm.find((x, i) => x.vaddr + BigInt(x.nrPages) * 4096n === pm[i + 1]?.vaddr);
     if (!joint) throw new Error("no adjacent pagemap entries");
     const across = joint.vaddr + BigInt(joint.nrPages) * 4096n - 4n;
