@@ -23,6 +23,7 @@ import { loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { bigCheckpoint } from "./checkpoint.js";
+import { coredumpBench } from "./coredump.js";
 import { explorerMemory } from "./explorer-memory.js";
 import { inetskFilesImage } from "./generate.js";
 import { inspectArchive } from "./inspect-archive.js";
@@ -319,6 +320,17 @@ say("");
 say(
   `${fmt(insp.seconds, 2)} s, peak RSS ${fmt(insp.peakMiB, 0)} MiB (goal: under 128), ${insp.tempFiles} temporary files, archive ${fmt(insp.archiveMiB, 1)} MiB.`,
 );
+
+// 7b. Core files of the big checkpoint's 256 MiB process, from the folder and from the tar.zst.
+say("");
+say("## coredump of the 10k-connection, 256 MiB-pages checkpoint (a 513 MiB core)");
+say("");
+say("| input | time (median of 3) | peak RSS | core |");
+say("| --- | --- | --- | --- |");
+for (const c of coredumpBench())
+  say(
+    `| ${c.input.endsWith(".zst") ? "tar.zst (pages spooled)" : "folder"} | ${fmt(c.seconds, 2)} s | ${fmt(c.peakMiB, 0)} MiB | ${fmt(c.coreMiB, 0)} MiB |`,
+  );
 
 // 8. Memory search and random reads over 1 GiB of pages in memory.
 const memb = await memoryBench(1024);
