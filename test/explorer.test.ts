@@ -6,7 +6,7 @@
  * to EXPLORER_SCREENSHOTS (docs/explorer/ when refreshing the docs), else
  * to a temporary folder.
  */
-import { cpSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
@@ -52,7 +52,7 @@ beforeAll(async () => {
       "--disable-sync",
     ],
   });
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  page = await browser.newPage({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
   page.on("pageerror", (e) => requests.push(`page error: ${e.message}`));
   page.on("request", (r) => {
     if (loaded && !/^(blob|data):/.test(r.url())) requests.push(r.url());
@@ -148,6 +148,17 @@ describe.skipIf(!haveChromium)(chromiumSuite("the explorer in headless Chromium"
       )
       .toMatch(new RegExp(`${head}$`));
     await shot("memory");
+    // The selected process's core, made in the page: an ELF core whose memory holds the marker.
+    const [download] = await Promise.all([
+      page.waitForEvent("download", { timeout: 120_000 }),
+      page.getByTestId("download-core").click(),
+    ]);
+    expect(download.suggestedFilename()).toMatch(/^core\.\d+$/);
+    const file = await download.path();
+    const core = readFileSync(file as string);
+    expect([...core.subarray(0, 4)]).toEqual([0x7f, 0x45, 0x4c, 0x46]);
+    expect(core.readUInt16LE(16)).toBe(4);
+    expect(core.includes(Buffer.from("MARK-HEAP-alpha"))).toBe(true);
   });
 
   it("diffs tcp4 against a rewritten copy: the two changed endpoints", async () => {

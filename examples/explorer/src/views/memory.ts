@@ -1,4 +1,5 @@
 import type { Checkpoint } from "../../../../src/checkpoint/index.js";
+import { coreDump } from "../../../../src/coredump/index.js";
 import type { InspectReport } from "../../../../src/inspect/index.js";
 import {
   type MemoryMatch,
@@ -200,12 +201,42 @@ export function memory(cp: Checkpoint, r: InspectReport, pid: number | null): HT
     },
     "Log scale (sizes)",
   );
+  // The selected process's ELF core for gdb, made in the page from the checkpoint already read.
+  const coreBtn = h(
+    "button",
+    {
+      "data-testid": "download-core",
+      onclick: async () => {
+        if (current === undefined) return;
+        const pid = current;
+        coreBtn.setAttribute("disabled", "");
+        status.textContent = `Writing core.${pid}…`;
+        try {
+          const core = await coreDump(cp, pid, { pageSize });
+          const parts: Uint8Array<ArrayBuffer>[] = [];
+          for await (const chunk of core.chunks()) parts.push(chunk.slice());
+          const url = URL.createObjectURL(new Blob(parts, { type: "application/octet-stream" }));
+          const a = h("a", { href: url, download: `core.${pid}` });
+          a.click();
+          setTimeout(() => URL.revokeObjectURL(url), 60_000);
+          status.textContent = `core.${pid}: ${core.size} bytes, ${core.threads.length} thread(s)${
+            core.omittedPages ? `; ${core.omittedPages} file pages left to gdb's files` : ""
+          }${core.warnings.length ? `; ${core.warnings.join("; ")}` : ""}`;
+        } catch (e) {
+          status.textContent = (e as Error).message;
+        } finally {
+          coreBtn.removeAttribute("disabled");
+        }
+      },
+    },
+    "Download core (gdb)",
+  );
   draw();
   return h(
     "section",
     { "aria-label": "Memory" },
     h("h2", {}, "Memory map"),
-    h("div", { class: "toolbar" }, pick, scaleBtn),
+    h("div", { class: "toolbar" }, pick, scaleBtn, coreBtn),
     mapBox,
     h(
       "p",
