@@ -108,6 +108,21 @@ describe("redact: environment values in memory", () => {
     await expect(redactCheckpoint(edited.checkpoint, { env: [""] })).rejects.toThrow(/--env {2}matched nothing/);
   });
 
+  it("an env block that starts with an empty string: the variables after it are found", async () => {
+    const base = Checkpoint.of(dump("memory"));
+    const edited = await editCheckpoint(base, (e) => {
+      for (const pid of [PARENT, CHILD]) e.writeMemory(pid, envRange(base, pid)[0], new Uint8Array([0]));
+    });
+    const r = await redactCheckpoint(edited.checkpoint, { envAll: true });
+    expect(r.redactions.map((x) => [x.where, x.bytes])).toEqual(
+      [PARENT, CHILD].flatMap((pid) => [
+        [`task ${pid} ARK_USER`, 6],
+        [`task ${pid} MARK_TOKEN`, 11],
+        [`task ${pid} PATH`, 8],
+      ]),
+    );
+  });
+
   it("an env range that ends without its NUL: the last value is still redacted whole", async () => {
     const files = dump("memory");
     for (const pid of [PARENT, CHILD]) {
@@ -121,6 +136,16 @@ describe("redact: environment values in memory", () => {
       { what: "env", where: `task ${PARENT} PATH`, bytes: ENV.PATH.length },
       { what: "env", where: `task ${CHILD} PATH`, bytes: ENV.PATH.length },
     ]);
+  });
+
+  it("an env range of exactly 16 MiB is still read", async () => {
+    const files = dump("memory");
+    const mm = readImage(files.get(`mm-${PARENT}.img`) as Uint8Array, { name: "mm" });
+    if (mm.kind !== "MM" || !mm.entries[0]) throw new Error("mm");
+    mm.entries[0].mmEnvEnd = mm.entries[0].mmEnvStart + (1n << 24n);
+    files.set(`mm-${PARENT}.img`, writeImage(mm as CriuImage));
+    const r = await redactCheckpoint(Checkpoint.of(files), { env: ["MARK_TOKEN"] });
+    expect(r.redactions.map((x) => x.where)).toEqual([`task ${PARENT} MARK_TOKEN`, `task ${CHILD} MARK_TOKEN`]);
   });
 
   it("a task whose env range is empty or implausibly long is not read; a zombie is passed over", async () => {
@@ -252,6 +277,41 @@ describe("redact: data after entries", () => {
   });
 });
 
+describe("redact: which selectors matched", () => {
+  it("a string found only as UTF-16LE, and an expression found only in a pipe, count as matched", async () => {
+    const base = Checkpoint.of(dump("memory"));
+    const [envStart] = envRange(base, PARENT);
+    const planted = await editCheckpoint(base, (e) => {
+      e.writeMemory(PARENT, envStart - 256n, patternBytes("ZqWideOnly77", "utf16le"));
+    });
+    const r = await redactCheckpoint(planted.checkpoint, { strings: ["ZqWideOnly77"] });
+    expect(r.redactions.map((x) => [x.what, x.bytes])).toEqual([["match", 24]]);
+    const files = dump("simple");
+    files.set("pipes-data.img", dump("many-fds").get("pipes-data.img") as Uint8Array);
+    const p = await redactCheckpoint(Checkpoint.of(files), { regexes: [/sitting in a p\w+/] });
+    expect(p.redactions).toEqual([{ what: "pipe", where: "pipes-data.img entry 0", bytes: 17 }]);
+    expect(p.notSearched).toContain(
+      "names inside images (file paths, socket names, process names): changing them would break the restore",
+    );
+    const both = await redactCheckpoint(Checkpoint.of(files), { regexes: [/sitting/], strings: ["pipe"] });
+    expect(both.notSearched).toContain(
+      "names inside images (file paths, socket names, process names): changing them would break the restore",
+    );
+    const e = await redactCheckpoint(Checkpoint.of(files), { strings: ["no-such-thing-zq"] }).catch((x) => x);
+    expect([e.code, e.image, e.offset]).toEqual(["INVALID", "memory", 0]);
+  });
+
+  it("pipes: true zeroes what is queued on unix sockets too", async () => {
+    const before = Checkpoint.of(dump("mixed-sockets"));
+    const r = await redactCheckpoint(before, { pipes: true });
+    const queued = golden("mixed-sockets", "sk-queues.img").entries as { length: number }[];
+    expect(r.redactions.filter((x) => x.what === "socket-queue")).toEqual(
+      queued.map((q, i) => ({ what: "socket-queue", where: `sk-queues.img entry ${i}`, bytes: q.length })),
+    );
+    expect(total(changedBytes(before, r.checkpoint))).toBeGreaterThan(0);
+  });
+});
+
 describe("redact: strings in memory", () => {
   it("UTF-8 and UTF-16LE copies by default; utf16: false searches UTF-8 only and says so", async () => {
     const base = Checkpoint.of(dump("memory"));
@@ -333,6 +393,37 @@ describe("redact: the engine's metadata", () => {
       { what: "metadata", where: "spec.dump process.env[1]", bytes: 8 },
       { what: "metadata", where: "spec.dump note", bytes: 12 },
     ]);
+  });
+
+  it("only env lists are environment: args, other keys and nameless entries stay, even with envAll", async () => {
+    const spec = '{"process":{"args":["TOKEN=v"],"env":["=nameless","TOKEN=v"]}}';
+    const r = await redactCheckpoint(withMeta({ "spec.dump": spec }), { envAll: true });
+    expect(new TextDecoder().decode(r.changedMetadata.get("spec.dump"))).toBe(
+      '{"process":{"args":["TOKEN=v"],"env":["=nameless","TOKEN=*"]}}',
+    );
+  });
+
+  it("metadata that is not valid UTF-8 is left as it was, even when it holds the string", async () => {
+    const bad = new Uint8Array([...enc('{"a":"s3cr3t","b":"'), 0xff, ...enc('"}')]);
+    const r = await redactCheckpoint(withMeta({ "config.dump": bad, "spec.dump": '{"a":"s3cr3t"}' }), {
+      strings: ["s3cr3t"],
+    });
+    expect([...r.changedMetadata.keys()]).toEqual(["spec.dump"]);
+  });
+
+  it("an env entry whose name the engine wrote with escapes keeps them; the value is blanked to its length", async () => {
+    // Go's encoder writes < > & as \u003c \u003e \u0026. An escape in the name is kept; one in the value is
+    // blanked with it, and the entry is then written as JSON.stringify writes it.
+    const spec = '{"process":{"env":["\\u0054OKEN=secret7","A\\u0026B=x\\u003c"]}}';
+    const r = await redactCheckpoint(withMeta({ "spec.dump": spec }), { env: ["TOKEN"] });
+    expect(new TextDecoder().decode(r.changedMetadata.get("spec.dump"))).toBe(
+      '{"process":{"env":["\\u0054OKEN=*******","A\\u0026B=x\\u003c"]}}',
+    );
+    expect(r.redactions).toEqual([{ what: "env", where: "spec.dump process.env[0]", bytes: 7 }]);
+    const all = await redactCheckpoint(withMeta({ "spec.dump": spec }), { envAll: true });
+    expect(new TextDecoder().decode(all.changedMetadata.get("spec.dump"))).toBe(
+      '{"process":{"env":["\\u0054OKEN=*******","A&B=**"]}}',
+    );
   });
 
   it("metadata that is not UTF-8 or over the limit is not searched, and named; other companions are named", async () => {
