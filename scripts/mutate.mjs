@@ -108,6 +108,11 @@ export const GROUPS = {
     mutate: ["src/cli/**/*.ts"],
     tests: ["test/cli/**"],
   },
+  // Core files: ELF layout, notes, register sets, the streamed segments.
+  coredump: {
+    mutate: ["src/coredump/**/*.ts"],
+    tests: ["test/coredump/**"],
+  },
   // The zstd decoder and XXH64, against lighter fixtures (CRIU_IMAGE_MUTATE_LIGHT: smaller inputs, fewer levels).
   zstd: {
     mutate: ["src/archive/zstd/**/*.ts"],

@@ -1,0 +1,156 @@
+/**
+ * The layout of a core file read back by hand: program headers that cover
+ * every VMA exactly, what is in the file and what is not (vvar, file pages
+ * left out), offsets in order and inside the file, notes in the kernel's
+ * order; lazy pages named in a warning; chunk size makes no difference.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { Checkpoint } from "../../src/checkpoint/index.js";
+import { coreDump } from "../../src/coredump/index.js";
+import { PE_LAZY, PE_PRESENT } from "../../src/image/pagemap.js";
+import { type CriuImage, readImage, writeImage } from "../../src/index.js";
+import { memoryMap } from "../../src/memory/index.js";
+import { corpusRoot } from "../helpers/corpus.js";
+
+function dump(scenario: string): Map<string, Uint8Array> {
+  const dir = join(corpusRoot, "images", scenario);
+  return new Map(readdirSync(dir).map((n) => [n, new Uint8Array(readFileSync(join(dir, n)))]));
+}
+
+async function coreBytes(cp: Checkpoint, pid: number, chunkSize?: number): Promise<Buffer> {
+  const c = await coreDump(cp, pid, chunkSize ? { chunkSize } : {});
+  const parts: Uint8Array[] = [];
+  for await (const p of c.chunks()) parts.push(p);
+  return Buffer.concat(parts);
+}
+
+interface Ph {
+  type: number;
+  flags: number;
+  offset: number;
+  vaddr: bigint;
+  filesz: number;
+  memsz: number;
+}
+
+function phdrs(b: Buffer): Ph[] {
+  const at = Number(b.readBigUInt64LE(32));
+  const n = b.readUInt16LE(56);
+  return Array.from({ length: n }, (_, i) => {
+    const o = at + i * 56;
+    return {
+      type: b.readUInt32LE(o),
+      flags: b.readUInt32LE(o + 4),
+      offset: Number(b.readBigUInt64LE(o + 8)),
+      vaddr: b.readBigUInt64LE(o + 16),
+      filesz: Number(b.readBigUInt64LE(o + 32)),
+      memsz: Number(b.readBigUInt64LE(o + 40)),
+    };
+  });
+}
+
+function notes(b: Buffer, p: Ph): [string, number, number][] {
+  const out: [string, number, number][] = [];
+  for (let o = p.offset; o < p.offset + p.filesz; ) {
+    const namesz = b.readUInt32LE(o);
+    const descsz = b.readUInt32LE(o + 4);
+    const type = b.readUInt32LE(o + 8);
+    out.push([b.toString("latin1", o + 12, o + 12 + namesz - 1), type, descsz]);
+    o += 12 + ((namesz + 3) & ~3) + ((descsz + 3) & ~3);
+  }
+  return out;
+}
+
+describe("core file layout", () => {
+  it("headers cover every VMA exactly; vvar and unheld file pages have nothing in the file; offsets in order", async () => {
+    const cp = Checkpoint.of(dump("memory"));
+    const b = await coreBytes(cp, 29313);
+    expect([...b.subarray(0, 7)]).toEqual([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1]);
+    expect([b.readUInt16LE(16), b.readUInt16LE(18)]).toEqual([4, 62]);
+    const ph = phdrs(b);
+    expect(ph[0]?.type).toBe(4);
+    const loads = ph.slice(1);
+    expect(loads.every((p) => p.type === 1)).toBe(true);
+    const vmas = memoryMap(cp, 29313, 4096);
+    // Segments tile the VMAs: each VMA is one or more segments back to back, nothing else.
+    let i = 0;
+    for (const v of vmas) {
+      let at = v.start;
+      while (at < v.end) {
+        const p = loads[i++] as Ph;
+        expect(p.vaddr, `segment at 0x${at.toString(16)}`).toBe(at);
+        const flags = (v.prot[0] === "r" ? 4 : 0) | (v.prot[1] === "w" ? 2 : 0) | (v.prot[2] === "x" ? 1 : 0);
+        expect(p.flags).toBe(flags);
+        expect(p.filesz === 0 || p.filesz === p.memsz).toBe(true);
+        if (v.kind === "vvar" || v.kind === "vsyscall") expect(p.filesz).toBe(0);
+        if (v.kind === "anon" || v.kind === "heap" || v.kind === "stack") expect(p.filesz).toBe(p.memsz);
+        at += BigInt(p.memsz);
+      }
+      expect(at).toBe(v.end);
+    }
+    expect(i).toBe(loads.length);
+    // The MARK-FILE mapping (README): page 0 only read (left out), page 1 written (held).
+    const file = loads.filter((p) => p.vaddr >= 0x7f58bc160000n && p.vaddr < 0x7f58bc164000n);
+    expect(file.map((p) => [p.vaddr, p.filesz, p.memsz])).toEqual([
+      [0x7f58bc160000n, 0, 4096],
+      [0x7f58bc161000n, 4096, 4096],
+      [0x7f58bc162000n, 0, 8192],
+    ]);
+    let end = (ph[0] as Ph).offset + (ph[0] as Ph).filesz;
+    for (const p of loads) {
+      expect(p.offset).toBeGreaterThanOrEqual(end);
+      end = p.offset + p.filesz;
+    }
+    expect(end).toBe(b.length);
+    expect(loads[0]?.offset ?? 0).toBe(Math.ceil(((ph[0] as Ph).offset + (ph[0] as Ph).filesz) / 4096) * 4096);
+    // The kernel's order: the first thread's status, the process's notes, its register sets.
+    expect(notes(b, ph[0] as Ph).map(([n, t]) => `${n}:${t.toString(16)}`)).toEqual([
+      "CORE:1",
+      "CORE:3",
+      "CORE:53494749",
+      "CORE:6",
+      "CORE:46494c45",
+      "CORE:2",
+      "LINUX:202",
+    ]);
+    // Chunks of any size make the same file.
+    expect((await coreBytes(cp, 29313, 4096 + 17)).equals(b)).toBe(true);
+  });
+
+  it("three threads: each has its status and register sets, in pstree order after the process's own", async () => {
+    const cp = Checkpoint.of(dump("many-fds"));
+    const b = await coreBytes(cp, 11673);
+    const n = notes(b, phdrs(b)[0] as Ph).map(([name, t, size]) => `${name}:${t.toString(16)}:${size}`);
+    expect(n.filter((x) => x.startsWith("CORE:1:"))).toHaveLength(3);
+    expect(n.slice(7)).toEqual(n.slice(7, 10).concat(n.slice(7, 10)));
+    const pids = [];
+    for (let o = (phdrs(b)[0] as Ph).offset; o < b.length && pids.length < 3; ) {
+      const namesz = b.readUInt32LE(o);
+      const descsz = b.readUInt32LE(o + 4);
+      const type = b.readUInt32LE(o + 8);
+      const desc = o + 12 + ((namesz + 3) & ~3);
+      if (type === 1) pids.push(b.readInt32LE(desc + 32));
+      o = desc + ((descsz + 3) & ~3);
+    }
+    expect(pids).toEqual([11673, 11674, 11675]);
+  });
+
+  it("lazy pages are named in a warning and written as zeros", async () => {
+    const files = dump("memory");
+    const pm = readImage(files.get("pagemap-29316.img") as Uint8Array, { name: "pagemap" });
+    if (pm.kind !== "PAGEMAP") throw new Error("pagemap");
+    const e = pm.entries.slice(1).find((x) => (x as { flags?: number }).flags === PE_PRESENT) as {
+      vaddr: bigint;
+      nrPages: bigint;
+      flags: number;
+    };
+    e.flags = PE_LAZY;
+    files.set("pagemap-29316.img", writeImage(pm as CriuImage));
+    const c = await coreDump(Checkpoint.of(files), 29316);
+    const range = `0x${e.vaddr.toString(16)}-0x${(e.vaddr + e.nrPages * 4096n).toString(16)}`;
+    expect(c.lazy).toEqual([{ start: e.vaddr, end: e.vaddr + e.nrPages * 4096n }]);
+    expect(c.warnings.join("\n")).toContain(range);
+  });
+});
