@@ -113,3 +113,39 @@ describe("EditSession", () => {
     expect([...e.finishMetadata().keys()].sort()).toEqual(["config.dump", "spec.dump"]);
   });
 });
+
+describe("EditSession.view", () => {
+  it("sees every file of the checkpoint, each read as a copy: size, has, keys, values, entries, forEach, read", async () => {
+    const cp = Checkpoint.of(dump("simple"));
+    const files = new EditSession(cp).view.source.files;
+    const names = [...cp.source.files.keys()];
+    expect(files.size).toBe(names.length);
+    expect([...files.keys()]).toEqual(names);
+    expect(files.has("pstree.img")).toBe(true);
+    expect(files.has("nothing")).toBe(false);
+    expect(files.get("nothing")).toBeUndefined();
+    const original = cp.bytes("pstree.img") as Uint8Array;
+    const got = files.get("pstree.img");
+    expect(got?.size).toBe(original.length);
+    const copy = got?.bytes() as Uint8Array;
+    expect(copy).toEqual(original);
+    expect(copy).not.toBe(original);
+    copy[0] = (copy[0] as number) ^ 0xff;
+    expect(cp.bytes("pstree.img")?.[0]).not.toBe(copy[0]);
+    expect(await got?.read(0, 4)).toEqual(original.subarray(0, 4));
+    const viaEntries = [...files.entries()];
+    const viaIterator = [...files];
+    const viaValues = [...files.values()];
+    const viaForEach: string[] = [];
+    files.forEach((f, n, map) => {
+      expect(map).toBe(files);
+      expect(f.size).toBe(cp.size(n));
+      viaForEach.push(n);
+    });
+    expect(viaEntries.map(([n]) => n)).toEqual(names);
+    expect(viaIterator.map(([n]) => n)).toEqual(names);
+    expect(viaForEach).toEqual(names);
+    expect(viaValues.map((f) => f.size)).toEqual(names.map((n) => cp.size(n)));
+    for (const [n, f] of viaEntries) expect(f.bytes(), n).toEqual(cp.bytes(n));
+  });
+});
