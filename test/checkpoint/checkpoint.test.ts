@@ -16,7 +16,7 @@ import {
   sparseFile,
   taskStateName,
 } from "../../src/checkpoint/index.js";
-import { inventory_entrySchema } from "../../src/gen/index.js";
+import { core_entrySchema, inventory_entrySchema } from "../../src/gen/index.js";
 import { imageOf } from "../helpers/built-task.js";
 import { corpusCheckpoint } from "../helpers/checkpoints.js";
 import { caught } from "../helpers/errors.js";
@@ -75,6 +75,17 @@ describe("Checkpoint", () => {
     const given = new Checkpoint(cp.source, new Map([["pstree.img", kept as NonNullable<typeof kept>]]));
     expect(given.decoded("pstree.img")).toBe(kept);
     expect(cp.image("nothing.img")).toBeUndefined();
+  });
+
+  it("a damaged image's error names the image; a core image without task state is 'unknown'", () => {
+    const files = new Map(corpusCheckpoint("simple"));
+    const pstree = files.get("pstree.img") as Uint8Array;
+    files.set("pstree.img", pstree.subarray(0, pstree.length - 3));
+    const e = caught(() => Checkpoint.of(files).image("pstree.img"));
+    expect(e.image).toBe("pstree.img");
+    const bare = new Map(corpusCheckpoint("simple"));
+    bare.set("core-11146.img", imageOf("CORE", [create(core_entrySchema, { mtype: 1 })]));
+    expect(Checkpoint.of(bare).taskState(11146)).toBe("unknown");
   });
 
   it("kind() and first() refuse an image of another kind, naming both", () => {
@@ -171,6 +182,7 @@ describe("sources", () => {
     const p = memorySource(new Map(), { label: "p" });
     expect(memorySource(new Map(), { parent: p }).parent).toBe(p);
     expect(memorySource(new Map()).label).toBe("memory");
+    expect(memorySource(new Map()).companions.size).toBe(0);
     expect(memorySource(new Map()).parent).toBeUndefined();
     // Checkpoint.of tells a source from a map of bytes.
     expect(Checkpoint.of(p).source).toBe(p);
@@ -211,7 +223,11 @@ describe("sources", () => {
   it("absentFile has a size and refuses its bytes with the reason", async () => {
     const f = absentFile(7, "pages-2.img", "not kept");
     expect(f.size).toBe(7);
-    expect(caught(() => f.bytes()).message).toBe("pages-2.img: at byte 0: expected bytes that were kept (not kept)");
+    const e = caught(() => f.bytes());
+    expect([e.code, e.message]).toEqual([
+      "UNSUPPORTED",
+      "pages-2.img: at byte 0: expected bytes that were kept (not kept)",
+    ]);
     await expect(f.read(0, 1)).rejects.toThrow("(not kept)");
   });
 

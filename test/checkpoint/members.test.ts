@@ -88,8 +88,9 @@ describe("sourceFromMembers: which folder holds the images", () => {
       expect(s.parent?.archive?.imagesDir).toBe("d/1");
       expect(s.parent?.parent).toBeUndefined();
       expect(s.notes).toEqual([]);
-      // The parent dump's files are its own, not companions of the last one.
+      // The parent dump's files are its own, not companions of the last one; companions belong to the last dump.
       expect([...s.companions.keys()]).toEqual([]);
+      expect(s.parent?.companions.size).toBe(0);
       expect([...(s.parent?.files.keys() ?? [])].sort()).toEqual(readdirSync(chain(1)).sort());
       expect(s.files.has("parent")).toBe(false);
       // The chain reads through: the parent's pagemap is there.
@@ -173,6 +174,21 @@ describe("sourceFromMembers: which folder holds the images", () => {
     expect(() => sourceFromMembers(m, { label: "x", type: "archive", fail: () => mine })).toThrow(mine);
   });
 
+  it("one dump is taken even when another folder holds more images but no inventory", () => {
+    const s = sourceFromMembers(
+      members(
+        ["a/inventory.img", INV],
+        ["b/core-1.img", INV],
+        ["b/mm-1.img", INV],
+        ["b/fs-1.img", INV],
+        ["c.txt", "t"],
+      ),
+      { label: "l", type: "archive" },
+    );
+    expect(s.archive?.imagesDir).toBe("a");
+    expect([...s.companions.keys()].sort()).toEqual(["b/core-1.img", "b/fs-1.img", "b/mm-1.img", "c.txt"]);
+  });
+
   it("without an inventory, takes the folder with the most images; without images, refuses", () => {
     const s = sourceFromMembers(
       members(["x/cpuinfo.img", INV], ["y/core-1.img", INV], ["y/mm-1.img", INV], ["y/log.txt", "t"], ["z", "t"]),
@@ -212,6 +228,8 @@ describe("sourceFromMembers: which folder holds the images", () => {
       imagesDir: "checkpoint",
       dumpedAt: "2026-11-02T03:04:05.000Z",
     });
+    const top = sourceFromMembers(members(file("inventory.img", INV, when)), { label: "l", type: "archive" });
+    expect(top.archive?.dumpedAt).toBe("2026-11-02T03:04:05.000Z");
     const folder = sourceFromMembers(members(file("inventory.img", INV, when)), { label: "l", type: "folder" });
     expect(folder.archive).toBeUndefined();
   });
