@@ -4,7 +4,14 @@
  * page counts, each present (stored in pages-1.img) or a hole (not dumped).
  */
 import { create, type Message } from "@bufbuild/protobuf";
-import { mm_entrySchema, pagemap_entrySchema, pagemap_headSchema, vma_entrySchema } from "../../src/gen/index.js";
+import {
+  type mm_entry,
+  mm_entrySchema,
+  pagemap_entrySchema,
+  pagemap_headSchema,
+  type vma_entry,
+  vma_entrySchema,
+} from "../../src/gen/index.js";
 import { type CriuImage, IMG_COMMON_MAGIC, kindByName, writeImage } from "../../src/index.js";
 
 export function imageOf(kind: string, entries: unknown[]): Uint8Array {
@@ -17,24 +24,24 @@ export function imageOf(kind: string, entries: unknown[]): Uint8Array {
   } as unknown as CriuImage);
 }
 
-export function taskImages(
-  pid: number,
-  start: bigint,
-  bytes: Uint8Array,
-  runs: readonly { pages: number; present: boolean }[],
-): Map<string, Uint8Array> {
-  const z = 0n;
-  const vma = create(vma_entrySchema, {
+/** An anonymous, private, regular VMA (what CRIU writes for malloc'd or mmap'd memory), with these fields changed. */
+export function anonVma(start: bigint, end: bigint, fields: { prot?: number; status?: number } = {}): vma_entry {
+  return create(vma_entrySchema, {
     start,
-    end: start + BigInt(bytes.length),
-    pgoff: z,
-    shmid: z,
-    prot: 3,
+    end,
+    pgoff: 0n,
+    shmid: 0n,
+    prot: fields.prot ?? 3,
     flags: 0x22,
-    status: 0x201,
+    status: fields.status ?? 0x201,
     fd: -1n,
   });
-  const mm = create(mm_entrySchema, {
+}
+
+/** An mm entry holding these VMAs and nothing else (no code, data, stack, arguments or environment). */
+export function mmEntry(vmas: vma_entry[]): mm_entry {
+  const z = 0n;
+  return create(mm_entrySchema, {
     mmStartCode: z,
     mmEndCode: z,
     mmStartData: z,
@@ -47,8 +54,17 @@ export function taskImages(
     mmEnvStart: z,
     mmEnvEnd: z,
     exeFileId: 0,
-    vmas: [vma],
+    vmas,
   });
+}
+
+export function taskImages(
+  pid: number,
+  start: bigint,
+  bytes: Uint8Array,
+  runs: readonly { pages: number; present: boolean }[],
+): Map<string, Uint8Array> {
+  const mm = mmEntry([anonVma(start, start + BigInt(bytes.length))]);
   const entries: Message[] = [create(pagemap_headSchema, { pagesId: 1 })];
   const stored: Uint8Array[] = [];
   let page = 0;

@@ -11,14 +11,7 @@ import { create, type Message } from "@bufbuild/protobuf";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Checkpoint, memorySource } from "../../src/checkpoint/index.js";
-import {
-  core_entrySchema,
-  mm_entrySchema,
-  pagemap_entrySchema,
-  pagemap_headSchema,
-  pstree_entrySchema,
-  vma_entrySchema,
-} from "../../src/gen/index.js";
+import { core_entrySchema, pagemap_entrySchema, pagemap_headSchema, pstree_entrySchema } from "../../src/gen/index.js";
 import { PE_LAZY, PE_PARENT, PE_PRESENT } from "../../src/image/pagemap.js";
 import {
   coverage,
@@ -29,7 +22,7 @@ import {
   readMemory,
   searchMemory,
 } from "../../src/memory/index.js";
-import { imageOf } from "../helpers/built-task.js";
+import { anonVma, imageOf, mmEntry } from "../helpers/built-task.js";
 
 const PS = 64;
 const PID = 7;
@@ -113,33 +106,7 @@ function build(specs: VmaSpec[], seed: number): Built {
     }
     page += BigInt(s.pages.length);
   }
-  const z = 0n;
-  const mm = create(mm_entrySchema, {
-    mmStartCode: z,
-    mmEndCode: z,
-    mmStartData: z,
-    mmEndData: z,
-    mmStartStack: z,
-    mmStartBrk: z,
-    mmBrk: z,
-    mmArgStart: z,
-    mmArgEnd: z,
-    mmEnvStart: z,
-    mmEnvEnd: z,
-    exeFileId: 0,
-    vmas: vmas.map((v) =>
-      create(vma_entrySchema, {
-        start: v.start,
-        end: v.end,
-        pgoff: z,
-        shmid: z,
-        prot: v.prot,
-        flags: 0x22,
-        status: v.heap ? 0x221 : 0x201,
-        fd: -1n,
-      }),
-    ),
-  });
+  const mm = mmEntry(vmas.map((v) => anonVma(v.start, v.end, { prot: v.prot, status: v.heap ? 0x221 : 0x201 })));
   const parent = new Map([
     [`pagemap-${PID}.img`, imageOf("PAGEMAP", parentEntries)],
     ["pages-1.img", new Uint8Array(there)],
@@ -335,24 +302,7 @@ describe("memory against a model of every byte", () => {
 describe("pageSizeOf", () => {
   /** A one-task checkpoint of this architecture whose VMAs start and end at these addresses. */
   function arch(mtype: number, bounds: bigint[][]): Checkpoint {
-    const z = 0n;
-    const mm = create(mm_entrySchema, {
-      mmStartCode: z,
-      mmEndCode: z,
-      mmStartData: z,
-      mmEndData: z,
-      mmStartStack: z,
-      mmStartBrk: z,
-      mmBrk: z,
-      mmArgStart: z,
-      mmArgEnd: z,
-      mmEnvStart: z,
-      mmEnvEnd: z,
-      exeFileId: 0,
-      vmas: bounds.map(([start, end]) =>
-        create(vma_entrySchema, { start, end, pgoff: z, shmid: z, prot: 3, flags: 0x22, status: 0x201, fd: -1n }),
-      ),
-    });
+    const mm = mmEntry(bounds.map(([start, end]) => anonVma(start as bigint, end as bigint)));
     return Checkpoint.of(
       new Map([
         ["pstree.img", imageOf("PSTREE", [create(pstree_entrySchema, { pid: PID, ppid: 0, pgid: PID, sid: PID })])],
