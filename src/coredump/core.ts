@@ -149,6 +149,8 @@ async function vmaSegments(
   });
   // The kernel dumps neither: vvar is not the process's memory, and nothing in a checkpoint holds vsyscall's page.
   if (v.kind === "vvar" || v.kind === "vsyscall") return [blank(v.start, v.end)];
+  // CRIU does not dump the vDSO (the restorer maps the host's): zeros there would read as a broken ELF image.
+  if (v.kind === "vdso" && v.pages.present + v.pages.parent === 0) return [blank(v.start, v.end)];
   const fileBacked = (v.kind === "file" || v.kind === "file-shared") && v.path !== null;
   const fileSize = fileBacked && files ? await files.size(v.path as string) : undefined;
   const out: Segment[] = [];

@@ -83,7 +83,9 @@ describe("architectures", () => {
   it("architectures without a core layout here are refused by name; so are 32-bit x86 tasks", async () => {
     await expect(
       coreDump(
-        simpleWith((c) => void (c.mtype = 4)),
+        simpleWith((c) => {
+          c.mtype = 4;
+        }),
         PID,
       ),
     ).rejects.toThrow(

@@ -85,6 +85,7 @@ describe("core file layout", () => {
         expect(p.flags).toBe(flags);
         expect(p.filesz === 0 || p.filesz === p.memsz).toBe(true);
         if (v.kind === "vvar" || v.kind === "vsyscall") expect(p.filesz).toBe(0);
+        if (v.kind === "vdso") expect(p.filesz).toBe(v.pages.present + v.pages.parent === 0 ? 0 : p.memsz);
         if (v.kind === "anon" || v.kind === "heap" || v.kind === "stack") expect(p.filesz).toBe(p.memsz);
         at += BigInt(p.memsz);
       }
