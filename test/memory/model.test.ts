@@ -484,3 +484,48 @@ describe("patterns", () => {
     await expect(it.next()).rejects.toThrow(/an empty pattern matches everywhere/);
   });
 });
+
+describe("the one-read path", () => {
+  it("a range inside one stored run is one read of exactly its bytes, at its place in the pages file (property)", async () => {
+    await fc.assert(
+      fc.asyncProperty(layout, fraction, fc.integer({ min: 1, max: 200 }), async ({ specs, seed }, f, n) => {
+        const b = build(specs, seed);
+        const here = [...b.state].filter(([, s]) => s === "here").map(([a]) => a);
+        if (here.length === 0) return;
+        const start = here[Math.floor(f * here.length)] as bigint;
+        // The run holding start: pages of "here" that follow each other in one pagemap entry.
+        const pm = b.cp.kind(`pagemap-${PID}.img`, "PAGEMAP");
+        if (!pm) throw new Error("pagemap");
+        const run = pagemapRuns(pm, PS).runs.find((r) => r.start <= start && start < r.end);
+        if (!run || start + BigInt(n) > run.end) return;
+        const file = b.cp.source.files.get("pages-1.img");
+        if (!file) throw new Error("pages");
+        const calls: [number, number][] = [];
+        const read = file.read.bind(file);
+        const spied = new Checkpoint({
+          ...b.cp.source,
+          files: new Map([
+            ...b.cp.source.files,
+            [
+              "pages-1.img",
+              {
+                size: file.size,
+                bytes: () => file.bytes(),
+                read: (o, l) => {
+                  calls.push([o, l]);
+                  return read(o, l);
+                },
+              },
+            ],
+          ]),
+        });
+        const r = await readMemory(spied, PID, start, n, { pageSize: PS });
+        const offset = here.filter((a) => a < start).length;
+        expect(calls).toEqual([[offset, n]]);
+        expect(r.unknown).toEqual([]);
+        for (let i = 0; i < n; i++) expect(r.bytes[i]).toBe(b.model.get(start + BigInt(i)));
+      }),
+      { numRuns: 150, seed: 12 },
+    );
+  });
+});
