@@ -1,0 +1,54 @@
+/**
+ * Shared memory read the long way: ranges of the memory scenario's shared
+ * mapping (corpus README: 4 pages at 0x7f58bc353000, pages 0 and 1 written,
+ * stored in pagemap-shmem-1045 / pages-1.img) that the one-read path cannot
+ * serve, so the shift between the task's addresses and the shared object's
+ * offsets is taken on every step: across the VMA before it, into the pages
+ * never written, and where each byte is stored.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { Checkpoint } from "../../src/checkpoint/index.js";
+import { locateMemory, readMemory } from "../../src/memory/index.js";
+import { corpusRoot } from "../helpers/corpus.js";
+import { memoryMarkers } from "../helpers/markers.js";
+
+const cp = () => {
+  const dir = join(corpusRoot, "images", "memory");
+  return Checkpoint.of(new Map(readdirSync(dir).map((n) => [n, new Uint8Array(readFileSync(join(dir, n)))])));
+};
+const SHMEM = 0x7f58bc353000n;
+const text = (b: Uint8Array) => new TextDecoder().decode(b);
+
+describe("shared memory through its own pagemap", () => {
+  it("the whole mapping in one read: both markers at their offsets, the two unwritten pages unknown", async () => {
+    const c = cp();
+    const shared = memoryMarkers().filter((m) => m.task === "both");
+    expect(shared.length).toBe(2);
+    for (const pid of [29313, 29316]) {
+      const r = await readMemory(c, pid, SHMEM, 4 * 4096);
+      expect(r.unknown).toEqual([{ start: SHMEM + 2n * 4096n, end: SHMEM + 4n * 4096n }]);
+      for (const m of shared) {
+        const at = Number((m.address as bigint) - SHMEM);
+        expect(text(r.bytes.subarray(at, at + m.name.length)), `${pid} ${m.name}`).toBe(m.name);
+      }
+      expect(r.bytes.subarray(2 * 4096).every((b) => b === 0)).toBe(true);
+    }
+  });
+
+  it("a read that starts in the VMA before it: that part unknown, the rest from the shared object", async () => {
+    const r = await readMemory(cp(), 29313, SHMEM - 16n, 16 + 0x1d8 + 16);
+    expect(r.unknown).toEqual([{ start: SHMEM - 16n, end: SHMEM }]);
+    expect(text(r.bytes.subarray(16 + 0x1d8, 16 + 0x1d8 + 16))).toBe("MARK-SHMEM-alpha");
+  });
+
+  it("locateMemory names the shared object's pages file and offset; the unwritten pages are refused", () => {
+    const spans = locateMemory(cp(), 29316, SHMEM + 0x1d8n - 8n, 4096);
+    expect(spans.map((s) => [s.address, s.file, s.offset])).toEqual([[SHMEM + 0x1d8n - 8n, "pages-1.img", 0x1d0]]);
+    expect(spans[0]?.length).toBe(4096);
+    expect(() => locateMemory(cp(), 29316, SHMEM + 2n * 4096n - 4n, 8)).toThrow(
+      `0x${(SHMEM + 2n * 4096n).toString(16)} of task 29316 was never dumped`,
+    );
+  });
+});
