@@ -73,7 +73,7 @@ export function words64(values: readonly bigint[], count: number): Uint8Array {
   return o.bytes;
 }
 
-/** One note: its owner ("CORE" or "LINUX"), type and descriptor. */
+/** One ELF note: its owner ("CORE" or "LINUX"), type and descriptor. */
 export interface Note {
   name: string;
   type: number;

@@ -12,3 +12,4 @@ export {
   coreTasks,
   type MappedFiles,
 } from "./core.js";
+export type { Note } from "./elf.js";
