@@ -3,8 +3,7 @@ import { join } from "node:path";
 import { coreDump, coreTasks } from "../coredump/core.js";
 import { writeFileAtomic } from "../node/atomic.js";
 import { mappedFilesUnder } from "../node/mapped-files.js";
-import { pagesForRandomAccess } from "../node/open.js";
-import { open } from "./checkpoint.js";
+import { openForMemory } from "./checkpoint.js";
 import { warn, writeStdout } from "./io.js";
 import { writeJson } from "./json-out.js";
 import { Progress } from "./progress.js";
@@ -23,11 +22,7 @@ export async function coredumpCmd(a: {
     if (!/^\d+$/.test(p)) throw new UsageError(`coredump: --pid takes a process id, not "${p}"`, "coredump");
     return Number(p);
   });
-  const cp = await open(a.path, false, {
-    pages: pagesForRandomAccess,
-    onSpool: (p, size) =>
-      warn(`${p} (${mib(size)}) spooled to a temporary file for random access; it is removed on exit`),
-  });
+  const cp = await openForMemory(a.path);
   const tasks = coreTasks(cp);
   for (const p of pids)
     if (!tasks.some((t) => t.pid === p))

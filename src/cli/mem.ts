@@ -7,25 +7,9 @@ import { type MemoryRange, pageSizeOf, readMemory, vmasOf } from "../memory/read
 import { memoryStrings, type PatternEncoding, searchMemory } from "../memory/search.js";
 import { memorySummary } from "../memory/summary.js";
 import { writeFileAtomic } from "../node/atomic.js";
-import { pagesForRandomAccess } from "../node/open.js";
-import { open } from "./checkpoint.js";
-import { warn, writeStdout } from "./io.js";
+import { open, openForMemory } from "./checkpoint.js";
+import { writeStdout } from "./io.js";
 import { writeJson } from "./json-out.js";
-
-/**
- * Opens a checkpoint for reading memory: an archive's pages files are kept
- * in memory up to 64 MiB each, and spooled to a temporary file (said on
- * stderr) above that, for random access after the one pass.
- */
-function openForMemory(path: string): Promise<Checkpoint> {
-  return open(path, false, {
-    pages: pagesForRandomAccess,
-    onSpool: (p, size) =>
-      warn(
-        `${p} (${(size / 2 ** 20).toFixed(0)} MiB) spooled to a temporary file for random access; it is removed on exit`,
-      ),
-  });
-}
 
 import { NothingMatched, UsageError } from "./usage.js";
 
