@@ -21,6 +21,7 @@ const LAYERS: [folder: string, specifier: string][] = [
   ["tcp", "criu-image/tcp"],
   ["verify", "criu-image/verify"],
   ["coredump", "criu-image/coredump"],
+  ["preflight", "criu-image/preflight"],
   ["node", "criu-image/node"],
 ];
 
@@ -100,6 +101,7 @@ export default defineConfig([
   bundle("tcp/index", "src/tcp/index.ts", "criu-image/tcp"),
   bundle("verify/index", "src/verify/index.ts", "criu-image/verify"),
   bundle("coredump/index", "src/coredump/index.ts", "criu-image/coredump"),
+  bundle("preflight/index", "src/preflight/index.ts", "criu-image/preflight"),
   bundle("node/index", "src/node/index.ts", "criu-image/node"),
   // The CLI is a program, not a layer: it bundles the library and its
   // dependencies into its own chunks, split so that each command loads only

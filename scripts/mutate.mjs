@@ -98,15 +98,41 @@ export const GROUPS = {
     mutate: ["src/edit/**/*.ts"],
     tests: ["test/edit/**", "test/diff/**"],
   },
-  // The crit JSON renderers and readers (the scalar encoders are json-scalars).
+  // The crit JSON renderers: entries and extras to crit's JSON text (the scalar encoders are json-scalars).
   "json-render": {
-    mutate: ["src/json/**/*.ts", "!src/json/base64.ts", "!src/json/quopri.ts"],
+    mutate: [
+      "src/json/*.ts",
+      "!src/json/base64.ts",
+      "!src/json/quopri.ts",
+      "!src/json/from-crit.ts",
+      "!src/json/from-crit-stream.ts",
+      "!src/json/parse.ts",
+      "!src/json/stream-convert.ts",
+      "!src/json/text-edit.ts",
+    ],
     tests: ["test/json/**", "test/image/**"],
+  },
+  // The crit JSON readers: JSON text back to entries and images, and the text edits of engine files (split from
+  // json-render so that each runs in under an hour on 2 cores).
+  "json-read": {
+    mutate: [
+      "src/json/from-crit.ts",
+      "src/json/from-crit-stream.ts",
+      "src/json/parse.ts",
+      "src/json/stream-convert.ts",
+      "src/json/text-edit.ts",
+    ],
+    tests: ["test/json/**", "test/image/**", "test/edit/**"],
   },
   // The CLI's own formatting: argument parsing, tables, progress, JSON output, exit codes.
   cli: {
     mutate: ["src/cli/**/*.ts"],
     tests: ["test/cli/**"],
+  },
+  // Preflight: the rules over (checkpoint, host facts), the build-id reader, the Node host.
+  preflight: {
+    mutate: ["src/preflight/**/*.ts", "src/node/host.ts"],
+    tests: ["test/preflight/**"],
   },
   // Core files: ELF layout, notes, register sets, the streamed segments.
   coredump: {

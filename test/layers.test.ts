@@ -46,6 +46,7 @@ describe("layers", () => {
 const ORDER = [
   "cli",
   "node",
+  "preflight",
   "coredump",
   "verify",
   "tcp",

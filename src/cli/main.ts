@@ -332,6 +332,32 @@ ${PATH_HELP}`,
     positionals: [1, 1],
     run: async (v, p) => (await import("./coredump.js")).coredumpCmd({ ...v, path: p[0] as string }),
   }),
+  preflight: command({
+    usage: "preflight PATH [--root DIR] [--rule NAME]... [--json]",
+    summary: "will it restore here? the CRIU errors a restore on this host would stop at",
+    help: `Compare what the checkpoint needs with this host, rule by rule, and list
+each reason CRIU's restore would fail: the image and entry it comes from,
+the error CRIU would print, and what to do. Rules: files and mappings
+(present, same size, build-id and mode), inet (addresses and free ports when
+the checkpoint shares the host's network), pids (free when it shares the
+host's pid namespace), unix (bind paths), cpu, kernel, external (what the
+restore must be given: --external, --inherit-fd, --shell-job, …). A rule
+whose host facts cannot be read (permissions) says "not checked", never ok.
+  --root DIR     the file system the restore will see (a container's rootfs;
+                 default /)
+  --rule NAME    only this rule (repeatable)
+  --json         {path, root, blocked, rules: [{rule, title, verdict,
+                 checked, note, findings}], restoreOptions}
+Exit status 0 when nothing blocks, 1 when something does, 2 for usage.
+${PATH_HELP}`,
+    options: {
+      root: { type: "string" },
+      rule: { type: "string", multiple: true },
+      json: { type: "boolean" },
+    },
+    positionals: [1, 1],
+    run: async (v, p) => (await import("./preflight.js")).preflightCmd({ ...v, path: p[0] as string }),
+  }),
   redact: command({
     usage:
       "redact PATH [--env NAME]... [--env-all] [--string S]... [--regex RE]... [--no-utf16] [--tcp-queues] [--pipes] [--out OUT] [--dry-run] [--json]",

@@ -9,6 +9,7 @@ export { type WriteFileOptions, writeFileAtomic } from "./atomic.js";
 export { FileError } from "./errors.js";
 export { openImageFile, readImageFile, writeImageFile } from "./files.js";
 export { type FolderOptions, openFolderSource } from "./folder.js";
+export { type NodeHostOptions, nodeHost, parseProcNet } from "./host.js";
 export type { LockOptions } from "./lock.js";
 export { mappedFilesUnder } from "./mapped-files.js";
 export { type OpenOptions, openCheckpoint, type PathKind, pagesForRandomAccess, pathKind } from "./open.js";

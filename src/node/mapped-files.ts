@@ -8,8 +8,8 @@ import { open, stat } from "node:fs/promises";
 import { resolve, sep } from "node:path";
 import type { MappedFiles } from "../coredump/core.js";
 
-/** The regular file `path` (absolute, as the process saw it) under `root`, or undefined when it would leave it. */
-function under(root: string, path: string): string | undefined {
+/** `path` (absolute, as the process saw it) under `root`, or undefined when it would leave it. */
+export function under(root: string, path: string): string | undefined {
   const top = resolve(root);
   const full = resolve(top, `.${sep}${path}`);
   const prefix = top.endsWith(sep) ? top : `${top}${sep}`;

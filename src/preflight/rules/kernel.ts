@@ -1,0 +1,97 @@
+/**
+ * Rule 7: the kernel. The namespaces the checkpoint brings must exist in
+ * this kernel (CRIU clones them: criu/cr-restore.c, criu/timens.c "Unable
+ * to create a new time namespace"), and files of newer kinds need the
+ * system calls CRIU recreates them with: memfd_create (Linux 3.17) and
+ * pidfd_open (Linux 5.3). (Lazy pages are not checked: CRIU marks every
+ * anonymous page lazy, and only --lazy-pages, which the user chooses,
+ * needs userfaultfd.)
+ */
+import { enumValueName } from "../../image/names.js";
+import { NS_KINDS, type PreflightContext } from "../context.js";
+import { known } from "../host.js";
+import type { Finding } from "../report.js";
+import type { RuleRun } from "../rule.js";
+
+/** File kinds and the kernel that first recreates them. */
+const FILE_KERNELS: Record<string, [version: [number, number], call: string]> = {
+  MEMFD: [[3, 17], "memfd_create"],
+  PIDFD: [[5, 3], "pidfd_open"],
+};
+
+/** The leading "major.minor" of a kernel release ("6.1.0-50-amd64" → [6, 1]). */
+export function kernelVersion(release: string): [number, number] | undefined {
+  const m = /^(\d+)\.(\d+)/.exec(release);
+  return m ? [Number(m[1]), Number(m[2])] : undefined;
+}
+
+const older = (a: [number, number], b: [number, number]) => a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
+
+/** The kernel rule. */
+export async function kernelRule(ctx: PreflightContext): Promise<RuleRun> {
+  const { cp } = ctx;
+  const kernel = await ctx.host.kernel();
+  const needs = new Map<string, string>();
+  for (const f of cp.each("files.img", "FILES")) {
+    const type = enumValueName("fd_types", f.type) ?? "";
+    if (FILE_KERNELS[type] && !needs.has(type)) needs.set(type, `file id 0x${f.id.toString(16)}`);
+  }
+  const findings: Finding[] = [];
+  if (!known(kernel)) {
+    findings.push({
+      rule: "kernel",
+      severity: "not-checked",
+      image: "inventory.img",
+      entry: "",
+      subject: "kernel",
+      problem: `cannot read this host's kernel: ${kernel.notKnown}`,
+      criuError: "",
+      fix: "",
+    });
+    return { findings, checked: 0 };
+  }
+  const version = kernelVersion(kernel.release);
+  for (const ns of NS_KINDS) {
+    if (!ctx.own.has(ns) || kernel.namespaces.has(ns)) continue;
+    findings.push({
+      rule: "kernel",
+      severity: "blocks",
+      image: `ids-${ctx.rootPid}.img`,
+      entry: `${ns}_ns_id`,
+      subject: `${ns} namespace`,
+      problem: `the checkpoint has its own ${ns} namespace and this kernel has no ${ns} namespaces`,
+      criuError:
+        ns === "time"
+          ? "Unable to create a new time namespace: Invalid argument"
+          : `Can't fork for ${ctx.rootPid}: Invalid argument`,
+      fix: `Restore on a kernel with ${ns} namespaces${ns === "time" ? " (Linux 5.6 or later)" : ""}.`,
+    });
+  }
+  for (const [type, entry] of needs) {
+    const [min, call] = FILE_KERNELS[type] as [[number, number], string];
+    if (!version) {
+      findings.push({
+        rule: "kernel",
+        severity: "not-checked",
+        image: "files.img",
+        entry,
+        subject: type,
+        problem: `cannot read the version of kernel ${kernel.release}`,
+        criuError: "",
+        fix: "",
+      });
+    } else if (older(version, min)) {
+      findings.push({
+        rule: "kernel",
+        severity: "blocks",
+        image: "files.img",
+        entry,
+        subject: type,
+        problem: `${type.toLowerCase()} files need ${call} (Linux ${min.join(".")}), this kernel is ${kernel.release}`,
+        criuError: `${call}: Function not implemented`,
+        fix: `Restore on Linux ${min.join(".")} or later.`,
+      });
+    }
+  }
+  return { findings, checked: NS_KINDS.length + needs.size };
+}

@@ -1,0 +1,111 @@
+/**
+ * Rule 5: unix sockets bound to a path. CRIU first removes a socket file
+ * left at the path (criu/sk-unix.c, unlink_sk: sockets only, never other
+ * files), then binds again (bind_unix_sk): a file of another type there, or
+ * a missing directory, fails the bind. Sockets whose file was deleted are
+ * rebound on a temporary name and need nothing (bind_on_deleted);
+ * connected stream sockets and external ones are not bound by CRIU.
+ */
+import type { Checkpoint } from "../../checkpoint/checkpoint.js";
+import type { unix_sk_entry } from "../../gen/index.js";
+import { enumValueName } from "../../image/names.js";
+import { decodeUtf8Lossless } from "../../image/text-codec.js";
+import type { PreflightContext } from "../context.js";
+import { known } from "../host.js";
+import { mountSkip, mountTable, rootNotNamed, unnamedRoot } from "../placement.js";
+import type { Finding } from "../report.js";
+import type { RuleRun } from "../rule.js";
+
+const USK_EXTERN = 1;
+const SOCK_DGRAM = 2;
+const TCP_ESTABLISHED = 1;
+const S_IFMT = 0o170000;
+const S_IFSOCK = 0o140000;
+
+/** Every unix socket entry, in files.img or the legacy unixsk.img. */
+export function unixEntries(cp: Checkpoint): [entry: unix_sk_entry, image: string][] {
+  const out: [unix_sk_entry, string][] = [];
+  for (const f of cp.each("files.img", "FILES")) {
+    if (enumValueName("fd_types", f.type) === "UNIXSK" && f.usk) out.push([f.usk, "files.img"]);
+  }
+  for (const e of cp.each("unixsk.img", "UNIXSK")) out.push([e, "unixsk.img"]);
+  return out;
+}
+
+const parentOf = (p: string) => p.slice(0, Math.max(p.lastIndexOf("/"), 0)) || "/";
+
+/** The unix socket rule. */
+export async function unixRule(ctx: PreflightContext): Promise<RuleRun> {
+  const unnamed = unnamedRoot(ctx);
+  if (unnamed) return { findings: [rootNotNamed("unix", unnamed)], checked: 0 };
+  const byId = mountTable(ctx.cp);
+  const findings: Finding[] = [];
+  const skipped = new Map<string, number>();
+  let checked = 0;
+  for (const [e, image] of unixEntries(ctx.cp)) {
+    if (e.name.length === 0 || e.name[0] === 0 || e.uflags & USK_EXTERN || e.deleted) continue;
+    if (e.type !== SOCK_DGRAM && e.state === TCP_ESTABLISHED) continue;
+    const skip = mountSkip(Object.hasOwn(e, "mntId") ? e.mntId : undefined, byId);
+    if (skip) {
+      skipped.set(skip, (skipped.get(skip) ?? 0) + 1);
+      continue;
+    }
+    const name = decodeUtf8Lossless(e.name).replace(/\0+$/, "");
+    const path = name.startsWith("/") ? name : `${e.nameDir ? `/${e.nameDir.replace(/^\/|\/$/g, "")}` : ""}/${name}`;
+    const at = { rule: "unix" as const, image, entry: `socket id 0x${e.id.toString(16)}`, subject: path };
+    const criu = (why: string) => `Can't bind id 0x${e.id.toString(16)} ino ${e.ino} addr ${name}: ${why}`;
+    checked++;
+    const st = await ctx.host.stat(path);
+    if (!known(st)) {
+      findings.push({
+        ...at,
+        severity: "not-checked",
+        problem: `cannot stat it: ${st.notKnown}`,
+        criuError: "",
+        fix: "",
+      });
+      continue;
+    }
+    if (st === null) {
+      const dir = await ctx.host.stat(parentOf(path));
+      if (!known(dir)) {
+        findings.push({
+          ...at,
+          severity: "not-checked",
+          problem: `cannot stat its directory: ${dir.notKnown}`,
+          criuError: "",
+          fix: "",
+        });
+      } else if (dir === null) {
+        findings.push({
+          ...at,
+          severity: "blocks",
+          problem: `its directory ${parentOf(path)} does not exist`,
+          criuError: criu("No such file or directory"),
+          fix: `Create ${parentOf(path)} before the restore.`,
+        });
+      }
+      continue;
+    }
+    if ((st.mode & S_IFMT) !== S_IFSOCK) {
+      findings.push({
+        ...at,
+        severity: "blocks",
+        problem: "a file that is not a socket is in the way (CRIU only removes stale socket files)",
+        criuError: criu("Address already in use"),
+        fix: `Remove or move ${path}.`,
+      });
+      continue;
+    }
+    findings.push({
+      ...at,
+      severity: "warns",
+      problem:
+        "a socket file is there: CRIU removes it and binds anew, taking the name from whatever listens on it now",
+      criuError: "",
+      fix: `Make sure nothing on this host uses ${path}.`,
+    });
+  }
+  const note = [...skipped].map(([why, n]) => `${n} socket${n === 1 ? "" : "s"} ${why}`).join("; ");
+  return { findings, checked, ...(note ? { note } : {}) };
+}
