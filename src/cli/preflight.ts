@@ -29,6 +29,11 @@ function ruleLines(r: RuleReport): string[] {
   const head = `${VERDICT[r.verdict].padEnd(12)}${r.title} (${r.checked} checked${r.note ? `; ${r.note}` : ""})`;
   const out = [head];
   for (const f of r.findings.slice(0, SHOWN)) {
+    // What the restore must be given is a line each: the options sum it up below.
+    if (f.severity === "needs" && f.option) {
+      out.push(`    needs: ${f.subject}: ${f.option}`);
+      continue;
+    }
     out.push(`    ${SEVERITY[f.severity]}: ${f.subject}: ${f.problem}`);
     out.push(`      from ${f.image}${f.entry ? `, ${f.entry}` : ""}`);
     if (f.criuError) out.push(`      CRIU would say: ${f.criuError}`);
@@ -53,7 +58,10 @@ export async function preflightCmd(a: { path: string; root?: string; rule?: stri
   } else {
     const out = [`${a.path} on this host (root ${root}):`];
     for (const r of report.rules) out.push(...ruleLines(r));
-    if (report.restoreOptions.length) out.push(`restore options needed: ${report.restoreOptions.join(" ")}`);
+    if (report.restoreOptions.length) {
+      out.push("the restore needs (criu restore options; engines pass most of them themselves):");
+      for (const o of report.restoreOptions) out.push(`  ${o}`);
+    }
     const blocking = report.rules.flatMap((r) => r.findings).filter((f) => f.severity === "blocks").length;
     const unchecked = report.rules.filter((r) => r.verdict === "not-checked").map((r) => r.rule);
     out.push(

@@ -29,7 +29,7 @@ describe("cpu", () => {
       rules: ["cpu"],
     });
     expect(noXsave.rules[0]?.findings.map((f) => f.criuError)).toEqual([
-      "FPU xsave area present, but host cpu doesn't support it",
+      "x86: FPU xsave area present, but host cpu doesn't support it",
     ]);
   });
 
@@ -51,23 +51,23 @@ describe("cpu", () => {
       rules: ["cpu"],
     });
     expect(noSse2.rules[0]?.findings.map((f) => [f.severity, f.subject, f.criuError])).toEqual([
-      ["warns", "sse2", "CPU instruction capabilities do not match run time"],
+      ["warns", "sse2", "cpu: CPU instruction capabilities do not match run time"],
     ]);
     const fewer = await preflight(cp, cpu({ ...sizes, xfeaturesMask: 7n }), { rules: ["cpu"] });
     const unsupported = BigInt(img.xfeatures_mask) & ~7n;
     expect(fewer.rules[0]?.findings.map((f) => f.criuError)).toEqual([
-      `CPU xfeatures has unsupported bits (0x${unsupported.toString(16)})`,
+      `cpu: CPU xfeatures has unsupported bits (0x${unsupported.toString(16)})`,
     ]);
     const bigger = await preflight(cp, cpu({ ...sizes, xsaveSize: img.xsave_size + 8 }), { rules: ["cpu"] });
     expect(bigger.rules[0]?.findings.map((f) => f.criuError)).toEqual([
-      `CPU xsave size mismatch (${img.xsave_size}/${img.xsave_size + 8})`,
+      `cpu: CPU xsave size mismatch (${img.xsave_size}/${img.xsave_size + 8})`,
     ]);
     const noFpu = await preflight(cp, cpu({ ...sizes, flags: new Set(X86_FLAGS.filter((f) => f !== "fxsr")) }), {
       rules: ["cpu"],
     });
     expect(noFpu.rules[0]?.findings.map((f) => f.criuError)).toEqual([
-      "FPU feature required by image is not supported on host",
-      "CPU instruction capabilities do not match run time",
+      "cpu: FPU feature required by image is not supported on host",
+      "cpu: CPU instruction capabilities do not match run time",
     ]);
   });
 });
@@ -79,7 +79,7 @@ describe("kernel", () => {
     expect(now.rules[0]).toMatchObject({ verdict: "ok", findings: [] });
     const old = await preflight(cp, kernel("5.2.21"), { rules: ["kernel"] });
     expect(old.rules[0]?.findings.map((f) => [f.subject, f.criuError])).toEqual([
-      ["PIDFD", "pidfd_open: Function not implemented"],
+      ["PIDFD", "pidfd: Could not open pidfd for 11672: Function not implemented"],
     ]);
     const older = await preflight(cp, kernel("3.10.0-1160.el7.x86_64"), { rules: ["kernel"] });
     expect(older.rules[0]?.findings.map((f) => f.subject).sort()).toEqual(["MEMFD", "PIDFD"]);
@@ -122,7 +122,7 @@ describe("external", () => {
     });
     const shell = await preflight(cp, fakeHost(), { rules: ["external"] });
     expect(shell.rules[0]?.findings.map((f) => [f.subject, f.criuError])).toEqual([
-      ["/dev/pts/0", "Found slave peer index 0 without correspond master peer"],
+      ["/dev/pts/0", "tty: Found slave peer index 0 without correspond master peer"],
     ]);
     expect(shell.restoreOptions).toEqual(["--shell-job"]);
     const sockets = corpusCheckpoint("mixed-sockets");

@@ -40,7 +40,7 @@ describe("inet", () => {
     const r = await preflight(corpusCheckpoint("mixed-sockets"), host([]), { rules: ["inet"] });
     expect(r.rules[0]?.verdict).toBe("ok");
     expect(r.rules[0]?.findings.map((f) => [f.severity, f.criuError, f.entry])).toEqual([
-      ["needs", "Connected TCP socket in image", "sockets id 8, 9"],
+      ["needs", "inet: Connected TCP socket in image", "sockets id 8, 9"],
     ]);
     expect(r.restoreOptions).toEqual(["--tcp-established"]);
     expect(r.blocked).toBe(false);
@@ -53,7 +53,7 @@ describe("inet", () => {
       expect(
         f.map((x) => [x.subject, x.criuError]),
         address,
-      ).toEqual([["tcp 127.0.0.1:45031", "Can't bind inet socket (id 6): Address already in use"]]);
+      ).toEqual([["tcp 127.0.0.1:45031", "inet: Can't bind inet socket (id 6): Address already in use"]]);
     }
     // Another specific address, or another port, is no clash; the connected socket on 45031 is bound in repair mode.
     expect((await inet(cp, host([listen("127.0.0.2", 45031), listen("0.0.0.0", 45099)]))).length).toBe(1);
@@ -84,7 +84,7 @@ describe("inet", () => {
   it("IPv4 addresses must exist (127/8 answers as a whole); IPv6 ones only for connected sockets", async () => {
     const v4 = await inet(corpusCheckpoint("tcp4"), host([], ["10.1.1.1"]));
     expect(v4.filter((x) => x.severity === "blocks").map((x) => [x.subject, x.criuError, x.entry])).toEqual([
-      ["127.0.0.1", "Can't bind inet socket (id 6): Cannot assign requested address", "sockets id 6, 7"],
+      ["127.0.0.1", "inet: Can't bind inet socket (id 6): Cannot assign requested address", "sockets id 6, 7"],
       ["127.0.0.2", "Can't bind inet socket back: Cannot assign requested address", "socket id 10"],
     ]);
     expect(
@@ -110,7 +110,7 @@ describe("inet", () => {
     const old = await inet(legacyLayout(corpusCheckpoint("tcp4")), h);
     expect(old.map((x) => x.criuError)).toEqual(now.map((x) => x.criuError));
     expect(old.every((x) => x.image === "inetsk.img")).toBe(true);
-    expect(now.map((x) => x.criuError)).toContain("Can't bind inet socket (id 6): Address already in use");
+    expect(now.map((x) => x.criuError)).toContain("inet: Can't bind inet socket (id 6): Address already in use");
   });
 
   it("says not checked when the host's addresses or sockets are unknown", async () => {

@@ -15,8 +15,8 @@ describe("unix", () => {
     expect(ok).toMatchObject({ verdict: "ok", checked: 2, findings: [] });
     const r = await run([]);
     expect(r?.findings.map((f) => [f.subject, f.criuError])).toEqual([
-      [`${dir}/ux.sock`, "Can't bind id 0x1a ino 332595 addr ux.sock: No such file or directory"],
-      [`${dir}/ud.sock`, "Can't bind id 0x1f ino 332600 addr ud.sock: No such file or directory"],
+      [`${dir}/ux.sock`, "unix: Can't bind id 0x1a ino 332595 addr ux.sock: No such file or directory"],
+      [`${dir}/ud.sock`, "unix: Can't bind id 0x1f ino 332600 addr ud.sock: No such file or directory"],
     ]);
     expect(r?.verdict).toBe("blocks");
   });
@@ -28,7 +28,7 @@ describe("unix", () => {
       [`${dir}/ud.sock`, { mode: 0o140755, size: 0 }],
     ]);
     expect(r?.findings.map((f) => [f.severity, f.subject, f.criuError])).toEqual([
-      ["blocks", `${dir}/ux.sock`, "Can't bind id 0x1a ino 332595 addr ux.sock: Address already in use"],
+      ["blocks", `${dir}/ux.sock`, "unix: Can't bind id 0x1a ino 332595 addr ux.sock: Address already in use"],
       ["warns", `${dir}/ud.sock`, ""],
     ]);
   });

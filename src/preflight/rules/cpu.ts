@@ -167,7 +167,7 @@ export async function cpuRule(ctx: PreflightContext): Promise<RuleRun> {
       entry: "thread_info.fpregs.xsave",
       subject: "xsave",
       problem: "tasks were saved with an xsave area and this host's kernel does not enable xsave",
-      criuError: "FPU xsave area present, but host cpu doesn't support it",
+      criuError: "x86: FPU xsave area present, but host cpu doesn't support it",
       fix: "Restore on a CPU with xsave (and a kernel booted without noxsave), or restore with --cpu-cap=none to drop the extended state.",
     });
   }
@@ -192,7 +192,7 @@ function cpuinfoFindings(ctx: PreflightContext, cpu: HostCpu): Finding[] {
       severity: "warns",
       subject: fpu.join(" "),
       problem: `${when}the dumped CPU had FPU features this one lacks: ${fpu.join(", ")}`,
-      criuError: "FPU feature required by image is not supported on host",
+      criuError: "cpu: FPU feature required by image is not supported on host",
       fix: "Restore without --cpu-cap, or on a CPU with these features.",
     });
   }
@@ -212,7 +212,7 @@ function cpuinfoFindings(ctx: PreflightContext, cpu: HostCpu): Finding[] {
       severity: "warns",
       subject: "xfeatures",
       problem: `${when}xsave features 0x${(mask & ~cpu.xfeaturesMask).toString(16)} of the dumped CPU are not enabled here`,
-      criuError: `CPU xfeatures has unsupported bits (0x${(mask & ~cpu.xfeaturesMask).toString(16)})`,
+      criuError: `cpu: CPU xfeatures has unsupported bits (0x${(mask & ~cpu.xfeaturesMask).toString(16)})`,
       fix: "Restore without --cpu-cap, or on a CPU with these xsave features.",
     });
   } else if ((x86.xsaveSize ?? 0) !== cpu.xsaveSize || (x86.xsaveSizeMax ?? 0) !== cpu.xsaveSizeMax) {
@@ -223,8 +223,8 @@ function cpuinfoFindings(ctx: PreflightContext, cpu: HostCpu): Finding[] {
       subject: "xsave size",
       problem: `${when}xsave${max ? " max" : ""} size differs`,
       criuError: max
-        ? `CPU xsave max size mismatch (${x86.xsaveSizeMax ?? 0}/${cpu.xsaveSizeMax})`
-        : `CPU xsave size mismatch (${x86.xsaveSize ?? 0}/${cpu.xsaveSize})`,
+        ? `cpu: CPU xsave max size mismatch (${x86.xsaveSizeMax ?? 0}/${cpu.xsaveSizeMax})`
+        : `cpu: CPU xsave size mismatch (${x86.xsaveSize ?? 0}/${cpu.xsaveSize})`,
       fix: "Restore without --cpu-cap, or on the same CPU model.",
     });
   }
@@ -235,7 +235,7 @@ function cpuinfoFindings(ctx: PreflightContext, cpu: HostCpu): Finding[] {
       severity: "warns",
       subject: ins.join(" "),
       problem: `${when}the dumped CPU had instructions this one lacks: ${ins.join(", ")}; programs that use them would fault`,
-      criuError: "CPU instruction capabilities do not match run time",
+      criuError: "cpu: CPU instruction capabilities do not match run time",
       fix: "Restore on a CPU with these instructions.",
     });
   }

@@ -46,7 +46,7 @@ export async function externalRule(ctx: PreflightContext): Promise<RuleRun> {
         ...at,
         severity: "needs",
         problem: "an external mount CRIU detected by itself",
-        criuError: `Mount ${m.id}:${m.mountpoint} is autodetected external mount. Try "--ext-mount-map auto" to allow them.`,
+        criuError: `mnt: Mount ${m.id}:${m.mountpoint} is autodetected external mount. Try "--ext-mount-map auto" to allow them.`,
         fix: "Restore with --ext-mount-map auto, with the same source present on this host.",
         option: "--ext-mount-map auto",
       });
@@ -56,7 +56,7 @@ export async function externalRule(ctx: PreflightContext): Promise<RuleRun> {
       ...at,
       severity: "needs",
       problem: `an external mount, key ${key}: the restore must say what to mount there`,
-      criuError: `No mapping for ${m.id}:${m.mountpoint} mountpoint`,
+      criuError: `mnt: No mapping for ${m.id}:${m.mountpoint} mountpoint`,
       fix: `Restore with --external mnt[${key}]:<host path> (engines do this for their bind mounts).`,
       option: `--external mnt[${key}]:<host path>`,
     });
@@ -73,7 +73,7 @@ export async function externalRule(ctx: PreflightContext): Promise<RuleRun> {
       entry: "ext_key",
       subject: "network namespace",
       problem: `the network namespace is external, key ${key}: the restore must be given one`,
-      criuError: `Unable to find an external netns: ${key}`,
+      criuError: `net: Unable to find an external netns: ${key}`,
       fix: `Open the target network namespace and pass it: --inherit-fd fd[<fd>]:${key}.`,
       option: `--inherit-fd fd[<fd>]:${key}`,
     });
@@ -104,7 +104,7 @@ export async function externalRule(ctx: PreflightContext): Promise<RuleRun> {
       entry: `socket id 0x${ext[0].id.toString(16)}`,
       subject: "unix socket peer",
       problem: "a unix socket is connected to a peer outside the checkpoint",
-      criuError: "External socket found in image. Consider using the --ext-unix-sk option to allow restoring it.",
+      criuError: "unix: External socket found in image. Consider using the --ext-unix-sk option to allow restoring it.",
       fix: "Restore with --ext-unix-sk; the peer's name must be bound on this host.",
       option: "--ext-unix-sk",
     });
@@ -140,7 +140,7 @@ export async function externalRule(ctx: PreflightContext): Promise<RuleRun> {
       entry: `tty id 0x${id.toString(16)}`,
       subject: `/dev/pts/${index}`,
       problem: "a terminal whose master side is outside the checkpoint (a shell job)",
-      criuError: `Found slave peer index ${index} without correspond master peer`,
+      criuError: `tty: Found slave peer index ${index} without correspond master peer`,
       fix: "Restore with --shell-job (-j) from a terminal.",
       option: "--shell-job",
     });

@@ -66,7 +66,7 @@ export async function inetRule(ctx: PreflightContext): Promise<RuleRun> {
         severity: "needs",
         subject: "connected TCP sockets",
         problem: "the checkpoint holds connected TCP sockets",
-        criuError: "Connected TCP socket in image",
+        criuError: "inet: Connected TCP socket in image",
         fix: "Restore with --tcp-established (both peers' sockets must be restored together, or the peer must still hold the connection); --tcp-close closes them instead.",
         option: "--tcp-established",
       });
@@ -91,7 +91,7 @@ export async function inetRule(ctx: PreflightContext): Promise<RuleRun> {
         problem: `the network namespace is external (${ext}): the engine must configure this address in the namespace it gives the restore`,
         criuError: connected(s)
           ? "Can't bind inet socket back: Cannot assign requested address"
-          : `Can't bind inet socket (id ${s.id}): Cannot assign requested address`,
+          : `inet: Can't bind inet socket (id ${s.id}): Cannot assign requested address`,
         fix: `Give the container ${s.local.address} again (same network, static IP), or rewrite the address first (criu-image tcp rewrite / move).`,
       });
     }
@@ -136,7 +136,7 @@ export async function inetRule(ctx: PreflightContext): Promise<RuleRun> {
             problem: "no interface of this host has this address",
             criuError: connected(s)
               ? "Can't bind inet socket back: Cannot assign requested address"
-              : `Can't bind inet socket (id ${s.id}): Cannot assign requested address`,
+              : `inet: Can't bind inet socket (id ${s.id}): Cannot assign requested address`,
             fix: `Add ${s.local.address} to an interface (ip addr add), or rewrite the socket's address (criu-image tcp rewrite).`,
           });
         }
@@ -165,7 +165,7 @@ export async function inetRule(ctx: PreflightContext): Promise<RuleRun> {
       problem: listener
         ? `a socket of this host listens on ${other.s.address}:${other.s.port}`
         : `a ${proto} socket of this host is bound to ${other.s.address}:${other.s.port}; the bind fails unless it set SO_REUSEADDR`,
-      criuError: `Can't bind inet socket (id ${s.id}): Address already in use`,
+      criuError: `inet: Can't bind inet socket (id ${s.id}): Address already in use`,
       fix: `Stop what holds ${proto} port ${s.local.port} (ss -lnp 'sport = :${s.local.port}'), or restore in a network namespace of its own.`,
     });
   }

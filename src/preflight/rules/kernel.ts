@@ -7,6 +7,7 @@
  * anonymous page lazy, and only --lazy-pages, which the user chooses,
  * needs userfaultfd.)
  */
+import type { Checkpoint } from "../../checkpoint/checkpoint.js";
 import { enumValueName } from "../../image/names.js";
 import { NS_KINDS, type PreflightContext } from "../context.js";
 import { known } from "../host.js";
@@ -25,16 +26,28 @@ export function kernelVersion(release: string): [number, number] | undefined {
   return m ? [Number(m[1]), Number(m[2])] : undefined;
 }
 
+/** A memfd's name, from memfd.img (CRIU names it memfd:<name> in its error). */
+function memfdName(cp: Checkpoint, inode: number | undefined): string {
+  for (const e of cp.each("memfd.img", "MEMFD_INODE")) if (Number(e.inodeId) === inode) return e.name;
+  return "";
+}
+
 const older = (a: [number, number], b: [number, number]) => a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
 
 /** The kernel rule. */
 export async function kernelRule(ctx: PreflightContext): Promise<RuleRun> {
   const { cp } = ctx;
   const kernel = await ctx.host.kernel();
-  const needs = new Map<string, string>();
+  // The first file of each kind, and the error CRIU prints when the kernel lacks its call.
+  const needs = new Map<string, [entry: string, error: string]>();
   for (const f of cp.each("files.img", "FILES")) {
     const type = enumValueName("fd_types", f.type) ?? "";
-    if (FILE_KERNELS[type] && !needs.has(type)) needs.set(type, `file id 0x${f.id.toString(16)}`);
+    if (!FILE_KERNELS[type] || needs.has(type)) continue;
+    const error =
+      type === "PIDFD"
+        ? `pidfd: Could not open pidfd for ${f.pidfd?.nspid}: Function not implemented`
+        : `Can't create memfd:${memfdName(cp, f.memfd?.inodeId)}: Function not implemented`;
+    needs.set(type, [`file id 0x${f.id.toString(16)}`, error]);
   }
   const findings: Finding[] = [];
   if (!known(kernel)) {
@@ -67,7 +80,7 @@ export async function kernelRule(ctx: PreflightContext): Promise<RuleRun> {
       fix: `Restore on a kernel with ${ns} namespaces${ns === "time" ? " (Linux 5.6 or later)" : ""}.`,
     });
   }
-  for (const [type, entry] of needs) {
+  for (const [type, [entry, error]] of needs) {
     const [min, call] = FILE_KERNELS[type] as [[number, number], string];
     if (!version) {
       findings.push({
@@ -88,7 +101,7 @@ export async function kernelRule(ctx: PreflightContext): Promise<RuleRun> {
         entry,
         subject: type,
         problem: `${type.toLowerCase()} files need ${call} (Linux ${min.join(".")}), this kernel is ${kernel.release}`,
-        criuError: `${call}: Function not implemented`,
+        criuError: error,
         fix: `Restore on Linux ${min.join(".")} or later.`,
       });
     }

@@ -53,7 +53,7 @@ export async function unixRule(ctx: PreflightContext): Promise<RuleRun> {
     const name = decodeUtf8Lossless(e.name).replace(/\0+$/, "");
     const path = name.startsWith("/") ? name : `${e.nameDir ? `/${e.nameDir.replace(/^\/|\/$/g, "")}` : ""}/${name}`;
     const at = { rule: "unix" as const, image, entry: `socket id 0x${e.id.toString(16)}`, subject: path };
-    const criu = (why: string) => `Can't bind id 0x${e.id.toString(16)} ino ${e.ino} addr ${name}: ${why}`;
+    const criu = (why: string) => `unix: Can't bind id 0x${e.id.toString(16)} ino ${e.ino} addr ${name}: ${why}`;
     checked++;
     const st = await ctx.host.stat(path);
     if (!known(st)) {
