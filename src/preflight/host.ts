@@ -93,7 +93,9 @@ export interface HostFacts {
   nonlocalBind(): Promise<Fact<{ v4: boolean; v6: boolean }>>;
   /** TCP and UDP sockets bound on this host. */
   sockets(): Promise<Fact<readonly HostSocket[]>>;
+  /** The CPU: architecture, feature flags, and the xsave facts when CPUID can be read. */
   cpu(): Promise<Fact<HostCpu>>;
+  /** The running kernel's release and namespace kinds. */
   kernel(): Promise<Fact<HostKernel>>;
 }
 

@@ -4,7 +4,7 @@
  * @module criu-image/preflight
  */
 export { BUILD_ID_HEAD, buildIdHex, buildIdOf, compareBuildId } from "./build-id.js";
-export { NS_KINDS, type NsKind, ownNamespaces } from "./context.js";
+export { NS_KINDS, type NsKind, ownNamespaces, type PreflightContext, preflightContext } from "./context.js";
 export {
   type Fact,
   type HostCpu,

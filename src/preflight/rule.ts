@@ -16,5 +16,6 @@ export interface RuleRun {
 /** A rule: its title and its check. */
 export interface Rule {
   title: string;
+  /** Checks the checkpoint against the host. */
   run(ctx: PreflightContext): Promise<RuleRun>;
 }
