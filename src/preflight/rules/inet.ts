@@ -14,7 +14,7 @@
  * but needs the address, IPv6 included.
  */
 import { asV4, parseAddress } from "../../image/address.js";
-import { type InetSocket, inetSockets } from "../../inspect/inet.js";
+import { eachInetSocket, type InetSocket } from "../../inspect/inet.js";
 import type { PreflightContext } from "../context.js";
 import { type HostSocket, known } from "../host.js";
 import type { Finding } from "../report.js";
@@ -46,9 +46,8 @@ function overlaps(a: Uint8Array, b: Uint8Array): boolean {
 
 const SOCKET_PROTO: Record<string, HostSocket["proto"]> = { TCP: "tcp", UDP: "udp" };
 
-/** The inet rule. */
+/** The inet rule: one pass over the sockets (a checkpoint may hold a million), keeping only findings. */
 export async function inetRule(ctx: PreflightContext): Promise<RuleRun> {
-  const sockets = inetSockets(ctx.cp);
   const findings = new Map<string, Finding>();
   const add = (key: string, s: InetSocket, f: Omit<Finding, "rule" | "image" | "entry">) => {
     const had = findings.get(key);
@@ -60,7 +59,12 @@ export async function inetRule(ctx: PreflightContext): Promise<RuleRun> {
     }
     findings.set(key, { rule: "inet", image: s.image, entry: `socket id ${s.id}`, ...f });
   };
-  for (const s of sockets) {
+  const own = ctx.own.has("net");
+  const ext = own ? externalNetns(ctx) : undefined;
+  const check = own ? (ext ? externalCheck(ext, add) : undefined) : await hostCheck(ctx, add);
+  let checked = 0;
+  for (const s of eachInetSocket(ctx.cp)) {
+    checked++;
     if (connected(s)) {
       add("established", s, {
         severity: "needs",
@@ -71,32 +75,41 @@ export async function inetRule(ctx: PreflightContext): Promise<RuleRun> {
         option: "--tcp-established",
       });
     }
+    if (!check || !SOCKET_PROTO[s.proto] || s.local.port === 0 || s.local.address === "") continue;
+    const b = parseAddress(s.local.address);
+    if (b) check(s, b);
   }
-  const bound = sockets.filter((s) => SOCKET_PROTO[s.proto] && s.local.port !== 0 && s.local.address !== "");
-  if (ctx.own.has("net")) {
-    const ext = externalNetns(ctx);
-    if (!ext) {
-      return {
-        findings: [...findings.values()],
-        checked: sockets.length,
-        note: "the checkpoint has its own network namespace: CRIU restores its devices and addresses from the images",
-      };
-    }
-    for (const s of bound) {
-      const b = parseAddress(s.local.address);
-      if (!b || isWildcard(b) || asV4(b)?.[0] === 127 || s.local.address === "::1") continue;
-      add(`ext ${s.local.address}`, s, {
-        severity: "needs",
-        subject: s.local.address,
-        problem: `the network namespace is external (${ext}): the engine must configure this address in the namespace it gives the restore`,
-        criuError: connected(s)
-          ? "Can't bind inet socket back: Cannot assign requested address"
-          : `inet: Can't bind inet socket (id ${s.id}): Cannot assign requested address`,
-        fix: `Give the container ${s.local.address} again (same network, static IP), or rewrite the address first (criu-image tcp rewrite / move).`,
-      });
-    }
-    return { findings: [...findings.values()], checked: sockets.length };
-  }
+  return {
+    findings: [...findings.values()],
+    checked,
+    ...(own && !ext
+      ? {
+          note: "the checkpoint has its own network namespace: CRIU restores its devices and addresses from the images",
+        }
+      : {}),
+  };
+}
+
+type Add = (key: string, s: InetSocket, f: Omit<Finding, "rule" | "image" | "entry">) => void;
+
+/** In an external namespace the engine sets the addresses up: say which (loopback and wildcards need nothing). */
+function externalCheck(ext: string, add: Add): (s: InetSocket, b: Uint8Array) => void {
+  return (s, b) => {
+    if (isWildcard(b) || asV4(b)?.[0] === 127 || s.local.address === "::1") return;
+    add(`ext ${s.local.address}`, s, {
+      severity: "needs",
+      subject: s.local.address,
+      problem: `the network namespace is external (${ext}): the engine must configure this address in the namespace it gives the restore`,
+      criuError: connected(s)
+        ? "Can't bind inet socket back: Cannot assign requested address"
+        : `inet: Can't bind inet socket (id ${s.id}): Cannot assign requested address`,
+      fix: `Give the container ${s.local.address} again (same network, static IP), or rewrite the address first (criu-image tcp rewrite / move).`,
+    });
+  };
+}
+
+/** In the host's namespace: the address must be there and the port free. */
+async function hostCheck(ctx: PreflightContext, add: Add): Promise<(s: InetSocket, b: Uint8Array) => void> {
   const [addresses, nonlocal, hostSockets] = await Promise.all([
     ctx.host.addresses(),
     ctx.host.nonlocalBind(),
@@ -111,9 +124,7 @@ export async function inetRule(ctx: PreflightContext): Promise<RuleRun> {
       byPort.set(k, [...(byPort.get(k) ?? []), { s: h, b }]);
     }
   }
-  for (const s of bound) {
-    const b = parseAddress(s.local.address);
-    if (!b) continue;
+  return (s, b) => {
     const endpoint = `${s.local.address}:${s.local.port}`;
     const v4 = !!asV4(b);
     // IPv6 sockets CRIU binds itself get IP_FREEBIND; libsoccr binds connected ones without.
@@ -143,7 +154,7 @@ export async function inetRule(ctx: PreflightContext): Promise<RuleRun> {
       }
     }
     // Connected sockets are bound in repair mode, which forces port reuse.
-    if (connected(s)) continue;
+    if (connected(s)) return;
     const proto = SOCKET_PROTO[s.proto] as HostSocket["proto"];
     if (!known(hostSockets)) {
       add(`port? ${proto}`, s, {
@@ -153,10 +164,10 @@ export async function inetRule(ctx: PreflightContext): Promise<RuleRun> {
         criuError: "",
         fix: "",
       });
-      continue;
+      return;
     }
     const clash = (byPort.get(`${proto}:${s.local.port}`) ?? []).filter((h) => overlaps(b, h.b));
-    if (clash.length === 0) continue;
+    if (clash.length === 0) return;
     const listener = clash.find((h) => h.s.listening);
     const other = listener ?? (clash[0] as { s: HostSocket });
     add(`port ${proto} ${endpoint}`, s, {
@@ -168,8 +179,7 @@ export async function inetRule(ctx: PreflightContext): Promise<RuleRun> {
       criuError: `inet: Can't bind inet socket (id ${s.id}): Address already in use`,
       fix: `Stop what holds ${proto} port ${s.local.port} (ss -lnp 'sport = :${s.local.port}'), or restore in a network namespace of its own.`,
     });
-  }
-  return { findings: [...findings.values()], checked: sockets.length };
+  };
 }
 
 /** The external key of the checkpoint's network namespace, or undefined when CRIU restores it itself. */
