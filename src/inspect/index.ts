@@ -15,6 +15,7 @@ export {
 export { type FdView, FileTable, taskFds } from "./files.js";
 /** @internal For criu-image/verify (bundled apart); not part of the API. */
 export { IdTable } from "./id-table.js";
+/** @internal For criu-image/preflight (bundled apart); not part of the API. */
 export {
   type Endpoint,
   eachInetSocket,
@@ -25,10 +26,13 @@ export {
   type SocketEntry,
   type SocketLayout,
   socketEntries,
+  socketFields,
   socketOwners,
   type TcpStreamInfo,
   tcpStreamName,
 } from "./inet.js";
+/** @internal For criu-image/preflight (bundled apart); not part of the API. */
+export { fileEntryType, type SocketFields } from "./inet-wire.js";
 export { type CheckpointInfo, checkpointInfo } from "./info.js";
 export {
   type InspectOptions,

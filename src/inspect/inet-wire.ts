@@ -130,6 +130,22 @@ export function inetSkSocket(payload: Uint8Array, image: string, offset: number)
   return f;
 }
 
+/** A file_entry's type (field 1, fd_types), to pick entries of one kind without decoding the rest. */
+export function fileEntryType(payload: Uint8Array, image: string, offset: number): number {
+  const c = new WireCursor(payload, 0, payload.length);
+  let type = 0;
+  try {
+    while (c.pos < c.end) {
+      const tag = readTag(c);
+      skipValue(c, tag & 7);
+      if (tag === 1 << 3) type = c.lo;
+    }
+  } catch (e) {
+    throw bad(image, offset, "file_entry", e);
+  }
+  return type;
+}
+
 /** An fdinfo_entry's id (1), type (3) and fd (4). */
 export function fdinfoFields(
   payload: Uint8Array,

@@ -190,9 +190,10 @@ export function socketOwners(r: Checkpoint): Map<number, Owner[]> {
 /**
  * The listed fields of every socket entry, with where it is: from the
  * decoded entries when the checkpoint holds them (they may have been
- * changed), else straight from the wire.
+ * changed), else straight from the wire. No owners, no queues: for checks
+ * over a million sockets that need only their endpoints.
  */
-function* socketFields(r: Checkpoint): Generator<{ f: SocketFields; image: string; layout: SocketLayout }> {
+export function* socketFields(r: Checkpoint): Generator<{ f: SocketFields; image: string; layout: SocketLayout }> {
   for (const [image, kind] of SOCKET_IMAGES) {
     if (r.decoded(image)) {
       for (const { sk } of decodedSockets(r, image, kind)) yield { f: sk, image, layout: image };

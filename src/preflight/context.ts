@@ -7,7 +7,8 @@
  * ports (criu/pstree.c, prepare_pstree_kobj_ids and get_clone_mask).
  */
 import type { Checkpoint } from "../checkpoint/checkpoint.js";
-import type { task_kobj_ids_entry } from "../gen/index.js";
+import { fd_types, type file_entry, type task_kobj_ids_entry } from "../gen/index.js";
+import { filesByType } from "./files-of.js";
 import type { HostFacts } from "./host.js";
 
 /** Namespace kinds as task_kobj_ids_entry names their ids. */
@@ -24,6 +25,8 @@ export interface PreflightContext {
   own: ReadonlySet<NsKind>;
   /** The root task's pid. */
   rootPid: number | undefined;
+  /** The files.img entries of one fd_types type (inet sockets excepted), read once for all rules. */
+  files(type: number): readonly file_entry[];
 }
 
 const ID_FIELD: Record<NsKind, keyof task_kobj_ids_entry> = {
@@ -61,5 +64,16 @@ export function ownNamespaces(cp: Checkpoint): Set<NsKind> {
 
 /** The context rules run in. */
 export function preflightContext(cp: Checkpoint, host: HostFacts): PreflightContext {
-  return { cp, host, own: ownNamespaces(cp), rootPid: cp.tasks()[0]?.pid };
+  let byType: Map<number, file_entry[]> | undefined;
+  return {
+    cp,
+    host,
+    own: ownNamespaces(cp),
+    rootPid: cp.tasks()[0]?.pid,
+    files(type) {
+      if (type === fd_types.INETSK) throw new Error("inet sockets are read by socketFields, not kept");
+      byType ??= filesByType(cp, new Set([fd_types.INETSK]));
+      return byType.get(type) ?? [];
+    },
+  };
 }

@@ -8,7 +8,7 @@
  * in image"), and a terminal whose master is outside (criu/tty.c: "Found
  * slave peer index N without correspond master peer", --shell-job).
  */
-import { enumValueName } from "../../image/names.js";
+import { fd_types } from "../../gen/index.js";
 import { mounts } from "../../inspect/mounts.js";
 import type { PreflightContext } from "../context.js";
 import type { Finding } from "../report.js";
@@ -78,8 +78,8 @@ export async function externalRule(ctx: PreflightContext): Promise<RuleRun> {
       option: `--inherit-fd fd[<fd>]:${key}`,
     });
   }
-  for (const f of cp.each("files.img", "FILES")) {
-    if (enumValueName("fd_types", f.type) !== "REG" || !f.reg?.ext) continue;
+  for (const f of ctx.files(fd_types.REG)) {
+    if (!f.reg?.ext) continue;
     checked++;
     findings.push({
       rule: "external",
@@ -93,7 +93,7 @@ export async function externalRule(ctx: PreflightContext): Promise<RuleRun> {
       option: `--inherit-fd fd[<fd>]:${f.reg.name}`,
     });
   }
-  const unix = unixEntries(cp);
+  const unix = unixEntries(ctx);
   checked += unix.length;
   const ext = unix.find(([e]) => e.uflags & USK_EXTERN);
   if (ext) {

@@ -8,8 +8,8 @@
  * are restored from the saved link, which is a regular file entry itself.
  */
 import type { Checkpoint } from "../../checkpoint/checkpoint.js";
-import type { reg_file_entry } from "../../gen/index.js";
-import { enumValueName } from "../../image/names.js";
+import { fd_types, type reg_file_entry } from "../../gen/index.js";
+import { fdRefs } from "../../inspect/fd-refs.js";
 import { VMA } from "../../memory/map.js";
 import { BUILD_ID_HEAD, compareBuildId } from "../build-id.js";
 import type { PreflightContext } from "../context.js";
@@ -40,18 +40,19 @@ const REMAP_GHOST_BIT = 0x80000000;
 const hex = (n: number) => `0x${n.toString(16)}`;
 const octal = (n: number) => `0${n.toString(8)}`;
 
-function regFiles(cp: Checkpoint): RegFile[] {
+function regFiles(ctx: PreflightContext): RegFile[] {
   const out: RegFile[] = [];
-  for (const f of cp.each("files.img", "FILES")) {
-    if (enumValueName("fd_types", f.type) === "REG" && f.reg) out.push({ entry: f.reg, image: "files.img" });
-  }
-  for (const entry of cp.each("reg-files.img", "REG_FILES")) out.push({ entry, image: "reg-files.img" });
+  for (const f of ctx.files(fd_types.REG)) if (f.reg) out.push({ entry: f.reg, image: "files.img" });
+  for (const entry of ctx.cp.each("reg-files.img", "REG_FILES")) out.push({ entry, image: "reg-files.img" });
   return out;
 }
 
-function fileUsers(cp: Checkpoint): Map<number, Users> {
+/** Who uses each of the regular files `ids` (fds of other files, sockets by the million, are not kept). */
+function fileUsers(ctx: PreflightContext, ids: ReadonlySet<number>): Map<number, Users> {
+  const { cp } = ctx;
   const users = new Map<number, Users>();
   const add = (id: number, who: string, mapped = false, tty = false) => {
+    if (!ids.has(id)) return;
     const u = users.get(id) ?? { list: [], mapped: false, tty: false };
     users.set(id, u);
     if (u.list.length < 4 && !tty) u.list.push(who);
@@ -59,13 +60,13 @@ function fileUsers(cp: Checkpoint): Map<number, Users> {
     u.tty ||= tty;
   };
   // A terminal's path (its slave, /dev/pts/N) appears once CRIU has opened the master: not the host's to provide.
-  for (const f of cp.each("files.img", "FILES")) {
+  for (const f of ctx.files(fd_types.TTY)) {
     if (f.tty?.regfId !== undefined) add(f.tty.regfId, "tty", false, true);
   }
   for (const t of cp.tasks()) {
     const pid = t.pid;
     const fdinfo = fdinfoName(cp, pid);
-    if (fdinfo) for (const e of cp.each(fdinfo, "FDINFO")) add(e.id, `pid ${pid} fd ${e.fd}`);
+    if (fdinfo) for (const e of fdRefs(cp, fdinfo)) add(e.id, `pid ${pid} fd ${e.fd}`);
     const fs = cp.has(`fs-${pid}.img`) ? cp.first(`fs-${pid}.img`, "FS") : undefined;
     if (fs) {
       add(fs.cwdId, `pid ${pid} cwd`);
@@ -213,13 +214,14 @@ export function filesRule(mapped: boolean): (ctx: PreflightContext) => Promise<R
     const { cp } = ctx;
     const unnamed = unnamedRoot(ctx);
     if (unnamed) return { findings: [rootNotNamed(rule, unnamed)], checked: 0 };
-    const users = fileUsers(cp);
+    const files = regFiles(ctx);
+    const users = fileUsers(ctx, new Set(files.map((f) => f.entry.id)));
     const remapped = remaps(cp);
     const byId = mountTable(cp);
     const findings: Finding[] = [];
     const skipped = new Map<string, number>();
     let checked = 0;
-    for (const f of regFiles(cp)) {
+    for (const f of files) {
       const u = users.get(f.entry.id);
       if ((u?.mapped ?? false) !== mapped || u?.tty || f.entry.ext) continue;
       const remap = remapped.get(f.entry.id);

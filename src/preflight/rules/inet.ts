@@ -13,15 +13,25 @@
  * (soccr/soccr.c, libsoccr_restore) in repair mode, which forces port reuse
  * but needs the address, IPv6 included.
  */
-import { asV4, parseAddress } from "../../image/address.js";
-import { eachInetSocket, type InetSocket } from "../../inspect/inet.js";
+import { asV4, formatWords, parseAddress, wordsToBytes } from "../../image/address.js";
+import { IPPROTO_TCP } from "../../image/names.js";
+import { socketFields } from "../../inspect/inet.js";
 import type { PreflightContext } from "../context.js";
 import { type HostSocket, known } from "../host.js";
 import type { Finding } from "../report.js";
 import type { RuleRun } from "../rule.js";
 
-/** CRIU's tcp_connection(): a TCP socket with a peer port is restored connected. */
-const connected = (s: InetSocket) => s.proto === "TCP" && s.remote.port !== 0;
+/** What the rule needs of a socket entry. */
+interface Sock {
+  id: number;
+  image: string;
+  proto: number;
+  /** CRIU's tcp_connection(): a TCP socket with a peer port is restored connected. */
+  connected: boolean;
+  local: { address: string; port: number };
+}
+
+const connected = (s: Sock) => s.connected;
 
 const isWildcard = (b: Uint8Array) => b.every((x) => x === 0);
 
@@ -44,12 +54,17 @@ function overlaps(a: Uint8Array, b: Uint8Array): boolean {
   return a.every((v, i) => v === b[i]);
 }
 
-const SOCKET_PROTO: Record<string, HostSocket["proto"]> = { TCP: "tcp", UDP: "udp" };
+/** Distinct findings of one kind listed before the rest are only counted (a million sockets, a million addresses). */
+const MAX_FINDINGS = 50;
+
+const SOCKET_PROTO: Record<number, HostSocket["proto"]> = { [IPPROTO_TCP]: "tcp", 17: "udp" };
 
 /** The inet rule: one pass over the sockets (a checkpoint may hold a million), keeping only findings. */
 export async function inetRule(ctx: PreflightContext): Promise<RuleRun> {
   const findings = new Map<string, Finding>();
-  const add = (key: string, s: InetSocket, f: Omit<Finding, "rule" | "image" | "entry">) => {
+  // Per kind of problem, the sockets beyond the first MAX_FINDINGS distinct subjects are counted, not listed.
+  const kinds = new Map<string, { shown: number; more: number; last: Finding }>();
+  const add = (key: string, s: Sock, f: Omit<Finding, "rule" | "image" | "entry">) => {
     const had = findings.get(key);
     if (had) {
       const m = /^(sockets? id )(.*)$/.exec(had.entry);
@@ -57,14 +72,46 @@ export async function inetRule(ctx: PreflightContext): Promise<RuleRun> {
       if (ids.length < 8) had.entry = `sockets id ${[...ids, String(s.id)].join(", ")}`;
       return;
     }
-    findings.set(key, { rule: "inet", image: s.image, entry: `socket id ${s.id}`, ...f });
+    const kind = key.split(" ")[0] as string;
+    const k = kinds.get(kind);
+    if (k && k.shown >= MAX_FINDINGS) {
+      k.more++;
+      return;
+    }
+    const finding: Finding = { rule: "inet", image: s.image, entry: `socket id ${s.id}`, ...f };
+    findings.set(key, finding);
+    if (k) {
+      k.shown++;
+      k.last = finding;
+    } else kinds.set(kind, { shown: 1, more: 0, last: finding });
   };
+  const summaries = () =>
+    [...kinds].flatMap(([kind, k]) =>
+      k.more
+        ? [
+            {
+              ...k.last,
+              entry: "",
+              subject: `${k.more} more`,
+              problem: `and ${k.more} more sockets with the same problem (${kind}), counted, not listed`,
+              criuError: "",
+            },
+          ]
+        : [],
+    );
   const own = ctx.own.has("net");
   const ext = own ? externalNetns(ctx) : undefined;
   const check = own ? (ext ? externalCheck(ext, add) : undefined) : await hostCheck(ctx, add);
   let checked = 0;
-  for (const s of eachInetSocket(ctx.cp)) {
+  for (const { f, image } of socketFields(ctx.cp)) {
     checked++;
+    const s: Sock = {
+      id: f.id,
+      image,
+      proto: f.proto,
+      connected: f.proto === IPPROTO_TCP && f.dstPort !== 0,
+      local: { address: f.srcAddr.length ? formatWords(f.srcAddr) : "", port: f.srcPort },
+    };
     if (connected(s)) {
       add("established", s, {
         severity: "needs",
@@ -76,11 +123,11 @@ export async function inetRule(ctx: PreflightContext): Promise<RuleRun> {
       });
     }
     if (!check || !SOCKET_PROTO[s.proto] || s.local.port === 0 || s.local.address === "") continue;
-    const b = parseAddress(s.local.address);
-    if (b) check(s, b);
+    // CRIU's words hold the kernel's bytes: 4 for IPv4, 16 for IPv6; anything else is not an address to bind.
+    if (f.srcAddr.length === 1 || f.srcAddr.length === 4) check(s, wordsToBytes(f.srcAddr));
   }
   return {
-    findings: [...findings.values()],
+    findings: [...findings.values(), ...summaries()],
     checked,
     ...(own && !ext
       ? {
@@ -90,10 +137,10 @@ export async function inetRule(ctx: PreflightContext): Promise<RuleRun> {
   };
 }
 
-type Add = (key: string, s: InetSocket, f: Omit<Finding, "rule" | "image" | "entry">) => void;
+type Add = (key: string, s: Sock, f: Omit<Finding, "rule" | "image" | "entry">) => void;
 
 /** In an external namespace the engine sets the addresses up: say which (loopback and wildcards need nothing). */
-function externalCheck(ext: string, add: Add): (s: InetSocket, b: Uint8Array) => void {
+function externalCheck(ext: string, add: Add): (s: Sock, b: Uint8Array) => void {
   return (s, b) => {
     if (isWildcard(b) || asV4(b)?.[0] === 127 || s.local.address === "::1") return;
     add(`ext ${s.local.address}`, s, {
@@ -109,7 +156,7 @@ function externalCheck(ext: string, add: Add): (s: InetSocket, b: Uint8Array) =>
 }
 
 /** In the host's namespace: the address must be there and the port free. */
-async function hostCheck(ctx: PreflightContext, add: Add): Promise<(s: InetSocket, b: Uint8Array) => void> {
+async function hostCheck(ctx: PreflightContext, add: Add): Promise<(s: Sock, b: Uint8Array) => void> {
   const [addresses, nonlocal, hostSockets] = await Promise.all([
     ctx.host.addresses(),
     ctx.host.nonlocalBind(),

@@ -8,7 +8,7 @@
  * needs userfaultfd.)
  */
 import type { Checkpoint } from "../../checkpoint/checkpoint.js";
-import { enumValueName } from "../../image/names.js";
+import { fd_types } from "../../gen/index.js";
 import { NS_KINDS, type PreflightContext } from "../context.js";
 import { known } from "../host.js";
 import type { Finding } from "../report.js";
@@ -40,9 +40,10 @@ export async function kernelRule(ctx: PreflightContext): Promise<RuleRun> {
   const kernel = await ctx.host.kernel();
   // The first file of each kind, and the error CRIU prints when the kernel lacks its call.
   const needs = new Map<string, [entry: string, error: string]>();
-  for (const f of cp.each("files.img", "FILES")) {
-    const type = enumValueName("fd_types", f.type) ?? "";
-    if (!FILE_KERNELS[type] || needs.has(type)) continue;
+  for (const type of Object.keys(FILE_KERNELS)) {
+    // The first file of the kind is enough: the kernel either has the call or not.
+    const f = ctx.files(fd_types[type as keyof typeof fd_types])[0];
+    if (!f) continue;
     const error =
       type === "PIDFD"
         ? `pidfd: Could not open pidfd for ${f.pidfd?.nspid}: Function not implemented`

@@ -6,9 +6,7 @@
  * rebound on a temporary name and need nothing (bind_on_deleted);
  * connected stream sockets and external ones are not bound by CRIU.
  */
-import type { Checkpoint } from "../../checkpoint/checkpoint.js";
-import type { unix_sk_entry } from "../../gen/index.js";
-import { enumValueName } from "../../image/names.js";
+import { fd_types, type unix_sk_entry } from "../../gen/index.js";
 import { decodeUtf8Lossless } from "../../image/text-codec.js";
 import type { PreflightContext } from "../context.js";
 import { known } from "../host.js";
@@ -23,12 +21,10 @@ const S_IFMT = 0o170000;
 const S_IFSOCK = 0o140000;
 
 /** Every unix socket entry, in files.img or the legacy unixsk.img. */
-export function unixEntries(cp: Checkpoint): [entry: unix_sk_entry, image: string][] {
+export function unixEntries(ctx: PreflightContext): [entry: unix_sk_entry, image: string][] {
   const out: [unix_sk_entry, string][] = [];
-  for (const f of cp.each("files.img", "FILES")) {
-    if (enumValueName("fd_types", f.type) === "UNIXSK" && f.usk) out.push([f.usk, "files.img"]);
-  }
-  for (const e of cp.each("unixsk.img", "UNIXSK")) out.push([e, "unixsk.img"]);
+  for (const f of ctx.files(fd_types.UNIXSK)) if (f.usk) out.push([f.usk, "files.img"]);
+  for (const e of ctx.cp.each("unixsk.img", "UNIXSK")) out.push([e, "unixsk.img"]);
   return out;
 }
 
@@ -42,7 +38,7 @@ export async function unixRule(ctx: PreflightContext): Promise<RuleRun> {
   const findings: Finding[] = [];
   const skipped = new Map<string, number>();
   let checked = 0;
-  for (const [e, image] of unixEntries(ctx.cp)) {
+  for (const [e, image] of unixEntries(ctx)) {
     if (e.name.length === 0 || e.name[0] === 0 || e.uflags & USK_EXTERN || e.deleted) continue;
     if (e.type !== SOCK_DGRAM && e.state === TCP_ESTABLISHED) continue;
     const skip = mountSkip(Object.hasOwn(e, "mntId") ? e.mntId : undefined, byId);
