@@ -104,6 +104,24 @@ describe("inet", () => {
     ]);
   });
 
+  it("blocks exactly the IPv4 addresses the host lacks (property over host address sets)", async () => {
+    // The tcp4 pair moved to three 10.x addresses: listener, accepted and client sockets each on their own.
+    const moved = ["10.0.0.1", "10.0.0.2", "10.0.0.3"];
+    const word = (a: string) => a.split(".").reduce((w, x, i) => w + Number(x) * 2 ** (8 * i), 0);
+    const cp = corpusCheckpoint("tcp4");
+    editImage<"FILES">(cp, "files.img", (img) => {
+      for (const f of img.entries) if (f.isk) f.isk.srcAddr = [word(moved[[6, 7, 10].indexOf(f.isk.id)] as string)];
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.subarray([...moved, "10.0.0.9", "127.0.0.1"]), fc.boolean(), async (have, nonlocal) => {
+        const h = host([], have, { nonlocalBind: fact({ v4: nonlocal, v6: false }) });
+        const blocked = (await inet(cp, h)).filter((x) => x.severity === "blocks").map((x) => x.subject);
+        expect(blocked.sort()).toEqual(nonlocal ? [] : moved.filter((a) => !have.includes(a)));
+      }),
+      { numRuns: 60 },
+    );
+  });
+
   it("reads the legacy inetsk.img layout alike", async () => {
     const h = host([listen("0.0.0.0", 45001)], ["10.1.1.1"]);
     const now = await inet(corpusCheckpoint("tcp4"), h);
