@@ -22,6 +22,7 @@ const archive = () => openCheckpoint(join(critDir("simple"), "../../archives/pod
 describe("cpu", () => {
   it("every task's architecture must be this machine's; xsave state needs xsave", async () => {
     const ok = await preflight(corpusCheckpoint("many-fds"), cpu(), { rules: ["cpu"] });
+    // The corpus tasks saved x87, SSE and AVX state only.
     expect(ok.rules[0]).toMatchObject({ verdict: "ok", checked: 5, findings: [] });
     const arm = await preflight(corpusCheckpoint("many-fds"), cpu({ arch: "aarch64" }), { rules: ["cpu"] });
     expect(arm.rules[0]?.findings.map((f) => [f.severity, f.criuError])).toEqual([["blocks", "Core march mismatch 1"]]);
@@ -31,6 +32,23 @@ describe("cpu", () => {
     expect(noXsave.rules[0]?.findings.map((f) => f.criuError)).toEqual([
       "x86: FPU xsave area present, but host cpu doesn't support it",
     ]);
+  });
+
+  it("warns when tasks hold register state of features this CPU does not enable (XSTATE_BV)", async () => {
+    const cp = corpusCheckpoint("simple");
+    const pid = [...cp.keys()].find((n) => n.startsWith("core-")) as string;
+    editImage<"CORE">(cp, pid, (img) => {
+      const x = img.entries[0]?.threadInfo?.fpregs?.xsave;
+      if (x) x.xstateBv = 0x2e7n;
+    });
+    const noAvx512 = await preflight(cp, cpu({ flags: new Set(X86_FLAGS.filter((f) => f !== "avx512f")) }), {
+      rules: ["cpu"],
+    });
+    expect(noAvx512.rules[0]?.findings.map((f) => [f.severity, f.subject, f.image])).toEqual([
+      ["warns", "avx512f ospke", pid],
+    ]);
+    const all = await preflight(cp, cpu({ flags: new Set([...X86_FLAGS, "ospke"]) }), { rules: ["cpu"] });
+    expect(all.rules[0]?.findings).toEqual([]);
   });
 
   it("cpuinfo.img (a dump with --cpu-cap) is compared as --cpu-cap would: FPU, instructions, xsave mask and sizes", async () => {

@@ -117,6 +117,14 @@ const FPU_FEATURES: readonly [bit: number, flag: string][] = [
   [323, "xsaves"],
 ];
 
+/** XSTATE_BV bits of the state CRIU saves, and the /proc/cpuinfo flag a kernel shows when it enables that state. */
+const XSTATE_FEATURES: readonly [bits: bigint, flag: string][] = [
+  [0x4n, "avx"],
+  [0x18n, "mpx"],
+  [0xe0n, "avx512f"],
+  [0x200n, "ospke"],
+];
+
 const hasBit = (words: readonly number[], bit: number) => ((words[bit >> 5] ?? 0) >>> (bit & 31)) & 1;
 
 /** The CPU rule. */
@@ -139,12 +147,16 @@ export async function cpuRule(ctx: PreflightContext): Promise<RuleRun> {
     return { findings, checked: 0 };
   }
   let xsaveTask: string | undefined;
+  // Saved state of extended registers: which features' state, first seen where.
+  const used = new Map<string, string>();
   const archs = new Map<number, string>();
   for (const name of cores) {
     const core = cp.first(name, "CORE");
     if (!core) continue;
     if (!archs.has(core.mtype)) archs.set(core.mtype, name);
-    if (core.threadInfo?.fpregs?.xsave && !xsaveTask) xsaveTask = name;
+    const x = core.threadInfo?.fpregs?.xsave;
+    if (x && !xsaveTask) xsaveTask = name;
+    for (const [bits, flag] of XSTATE_FEATURES) if (x && x.xstateBv & bits && !used.has(flag)) used.set(flag, name);
   }
   for (const [mtype, image] of archs) {
     if (MACHINES[mtype]?.includes(cpu.arch)) continue;
@@ -169,6 +181,19 @@ export async function cpuRule(ctx: PreflightContext): Promise<RuleRun> {
       problem: "tasks were saved with an xsave area and this host's kernel does not enable xsave",
       criuError: "x86: FPU xsave area present, but host cpu doesn't support it",
       fix: "Restore on a CPU with xsave (and a kernel booted without noxsave), or restore with --cpu-cap=none to drop the extended state.",
+    });
+  }
+  const lacking = cpu.arch === "x86_64" && cpu.flags.has("xsave") ? [...used].filter(([f]) => !cpu.flags.has(f)) : [];
+  if (lacking.length) {
+    findings.push({
+      rule: "cpu",
+      severity: "warns",
+      image: (lacking[0] as [string, string])[1],
+      entry: "thread_info.fpregs.xsave.xstate_bv",
+      subject: lacking.map(([f]) => f).join(" "),
+      problem: `tasks were saved using ${lacking.map(([f]) => f).join(", ")} registers, which this CPU or kernel does not enable: the kernel refuses that state when the restorer returns to the task, and the task is killed`,
+      criuError: "",
+      fix: "Restore on a CPU with these features.",
     });
   }
   findings.push(...cpuinfoFindings(ctx, cpu));
