@@ -154,6 +154,17 @@ export function nodeHost(options: NodeHostOptions = {}): HostFacts {
       const line = /^(?:flags|Features)\s*:(.*)$/m.exec(info);
       return { arch: machine?.() ?? arch(), flags: new Set((line?.[1] ?? "").trim().split(/\s+/).filter(Boolean)) };
     },
+    async userfaultfd() {
+      // The sysctl exists exactly when the kernel is built with userfaultfd; /dev/userfaultfd since Linux 6.1.
+      for (const p of [`${proc}/sys/vm/unprivileged_userfaultfd`, "/dev/userfaultfd"]) {
+        try {
+          await stat(p);
+          return true;
+        } catch {}
+      }
+      const ns = await text(`${proc}/sys/kernel/pid_max`);
+      return typeof ns === "string" ? false : notKnown(`${proc} cannot be read`);
+    },
     async kernel() {
       try {
         return { release: release(), namespaces: new Set(await readdir(`${proc}/self/ns`)) };

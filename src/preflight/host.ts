@@ -97,6 +97,8 @@ export interface HostFacts {
   cpu(): Promise<Fact<HostCpu>>;
   /** The running kernel's release and namespace kinds. */
   kernel(): Promise<Fact<HostKernel>>;
+  /** Whether userfaultfd(2), which lazy pages need, is in this kernel. */
+  userfaultfd(): Promise<Fact<boolean>>;
 }
 
 /** A host that knows nothing: every rule says "not checked". The base for fake hosts in tests. */
@@ -111,5 +113,6 @@ export function unknownHost(why = "no host facts given"): HostFacts {
     sockets: nk,
     cpu: nk,
     kernel: nk,
+    userfaultfd: nk,
   };
 }

@@ -103,6 +103,28 @@ describe("kernel", () => {
     expect(older.rules[0]?.findings.map((f) => f.subject).sort()).toEqual(["MEMFD", "PIDFD"]);
   });
 
+  it("a dump made with --lazy-pages needs --lazy-pages and userfaultfd", async () => {
+    const cp = corpusCheckpoint("memory");
+    const plain = await preflight(cp, kernel("6.1.0"), { rules: ["kernel"] });
+    // Every anonymous page of a plain dump is PE_PRESENT | PE_LAZY: nothing to serve remotely.
+    expect(plain.rules[0]?.findings).toEqual([]);
+    const pagemap = [...cp.keys()].find((n) => /^pagemap-\d+\.img$/.test(n)) as string;
+    editImage<"PAGEMAP">(cp, pagemap, (img) => {
+      for (const e of img.entries.slice(1)) if ("flags" in e && e.flags === 6) e.flags = 2;
+    });
+    const withUffd = fakeHost(new Map(), {
+      kernel: fact({ release: "6.1.0", namespaces: new Set<string>() }),
+      userfaultfd: fact(true),
+    });
+    const lazy = await preflight(cp, withUffd, { rules: ["kernel"] });
+    expect(lazy.rules[0]?.findings.map((f) => [f.severity, f.image])).toEqual([["needs", pagemap]]);
+    expect(lazy.restoreOptions).toEqual(["--lazy-pages"]);
+    const noUffd = await preflight(cp, { ...withUffd, userfaultfd: fact(false) }, { rules: ["kernel"] });
+    expect(noUffd.rules[0]?.findings.map((f) => f.severity)).toEqual(["needs", "blocks"]);
+    const unknown = await preflight(cp, kernel("6.1.0", []), { rules: ["kernel"] });
+    expect(unknown.rules[0]?.verdict).toBe("not-checked");
+  });
+
   it("the namespaces a checkpoint brings must exist here", async () => {
     const cp = await archive();
     const noTime = await preflight(cp, kernel("5.4.0", ["pid", "net", "ipc", "uts", "mnt", "user", "cgroup"]), {

@@ -80,6 +80,7 @@ describe.runIf(onLinux)("nodeHost", () => {
     expect(known(cpu) && cpu.flags.size).toBeGreaterThan(0);
     const kernel = await h.kernel();
     expect(known(kernel) && kernel.namespaces.has("pid")).toBe(true);
+    expect(known(await h.userfaultfd())).toBe(true);
     const nonlocal = await h.nonlocalBind();
     expect(known(nonlocal) && typeof nonlocal.v4).toBe("boolean");
   });

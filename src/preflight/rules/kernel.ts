@@ -3,12 +3,14 @@
  * this kernel (CRIU clones them: criu/cr-restore.c, criu/timens.c "Unable
  * to create a new time namespace"), and files of newer kinds need the
  * system calls CRIU recreates them with: memfd_create (Linux 3.17) and
- * pidfd_open (Linux 5.3). (Lazy pages are not checked: CRIU marks every
- * anonymous page lazy, and only --lazy-pages, which the user chooses,
- * needs userfaultfd.)
+ * pidfd_open (Linux 5.3). A dump made with --lazy-pages leaves pages out
+ * of the images: its restore needs --lazy-pages, a page server, and
+ * userfaultfd here (criu/uffd.c). (Every dump marks anonymous pages lazy;
+ * only pages not present in the images make --lazy-pages necessary.)
  */
 import type { Checkpoint } from "../../checkpoint/checkpoint.js";
 import { fd_types } from "../../gen/index.js";
+import { PE_LAZY, PE_PARENT, PE_PRESENT } from "../../image/pagemap.js";
 import { NS_KINDS, type PreflightContext } from "../context.js";
 import { known } from "../host.js";
 import type { Finding } from "../report.js";
@@ -24,6 +26,23 @@ const FILE_KERNELS: Record<string, [version: [number, number], call: string]> = 
 export function kernelVersion(release: string): [number, number] | undefined {
   const m = /^(\d+)\.(\d+)/.exec(release);
   return m ? [Number(m[1]), Number(m[2])] : undefined;
+}
+
+/**
+ * The first pagemap that names pages the images do not hold: PE_LAZY
+ * without PE_PRESENT, what `criu dump --lazy-pages` writes for the pages it
+ * leaves to the page server (criu/page-xfer.c, ppb_xfer_flags). A plain
+ * dump marks lazy pages present as well.
+ */
+function remotePages(cp: Checkpoint): string | undefined {
+  for (const name of cp.names()) {
+    if (!/^pagemap-\d+\.img$/.test(name)) continue;
+    for (const e of cp.each(name, "PAGEMAP")) {
+      const flags = (e as { flags?: number }).flags ?? 0;
+      if (flags & PE_LAZY && !(flags & (PE_PRESENT | PE_PARENT))) return name;
+    }
+  }
+  return undefined;
 }
 
 /** A memfd's name, from memfd.img (CRIU names it memfd:<name> in its error). */
@@ -104,6 +123,36 @@ export async function kernelRule(ctx: PreflightContext): Promise<RuleRun> {
         problem: `${type.toLowerCase()} files need ${call} (Linux ${min.join(".")}), this kernel is ${kernel.release}`,
         criuError: error,
         fix: `Restore on Linux ${min.join(".")} or later.`,
+      });
+    }
+  }
+  const remote = remotePages(cp);
+  if (remote) {
+    const uffd = await ctx.host.userfaultfd();
+    const at = { rule: "kernel" as const, image: remote, entry: "PE_LAZY without PE_PRESENT", subject: "lazy pages" };
+    findings.push({
+      ...at,
+      severity: "needs",
+      problem: "the dump was made with --lazy-pages: pages are not in the images but on the source's page server",
+      criuError: "",
+      fix: "Run criu lazy-pages --page-server on the source and restore with --lazy-pages (userfaultfd needed here).",
+      option: "--lazy-pages",
+    });
+    if (!known(uffd)) {
+      findings.push({
+        ...at,
+        severity: "not-checked",
+        problem: `whether userfaultfd works here: ${uffd.notKnown}`,
+        criuError: "",
+        fix: "",
+      });
+    } else if (!uffd) {
+      findings.push({
+        ...at,
+        severity: "blocks",
+        problem: "this kernel has no userfaultfd, which --lazy-pages needs",
+        criuError: "uffd: Unable to open an userfaultfd descriptor: Function not implemented",
+        fix: "Restore on a kernel built with userfaultfd (CONFIG_USERFAULTFD), or dump again without --lazy-pages.",
       });
     }
   }
