@@ -346,8 +346,8 @@ whose host facts cannot be read (permissions) says "not checked", never ok.
   --root DIR     the file system the restore will see (a container's rootfs;
                  default /)
   --rule NAME    only this rule (repeatable)
-  --json         {path, root, blocked, rules: [{rule, title, verdict,
-                 checked, note, findings}], restoreOptions}
+  --json         {path, root (null if not given), blocked, rules: [{rule,
+                 title, verdict, checked, note, findings}], restoreOptions}
 Exit status 0 when nothing blocks, 1 when something does, 2 for usage.
 ${PATH_HELP}`,
     options: {

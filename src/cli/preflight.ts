@@ -54,7 +54,8 @@ export async function preflightCmd(a: { path: string; root?: string; rule?: stri
   const host = nodeHost(a.root === undefined ? {} : { root: a.root });
   const report = await preflight(cp, host, rules.length ? { rules } : {});
   if (a.json) {
-    await writeJson({ path: a.path, root, ...report });
+    // root is null when not named: the host's own /, which a container's checkpoint is not checked against.
+    await writeJson({ path: a.path, root: a.root ?? null, ...report });
   } else {
     const out = [`${a.path} on this host (root ${root}):`];
     for (const r of report.rules) out.push(...ruleLines(r));

@@ -54,6 +54,7 @@ describe.runIf(process.platform === "linux")("criu-image preflight", () => {
     const r = await runCli(["preflight", archive, "--rule", "external", "--rule", "pids", "--json"]);
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout.toString());
+    expect(j.root).toBeNull();
     expect(j.rules.map((x: { rule: string; verdict: string }) => [x.rule, x.verdict])).toEqual([
       ["pids", "not-applicable"],
       ["external", "ok"],
