@@ -145,3 +145,25 @@ describe("unix lookups", () => {
     expect(seen).toEqual(["/run/app.sock", "/srv/dir/ud.sock"]);
   });
 });
+
+describe("files read either way", () => {
+  it("gives the same report from decoded images as from the wire", async () => {
+    const host = fakeHost(new Map(), { pids: fact({ inUse: new Set<number>(), pidMax: 1 << 22 }) });
+    const wire = await preflight(corpusCheckpoint("many-fds"), host);
+    const { Checkpoint } = await import("../../src/checkpoint/index.js");
+    const cp = Checkpoint.of(corpusCheckpoint("many-fds"));
+    expect(cp.kind("files.img", "FILES")?.entries.length).toBeGreaterThan(0);
+    expect(await preflight(cp, host)).toEqual(wire);
+    expect(wire.rules.find((r) => r.rule === "files")?.checked).toBeGreaterThan(10);
+  });
+
+  it("says not checked when an ELF file's head cannot be read for its build-id", async () => {
+    const files = new Map<string, FakeFile>([
+      ["/usr/lib/x86_64-linux-gnu/libc.so.6", { mode: 0o100755, size: 1926232 }],
+    ]);
+    const h = { ...fakeHost(files), head: async () => ({ notKnown: "EACCES" }) };
+    const r = await preflight(corpusCheckpoint("simple"), h, { rules: ["mappings"] });
+    const libc = r.rules[0]?.findings.find((f) => f.subject === "/usr/lib/x86_64-linux-gnu/libc.so.6");
+    expect(libc).toMatchObject({ severity: "not-checked", problem: "cannot read its build-id: EACCES" });
+  });
+});
