@@ -155,3 +155,33 @@ describe("core file layout", () => {
     expect(c.warnings.join("\n")).toContain(range);
   });
 });
+
+describe("segments and page counts", () => {
+  it("alternate between held and left-out pages within a VMA, and count what is not the task's memory", async () => {
+    const cp = Checkpoint.of(dump("memory"));
+    const c = await coreDump(cp, 29313);
+    const b = await coreBytes(cp, 29313);
+    const loads = phdrs(b).slice(1);
+    const vmas = memoryMap(cp, 29313, 4096);
+    let i = 0;
+    for (const v of vmas) {
+      let last: boolean | undefined;
+      for (let at = v.start; at < v.end; ) {
+        const p = loads[i++] as Ph;
+        const inFile = p.filesz > 0;
+        // Two segments of one VMA next to each other differ in kind: same-kind pages are one segment.
+        if (last !== undefined) expect(inFile, `0x${at.toString(16)}`).toBe(!last);
+        last = inFile;
+        at += BigInt(p.memsz);
+      }
+    }
+    const anon = vmas.filter((v) => !["file", "file-shared", "vvar", "vsyscall", "vdso"].includes(v.kind));
+    const file = vmas.filter((v) => (v.kind === "file" || v.kind === "file-shared") && v.path !== null);
+    const sum = (list: typeof vmas) => list.reduce((s, v) => s + v.pages.notDumped + v.pages.lazy, 0);
+    expect(c.zeroPages).toBe(sum(anon));
+    expect(c.omittedPages).toBe(sum(file));
+    expect(c.filePages).toBe(0);
+    // The README's sparse mapping alone: 64 MiB with 3 pages dumped.
+    expect(c.zeroPages).toBeGreaterThanOrEqual(16384 - 3);
+  });
+});
