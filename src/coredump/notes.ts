@@ -12,13 +12,24 @@ export const SIGSTOP = 19;
 
 const text = (s: string) => new TextEncoder().encode(s);
 
+/**
+ * A thread's blocked signals: thread_core's when CRIU set it (every thread
+ * but the leader), else the task's (tc), where CRIU keeps the leader's.
+ * Presence, not value: an unset optional reads as 0, which would hide tc's.
+ */
+function blocked(core: core_entry): bigint {
+  const t = core.threadCore;
+  if (t && Object.hasOwn(t, "blkSigset")) return t.blkSigset ?? 0n;
+  return core.tc?.blkSigset ?? 0n;
+}
+
 /** NT_PRSTATUS of one thread: the stop signal, its blocked and pending signals, the tree's ids, its registers. */
 export function prstatus(arch: CoreArch, task: pstree_entry, tid: number, core: core_entry): Note {
   const regs = arch.gpregs(core);
   const o = new Out(48 + 64 + regs.length + 8);
   const pending = (core.threadCore?.signalsP?.signals ?? []).reduce((m, s) => m | sigbit(s.siginfo), 0n);
   o.i32(SIGSTOP).i32(0).i32(0).u16(SIGSTOP).skip(2);
-  o.u64(pending).u64(core.threadCore?.blkSigset ?? core.tc?.blkSigset ?? 0n);
+  o.u64(pending).u64(blocked(core));
   o.i32(tid).i32(task.ppid).i32(task.pgid).i32(task.sid);
   o.skip(64); // user, system and children's times: not in the images
   o.raw(regs).i32(1);

@@ -98,3 +98,46 @@ describe("coreDump's errors", () => {
     expect(c.warnings).toContain("thread 11674 has no core-11674.img: left out");
   });
 });
+
+describe("signals in NT_PRSTATUS", () => {
+  /** The signal numbers of a mask, as eu-readelf lists them. */
+  const signals = (mask: bigint) =>
+    Array.from({ length: 64 }, (_, i) => i + 1).filter((s) => (mask >> BigInt(s - 1)) & 1n);
+  // biome-ignore lint/suspicious/noExplicitAny: crit's JSON.
+  const crit = (name: string): any =>
+    JSON.parse(
+      readFileSync(join(corpusRoot, "crit", "many-fds", `${name}.json`), "utf8").replace(
+        /(?<=[:[,]\s*)(\d{16,})(?=\s*[,\]}])/g,
+        '"$1"',
+      ),
+    ).entries[0];
+
+  it.runIf(haveEu)(
+    "hold each thread's pending and blocked signals as crit reads them from its core image",
+    async () => {
+      const cp = dump("many-fds");
+      const seen: string[] = [];
+      for (const [pid, tids] of [
+        [11670, [11670]],
+        [11673, [11673, 11674, 11675]],
+      ] as const) {
+        const notes = await notesOf(cp, pid);
+        for (const tid of tids) {
+          const core = crit(`core-${tid}.img`);
+          // CRIU keeps the leader's mask in tc, other threads' in thread_core.
+          const blocked = BigInt(core.thread_core?.blk_sigset ?? core.tc?.blk_sigset ?? 0);
+          const pending = (core.thread_core?.signals_p?.signals ?? []).map((s: { siginfo: string }) =>
+            Buffer.from(s.siginfo, "base64").readInt32LE(0),
+          );
+          const block = new RegExp(`sigpend: <([0-9,]*)>\\n\\s+sighold: <([0-9,]*)>\\n\\s+pid: ${tid},`).exec(notes);
+          expect(block, `thread ${tid}`).not.toBeNull();
+          expect(block?.[1], `pending of ${tid}`).toBe(pending.sort((a: number, b: number) => a - b).join(","));
+          expect(block?.[2], `blocked of ${tid}`).toBe(signals(blocked).join(","));
+          seen.push(`${tid}:${block?.[1]}:${block?.[2]}`);
+        }
+      }
+      // The corpus's signals: something pending and something blocked, in a leader and in a thread.
+      expect(seen).toEqual(["11670:35:10,12,35", "11673::", "11674:36:10,36", "11675::10,36"]);
+    },
+  );
+});
