@@ -26,6 +26,7 @@ export {
   type RuleId,
   type RuleReport,
   type Severity,
+  unchecked,
   type Verdict,
 } from "./report.js";
 export type { Rule, RuleRun } from "./rule.js";

@@ -66,3 +66,12 @@ export function verdictOf(findings: readonly Finding[], applies = true): Verdict
   if (findings.some((f) => f.severity === "warns")) return "warns";
   return "ok";
 }
+
+/** A finding for a fact the host could not give: "not checked", with why, never "ok". */
+export function unchecked(
+  at: Pick<Finding, "rule" | "image" | "entry" | "subject">,
+  problem: string,
+  fix = "",
+): Finding {
+  return { ...at, severity: "not-checked", problem, criuError: "", fix };
+}

@@ -9,17 +9,6 @@ import { corpusCheckpoint, editImage } from "../helpers/checkpoints.js";
 import { critDir } from "../helpers/corpus.js";
 import { fact, fakeHost } from "../helpers/fake-host.js";
 
-const FIELDS = {
-  pid: "pidNsId",
-  net: "netNsId",
-  ipc: "ipcNsId",
-  uts: "utsNsId",
-  mnt: "mntNsId",
-  user: "userNsId",
-  cgroup: "cgroupNsId",
-  time: "timeNsId",
-} as const;
-
 describe("ownNamespaces", () => {
   it("is each kind whose id differs between the root task and CRIU's own (root_ids), cgroup never", () => {
     expect([...ownNamespaces(Checkpoint.of(corpusCheckpoint("simple")))]).toEqual([]);
@@ -27,7 +16,8 @@ describe("ownNamespaces", () => {
       const cp = corpusCheckpoint("simple");
       editImage<"IDS">(cp, "ids-11146.img", (img) => {
         const ids = img.entries[0] as unknown as Record<string, number>;
-        ids[FIELDS[kind]] = 999;
+        // task_kobj_ids_entry names each id <kind>_ns_id.
+        ids[`${kind}NsId`] = 999;
       });
       expect([...ownNamespaces(Checkpoint.of(cp))], kind).toEqual(kind === "cgroup" ? [] : [kind]);
     }

@@ -11,7 +11,7 @@
 import { core_entry_march } from "../../gen/index.js";
 import type { PreflightContext } from "../context.js";
 import { type HostCpu, known } from "../host.js";
-import type { Finding } from "../report.js";
+import { type Finding, unchecked } from "../report.js";
 import type { RuleRun } from "../rule.js";
 
 /** uname -m of each core_entry.mtype. */
@@ -134,16 +134,8 @@ export async function cpuRule(ctx: PreflightContext): Promise<RuleRun> {
   const findings: Finding[] = [];
   const cores = cp.names().filter((n) => /^core-\d+\.img$/.test(n));
   if (!known(cpu)) {
-    findings.push({
-      rule: "cpu",
-      severity: "not-checked",
-      image: cores[0] ?? "cpuinfo.img",
-      entry: "",
-      subject: "cpu",
-      problem: `cannot read this host's CPU: ${cpu.notKnown}`,
-      criuError: "",
-      fix: "",
-    });
+    const at = { rule: "cpu" as const, image: cores[0] ?? "cpuinfo.img", entry: "", subject: "cpu" };
+    findings.push(unchecked(at, `cannot read this host's CPU: ${cpu.notKnown}`));
     return { findings, checked: 0 };
   }
   let xsaveTask: string | undefined;

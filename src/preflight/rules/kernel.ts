@@ -13,7 +13,7 @@ import { fd_types } from "../../gen/index.js";
 import { PE_LAZY, PE_PARENT, PE_PRESENT } from "../../image/pagemap.js";
 import { NS_KINDS, type PreflightContext } from "../context.js";
 import { known } from "../host.js";
-import type { Finding } from "../report.js";
+import { type Finding, unchecked } from "../report.js";
 import type { RuleRun } from "../rule.js";
 
 /** File kinds and the kernel that first recreates them. */
@@ -71,16 +71,8 @@ export async function kernelRule(ctx: PreflightContext): Promise<RuleRun> {
   }
   const findings: Finding[] = [];
   if (!known(kernel)) {
-    findings.push({
-      rule: "kernel",
-      severity: "not-checked",
-      image: "inventory.img",
-      entry: "",
-      subject: "kernel",
-      problem: `cannot read this host's kernel: ${kernel.notKnown}`,
-      criuError: "",
-      fix: "",
-    });
+    const at = { rule: "kernel" as const, image: "inventory.img", entry: "", subject: "kernel" };
+    findings.push(unchecked(at, `cannot read this host's kernel: ${kernel.notKnown}`));
     return { findings, checked: 0 };
   }
   const version = kernelVersion(kernel.release);

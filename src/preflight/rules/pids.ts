@@ -7,7 +7,7 @@
  */
 import type { PreflightContext } from "../context.js";
 import { known } from "../host.js";
-import type { Finding } from "../report.js";
+import { type Finding, unchecked } from "../report.js";
 import type { RuleRun } from "../rule.js";
 
 /** The pid rule. */
@@ -25,16 +25,10 @@ export async function pidsRule(ctx: PreflightContext): Promise<RuleRun> {
   if (!known(host)) {
     return {
       findings: [
-        {
-          rule: "pids",
-          severity: "not-checked",
-          image: "pstree.img",
-          entry: `${wanted.length} pids and tids`,
-          subject: "pids",
-          problem: `cannot list this host's pids: ${host.notKnown}`,
-          criuError: "",
-          fix: "",
-        },
+        unchecked(
+          { rule: "pids", image: "pstree.img", entry: `${wanted.length} pids and tids`, subject: "pids" },
+          `cannot list this host's pids: ${host.notKnown}`,
+        ),
       ],
       checked: 0,
     };
