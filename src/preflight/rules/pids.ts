@@ -36,12 +36,10 @@ export async function pidsRule(ctx: PreflightContext): Promise<RuleRun> {
   const findings: Finding[] = [];
   for (const [pid, tid] of wanted) {
     const what = tid === pid ? `pid ${pid}` : `thread ${tid} of pid ${pid}`;
+    const at = { rule: "pids" as const, severity: "blocks" as const, image: "pstree.img", entry: `pid ${pid}` };
     if (host.inUse.has(tid)) {
       findings.push({
-        rule: "pids",
-        severity: "blocks",
-        image: "pstree.img",
-        entry: `pid ${pid}`,
+        ...at,
         subject: String(tid),
         problem: `${what} is taken by a process of this host`,
         criuError: `Can't fork for ${tid}: File exists`,
@@ -49,10 +47,7 @@ export async function pidsRule(ctx: PreflightContext): Promise<RuleRun> {
       });
     } else if (tid >= host.pidMax) {
       findings.push({
-        rule: "pids",
-        severity: "blocks",
-        image: "pstree.img",
-        entry: `pid ${pid}`,
+        ...at,
         subject: String(tid),
         problem: `${what} is not below this host's pid_max (${host.pidMax})`,
         criuError: `Can't fork for ${tid}: Invalid argument`,
