@@ -5,11 +5,11 @@
  * refused, naming what they are.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { Checkpoint } from "../../src/checkpoint/index.js";
 import { coreDump } from "../../src/coredump/index.js";
 import {
@@ -43,6 +43,9 @@ async function bytesOf(cp: Checkpoint): Promise<Buffer> {
   return Buffer.concat(parts);
 }
 
+const work = mkdtempSync(join(tmpdir(), "criu-image-arch-"));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
 describe("architectures", () => {
   it("aarch64: EM_AARCH64, the general registers, pc, sp and pstate, FP/SIMD and TLS, as eu-readelf reads them", async () => {
     const regs = Array.from({ length: 31 }, (_, i) => BigInt(i) * 0x1111n + 1n);
@@ -62,7 +65,7 @@ describe("architectures", () => {
     });
     const core = await bytesOf(cp);
     expect(core.readUInt16LE(18)).toBe(183);
-    const file = join(mkdtempSync(join(tmpdir(), "criu-image-arch-")), "core");
+    const file = join(work, "core");
     writeFileSync(file, core);
     const r = spawnSync("eu-readelf", ["-n", file], { encoding: "utf8" });
     expect(r.status).toBe(0);

@@ -4,17 +4,26 @@
  * root it is given.
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { mappedFilesUnder } from "../../src/node/index.js";
 import { runCli } from "../helpers/cli.js";
 import { corpusRoot } from "../helpers/corpus.js";
 
 const memory = join(corpusRoot, "images", "memory");
 const archive = join(corpusRoot, "archives", "podman-web.tar.zst");
-const fresh = () => mkdtempSync(join(tmpdir(), "criu-image-coredump-"));
+// Every folder a test writes cores into, removed at the end: a core of the memory dump is 65 MB.
+const made: string[] = [];
+const fresh = () => {
+  const dir = mkdtempSync(join(tmpdir(), "criu-image-coredump-"));
+  made.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
 
 const gdb = (core: string, ...commands: string[]) =>
   spawnSync("gdb", ["-nx", "-batch", "-c", core, ...commands.flatMap((c) => ["-ex", c])], { encoding: "utf8" });
