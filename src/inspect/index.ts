@@ -17,7 +17,6 @@ export { type FdRef, fdRefs } from "./fd-refs.js";
 export { type FdView, FileTable, taskFds } from "./files.js";
 /** @internal For criu-image/verify (bundled apart); not part of the API. */
 export { IdTable } from "./id-table.js";
-/** @internal For criu-image/preflight (bundled apart); not part of the API. */
 export {
   type Endpoint,
   eachInetSocket,
@@ -33,7 +32,6 @@ export {
   type TcpStreamInfo,
   tcpStreamName,
 } from "./inet.js";
-/** @internal For criu-image/preflight (bundled apart); not part of the API. */
 export { fileEntryType, type SocketFields } from "./inet-wire.js";
 export { type CheckpointInfo, checkpointInfo } from "./info.js";
 export {
