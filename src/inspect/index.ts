@@ -13,7 +13,7 @@ export {
   isCritExplorer,
 } from "./crit-explore.js";
 /** @internal For criu-image/preflight (bundled apart); not part of the API. */
-export { type FdRef, fdRefs } from "./fd-refs.js";
+export { type FdRef, fdinfoImageOf, fdRefs } from "./fd-refs.js";
 export { type FdView, FileTable, taskFds } from "./files.js";
 /** @internal For criu-image/verify (bundled apart); not part of the API. */
 export { IdTable } from "./id-table.js";

@@ -6,11 +6,11 @@
  * tasks that have no namespaces of their own. Whatever cannot be read
  * (not Linux, no permission) is reported as not known, with the reason.
  */
-import { open, readdir, readFile, stat } from "node:fs/promises";
+import { readdir, readFile, stat } from "node:fs/promises";
 import { arch, machine, networkInterfaces, release } from "node:os";
 import { formatAddress, parseAddress } from "../image/address.js";
 import { type Fact, type HostFacts, type HostSocket, notKnown } from "../preflight/host.js";
-import { under } from "./mapped-files.js";
+import { readAt, under } from "./mapped-files.js";
 
 /** Options of `nodeHost`. */
 export interface NodeHostOptions {
@@ -79,19 +79,7 @@ export function nodeHost(options: NodeHostOptions = {}): HostFacts {
       const full = under(root, path);
       if (!full) return notKnown(`${path} leaves the root ${root}`);
       try {
-        const h = await open(full, "r");
-        try {
-          const b = new Uint8Array(length);
-          let got = 0;
-          while (got < length) {
-            const { bytesRead } = await h.read(b, got, length - got, got);
-            if (bytesRead === 0) break;
-            got += bytesRead;
-          }
-          return b.subarray(0, got);
-        } finally {
-          await h.close();
-        }
+        return await readAt(full, 0, length);
       } catch (e) {
         return notKnown(`${full}: ${errCode(e)}`);
       }

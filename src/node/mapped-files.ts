@@ -32,19 +32,24 @@ export function mappedFilesUnder(root: string): MappedFiles {
     async read(path, offset, length) {
       const full = under(root, path);
       if (!full) return new Uint8Array(0);
-      const h = await open(full, "r");
-      try {
-        const b = new Uint8Array(length);
-        let got = 0;
-        while (got < length) {
-          const { bytesRead } = await h.read(b, got, length - got, offset + got);
-          if (bytesRead === 0) break;
-          got += bytesRead;
-        }
-        return b.subarray(0, got);
-      } finally {
-        await h.close();
-      }
+      return readAt(full, offset, length);
     },
   };
+}
+
+/** `length` bytes of a file at `offset` (fewer at its end). */
+export async function readAt(full: string, offset: number, length: number): Promise<Uint8Array> {
+  const h = await open(full, "r");
+  try {
+    const b = new Uint8Array(length);
+    let got = 0;
+    while (got < length) {
+      const { bytesRead } = await h.read(b, got, length - got, offset + got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+    }
+    return b.subarray(0, got);
+  } finally {
+    await h.close();
+  }
 }

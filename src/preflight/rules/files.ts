@@ -9,7 +9,7 @@
  */
 import type { Checkpoint } from "../../checkpoint/checkpoint.js";
 import { fd_types, type reg_file_entry } from "../../gen/index.js";
-import { fdRefs } from "../../inspect/fd-refs.js";
+import { fdinfoImageOf, fdRefs } from "../../inspect/fd-refs.js";
 import { VMA } from "../../memory/map.js";
 import { BUILD_ID_HEAD, compareBuildId } from "../build-id.js";
 import type { PreflightContext } from "../context.js";
@@ -65,7 +65,7 @@ function fileUsers(ctx: PreflightContext, ids: ReadonlySet<number>): Map<number,
   }
   for (const t of cp.tasks()) {
     const pid = t.pid;
-    const fdinfo = fdinfoName(cp, pid);
+    const fdinfo = fdinfoImageOf(cp, pid);
     if (fdinfo) for (const e of fdRefs(cp, fdinfo)) add(e.id, `pid ${pid} fd ${e.fd}`);
     const fs = cp.has(`fs-${pid}.img`) ? cp.first(`fs-${pid}.img`, "FS") : undefined;
     if (fs) {
@@ -81,12 +81,6 @@ function fileUsers(ctx: PreflightContext, ids: ReadonlySet<number>): Map<number,
     }
   }
   return users;
-}
-
-function fdinfoName(cp: Checkpoint, pid: number): string | undefined {
-  if (!(cp.inventory()?.fdinfoPerId ?? true)) return `fdinfo-${pid}.img`;
-  const ids = cp.has(`ids-${pid}.img`) ? cp.first(`ids-${pid}.img`, "IDS") : undefined;
-  return ids ? `fdinfo-${ids.filesId}.img` : undefined;
 }
 
 /** remap-fpath.img: file id → [type, remap id]. */
