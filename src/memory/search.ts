@@ -179,6 +179,65 @@ function dumpedRanges(cp: Checkpoint, v: VmaMap, start: bigint, end: bigint, pag
   return out;
 }
 
+type Run = { address: bigint; bytes: Uint8Array; fresh: number; startsBefore?: number };
+type Hits = { run: { address: bigint; bytes: Uint8Array }; hits: [number, number][] };
+
+/** Matches of a byte needle: in a boundary span (fresh > 0), only those that start in the carried bytes and end past them are new. */
+async function* needleHits(runs: AsyncIterable<Run>, needle: Uint8Array): AsyncGenerator<Hits> {
+  const at: number[] = [];
+  for await (const run of runs) {
+    at.length = 0;
+    indexesOf(run.bytes, needle, Math.max(0, run.fresh - needle.length + 1), run.bytes.length, at);
+    const hits: [number, number][] = [];
+    for (const i of at)
+      if (i + needle.length > run.fresh && (run.startsBefore === undefined || i < run.startsBefore))
+        hits.push([i, needle.length]);
+    if (hits.length) yield { run, hits };
+  }
+}
+
+/**
+ * Matches of a RegExp over contiguous pieces. A match may grow with the bytes that follow, so one that starts in a
+ * window's last `overlap` bytes waits: the next contiguous piece is searched joined to those bytes (never to bytes of
+ * a match already reported), and only when none follows are the waiting matches reported as they are.
+ */
+async function* regexHits(pieces: AsyncIterable<Run>, re: RegExp, overlap: number): AsyncGenerator<Hits> {
+  let buf: { address: bigint; bytes: Uint8Array } | undefined;
+  let waiting: [number, number][] = [];
+  let reportedEnd = 0n;
+  for await (const p of pieces) {
+    const end = buf ? buf.address + BigInt(buf.bytes.length) : -1n;
+    if (buf && end === p.address) {
+      let from = end - BigInt(overlap);
+      if (from < reportedEnd) from = reportedEnd;
+      if (from < buf.address) from = buf.address;
+      const keep = buf.bytes.subarray(Number(from - buf.address));
+      const joined = new Uint8Array(keep.length + p.bytes.length);
+      joined.set(keep);
+      joined.set(p.bytes, keep.length);
+      buf = { address: from, bytes: joined };
+    } else {
+      if (buf && waiting.length) yield { run: buf, hits: waiting };
+      buf = { address: p.address, bytes: p.bytes };
+    }
+    waiting = [];
+    const hits: [number, number][] = [];
+    const text = latin1(buf.bytes);
+    const waitFrom = buf.bytes.length - overlap;
+    re.lastIndex = 0;
+    for (let m = re.exec(text); m; m = re.exec(text)) {
+      if (m[0].length === 0) re.lastIndex++;
+      else if (m.index >= waitFrom) waiting.push([m.index, m[0].length]);
+      else {
+        hits.push([m.index, m[0].length]);
+        reportedEnd = buf.address + BigInt(m.index + m[0].length);
+      }
+    }
+    if (hits.length) yield { run: buf, hits };
+  }
+  if (buf && waiting.length) yield { run: buf, hits: waiting };
+}
+
 /** Every match of a pattern in the dumped memory of one task or all, streamed. */
 export async function* searchMemory(cp: Checkpoint, o: SearchOptions): AsyncGenerator<MemoryMatch> {
   const pageSize = o.pageSize ?? pageSizeOf(cp);
@@ -207,29 +266,10 @@ export async function* searchMemory(cp: Checkpoint, o: SearchOptions): AsyncGene
       if (!selected(v, o)) continue;
       const start = o.range && o.range.start > v.start ? o.range.start : v.start;
       const end = o.range && o.range.end < v.end ? o.range.end : v.end;
-      for await (const run of knownRuns(cp, pid, v, start, end, pageSize, overlap, o.window)) {
-        // In a boundary span (fresh > 0), only matches that start in the carried bytes and end past them are new.
-        const hits: [number, number][] = [];
-        if (needle) {
-          const from = Math.max(0, run.fresh - needle.length + 1);
-          const at: number[] = [];
-          indexesOf(run.bytes, needle, from, run.bytes.length, at);
-          for (const i of at) {
-            if (i + needle.length > run.fresh && (run.startsBefore === undefined || i < run.startsBefore))
-              hits.push([i, needle.length]);
-          }
-        } else if (re) {
-          const text = latin1(run.bytes);
-          re.lastIndex = 0;
-          for (let m = re.exec(text); m; m = re.exec(text)) {
-            if (m[0].length === 0) re.lastIndex++;
-            else if (
-              m.index + m[0].length > run.fresh &&
-              (run.startsBefore === undefined || m.index < run.startsBefore)
-            )
-              hits.push([m.index, m[0].length]);
-          }
-        }
+      const runs = re
+        ? regexHits(knownRuns(cp, pid, v, start, end, pageSize, 0, o.window), re, overlap)
+        : needleHits(knownRuns(cp, pid, v, start, end, pageSize, overlap, o.window), needle as Uint8Array);
+      for await (const { run, hits } of runs) {
         for (const [i, n] of hits) {
           const address = run.address + BigInt(i);
           const a = Math.max(0, i - context);

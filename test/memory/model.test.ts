@@ -471,6 +471,70 @@ describe("search options and strings against the model", () => {
   });
 });
 
+describe("search across windows smaller than the match", () => {
+  // Windows of any size (not a page multiple) and needles up to a few pages long: a match is found whole when it
+  // spans many windows, so what one window carries into the next must itself hold bytes of several windows.
+  it("byte needles longer than the window are found exactly where the model has them (property)", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        layout,
+        fc.nat(),
+        fraction,
+        fc.integer({ min: 1, max: 3 * PS }),
+        fc.integer({ min: 1, max: 2 * PS }),
+        async ({ specs, seed }, pick, f, len, window) => {
+          const b = build(specs, seed);
+          const regions = knownRegions(b);
+          if (regions.length === 0) return;
+          const r = regions[pick % regions.length] as (typeof regions)[number];
+          const o = Math.floor(f * r.bytes.length);
+          const needle = Uint8Array.from(r.bytes.slice(o, o + len));
+          const n = BigInt(needle.length);
+          const expected: bigint[] = [];
+          for (const v of b.vmas)
+            for (let a = v.start; a + n <= v.end; a++) {
+              let ok = true;
+              for (let i = 0; i < needle.length && ok; i++) ok = b.model.get(a + BigInt(i)) === needle[i];
+              if (ok) expected.push(a);
+            }
+          const found: bigint[] = [];
+          for await (const m of searchMemory(b.cp, { pid: PID, pattern: needle, pageSize: PS, window }))
+            found.push(m.address);
+          expect(found).toEqual(expected);
+          expect(found).toContain(r.address + BigInt(o));
+        },
+      ),
+      { numRuns: 150, seed: 12 },
+    );
+  });
+
+  it("regular expressions whose matches span windows are found once, whole (property)", async () => {
+    await fc.assert(
+      fc.asyncProperty(layout, fc.nat(), fc.integer({ min: 1, max: 2 * PS }), async ({ specs, seed }, pick, window) => {
+        const b = build(specs, seed);
+        const regions = knownRegions(b);
+        const known = [...b.model.keys()];
+        if (known.length === 0) return;
+        const first = b.model.get(known[pick % known.length] as bigint) as number;
+        // Any byte but the first after it: matches cannot overlap, and they run long over the small alphabet.
+        const hex = (x: number) => `\\x${x.toString(16).padStart(2, "0")}`;
+        const re = new RegExp(`${hex(first)}[^${hex(first)}]+`);
+        const expected: [bigint, number][] = [];
+        for (const r of regions) {
+          const text = String.fromCharCode(...r.bytes);
+          for (const m of text.matchAll(new RegExp(re.source, "g")))
+            expected.push([r.address + BigInt(m.index), m[0].length]);
+        }
+        const found: [bigint, number][] = [];
+        for await (const m of searchMemory(b.cp, { pid: PID, pattern: re, pageSize: PS, maxMatch: 4096, window }))
+          found.push([m.address, m.length]);
+        expect(found).toEqual(expected);
+      }),
+      { numRuns: 120, seed: 13 },
+    );
+  });
+});
+
 describe("patterns", () => {
   it("hex with spaces and colons, UTF-16LE beyond Latin-1, UTF-8; bad hex and empty patterns are refused", async () => {
     const { patternBytes } = await import("../../src/memory/index.js");
