@@ -67,6 +67,9 @@ export function verdictOf(findings: readonly Finding[], applies = true): Verdict
   return "ok";
 }
 
+/** The fix of a path the host could not look at. */
+export const READ_PATH = "Run preflight where it can read the path.";
+
 /** A finding for a fact the host could not give: "not checked", with why, never "ok". */
 export function unchecked(
   at: Pick<Finding, "rule" | "image" | "entry" | "subject">,

@@ -15,7 +15,7 @@ import { BUILD_ID_HEAD, compareBuildId } from "../build-id.js";
 import type { PreflightContext } from "../context.js";
 import { known } from "../host.js";
 import { mountSkip, mountTable, rootNotNamed, unnamedRoot } from "../placement.js";
-import type { Finding, RuleId } from "../report.js";
+import { type Finding, READ_PATH, type RuleId, unchecked } from "../report.js";
 import type { RuleRun } from "../rule.js";
 
 /** A regular file entry and the image it is in. */
@@ -108,15 +108,7 @@ async function checkFile(
   const at = { rule, image: f.image, entry: `file id ${hex(e.id)}`, subject: path };
   const st = await ctx.host.stat(path);
   if (!known(st)) {
-    return [
-      {
-        ...at,
-        severity: "not-checked",
-        problem: `cannot stat it: ${st.notKnown}`,
-        criuError: "",
-        fix: "Run preflight where it can read the path.",
-      },
-    ];
+    return [unchecked(at, `cannot stat it: ${st.notKnown}`, READ_PATH)];
   }
   if (st === null) {
     return [
@@ -143,15 +135,7 @@ async function checkFile(
   if (Object.hasOwn(e, "size") && e.buildId.length > 0) {
     const head = await ctx.host.head(path, Math.min(st.size, BUILD_ID_HEAD));
     if (!known(head)) {
-      return [
-        {
-          ...at,
-          severity: "not-checked",
-          problem: `cannot read its build-id: ${head.notKnown}`,
-          criuError: "",
-          fix: "Run preflight where it can read the file.",
-        },
-      ];
+      return [unchecked(at, `cannot read its build-id: ${head.notKnown}`, READ_PATH)];
     }
     if (compareBuildId(e.buildId, head) === "mismatch") {
       return [
@@ -187,8 +171,7 @@ async function checkGhost(ctx: PreflightContext, rule: RuleId, f: RegFile, remap
   const ghost = `${f.entry.name}.cr.${remapId.toString(16)}.ghost`;
   const st = await ctx.host.stat(ghost);
   const at = { rule, image: "remap-fpath.img", entry: `file id ${hex(f.entry.id)}`, subject: ghost };
-  if (!known(st))
-    return [{ ...at, severity: "not-checked", problem: `cannot stat it: ${st.notKnown}`, criuError: "", fix: "" }];
+  if (!known(st)) return [unchecked(at, `cannot stat it: ${st.notKnown}`, READ_PATH)];
   if (st === null) return [];
   return [
     {

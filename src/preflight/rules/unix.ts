@@ -11,7 +11,7 @@ import { decodeUtf8Lossless } from "../../image/text-codec.js";
 import type { PreflightContext } from "../context.js";
 import { known } from "../host.js";
 import { mountSkip, mountTable, rootNotNamed, unnamedRoot } from "../placement.js";
-import type { Finding } from "../report.js";
+import { type Finding, READ_PATH, unchecked } from "../report.js";
 import type { RuleRun } from "../rule.js";
 
 const USK_EXTERN = 1;
@@ -53,25 +53,13 @@ export async function unixRule(ctx: PreflightContext): Promise<RuleRun> {
     checked++;
     const st = await ctx.host.stat(path);
     if (!known(st)) {
-      findings.push({
-        ...at,
-        severity: "not-checked",
-        problem: `cannot stat it: ${st.notKnown}`,
-        criuError: "",
-        fix: "",
-      });
+      findings.push(unchecked(at, `cannot stat it: ${st.notKnown}`, READ_PATH));
       continue;
     }
     if (st === null) {
       const dir = await ctx.host.stat(parentOf(path));
       if (!known(dir)) {
-        findings.push({
-          ...at,
-          severity: "not-checked",
-          problem: `cannot stat its directory: ${dir.notKnown}`,
-          criuError: "",
-          fix: "",
-        });
+        findings.push(unchecked(at, `cannot stat its directory: ${dir.notKnown}`, READ_PATH));
       } else if (dir === null) {
         findings.push({
           ...at,
