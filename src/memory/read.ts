@@ -91,10 +91,10 @@ async function fill(
   if (at < end) unknown.push({ start: at, end });
 }
 
-/** Merges touching ranges. */
+/** Merges touching ranges, given in address order (as the walks over VMAs and pagemap runs find them). */
 function merged(list: MemoryRange[]): MemoryRange[] {
   const out: MemoryRange[] = [];
-  for (const r of [...list].sort((x, y) => (x.start < y.start ? -1 : 1))) {
+  for (const r of list) {
     const last = out[out.length - 1];
     if (last && last.end >= r.start) last.end = last.end > r.end ? last.end : r.end;
     else out.push({ ...r });

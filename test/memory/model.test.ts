@@ -565,6 +565,7 @@ describe("the one-read path", () => {
         const file = b.cp.source.files.get("pages-1.img");
         if (!file) throw new Error("pages");
         const calls: [number, number][] = [];
+        const given: Uint8Array[] = [];
         const read = file.read.bind(file);
         const spied = new Checkpoint({
           ...b.cp.source,
@@ -575,9 +576,11 @@ describe("the one-read path", () => {
               {
                 size: file.size,
                 bytes: () => file.bytes(),
-                read: (o, l) => {
+                read: async (o, l) => {
                   calls.push([o, l]);
-                  return read(o, l);
+                  const got = await read(o, l);
+                  given.push(got);
+                  return got;
                 },
               },
             ],
@@ -586,6 +589,8 @@ describe("the one-read path", () => {
         const r = await readMemory(spied, PID, start, n, { pageSize: PS });
         const offset = here.filter((a) => a < start).length;
         expect(calls).toEqual([[offset, n]]);
+        // Handed on as read, not copied into a buffer of its own.
+        expect(r.bytes).toBe(given[0]);
         expect(r.unknown).toEqual([]);
         for (let i = 0; i < n; i++) expect(r.bytes[i]).toBe(b.model.get(start + BigInt(i)));
       }),
