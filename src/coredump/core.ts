@@ -14,7 +14,7 @@ import type { core_entry } from "../gen/index.js";
 import { PE_LAZY, PE_PARENT, PE_PRESENT } from "../image/pagemap.js";
 import { memoryMap, runsOf, type VmaMap } from "../memory/map.js";
 import { type MemoryRange, pageSizeOf, readMemory } from "../memory/read.js";
-import { firstRun, type PageRun } from "../memory/runs.js";
+import { runPieces } from "../memory/runs.js";
 import { CORE_ARCHES, marchName } from "./arch.js";
 import {
   ELF_HEADER_SIZE,
@@ -115,21 +115,13 @@ function pageStates(cp: Checkpoint, v: VmaMap, pageSize: number): [bigint, bigin
     if (last && last[2] === s && last[1] === a) last[1] = b;
     else if (b > a) out.push([a, b, s]);
   };
-  const pm = runsOf(cp, v.pagemap, pageSize);
-  let at = v.start;
-  for (let i = pm ? firstRun(pm.runs, v.start + v.delta) : 0; pm && i < pm.runs.length && at < v.end; i++) {
-    const r = pm.runs[i] as PageRun;
-    const rs = r.start - v.delta;
-    const re = r.end - v.delta;
-    if (rs >= v.end) break;
-    if (re <= at) continue;
-    if (rs > at) push(at, rs, "missing");
-    const a = rs > at ? rs : at;
-    const b = re < v.end ? re : v.end;
-    push(a, b, r.flags & (PE_PRESENT | PE_PARENT) ? "held" : r.flags & PE_LAZY ? "lazy" : "missing");
-    at = b;
-  }
-  push(at, v.end, "missing");
+  const runs = runsOf(cp, v.pagemap, pageSize)?.runs ?? [];
+  for (const [a, b, r] of runPieces(runs, v.start + v.delta, v.end + v.delta))
+    push(
+      a - v.delta,
+      b - v.delta,
+      !r ? "missing" : r.flags & (PE_PRESENT | PE_PARENT) ? "held" : r.flags & PE_LAZY ? "lazy" : "missing",
+    );
   return out;
 }
 

@@ -24,7 +24,7 @@ export {
   type StoredSpan,
   vmasOf,
 } from "./read.js";
-export { coverage, firstRun, type PagemapRuns, type PageRun, pagemapRuns } from "./runs.js";
+export { coverage, firstRun, type PagemapRuns, type PageRun, pagemapRuns, runPieces } from "./runs.js";
 export {
   type MemoryMatch,
   type MemoryString,

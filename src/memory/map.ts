@@ -8,7 +8,7 @@ import type { Checkpoint } from "../checkpoint/checkpoint.js";
 import type { vma_entry } from "../gen/index.js";
 import { VMA_STATUS } from "../image/names.js";
 import { PE_LAZY, PE_PARENT, PE_PRESENT } from "../image/pagemap.js";
-import { firstRun, type PagemapRuns, type PageRun, pagemapRuns } from "./runs.js";
+import { type PagemapRuns, pagemapRuns, runPieces } from "./runs.js";
 
 /** criu/include/image.h VMA_* status bits (the image layer's VMA_STATUS). */
 export const VMA = VMA_STATUS;
@@ -152,22 +152,14 @@ function count(cp: Checkpoint, pagemap: string, start: bigint, end: bigint, page
   const c: PageCounts = { present: 0, parent: 0, lazy: 0, notDumped: 0 };
   const ps = BigInt(pageSize);
   const pm = runsOf(cp, pagemap, pageSize);
-  let covered = 0n;
-  if (pm) {
-    for (let i = firstRun(pm.runs, start); i < pm.runs.length; i++) {
-      const r = pm.runs[i] as PageRun;
-      if (r.start >= end) break;
-      const a = r.start > start ? r.start : start;
-      const b = r.end < end ? r.end : end;
-      const n = Number((b - a) / ps);
-      covered += b - a;
-      if (r.flags & PE_PRESENT) c.present += n;
-      else if (r.flags & PE_PARENT) c.parent += n;
-      else if (r.flags & PE_LAZY) c.lazy += n;
-      else c.notDumped += n;
-    }
+  for (const [a, b, r] of runPieces(pm?.runs ?? [], start, end)) {
+    const n = Number((b - a) / ps);
+    if (!r) c.notDumped += n;
+    else if (r.flags & PE_PRESENT) c.present += n;
+    else if (r.flags & PE_PARENT) c.parent += n;
+    else if (r.flags & PE_LAZY) c.lazy += n;
+    else c.notDumped += n;
   }
-  c.notDumped += Number((end - start - covered) / ps);
   return c;
 }
 

@@ -10,7 +10,7 @@ import type { Checkpoint } from "../checkpoint/checkpoint.js";
 import { CriuImageError } from "../framing/errors.js";
 import { PE_PARENT, PE_PRESENT } from "../image/pagemap.js";
 import { memoryMap, runsOf, type VmaMap } from "./map.js";
-import { firstRun, type PageRun } from "./runs.js";
+import { firstRun, runPieces } from "./runs.js";
 
 /** A range of addresses, end excluded. */
 export interface MemoryRange {
@@ -72,23 +72,15 @@ async function fill(
     unknown.push({ start, end });
     return;
   }
-  let at = start;
-  for (let i = firstRun(pm.runs, start); i < pm.runs.length && at < end; i++) {
-    const r = pm.runs[i] as PageRun;
-    if (r.start >= end) break;
-    if (r.start > at) unknown.push({ start: at, end: r.start });
-    const a = r.start > at ? r.start : at;
-    const b = r.end < end ? r.end : end;
-    if (r.flags & PE_PRESENT) {
+  for (const [a, b, r] of runPieces(pm.runs, start, end)) {
+    if (r && r.flags & PE_PRESENT) {
       const bytes = await cp.read(`pages-${pm.pagesId}.img`, Number(r.offset + (a - r.start)), Number(b - a));
       out.set(bytes, Number(a - base));
       if (bytes.length < Number(b - a)) unknown.push({ start: a + BigInt(bytes.length), end: b });
-    } else if (r.flags & PE_PARENT && cp.parent) {
+    } else if (r && r.flags & PE_PARENT && cp.parent) {
       await fill(cp.parent, pagemap, out, base, a, b, unknown, pageSize);
     } else unknown.push({ start: a, end: b });
-    at = b;
   }
-  if (at < end) unknown.push({ start: at, end });
 }
 
 /** Merges touching ranges, given in address order (as the walks over VMAs and pagemap runs find them). */

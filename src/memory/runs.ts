@@ -46,6 +46,31 @@ export function pagemapRuns(img: EntryImage<"PAGEMAP">, pageSize: number): Pagem
 }
 
 /**
+ * [start, end) cut where runs begin and end, in address order and covering
+ * it whole: each piece with the run that holds it, or undefined where no
+ * run does. Runs that overlap an earlier one (a hostile pagemap) give only
+ * what is past it. Every walk over a pagemap (reads, searches, coverage,
+ * page counts, core files) goes through here.
+ */
+export function* runPieces(
+  runs: readonly PageRun[],
+  start: bigint,
+  end: bigint,
+): Generator<[a: bigint, b: bigint, run: PageRun | undefined]> {
+  let at = start;
+  for (let i = firstRun(runs, start); i < runs.length && at < end; i++) {
+    const r = runs[i] as PageRun;
+    if (r.start >= end) break;
+    if (r.end <= at) continue;
+    if (r.start > at) yield [at, r.start, undefined];
+    const b = r.end < end ? r.end : end;
+    yield [r.start > at ? r.start : at, b, r];
+    at = b;
+  }
+  if (at < end) yield [at, end, undefined];
+}
+
+/**
  * The parts of [start, end) that `runs` do not cover with pages that are
  * present or themselves in a parent: what a PE_PARENT range misses in the
  * dump it points to. Returns [missing ranges, ranges to look up further up the chain].
@@ -57,20 +82,10 @@ export function coverage(
 ): { missing: [bigint, bigint][]; inParent: [bigint, bigint][] } {
   const missing: [bigint, bigint][] = [];
   const inParent: [bigint, bigint][] = [];
-  let at = start;
-  for (let i = firstRun(runs, start); i < runs.length && at < end; i++) {
-    const r = runs[i] as PageRun;
-    if (r.start >= end) break;
-    if (r.start > at) missing.push([at, r.start]);
-    const a = r.start > at ? r.start : at;
-    const b = r.end < end ? r.end : end;
-    if (r.flags & PE_PRESENT) {
-      // stored here
-    } else if (r.flags & PE_PARENT) inParent.push([a, b]);
-    else missing.push([a, b]);
-    at = b;
+  for (const [a, b, r] of runPieces(runs, start, end)) {
+    if (!r || !(r.flags & (PE_PRESENT | PE_PARENT))) missing.push([a, b]);
+    else if (!(r.flags & PE_PRESENT)) inParent.push([a, b]);
   }
-  if (at < end) missing.push([at, end]);
   return { missing, inParent };
 }
 

@@ -9,7 +9,7 @@ import { CriuImageError } from "../framing/errors.js";
 import { PE_PARENT, PE_PRESENT } from "../image/pagemap.js";
 import { runsOf, type VmaKind, type VmaMap } from "./map.js";
 import { type MemoryOptions, pageSizeOf, readMemory, vmasOf } from "./read.js";
-import { firstRun, type PageRun } from "./runs.js";
+import { runPieces } from "./runs.js";
 
 /** How a string pattern becomes bytes: UTF-8, UTF-16LE, or hex digits. */
 export type PatternEncoding = "utf8" | "utf16le" | "hex";
@@ -164,14 +164,10 @@ function dumpedRanges(cp: Checkpoint, v: VmaMap, start: bigint, end: bigint, pag
   const pm = runsOf(cp, v.pagemap, pageSize);
   const out: [bigint, bigint][] = [];
   if (!pm) return out;
-  const lo = start + v.delta;
-  const hi = end + v.delta;
-  for (let i = firstRun(pm.runs, lo); i < pm.runs.length; i++) {
-    const r = pm.runs[i] as PageRun;
-    if (r.start >= hi) break;
-    if (!(r.flags & (PE_PRESENT | PE_PARENT))) continue;
-    const a = (r.start > lo ? r.start : lo) - v.delta;
-    const b = (r.end < hi ? r.end : hi) - v.delta;
+  for (const [lo, hi, r] of runPieces(pm.runs, start + v.delta, end + v.delta)) {
+    if (!r || !(r.flags & (PE_PRESENT | PE_PARENT))) continue;
+    const a = lo - v.delta;
+    const b = hi - v.delta;
     const last = out[out.length - 1];
     if (last && last[1] === a) last[1] = b;
     else out.push([a, b]);
