@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { Checkpoint } from "../../src/checkpoint/index.js";
 import { coreDump } from "../../src/coredump/index.js";
+import { core_entry_march } from "../../src/gen/index.js";
 import { CriuImageError } from "../../src/index.js";
 import { editImage } from "../helpers/checkpoints.js";
 import { corpusRoot } from "../helpers/corpus.js";
@@ -88,6 +89,111 @@ describe("coreDump's errors", () => {
     });
     const m = await error(coreDump(Checkpoint.of(empty), 11146));
     expect([m.code, m.image, m.expected]).toEqual(["UNSUPPORTED", "mm-11146.img", "an mm entry"]);
+  });
+
+  it("says in full why a task is refused: no memory, no such task, 32-bit, another architecture, too many mappings", async () => {
+    const noMm = dump("simple");
+    noMm.delete("mm-11146.img");
+    expect((await error(coreDump(Checkpoint.of(noMm), 11146))).message).toBe(
+      "core-11146.img: at byte 0: expected a task with memory and registers (no mm-11146.img: no memory)",
+    );
+    expect((await error(coreDump(Checkpoint.of(dump("simple")), 1))).message).toBe(
+      "pstree.img: at byte 0: expected a task 1 (no such task in the checkpoint)",
+    );
+    const compat = dump("simple");
+    editImage<"CORE">(compat, "core-11146.img", (img) => {
+      const r = img.entries[0]?.threadInfo?.gpregs;
+      if (r) r.mode = 2;
+    });
+    const c = await error(coreDump(Checkpoint.of(compat), 11146));
+    expect([c.code, c.message]).toEqual([
+      "UNSUPPORTED",
+      "core-11146.img: at byte 0: expected a 64-bit task (a 32-bit (compat) x86 task)",
+    ]);
+    const ppc = dump("simple");
+    editImage<"CORE">(ppc, "core-11146.img", (img) => {
+      const e = img.entries[0];
+      if (e) e.mtype = core_entry_march.PPC64;
+    });
+    expect((await error(coreDump(Checkpoint.of(ppc), 11146))).message).toBe(
+      "core-11146.img: at byte 0: expected an x86_64 or aarch64 task (a PPC64 task: core files are written for x86_64 and aarch64 only)",
+    );
+    const empty = dump("simple");
+    editImage<"MM">(empty, "mm-11146.img", (img) => {
+      img.entries = [];
+    });
+    expect((await error(coreDump(Checkpoint.of(empty), 11146))).message).toBe(
+      "mm-11146.img: at byte 0: expected an mm entry (the image is empty)",
+    );
+  });
+
+  it("refuses more mappings than ELF's 16-bit header count holds, and takes the most it holds", async () => {
+    const many = (n: number) => {
+      const cp = dump("simple");
+      editImage<"MM">(cp, "mm-11146.img", (img) => {
+        const mm = img.entries[0];
+        const v = mm?.vmas[0];
+        if (!mm || !v) return;
+        // One-page anonymous mappings far above the task's own, with no pages: one zero segment each.
+        mm.vmas = Array.from({ length: n }, (_, i) => {
+          const w = Object.assign(Object.create(Object.getPrototypeOf(v)), v);
+          w.start = 0x100000000000n + BigInt(i) * 0x2000n;
+          w.end = w.start + 0x1000n;
+          w.status = 0x201;
+          w.shmid = 0n;
+          return w;
+        });
+      });
+      return Checkpoint.of(cp);
+    };
+    const e = await error(coreDump(many(65534), 11146));
+    expect([e.code, e.message]).toEqual([
+      "UNSUPPORTED",
+      "mm-11146.img: at byte 0: expected at most 65534 mappings (65534 mappings)",
+    ]);
+    const ok = await coreDump(many(65533), 11146);
+    expect(ok.segments).toBe(65533);
+    expect(ok.zeroPages).toBe(65533);
+  });
+
+  it("warns of pages its pagemap names that cannot be read (a parent dump missing), and writes zeros there", async () => {
+    const cp = dump("simple");
+    let parentPages = 0n;
+    editImage<"PAGEMAP">(cp, "pagemap-11146.img", (img) => {
+      const e = img.entries[1];
+      if (e && "flags" in e) {
+        e.flags = 1;
+        parentPages = BigInt(e.nrPages);
+      }
+    });
+    const c = await coreDump(Checkpoint.of(cp), 11146);
+    const parts: Uint8Array[] = [];
+    for await (const p of c.chunks()) parts.push(p);
+    expect(parentPages).toBeGreaterThan(0n);
+    expect(c.warnings).toEqual([
+      `${parentPages * 4096n} bytes the pagemap names could not be read (a parent dump missing?): written as zeros`,
+    ]);
+    expect(parts.reduce((n, p) => n + p.length, 0)).toBe(c.size);
+  });
+
+  it("pads file pages past a mapped file's end with zeros, keeping every segment at its offset", async () => {
+    const reads: [string, number, number][] = [];
+    const files = {
+      size: async () => 100,
+      read: async (path: string, offset: number, length: number) => {
+        reads.push([path, offset, length]);
+        return new Uint8Array(Math.max(0, Math.min(length, 100 - offset))).fill(0xab);
+      },
+    };
+    const c = await coreDump(Checkpoint.of(dump("simple")), 11146, { files });
+    expect(c.filePages).toBeGreaterThan(0);
+    const parts: Uint8Array[] = [];
+    for await (const p of c.chunks()) parts.push(p);
+    const out = Buffer.concat(parts);
+    expect(out.length).toBe(c.size);
+    // Each file read is of whole pages; only reads from offset 0 get bytes, 100 of them.
+    expect(reads.length).toBeGreaterThan(0);
+    expect(out.filter((b) => b === 0xab).length).toBeGreaterThanOrEqual(100 * reads.filter(([, o]) => o === 0).length);
   });
 
   it("leaves out a thread without its core image, and says so", async () => {
