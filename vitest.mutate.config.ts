@@ -14,6 +14,7 @@ export default {
   test: {
     ...base.test,
     ...(only ? { include: only } : {}),
+    setupFiles: [...((base.test?.setupFiles as string[] | undefined) ?? []), "test/helpers/mutate-preload.ts"],
     exclude: [
       ...(base.test?.exclude ?? []),
       "test/explorer.test.ts",

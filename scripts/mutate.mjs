@@ -12,7 +12,7 @@
 // The tests find the shared corpus relative to themselves, which Stryker's
 // sandbox copy would break, so its absolute path is passed on.
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -148,6 +148,29 @@ export const GROUPS = {
 };
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+
+/**
+ * The source files a group mutates (its globs expanded; indexes and the CLI's entry point left out), which
+ * vitest.mutate.config.ts loads before any test: Stryker counts a module's top-level code as covered by the test
+ * that first loads it, and a table built there cannot be switched by that test, so a module loaded lazily inside a
+ * test (a CLI command) would report its tables' mutants as survivors instead of static.
+ */
+function filesOf(globs) {
+  const re = (g) =>
+    new RegExp(
+      `^${g
+        .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+        .replace(/\*\*\//g, "\0")
+        .replace(/\*/g, "[^/]*")
+        .replace(/\0/g, "(.*/)?")}$`,
+    );
+  const include = globs.filter((g) => !g.startsWith("!")).map(re);
+  const exclude = globs.filter((g) => g.startsWith("!")).map((g) => re(g.slice(1)));
+  return readdirSync(join(root, "src"), { recursive: true })
+    .map((f) => `src/${String(f).replaceAll("\\", "/")}`)
+    .filter((f) => f.endsWith(".ts") && !f.endsWith("/index.ts") && f !== "src/cli/bin.ts")
+    .filter((f) => include.some((r) => r.test(f)) && !exclude.some((r) => r.test(f)));
+}
 const args = process.argv.slice(2);
 // Stryker's incremental mode keeps a survivor's verdict while the tests that
 // covered it are unchanged, even when a new test file would now kill it.
@@ -177,6 +200,7 @@ for (const name of reportOnly ? [] : names.length ? names : Object.keys(GROUPS))
     ...process.env,
     CRIU_IMAGE_CORPUS: process.env.CRIU_IMAGE_CORPUS ?? join(root, "..", "shared", "criu"),
     CRIU_IMAGE_MUTATE_TESTS: g.tests.join(","),
+    CRIU_IMAGE_MUTATE_FILES: filesOf(g.mutate).join(","),
     ...(g.env ?? {}),
   };
   const out = `bench/out/mutation/${name}`;

@@ -3,9 +3,6 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-// Loaded here, not first by the CLI inside a test: mutation testing sees the rules' module-level tables as static
-// (left out) instead of covered by one test that cannot switch them.
-import "../../src/preflight/index.js";
 import { runCli } from "../helpers/cli.js";
 import { corpusRoot } from "../helpers/corpus.js";
 
