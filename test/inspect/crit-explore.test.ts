@@ -1,0 +1,50 @@
+/**
+ * crit's explorers as a library call: the text of `crit x DIR ps|fds|mems|rss`
+ * for every corpus dump with crit 4.2's output beside it (the goldens), the
+ * notes for tasks they pass over, and what they refuse.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { Checkpoint } from "../../src/checkpoint/index.js";
+import { CRIT_EXPLORERS, critExplore, isCritExplorer } from "../../src/inspect/index.js";
+import { openCheckpoint } from "../../src/node/index.js";
+import { corpusDumps } from "../helpers/corpus.js";
+
+describe("critExplore", () => {
+  it("prints what crit x prints, for every dump with golden output", async () => {
+    let compared = 0;
+    for (const dump of corpusDumps()) {
+      const cp = await openCheckpoint(dump.dir);
+      for (const what of CRIT_EXPLORERS) {
+        const golden = join(dump.crit, `x-${what}.txt`);
+        if (!existsSync(golden)) continue;
+        const r = critExplore(cp, what);
+        expect(r.text, `${dump.scenario} x ${what}`).toBe(readFileSync(golden, "utf8"));
+        compared++;
+      }
+    }
+    expect(compared).toBeGreaterThanOrEqual(32);
+  });
+
+  it("names its explorers in crit's order, and knows them by name only", () => {
+    expect(CRIT_EXPLORERS).toEqual(["ps", "fds", "mems", "rss"]);
+    expect(["ps", "fds", "mems", "rss"].every(isCritExplorer)).toBe(true);
+    expect(["sk", "toString", "", "PS"].some(isCritExplorer)).toBe(false);
+  });
+
+  it("refuses a pre-dump and a folder without inventory.img, saying which", async () => {
+    const pre = [];
+    for (const d of corpusDumps()) {
+      const cp = await openCheckpoint(d.dir);
+      if (cp.dumpKind() === "pre-dump") pre.push(cp);
+    }
+    expect(pre.length).toBeGreaterThan(0);
+    for (const cp of pre)
+      expect(() => critExplore(cp, "ps")).toThrow(
+        "expected a full dump with pstree.img (this is a pre-dump, which has no process tree)",
+      );
+    const empty = Checkpoint.of(new Map([["pstree.img", new Uint8Array(0)]]));
+    expect(() => critExplore(empty, "fds")).toThrow("expected a full dump with pstree.img (no inventory.img)");
+  });
+});
