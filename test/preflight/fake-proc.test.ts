@@ -90,4 +90,30 @@ describe("nodeHost over a /proc", () => {
       rmSync(bare, { recursive: true, force: true });
     }
   });
+
+  it("an aarch64 /proc: Features, IPv6 nonlocal bind, and what it says when facts are missing", async () => {
+    const arm = mkdtempSync(join(tmpdir(), "criu-image-proc-arm-"));
+    try {
+      const at = (p: string, text: string) => {
+        mkdirSync(join(arm, p, ".."), { recursive: true });
+        writeFileSync(join(arm, p), text);
+      };
+      at("cpuinfo", "processor\t: 0\nBogoMIPS\t: 50.00\nFeatures\t: fp asimd  evtstrm aes\nCPU implementer\t: 0x41\n");
+      at("sys/net/ipv4/ip_nonlocal_bind", "0\n");
+      at("sys/net/ipv6/ip_nonlocal_bind", "1\n");
+      at("plain", "x");
+      const a = nodeHost({ proc: arm, root: arm });
+      const cpu = await a.cpu();
+      if (!known(cpu)) throw new Error(cpu.notKnown);
+      expect([...cpu.flags]).toEqual(["fp", "asimd", "evtstrm", "aes"]);
+      expect(await a.nonlocalBind()).toEqual({ v4: false, v6: true });
+      // No pid_max: pids are unknown, saying which file; a path through a regular file is absent, not unknown.
+      expect(await a.pids()).toEqual({ notKnown: expect.stringContaining(`${arm}/sys/kernel/pid_max`) });
+      expect(await a.stat("/plain/below")).toBeNull();
+      expect(await a.head("/sys", 4)).toEqual({ notKnown: `${arm}/sys: EISDIR` });
+      expect(await a.stat("/")).toMatchObject({ mode: expect.any(Number) });
+    } finally {
+      rmSync(arm, { recursive: true, force: true });
+    }
+  });
 });
