@@ -88,6 +88,7 @@ export async function externalRule(ctx: PreflightContext): Promise<RuleRun> {
       entry: `file id 0x${f.id.toString(16)}`,
       subject: f.reg.name,
       problem: "a file the dump left outside: the restore must pass an open descriptor for it",
+      // Without the descriptor CRIU opens name + 1 as it does every path (collect_one_regfile), key or not.
       criuError: `Can't open file ${f.reg.name.slice(1)} on restore: No such file or directory`,
       fix: `Restore with --inherit-fd fd[<fd>]:${f.reg.name}.`,
       option: `--inherit-fd fd[<fd>]:${f.reg.name}`,
