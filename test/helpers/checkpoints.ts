@@ -6,6 +6,7 @@ import {
   type inet_sk_entry,
   kindByName,
   readImage,
+  type unix_sk_entry,
   writeImage,
 } from "../../src/index.js";
 import { corpusRoot, requireCorpus } from "./corpus.js";
@@ -34,22 +35,26 @@ export function corpusCheckpoint(scenario: string): Map<string, Uint8Array> {
 
 /**
  * The same checkpoint in the layout of CRIU before 3.4: inet sockets in
- * inetsk.img, files.img without them. No real legacy checkpoint exists here.
+ * inetsk.img (and, with `unix`, unix sockets in unixsk.img), files.img
+ * without them. No real legacy checkpoint exists here.
  */
-export function legacyLayout(cp: ReadonlyMap<string, Uint8Array>): Map<string, Uint8Array> {
+export function legacyLayout(
+  cp: ReadonlyMap<string, Uint8Array>,
+  options: { unix?: boolean } = {},
+): Map<string, Uint8Array> {
   const files = readImage(cp.get("files.img") as Uint8Array, { name: "files.img" });
   if (files.kind !== "FILES") throw new Error("files.img");
   const sockets: inet_sk_entry[] = files.entries.filter((f) => f.isk).map((f) => f.isk as inet_sk_entry);
-  const rest: file_entry[] = files.entries.filter((f) => !f.isk);
+  const unix: unix_sk_entry[] = options.unix
+    ? files.entries.filter((f) => f.usk).map((f) => f.usk as unix_sk_entry)
+    : [];
+  const rest: file_entry[] = files.entries.filter((f) => !f.isk && !(options.unix && f.usk));
   const out = new Map(cp);
   out.set("files.img", writeImage({ ...files, entries: rest }));
-  const inetsk = {
-    kind: "INETSK",
-    format: "v1.1",
-    magic: kindByName("INETSK")!.magic,
-    entries: sockets,
-  } as unknown as CriuImage;
-  out.set("inetsk.img", writeImage(inetsk));
+  const image = (kind: string, entries: unknown[]) =>
+    writeImage({ kind, format: "v1.1", magic: kindByName(kind)?.magic, entries } as unknown as CriuImage);
+  out.set("inetsk.img", image("INETSK", sockets));
+  if (options.unix) out.set("unixsk.img", image("UNIXSK", unix));
   return out;
 }
 

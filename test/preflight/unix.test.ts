@@ -1,7 +1,7 @@
 /** The unix rule: mixed-sockets binds ux.sock and ud.sock in its work folder (crit: name_dir + name). */
 import { describe, expect, it } from "vitest";
 import { preflight } from "../../src/preflight/index.js";
-import { corpusCheckpoint, editImage } from "../helpers/checkpoints.js";
+import { corpusCheckpoint, editImage, legacyLayout } from "../helpers/checkpoints.js";
 import { type FakeFile, fakeHost } from "../helpers/fake-host.js";
 
 const dir = "/srv/ckpt/work/mixed-sockets";
@@ -42,5 +42,13 @@ describe("unix", () => {
       }
     });
     expect(await run([], cp)).toMatchObject({ verdict: "ok", checked: 0 });
+  });
+
+  it("reads the legacy unixsk.img layout alike", async () => {
+    const now = await run([]);
+    const old = await run([], legacyLayout(corpusCheckpoint("mixed-sockets"), { unix: true }));
+    expect(old?.findings.map((f) => f.criuError)).toEqual(now?.findings.map((f) => f.criuError));
+    expect(old?.findings.map((f) => f.image)).toEqual(["unixsk.img", "unixsk.img"]);
+    expect(old?.checked).toBe(2);
   });
 });
