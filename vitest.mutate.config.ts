@@ -21,8 +21,6 @@ export default {
       "test/browser.test.ts",
       "test/api-report.test.ts",
       "test/layers.test.ts",
-      "test/cli/edges.test.ts",
-      "test/cli/progress.test.ts",
       "test/node/crash-safety.test.ts",
       // Compares src/gen with a fresh buf run; Stryker adds a ts-nocheck line to every file of its copy.
       "test/gen/schema.test.ts",
