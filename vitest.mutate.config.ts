@@ -1,7 +1,7 @@
 // The test set of `npm run mutate` (scripts/mutate.mjs), which names the
 // suites of each group in CRIU_IMAGE_MUTATE_TESTS. Stryker switches mutants inside the test
 // process, so suites that only drive the code through child processes (the
-// CLI, the crash test, the browser and explorer pages) cannot kill a mutant and
+// crash test, the browser and explorer pages) cannot kill a mutant and
 // would only cost time; the score without them is a lower bound of the score
 // with them.
 import base from "./vitest.config.js";
