@@ -127,7 +127,28 @@ export const GROUPS = {
   // The CLI's own formatting: argument parsing, tables, progress, JSON output, exit codes.
   cli: {
     mutate: ["src/cli/**/*.ts"],
-    tests: ["test/cli/**"],
+    // Every suite that runs a command in-process (runCli): each command's output is tested beside its library.
+    tests: [
+      "test/cli/**",
+      "test/real-checkpoints.test.ts",
+      "test/inspect/inspect.test.ts",
+      "test/memory/memory.test.ts",
+      "test/coredump/cli.test.ts",
+      "test/preflight/cli.test.ts",
+      "test/edit/redact-everywhere.test.ts",
+      "test/edit/diff-edit-redact.test.ts",
+      "test/tcp/dir.test.ts",
+      "test/tcp/engine-metadata.test.ts",
+      "test/tcp/together.test.ts",
+      "test/verify/verify.test.ts",
+      "test/verify/streaming.test.ts",
+      "test/node/safe-writes.test.ts",
+      "test/node/extracted-export.test.ts",
+      "test/node/hostile-archives.test.ts",
+      "test/node/archive.test.ts",
+      "test/node/out-folder.test.ts",
+      "test/node/recover-links.test.ts",
+    ],
   },
   // Preflight: the rules over (checkpoint, host facts), the build-id reader, the Node host.
   preflight: {
