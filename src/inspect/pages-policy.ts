@@ -9,7 +9,7 @@ import type { KeepRanges, PagesPolicy } from "../checkpoint/source.js";
 import type { mm_entry } from "../gen/index.js";
 import { PE_PRESENT } from "../image/pagemap.js";
 import { readImage } from "../image/read.js";
-import { pagemapRuns } from "../memory/runs.js";
+import { pagemapRuns, runPieces } from "../memory/runs.js";
 
 const PAGE = 4096;
 
@@ -36,10 +36,8 @@ export const cmdlineAndEnvPages: PagesPolicy = (name, size, earlier) => {
       const runs = pagemapRuns(pm, PAGE);
       if (String(runs.pagesId) !== id) continue;
       for (const [start, end] of ranges(mm.entries[0])) {
-        for (const r of runs.runs) {
-          if (!(r.flags & PE_PRESENT) || r.end <= start || r.start >= end) continue;
-          const a = r.start > start ? r.start : start;
-          const b = r.end < end ? r.end : end;
+        for (const [a, b, r] of runPieces(runs.runs, start, end)) {
+          if (!r || !(r.flags & PE_PRESENT)) continue;
           const offset = Number(r.offset + (a - r.start));
           if (offset + Number(b - a) <= size) keep.push([offset, Number(b - a)]);
         }
