@@ -1,0 +1,71 @@
+/**
+ * The process view's memory-derived fields and its notes: command lines and
+ * environments as NUL-separated strings, what stands in when they cannot be
+ * read (and why), and the fields CRIU keeps in more than one place.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { Checkpoint } from "../../src/checkpoint/index.js";
+import { inspectCheckpoint } from "../../src/inspect/index.js";
+import { corpusCheckpoint, editImage } from "../helpers/checkpoints.js";
+import { corpusRoot } from "../helpers/corpus.js";
+import { withZombie, ZOMBIE_PID } from "../helpers/zombie.js";
+
+const PID = 11146;
+/** The simple dump with its pages. */
+const simple = () => {
+  const dir = join(corpusRoot, "images", "simple");
+  return new Map(readdirSync(dir).map((n) => [n, new Uint8Array(readFileSync(join(dir, n)))]));
+};
+const view = async (cp: Map<string, Uint8Array>, memory = true) =>
+  (await inspectCheckpoint(Checkpoint.of(cp), { memory })).processes.find((p) => p.pid === PID);
+
+describe("processes", () => {
+  it("memory: false leaves cmdline and env unread, and says so", async () => {
+    const p = await view(simple(), false);
+    expect([p?.cmdline, p?.env, p?.memoryNote]).toEqual([null, null, "memory not read"]);
+    const read = await view(simple());
+    expect(read?.memoryNote).toBeNull();
+    expect(read?.cmdline?.length).toBeGreaterThan(0);
+    expect(read?.env?.length).toBeGreaterThan(0);
+    // The last string's NUL ends it: no empty string after it.
+    expect(read?.env?.at(-1)).not.toBe("");
+  });
+
+  it("an empty range is an empty list; a range past 16 MiB is not read, and why", async () => {
+    const cp = simple();
+    editImage<"MM">(cp, `mm-${PID}.img`, (img) => {
+      const mm = img.entries[0];
+      if (!mm) return;
+      mm.mmArgEnd = mm.mmArgStart;
+      mm.mmEnvEnd = mm.mmEnvStart + (1n << 24n) + 1n;
+    });
+    const p = await view(cp);
+    expect(p?.cmdline).toEqual([]);
+    expect(p?.env).toBeNull();
+    expect(p?.memoryNote).toBe(`range of ${(1n << 24n) + 1n} bytes is not plausible`);
+    const at = simple();
+    editImage<"MM">(at, `mm-${PID}.img`, (img) => {
+      const mm = img.entries[0];
+      if (mm) mm.mmEnvEnd = mm.mmEnvStart + (1n << 24n);
+    });
+    // Exactly 16 MiB is tried: it runs into pages that were not dumped.
+    expect((await view(at))?.memoryNote).toMatch(/^bytes 0x[0-9a-f]+-0x[0-9a-f]+ were not dumped$/);
+  });
+
+  it("without an mm image: no memory, and the note says which", async () => {
+    const cp = simple();
+    cp.delete(`mm-${PID}.img`);
+    const p = await view(cp);
+    expect([p?.cmdline, p?.env, p?.memoryNote]).toEqual([null, null, "no mm image"]);
+  });
+
+  it("a zombie: its exit code, no memory, one thread named by the task's comm", async () => {
+    const r = await inspectCheckpoint(Checkpoint.of(withZombie(corpusCheckpoint("tcp4"))), { memory: true });
+    const z = r.processes.find((p) => p.pid === ZOMBIE_PID);
+    expect(z?.memoryNote).toBe("a zombie has no memory");
+    expect(z?.threads.map((t) => t.tid)).toEqual([ZOMBIE_PID]);
+    expect(z?.threads[0]?.comm).toBe(z?.comm);
+  });
+});
