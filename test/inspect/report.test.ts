@@ -1,0 +1,52 @@
+/** The report's own fields: how CRIU wrote the dump (from crit's inventory JSON), its parent, and its notes. */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { Checkpoint, memorySource } from "../../src/checkpoint/index.js";
+import { inspectCheckpoint } from "../../src/inspect/index.js";
+import { openCheckpoint } from "../../src/node/index.js";
+import { corpusCheckpoint, editImage } from "../helpers/checkpoints.js";
+import { corpusRoot } from "../helpers/corpus.js";
+
+describe("the report", () => {
+  it("names CRIU's run and image version as crit reads them, and where the parent link leads", async () => {
+    const inv = JSON.parse(readFileSync(join(corpusRoot, "crit", "simple", "inventory.img.json"), "utf8")).entries[0];
+    const r = await inspectCheckpoint(await openCheckpoint(join(corpusRoot, "images", "simple")), { memory: false });
+    expect(r.criu).toEqual({ imgVersion: inv.img_version, dumpedWith: `run ${inv.dump_criu_run_id}`, parent: null });
+    expect(r.kind).toBe("dump");
+    expect(r.source).toBe(join(corpusRoot, "images", "simple"));
+    const chained = await inspectCheckpoint(
+      await openCheckpoint(join(corpusRoot, "chains", "images", "predump", "2")),
+      {
+        memory: false,
+      },
+    );
+    expect(chained.criu.parent).toBe("../1");
+    // An inventory without CRIU's run id (before CRIU 3.16).
+    const old = corpusCheckpoint("simple");
+    editImage<"INVENTORY">(old, "inventory.img", (img) => {
+      const e = img.entries[0] as { dumpCriuRunId?: string } | undefined;
+      if (e) delete e.dumpCriuRunId;
+    });
+    expect((await inspectCheckpoint(Checkpoint.of(old), { memory: false })).criu.dumpedWith).toBeNull();
+  });
+
+  it("notes each live task whose cmdline could not be read, and what the source noted", async () => {
+    const src = memorySource(corpusCheckpoint("simple"));
+    const cp = new Checkpoint({
+      ...src,
+      notes: [{ file: "odd.bin", message: "not a CRIU image" }, { message: "plain" }],
+    });
+    const r = await inspectCheckpoint(cp);
+    expect(r.notes).toEqual([
+      expect.stringMatching(/^task 11146: cmdline\/env unknown: pages-\d+\.img: /),
+      "odd.bin: not a CRIU image",
+      "plain",
+    ]);
+    expect((await inspectCheckpoint(cp, { memory: false })).notes).toEqual([
+      "task 11146: cmdline/env unknown: memory not read",
+      "odd.bin: not a CRIU image",
+      "plain",
+    ]);
+  });
+});
