@@ -1,14 +1,6 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import {
-  type CriuImage,
-  type file_entry,
-  type inet_sk_entry,
-  kindByName,
-  readImage,
-  type unix_sk_entry,
-  writeImage,
-} from "../../src/index.js";
+import { type CriuImage, kindByName, readImage, writeImage } from "../../src/index.js";
 import { corpusRoot, requireCorpus } from "./corpus.js";
 
 /** The sizes of a corpus dump's pages-* images (which corpusCheckpoint leaves out), for memorySource's `sizes`. */
@@ -35,26 +27,35 @@ export function corpusCheckpoint(scenario: string): Map<string, Uint8Array> {
 
 /**
  * The same checkpoint in the layout of CRIU before 3.4: inet sockets in
- * inetsk.img (and, with `unix`, unix sockets in unixsk.img), files.img
- * without them. No real legacy checkpoint exists here.
+ * inetsk.img (and, with `allSockets`, unix, netlink and packet sockets in
+ * unixsk.img, netlinksk.img and packetsk.img), files.img without them. No
+ * real legacy checkpoint exists here.
  */
 export function legacyLayout(
   cp: ReadonlyMap<string, Uint8Array>,
-  options: { unix?: boolean } = {},
+  options: { allSockets?: boolean } = {},
 ): Map<string, Uint8Array> {
   const files = readImage(cp.get("files.img") as Uint8Array, { name: "files.img" });
   if (files.kind !== "FILES") throw new Error("files.img");
-  const sockets: inet_sk_entry[] = files.entries.filter((f) => f.isk).map((f) => f.isk as inet_sk_entry);
-  const unix: unix_sk_entry[] = options.unix
-    ? files.entries.filter((f) => f.usk).map((f) => f.usk as unix_sk_entry)
-    : [];
-  const rest: file_entry[] = files.entries.filter((f) => !f.isk && !(options.unix && f.usk));
+  const moved: (readonly [kind: string, image: string, field: "isk" | "usk" | "nlsk" | "psk"])[] = [
+    ["INETSK", "inetsk.img", "isk"],
+    ...(options.allSockets
+      ? ([
+          ["UNIXSK", "unixsk.img", "usk"],
+          ["NETLINK_SK", "netlinksk.img", "nlsk"],
+          ["PACKETSK", "packetsk.img", "psk"],
+        ] as const)
+      : []),
+  ];
   const out = new Map(cp);
-  out.set("files.img", writeImage({ ...files, entries: rest }));
-  const image = (kind: string, entries: unknown[]) =>
-    writeImage({ kind, format: "v1.1", magic: kindByName(kind)?.magic, entries } as unknown as CriuImage);
-  out.set("inetsk.img", image("INETSK", sockets));
-  if (options.unix) out.set("unixsk.img", image("UNIXSK", unix));
+  out.set("files.img", writeImage({ ...files, entries: files.entries.filter((f) => !moved.some(([, , k]) => f[k])) }));
+  for (const [kind, image, field] of moved) {
+    const entries = files.entries.flatMap((f) => (f[field] ? [f[field]] : []));
+    out.set(
+      image,
+      writeImage({ kind, format: "v1.1", magic: kindByName(kind)?.magic, entries } as unknown as CriuImage),
+    );
+  }
   return out;
 }
 

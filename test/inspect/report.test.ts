@@ -50,3 +50,18 @@ describe("the report", () => {
     ]);
   });
 });
+
+describe("sockets in the layout before CRIU 3.4", () => {
+  it("reads unix, netlink and packet sockets from their own images as from files.img", async () => {
+    const { legacyLayout } = await import("../helpers/checkpoints.js");
+    const { sockets } = await import("../../src/inspect/index.js");
+    for (const scenario of ["mixed-sockets", "many-fds"]) {
+      const now = sockets(Checkpoint.of(corpusCheckpoint(scenario)));
+      const old = sockets(Checkpoint.of(legacyLayout(corpusCheckpoint(scenario), { allSockets: true })));
+      const plain = (v: typeof now) => ({ ...v, inet: v.inet.map(({ image: _i, layout: _l, ...s }) => s) });
+      expect(plain(old), scenario).toEqual(plain(now));
+      expect(old.inet.every((s) => s.image === "inetsk.img" && s.layout === "inetsk.img")).toBe(true);
+      expect(now.unix.length + now.netlink.length + now.packet.length, scenario).toBeGreaterThan(0);
+    }
+  });
+});

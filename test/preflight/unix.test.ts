@@ -46,7 +46,7 @@ describe("unix", () => {
 
   it("reads the legacy unixsk.img layout alike", async () => {
     const now = await run([]);
-    const old = await run([], legacyLayout(corpusCheckpoint("mixed-sockets"), { unix: true }));
+    const old = await run([], legacyLayout(corpusCheckpoint("mixed-sockets"), { allSockets: true }));
     expect(old?.findings.map((f) => f.criuError)).toEqual(now?.findings.map((f) => f.criuError));
     expect(old?.findings.map((f) => f.image)).toEqual(["unixsk.img", "unixsk.img"]);
     expect(old?.checked).toBe(2);
