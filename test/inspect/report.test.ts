@@ -65,3 +65,27 @@ describe("sockets in the layout before CRIU 3.4", () => {
     }
   });
 });
+
+describe("mounts", () => {
+  it("names a mount's file system by its fsname first, then CRIU's fstype, else by number; external by key or flag", async () => {
+    const { create } = await import("@bufbuild/protobuf");
+    const { mnt_entrySchema, fstype } = await import("../../src/gen/index.js");
+    const { mounts } = await import("../../src/inspect/index.js");
+    const { kindByName, writeImage } = await import("../../src/index.js");
+    const base = { root: "/", mountpoint: "/x", source: "none", options: "rw", flags: 0, rootDev: 1 };
+    const entries = [
+      create(mnt_entrySchema, { ...base, fstype: fstype.AUTO, mntId: 1, parentMntId: 0, fsname: "fuse.sshfs" }),
+      create(mnt_entrySchema, { ...base, fstype: fstype.PROC, mntId: 2, parentMntId: 1, sharedId: 5, masterId: 3 }),
+      create(mnt_entrySchema, { ...base, fstype: 999, mntId: 3, parentMntId: 1, extKey: "/data" }),
+      create(mnt_entrySchema, { ...base, fstype: fstype.TMPFS, mntId: 4, parentMntId: 1, extMount: true }),
+    ];
+    const img = writeImage({ kind: "MNTS", format: "v1.1", magic: kindByName("MNTS")?.magic, entries } as never);
+    const v = mounts(Checkpoint.of(new Map([["mountpoints-12.img", img]])));
+    expect(v.map((m) => [m.ns, m.id, m.parentId, m.fstype, m.sharedId, m.masterId, m.external, m.extKey])).toEqual([
+      [12, 1, 0, "fuse.sshfs", null, null, false, null],
+      [12, 2, 1, "proc", 5, 3, false, null],
+      [12, 3, 1, "fstype 999", null, null, true, "/data"],
+      [12, 4, 1, "tmpfs", null, null, true, null],
+    ]);
+  });
+});
