@@ -38,4 +38,36 @@ describe("memorySummary", () => {
     expect(p188?.parent).toBeGreaterThanOrEqual(14 * 4096);
     expect(p193?.parent).toBeGreaterThanOrEqual(10 * 4096);
   });
+
+  it("adds up to every mapped byte; lazy pages and a task without its core image", async () => {
+    const { readdirSync, readFileSync } = await import("node:fs");
+    const { Checkpoint } = await import("../../src/checkpoint/index.js");
+    const { editImage } = await import("../helpers/checkpoints.js");
+    const dir = join(corpusRoot, "images", "memory");
+    const files = new Map(readdirSync(dir).map((n) => [n, new Uint8Array(readFileSync(join(dir, n)))]));
+    const crit = (n: string) => JSON.parse(readFileSync(join(corpusRoot, "crit", "memory", `${n}.json`), "utf8"));
+    // crit: PE_PRESENT | PE_LAZY entries of the parent; made PE_LAZY alone, as a --lazy-pages dump leaves them.
+    const lazyBytes = crit("pagemap-29313.img")
+      .entries.slice(1)
+      .filter((e: { flags: number }) => e.flags === 6)
+      .reduce((n: number, e: { nr_pages: number }) => n + e.nr_pages * 4096, 0);
+    expect(lazyBytes).toBeGreaterThan(0);
+    editImage<"PAGEMAP">(files, "pagemap-29313.img", (img) => {
+      for (const e of img.entries.slice(1)) if ("flags" in e && e.flags === 6) e.flags = 2;
+    });
+    files.delete("core-29316.img");
+    const s = memorySummary(Checkpoint.of(files));
+    const [parent, child] = s.processes;
+    expect(parent?.lazy).toBe(lazyBytes);
+    expect(parent?.dumped).toBe(size(dir, "pages-2.img") - lazyBytes);
+    expect(parent?.comm).toBe(crit("core-29313.img").entries[0].tc.comm);
+    expect(child?.comm).toBe("");
+    for (const p of s.processes) {
+      const mapped = crit(`mm-${p.pid}.img`).entries[0].vmas.reduce(
+        (n: number, v: { start: string; end: string }) => n + Number(v.end) - Number(v.start),
+        0,
+      );
+      expect(p.dumped + p.shared + p.parent + p.lazy + p.notDumped, `pid ${p.pid}`).toBe(mapped);
+    }
+  });
 });
