@@ -450,6 +450,45 @@ describe("cpu", () => {
     `);
   });
 
+  it("tasks of two architectures: each named once, by the first core image of it", async () => {
+    const cp = corpusCheckpoint("many-fds");
+    const cores = [...cp.keys()].filter((n) => /^core-\d+\.img$/.test(n)).sort();
+    for (const c of cores.slice(2))
+      editImage<"CORE">(cp, c, (img) => {
+        const e = img.entries[0];
+        if (e) e.mtype = 3;
+      });
+    const onX86 = await run(cp, "cpu", cpuHost());
+    expect(
+      onX86.findings?.filter((f) => f.severity === "blocks").map((f) => [f.image, f.subject, f.criuError]),
+    ).toEqual([[cores[2], "AARCH64", "Core march mismatch 3"]]);
+    expect(onX86.checked).toBe(cores.length);
+    // On an aarch64 host the x86 tasks block; their xsave areas are not an aarch64 host's business.
+    const onArm = await run(cp, "cpu", cpuHost({ arch: "aarch64", flags: new Set(["fp", "asimd"]) }));
+    expect(onArm.findings?.map((f) => [f.image, f.subject])).toEqual([[cores[0], "X86_64"]]);
+  });
+
+  it("cpuinfo.img with any one CPUID fact unknown is not checked", async () => {
+    const img = JSON.parse(readFileSync(join(critDir("cpuinfo"), "cpuinfo.img.json"), "utf8")).entries[0].x86_entry[0];
+    const sizes = {
+      xfeaturesMask: BigInt(img.xfeatures_mask),
+      xsaveSize: img.xsave_size,
+      xsaveSizeMax: img.xsave_size_max,
+    };
+    const every = new Set(["fpu", "fxsr", "xsave", "xsaves"]);
+    for (const missing of ["xfeaturesMask", "xsaveSize", "xsaveSizeMax"] as const) {
+      const facts = { ...sizes, [missing]: undefined };
+      const r = await run(corpusCheckpoint("cpuinfo"), "cpu", cpuHost({ ...facts, flags: every }));
+      expect(
+        r.findings?.filter((f) => f.subject === "xsave").map((f) => f.severity),
+        missing,
+      ).toEqual(["not-checked"]);
+    }
+    // On an aarch64 host, cpuinfo.img (x86 only) is not compared at all.
+    const arm = await run(corpusCheckpoint("cpuinfo"), "cpu", cpuHost({ arch: "aarch64", flags: new Set() }));
+    expect(arm.findings?.some((f) => f.image === "cpuinfo.img")).toBe(false);
+  });
+
   it("a CPU the host cannot describe", async () => {
     const host: HostFacts = { ...fakeHost(), cpu: async () => notKnown("no /proc/cpuinfo") };
     expect(await run(corpusCheckpoint("simple"), "cpu", host)).toMatchInlineSnapshot(`
