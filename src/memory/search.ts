@@ -89,14 +89,10 @@ const latin1 = (b: Uint8Array) => {
   return s;
 };
 
-/** The VMAs a search or strings listing covers. */
-function selected(
-  v: VmaMap,
-  o: { kinds?: readonly VmaKind[]; prot?: string; range?: { start: bigint; end: bigint } },
-): boolean {
+/** The VMAs a search or strings listing covers by kind and protection (a range is clamped to, not selected by). */
+function selected(v: VmaMap, o: { kinds?: readonly VmaKind[]; prot?: string }): boolean {
   if (o.kinds && !o.kinds.includes(v.kind)) return false;
   if (o.prot && ![...o.prot].every((c) => v.prot.includes(c))) return false;
-  if (o.range && (v.end <= o.range.start || v.start >= o.range.end)) return false;
   return true;
 }
 
@@ -142,14 +138,13 @@ async function* knownRuns(
             };
           }
           yield { address: pos, bytes: piece, fresh: 0 };
-          if (overlap > 0) {
-            const keepPiece = Math.min(overlap, piece.length);
-            const fromCarry = carried ? Math.min(overlap - keepPiece, carried.bytes.length) : 0;
-            const tail = new Uint8Array(fromCarry + keepPiece);
-            if (carried && fromCarry > 0) tail.set(carried.bytes.subarray(carried.bytes.length - fromCarry));
-            tail.set(piece.subarray(piece.length - keepPiece), fromCarry);
-            carry = { address: pos + BigInt(piece.length) - BigInt(tail.length), bytes: tail };
-          } else carry = { address: pos + BigInt(piece.length), bytes: new Uint8Array(0) };
+          // The last `overlap` bytes seen, from this piece and, when it is shorter, from what it was carried.
+          const keepPiece = Math.min(overlap, piece.length);
+          const fromCarry = carried ? Math.min(overlap - keepPiece, carried.bytes.length) : 0;
+          const tail = new Uint8Array(fromCarry + keepPiece);
+          if (carried) tail.set(carried.bytes.subarray(carried.bytes.length - fromCarry));
+          tail.set(piece.subarray(piece.length - keepPiece), fromCarry);
+          carry = { address: pos + BigInt(piece.length) - BigInt(tail.length), bytes: tail };
         }
         if (u.end > pos) pos = u.end;
         // Unknown bytes between: nothing spans them.

@@ -542,10 +542,14 @@ describe("patterns", () => {
     expect([...patternBytes("A€", "utf16le")]).toEqual([0x41, 0, 0xac, 0x20]);
     expect([...patternBytes("A€")]).toEqual([0x41, 0xe2, 0x82, 0xac]);
     for (const bad of ["4", "4g", "", "414"])
-      expect(() => patternBytes(bad, "hex"), bad).toThrow(/an even number of hex digits/);
+      expect(() => patternBytes(bad, "hex"), bad).toThrow(
+        `<pattern>: at byte 0: expected an even number of hex digits ("${bad}")`,
+      );
     const b = build([{ gap: 0, prot: 3, heap: false, pages: ["here"], cuts: [false] }], 1);
     const it = searchMemory(b.cp, { pid: PID, pattern: "", pageSize: PS });
-    await expect(it.next()).rejects.toThrow(/an empty pattern matches everywhere/);
+    await expect(it.next()).rejects.toThrow(
+      "<pattern>: at byte 0: expected a pattern of at least one byte (an empty pattern matches everywhere)",
+    );
   });
 });
 
