@@ -51,4 +51,28 @@ describe("shared memory through its own pagemap", () => {
       `0x${(SHMEM + 2n * 4096n).toString(16)} of task 29316 was never dumped`,
     );
   });
+
+  it("a shared anonymous mapping (MAP_SHARED | MAP_ANONYMOUS) is read from the shmem pagemap its shmid names", async () => {
+    const { editImage } = await import("../helpers/checkpoints.js");
+    const dir = join(corpusRoot, "images", "memory");
+    const files = new Map(readdirSync(dir).map((n) => [n, new Uint8Array(readFileSync(join(dir, n)))]));
+    // The memfd mapping made what CRIU writes for an anonymous shared one: VMA_AREA_REGULAR | VMA_ANON_SHARED
+    // (criu/include/image.h), shmid the shared object's id, a page into it.
+    editImage<"MM">(files, "mm-29316.img", (img) => {
+      const v = img.entries[0]?.vmas.find((x) => x.start === SHMEM);
+      if (!v) throw new Error("no shared VMA");
+      v.status = 0x101;
+      v.shmid = 1045n;
+      v.pgoff = 4096n;
+    });
+    const anon = Checkpoint.of(files);
+    const r = await readMemory(anon, 29316, SHMEM, 2 * 4096);
+    const whole = await readMemory(cp(), 29316, SHMEM, 2 * 4096);
+    // A page in: the task's first page is the object's second, and its second page was never written.
+    expect(r.bytes.subarray(0, 4096)).toEqual(whole.bytes.subarray(4096));
+    expect(r.unknown).toEqual([{ start: SHMEM + 4096n, end: SHMEM + 2n * 4096n }]);
+    expect(locateMemory(anon, 29316, SHMEM + 8n, 8)).toEqual([
+      { address: SHMEM + 8n, length: 8, file: "pages-1.img", offset: 4096 + 8 },
+    ]);
+  });
 });
