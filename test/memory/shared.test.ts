@@ -76,3 +76,34 @@ describe("shared memory through its own pagemap", () => {
     ]);
   });
 });
+
+describe("a pre-dump (no mm image)", () => {
+  it("is read through the task's own pagemap: stored bytes at their offsets, the rest unknown", async () => {
+    const dir = join(corpusRoot, "chains", "images", "predump", "1");
+    const pre = Checkpoint.of(
+      new Map(
+        readdirSync(dir)
+          .filter((n) => n !== "parent")
+          .map((n) => [n, new Uint8Array(readFileSync(join(dir, n)))]),
+      ),
+    );
+    const pm = JSON.parse(
+      readFileSync(join(corpusRoot, "chains", "crit", "predump", "1", "pagemap-188.img.json"), "utf8"),
+    ).entries;
+    const pages = new Uint8Array(readFileSync(join(dir, `pages-${pm[0].pages_id}.img`)));
+    // crit: the stored (PE_PRESENT) entries, back to back in the pages file.
+    let offset = 0;
+    let checked = 0;
+    for (const e of pm.slice(1)) {
+      if (!(e.flags & 4)) continue;
+      const r = await readMemory(pre, 188, BigInt(e.vaddr) + 8n, 16, { pageSize: 4096 });
+      expect(r.unknown).toEqual([]);
+      expect(r.bytes).toEqual(pages.subarray(offset + 8, offset + 24));
+      offset += e.nr_pages * 4096;
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(0);
+    const past = await readMemory(pre, 188, 0x1000n, 8, { pageSize: 4096 });
+    expect(past.unknown).toEqual([{ start: 0x1000n, end: 0x1008n }]);
+  });
+});
