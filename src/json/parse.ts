@@ -35,7 +35,7 @@ class Parser {
   }
 
   value(depth: number): JsonValue {
-    if (depth > MAX_DEPTH) this.fail(`JSON nested at most ${MAX_DEPTH} deep`);
+    if (depth >= MAX_DEPTH) this.fail(`JSON nested at most ${MAX_DEPTH} deep`);
     this.ws();
     const c = this.text[this.pos];
     if (c === "{") return this.object(depth);
