@@ -122,7 +122,7 @@ export const GROUPS = {
       "src/json/stream-convert.ts",
       "src/json/text-edit.ts",
     ],
-    tests: ["test/json/**", "test/image/**", "test/edit/**"],
+    tests: ["test/json/**", "test/image/**", "test/edit/**", "test/tcp/engine-metadata.test.ts"],
   },
   // The CLI's own formatting: argument parsing, tables, progress, JSON output, exit codes.
   cli: {
