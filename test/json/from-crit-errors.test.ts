@@ -1,0 +1,126 @@
+/**
+ * fromCritJson on crit JSON broken one way at a time, starting from crit
+ * 4.2's own output for real images: each is a CritJsonError naming the
+ * JSON path and what crit's dict2pb would have needed there.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { CritJsonError, fromCritJson } from "../../src/json/index.js";
+import { corpusRoot } from "../helpers/corpus.js";
+
+const golden = (scenario: string, image: string) =>
+  JSON.parse(readFileSync(join(corpusRoot, "crit", scenario, `${image}.json`), "utf8"));
+
+/** The error fromCritJson gives for a document. */
+function error(doc: unknown): string {
+  try {
+    fromCritJson(typeof doc === "string" ? doc : JSON.stringify(doc));
+  } catch (e) {
+    expect(e).toBeInstanceOf(CritJsonError);
+    return (e as Error).message;
+  }
+  return "(no error)";
+}
+
+describe("fromCritJson refusals", () => {
+  it("of the document", () => {
+    expect(error([])).toMatchInlineSnapshot(`"JSON: expected an object with "magic" and "entries""`);
+    expect(error({ magic: 5, entries: [] })).toMatchInlineSnapshot(
+      `"magic: expected an image kind name such as "FILES""`,
+    );
+    expect(error({ magic: "NOPE", entries: [] })).toMatchInlineSnapshot(
+      `"magic: expected a CRIU image kind (got "NOPE")"`,
+    );
+    expect(error({ magic: "FILES", entries: {} })).toMatchInlineSnapshot(`"entries: expected a list of entries"`);
+    expect(error({ magic: "FILES", entries: [], extra: 1 })).toMatchInlineSnapshot(
+      `"extra: expected "magic" or "entries" (no key "extra" in crit JSON)"`,
+    );
+    expect(error({ magic: "FILES", entries: [7] })).toMatchInlineSnapshot(
+      `"entries[0]: expected an object for file_entry"`,
+    );
+  });
+
+  it("of fields, each by its path", () => {
+    const files = golden("mixed-sockets", "files.img");
+    // biome-ignore lint/suspicious/noExplicitAny: crit's JSON, edited field by field.
+    const at = (i: number, edit: (e: Record<string, any>) => void) => {
+      const d = structuredClone(files);
+      edit(d.entries[i]);
+      return error(d);
+    };
+    const isk = files.entries.findIndex((e: { isk?: unknown }) => e.isk);
+    const usk = files.entries.findIndex((e: { usk?: unknown }) => e.usk);
+    const reg = files.entries.findIndex((e: { reg?: unknown }) => e.reg);
+    expect(
+      at(isk, (e) => {
+        e.isk.src_port = "x";
+      }),
+    ).toMatchInlineSnapshot(`"entries[5].isk.src_port: expected an integer for src_port (got "x")"`);
+    expect(
+      at(isk, (e) => {
+        e.isk.src_port = -1;
+      }),
+    ).toMatchInlineSnapshot(`"entries[5].isk.src_port: expected a uint32 for src_port (-1 is out of range)"`);
+    expect(
+      at(isk, (e) => {
+        e.isk.src_port = true;
+      }),
+    ).toMatchInlineSnapshot(`"entries[5].isk.src_port: expected an integer for src_port (got "true")"`);
+    expect(
+      at(isk, (e) => {
+        e.isk.state = "NOT_A_STATE";
+      }),
+    ).toMatchInlineSnapshot(`"entries[5].isk.state: expected an integer for state (got "NOT_A_STATE")"`);
+    expect(
+      at(isk, (e) => {
+        e.isk.family = 2.5;
+      }),
+    ).toMatchInlineSnapshot(`"entries[5].isk.family: expected an integer for family (got "2.5")"`);
+    expect(
+      at(isk, (e) => {
+        e.isk.src_addr = ["10.0.0.1", "10.0.0.2"];
+      }),
+    ).toMatchInlineSnapshot(`"entries[5].isk.src_addr: expected one address string"`);
+    expect(
+      at(isk, (e) => {
+        e.isk.src_addr = ["not an address"];
+      }),
+    ).toMatchInlineSnapshot(`"entries[5].isk.src_addr[0]: expected an IPv4 or IPv6 address (got "not an address")"`);
+    expect(
+      at(isk, (e) => {
+        e.isk.src_addr = "10.0.0.1";
+      }),
+    ).toMatchInlineSnapshot(`"entries[5].isk.src_addr: expected a list for src_addr"`);
+    expect(
+      at(isk, (e) => {
+        e.isk.nope = 1;
+      }),
+    ).toMatchInlineSnapshot(`"entries[5].isk.nope: expected a field of inet_sk_entry (no field "nope")"`);
+    expect(
+      at(isk, (e) => {
+        e.isk = 3;
+      }),
+    ).toMatchInlineSnapshot(`"entries[5].isk: expected an object for inet_sk_entry"`);
+    expect(
+      at(usk, (e) => {
+        e.usk.name = 5;
+      }),
+    ).toMatchInlineSnapshot(`"entries[21].usk.name: expected a quoted-printable string for name"`);
+    expect(
+      at(reg, (e) => {
+        e.reg.name = 5;
+      }),
+    ).toMatchInlineSnapshot(`"entries[0].reg.name: expected a string for name"`);
+    expect(
+      at(isk, (e) => {
+        e.isk.opts.reuseaddr = 1;
+      }),
+    ).toMatchInlineSnapshot(`"entries[5].isk.opts.reuseaddr: expected true or false for reuseaddr (got "1")"`);
+    expect(
+      at(isk, (e) => {
+        e.type = 4;
+      }),
+    ).toBe("(no error)");
+  });
+});
