@@ -771,6 +771,91 @@ describe("external", () => {
   });
 });
 
+describe("inet in a network namespace of its own", () => {
+  it("restored by CRIU from the images: a note, no address checked; external: the addresses the engine must set", async () => {
+    const own = await run(corpusCheckpoint("netns"), "inet", fakeHost());
+    expect([own.verdict, own.note, own.findings?.filter((f) => f.severity !== "needs")]).toEqual([
+      "ok",
+      "the checkpoint has its own network namespace: CRIU restores its devices and addresses from the images",
+      [],
+    ]);
+    const cp = corpusCheckpoint("netns");
+    editImage<"NETNS">(cp, "netns-9.img", (img) => {
+      const e = img.entries[0];
+      if (e) e.extKey = "extRootNetNS";
+    });
+    // The listener and the connected socket on 10.99.0.1 (its bytes as CRIU's word), not loopback.
+    editImage<"FILES">(cp, "files.img", (img) => {
+      for (const f of img.entries) if (f.isk && (f.isk.id === 10 || f.isk.id === 11)) f.isk.srcAddr = [0x0100630a];
+    });
+    const ext = await run(cp, "inet", fakeHost());
+    expect(ext.note).toBeUndefined();
+    expect(ext.findings?.filter((f) => f.subject !== "connected TCP sockets")).toMatchInlineSnapshot(`
+      [
+        {
+          "criuError": "inet: Can't bind inet socket (id 10): Cannot assign requested address",
+          "entry": "sockets id 10, 11",
+          "fix": "Give the container 10.99.0.1 again (same network, static IP), or rewrite the address first (criu-image tcp rewrite / move).",
+          "image": "files.img",
+          "problem": "the network namespace is external (extRootNetNS): the engine must configure this address in the namespace it gives the restore",
+          "rule": "inet",
+          "severity": "needs",
+          "subject": "10.99.0.1",
+        },
+      ]
+    `);
+  });
+});
+
+describe("unix sockets on mounts the host does not provide", () => {
+  it("are counted in a note, not looked up", async () => {
+    const { create } = await import("@bufbuild/protobuf");
+    const { mnt_entrySchema, fstype } = await import("../../src/gen/index.js");
+    const { kindByName, writeImage } = await import("../../src/index.js");
+    const cp = corpusCheckpoint("mixed-sockets");
+    const base = { root: "/", source: "none", options: "rw", flags: 0, rootDev: 1 };
+    const entries = [
+      create(mnt_entrySchema, {
+        ...base,
+        fstype: fstype.AUTO,
+        fsname: "ext4",
+        mountpoint: "/",
+        mntId: 1,
+        parentMntId: 0,
+      }),
+      create(mnt_entrySchema, {
+        ...base,
+        fstype: fstype.TMPFS,
+        mountpoint: "/srv/ckpt/work",
+        mntId: 5,
+        parentMntId: 1,
+      }),
+    ];
+    cp.set(
+      "mountpoints-1.img",
+      writeImage({ kind: "MNTS", format: "v1.1", magic: kindByName("MNTS")?.magic, entries } as never),
+    );
+    editImage<"FILES">(cp, "files.img", (img) => {
+      for (const f of img.entries) if (f.usk && (f.usk.id === 0x1a || f.usk.id === 0x1f)) f.usk.mntId = 5;
+    });
+    const r = await run(cp, "unix", fakeHost());
+    expect([r.verdict, r.checked, r.findings, r.note]).toEqual([
+      "ok",
+      0,
+      [],
+      "2 sockets on /srv/ckpt/work (tmpfs): CRIU restores this tmpfs from its tmpfs-dev image",
+    ]);
+    editImage<"FILES">(cp, "files.img", (img) => {
+      for (const f of img.entries) if (f.usk?.id === 0x1f) f.usk.mntId = 1;
+    });
+    const one = await run(cp, "unix", fakeHost());
+    expect([one.checked, one.note]).toEqual([
+      1,
+      "1 socket on /srv/ckpt/work (tmpfs): CRIU restores this tmpfs from its tmpfs-dev image",
+    ]);
+  });
+});
+
 describe("external, left outside", () => {
   it("a file and a terminal the dump left outside (CRIU cuts the first character of every name it opens)", async () => {
     const cp = corpusCheckpoint("many-fds");
