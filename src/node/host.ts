@@ -18,6 +18,8 @@ export interface NodeHostOptions {
   root?: string;
   /** Where /proc is (default "/proc"; tests point it elsewhere). */
   proc?: string;
+  /** Where /dev is (default "/dev"; tests point it elsewhere). */
+  dev?: string;
 }
 
 const errCode = (e: unknown) => (e as NodeJS.ErrnoException).code ?? String(e);
@@ -62,6 +64,7 @@ export function parseProcNet(table: string, proto: HostSocket["proto"]): HostSoc
 export function nodeHost(options: NodeHostOptions = {}): HostFacts {
   const root = options.root ?? "/";
   const proc = options.proc ?? "/proc";
+  const dev = options.dev ?? "/dev";
   return {
     ...(options.root === undefined ? {} : { fileRoot: options.root }),
     async stat(path) {
@@ -144,7 +147,7 @@ export function nodeHost(options: NodeHostOptions = {}): HostFacts {
     },
     async userfaultfd() {
       // The sysctl exists exactly when the kernel is built with userfaultfd; /dev/userfaultfd since Linux 6.1.
-      for (const p of [`${proc}/sys/vm/unprivileged_userfaultfd`, "/dev/userfaultfd"]) {
+      for (const p of [`${proc}/sys/vm/unprivileged_userfaultfd`, `${dev}/userfaultfd`]) {
         try {
           await stat(p);
           return true;

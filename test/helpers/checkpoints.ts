@@ -28,16 +28,17 @@ export function corpusCheckpoint(scenario: string): Map<string, Uint8Array> {
 /**
  * The same checkpoint in the layout of CRIU before 3.4: inet sockets in
  * inetsk.img (and, with `allSockets`, unix, netlink and packet sockets in
- * unixsk.img, netlinksk.img and packetsk.img), files.img without them. No
- * real legacy checkpoint exists here.
+ * unixsk.img, netlinksk.img and packetsk.img; with `regFiles`, regular files
+ * in reg-files.img), files.img without them. No real legacy checkpoint
+ * exists here.
  */
 export function legacyLayout(
   cp: ReadonlyMap<string, Uint8Array>,
-  options: { allSockets?: boolean } = {},
+  options: { allSockets?: boolean; regFiles?: boolean } = {},
 ): Map<string, Uint8Array> {
   const files = readImage(cp.get("files.img") as Uint8Array, { name: "files.img" });
   if (files.kind !== "FILES") throw new Error("files.img");
-  const moved: (readonly [kind: string, image: string, field: "isk" | "usk" | "nlsk" | "psk"])[] = [
+  const moved: (readonly [kind: string, image: string, field: "isk" | "usk" | "nlsk" | "psk" | "reg"])[] = [
     ["INETSK", "inetsk.img", "isk"],
     ...(options.allSockets
       ? ([
@@ -46,6 +47,7 @@ export function legacyLayout(
           ["PACKETSK", "packetsk.img", "psk"],
         ] as const)
       : []),
+    ...(options.regFiles ? ([["REG_FILES", "reg-files.img", "reg"]] as const) : []),
   ];
   const out = new Map(cp);
   out.set("files.img", writeImage({ ...files, entries: files.entries.filter((f) => !moved.some(([, , k]) => f[k])) }));

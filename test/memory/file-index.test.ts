@@ -1,10 +1,8 @@
 /** The paths memoryMap gives file mappings: from files.img, from the legacy reg-files.img, and after an edit. */
 import { describe, expect, it } from "vitest";
 import { Checkpoint } from "../../src/checkpoint/index.js";
-import type { reg_file_entry } from "../../src/gen/index.js";
-import { kindByName, readImage, writeImage } from "../../src/index.js";
 import { memoryMap } from "../../src/memory/index.js";
-import { corpusCheckpoint } from "../helpers/checkpoints.js";
+import { corpusCheckpoint, legacyLayout } from "../helpers/checkpoints.js";
 
 const PID = 29313;
 const paths = (cp: Checkpoint) =>
@@ -18,15 +16,8 @@ describe("memoryMap's file paths", () => {
     const want = paths(Checkpoint.of(now));
     expect(want).toContain("/srv/ckpt/work/memory/filemap.dat");
     // The layout before CRIU 3.4: regular files in reg-files.img, not in files.img.
-    const files = readImage(now.get("files.img") as Uint8Array, { name: "files.img" });
-    if (files.kind !== "FILES") throw new Error("files.img");
-    const regs = files.entries.filter((f) => f.reg).map((f) => f.reg as reg_file_entry);
-    const old = new Map(now);
-    old.set("files.img", writeImage({ ...files, entries: files.entries.filter((f) => !f.reg) }));
-    old.set(
-      "reg-files.img",
-      writeImage({ kind: "REG_FILES", format: "v1.1", magic: kindByName("REG_FILES")?.magic, entries: regs } as never),
-    );
+    const old = legacyLayout(now, { regFiles: true });
+    expect(old.has("reg-files.img")).toBe(true);
     expect(paths(Checkpoint.of(old))).toEqual(want);
   });
 

@@ -116,4 +116,22 @@ describe("nodeHost over a /proc", () => {
       rmSync(arm, { recursive: true, force: true });
     }
   });
+
+  it("userfaultfd: the sysctl or the device says yes; neither, with /proc readable, says no; else unknown", async () => {
+    const bare = mkdtempSync(join(tmpdir(), "criu-image-proc-uffd-"));
+    try {
+      const dev = join(bare, "dev");
+      mkdirSync(join(bare, "proc", "sys", "kernel"), { recursive: true });
+      mkdirSync(dev);
+      writeFileSync(join(bare, "proc", "sys", "kernel", "pid_max"), "32768\n");
+      expect(await nodeHost({ proc: join(bare, "proc"), dev }).userfaultfd()).toBe(false);
+      writeFileSync(join(dev, "userfaultfd"), "");
+      expect(await nodeHost({ proc: join(bare, "proc"), dev }).userfaultfd()).toBe(true);
+      expect(await nodeHost({ proc: join(bare, "nope"), dev: join(bare, "nodev") }).userfaultfd()).toEqual({
+        notKnown: `${join(bare, "nope")} cannot be read`,
+      });
+    } finally {
+      rmSync(bare, { recursive: true, force: true });
+    }
+  });
 });

@@ -160,4 +160,24 @@ describe("files and mappings", () => {
     expect(files?.findings.map((x) => x.subject)).toEqual(["/", "/", "/", "/"]);
     expect(files?.findings[0]?.criuError).toBe("Can't open file . on restore: No such file or directory");
   });
+
+  it("reads regular files from reg-files.img in dumps older than files.img, alike", async () => {
+    const { legacyLayout } = await import("../helpers/checkpoints.js");
+    const files = hostFiles("memory");
+    files.delete("/srv/ckpt/work/memory/out.log");
+    const now = findings(await run("memory", files));
+    const old = findings(await run("memory", files, legacyLayout(corpusCheckpoint("memory"), { regFiles: true })));
+    expect(old.map((f) => [f.rule, f.subject, f.criuError, f.entry])).toEqual(
+      now.map((f) => [f.rule, f.subject, f.criuError, f.entry]),
+    );
+    expect(old.map((f) => f.image)).toEqual(["reg-files.img"]);
+    expect(now.map((f) => f.image)).toEqual(["files.img"]);
+  });
+
+  it("leaves terminals to the tty rules: their paths are not looked up", async () => {
+    const files = hostFiles("many-fds");
+    files.delete("/dev/pts/0");
+    files.delete("/dev/ptmx");
+    expect(findings(await run("many-fds", files))).toEqual([]);
+  });
 });
