@@ -701,6 +701,10 @@ describe("external", () => {
         },
       ]
     `);
+    // Checked: every mount, the network namespace, every unix socket and terminal (none here but the mounts).
+    const mounts = cp.names().filter((n) => n.startsWith("mountpoints-"));
+    const entries = mounts.reduce((n, m) => n + (cp.kind(m, "MNTS")?.entries.length ?? 0), 0);
+    expect(r.checked).toBe(entries + cp.names().filter((n) => /^netns-\d+\.img$/.test(n)).length);
     expect(r.findings?.filter((f) => !f.subject.startsWith("/"))).toMatchInlineSnapshot(`
       [
         {
@@ -853,6 +857,59 @@ describe("unix sockets on mounts the host does not provide", () => {
       1,
       "1 socket on /srv/ckpt/work (tmpfs): CRIU restores this tmpfs from its tmpfs-dev image",
     ]);
+  });
+});
+
+describe("kernel facts in part", () => {
+  it("a release with no version in it, and userfaultfd unknown", async () => {
+    const k = fakeHost(new Map(), {
+      kernel: fact({
+        release: "custom-kernel",
+        namespaces: new Set(["pid", "net", "ipc", "uts", "mnt", "user", "cgroup", "time"]),
+      }),
+    });
+    expect((await run(corpusCheckpoint("many-fds"), "kernel", k)).findings).toMatchInlineSnapshot(`
+      [
+        {
+          "criuError": "",
+          "entry": "file id 0x2",
+          "fix": "",
+          "image": "files.img",
+          "problem": "cannot read the version of kernel custom-kernel",
+          "rule": "kernel",
+          "severity": "not-checked",
+          "subject": "MEMFD",
+        },
+        {
+          "criuError": "",
+          "entry": "file id 0xa",
+          "fix": "",
+          "image": "files.img",
+          "problem": "cannot read the version of kernel custom-kernel",
+          "rule": "kernel",
+          "severity": "not-checked",
+          "subject": "PIDFD",
+        },
+      ]
+    `);
+    const cp = corpusCheckpoint("memory");
+    const pagemap = [...cp.keys()].find((n) => /^pagemap-\d+\.img$/.test(n)) as string;
+    editImage<"PAGEMAP">(cp, pagemap, (img) => {
+      for (const e of img.entries.slice(1)) if ("flags" in e && e.flags === 6) e.flags = 2;
+    });
+    const uffd = fakeHost(new Map(), { kernel: fact({ release: "6.1.0", namespaces: new Set<string>() }) });
+    expect((await run(cp, "kernel", uffd)).findings?.map((f) => [f.severity, f.problem])).toMatchInlineSnapshot(`
+      [
+        [
+          "needs",
+          "the dump was made with --lazy-pages: pages are not in the images but on the source's page server",
+        ],
+        [
+          "not-checked",
+          "whether userfaultfd works here: not given to this fake host",
+        ],
+      ]
+    `);
   });
 });
 
