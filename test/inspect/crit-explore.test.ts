@@ -47,4 +47,16 @@ describe("critExplore", () => {
     const empty = Checkpoint.of(new Map([["pstree.img", new Uint8Array(0)]]));
     expect(() => critExplore(empty, "fds")).toThrow("expected a full dump with pstree.img (no inventory.img)");
   });
+
+  it("reads the layout before CRIU 3.4 (sockets and regular files in their own images) to the same text", async () => {
+    const { corpusCheckpoint, legacyLayout } = await import("../helpers/checkpoints.js");
+    for (const scenario of ["mixed-sockets", "many-fds", "tcp4"]) {
+      const old = Checkpoint.of(legacyLayout(corpusCheckpoint(scenario), { allSockets: true, regFiles: true }));
+      const golden = readFileSync(
+        join(corpusDumps().find((d) => d.scenario === scenario)?.crit ?? "", "x-fds.txt"),
+        "utf8",
+      );
+      expect(critExplore(old, "fds").text, scenario).toBe(golden);
+    }
+  });
 });
