@@ -185,3 +185,47 @@ describe("segments and page counts", () => {
     expect(c.zeroPages).toBeGreaterThanOrEqual(16384 - 3);
   });
 });
+
+describe("what is left out of the file", () => {
+  const pid = 11146;
+  const editVma = (files: Map<string, Uint8Array>, start: bigint, status: (s: number) => number) => {
+    const mm = readImage(files.get(`mm-${pid}.img`) as Uint8Array, { name: "mm" }) as Extract<
+      CriuImage,
+      { kind: "MM" }
+    >;
+    const v = mm.entries[0]?.vmas.find((x) => x.start === start);
+    if (!v) throw new Error("vma");
+    v.status = status(v.status);
+    files.set(`mm-${pid}.img`, writeImage(mm));
+  };
+  const at = (b: Buffer, v: { start: bigint }) => phdrs(b).find((p) => p.type === 1 && p.vaddr === v.start);
+
+  it("a vDSO CRIU did not dump has nothing in the file; an anonymous mapping without pages is zeros", async () => {
+    const files = dump("simple");
+    const none = memoryMap(Checkpoint.of(files), pid, 4096).find((v) => v.kind === "file" && v.pages.present === 0);
+    if (!none) throw new Error("the simple dump has a mapping with no pages");
+    // VMA_AREA_REGULAR | VMA_ANON_PRIVATE, then VMA_AREA_REGULAR | VMA_AREA_VDSO (criu/include/image.h).
+    editVma(files, none.start, () => 0x201);
+    const size = Number(none.end - none.start);
+    expect(at(await coreBytes(Checkpoint.of(files), pid), none)?.filesz).toBe(size);
+    editVma(files, none.start, () => 0x9);
+    const cp = Checkpoint.of(files);
+    expect(memoryMap(cp, pid, 4096).find((v) => v.start === none.start)?.kind).toBe("vdso");
+    expect(at(await coreBytes(cp, pid), none)).toMatchObject({ filesz: 0, memsz: size });
+  });
+
+  it("a shared file mapping whose pages are not held is left out as a private one is", async () => {
+    const files = dump("simple");
+    const cp = Checkpoint.of(files);
+    const file = memoryMap(cp, pid, 4096).find((v) => v.kind === "file" && v.pages.present === 0);
+    if (!file) throw new Error("the simple dump has a file mapping with no pages");
+    expect(at(await coreBytes(cp, pid), file)?.filesz).toBe(0);
+    const c0 = await coreDump(cp, pid);
+    // VMA_FILE_SHARED for VMA_FILE_PRIVATE: MAP_SHARED.
+    editVma(files, file.start, (s) => (s & ~0x40) | 0x80);
+    const shared = Checkpoint.of(files);
+    expect(memoryMap(shared, pid, 4096).find((x) => x.start === file.start)?.kind).toBe("file-shared");
+    expect(at(await coreBytes(shared, pid), file)?.filesz).toBe(0);
+    expect((await coreDump(shared, pid)).omittedPages).toBe(c0.omittedPages);
+  });
+});
