@@ -141,6 +141,19 @@ const vmaSpec = fc.integer({ min: 1, max: 6 }).chain((n) =>
 const fraction = fc.integer({ min: 0, max: 9999 }).map((n) => n / 10000);
 const layout = fc.record({ specs: fc.array(vmaSpec, { minLength: 1, maxLength: 4 }), seed: fc.integer() });
 
+/** Every address, VMA by VMA, where the model's known bytes spell `needle` (a match never spans VMAs). */
+function occurrences(b: Built, needle: Uint8Array): bigint[] {
+  const out: bigint[] = [];
+  const n = BigInt(needle.length);
+  for (const v of b.vmas)
+    for (let a = v.start; a + n <= v.end; a++) {
+      let ok = true;
+      for (let i = 0; i < needle.length && ok; i++) ok = b.model.get(a + BigInt(i)) === needle[i];
+      if (ok) out.push(a);
+    }
+  return out;
+}
+
 /** Maximal runs of addresses in [a, b) the model does not know. */
 function unknownRuns(b: Built, start: bigint, end: bigint): { start: bigint; end: bigint }[] {
   const out: { start: bigint; end: bigint }[] = [];
@@ -273,13 +286,7 @@ describe("memory against a model of every byte", () => {
         if (known.length === 0) return;
         const at = known[pick % known.length] as bigint;
         const needle = new Uint8Array(len).map((_, i) => b.model.get(at + BigInt(i)) ?? 0);
-        const expected: bigint[] = [];
-        for (const v of b.vmas)
-          for (let a = v.start; a + BigInt(len) <= v.end; a++) {
-            let ok = true;
-            for (let i = 0; i < len && ok; i++) ok = b.model.get(a + BigInt(i)) === needle[i];
-            if (ok) expected.push(a);
-          }
+        const expected = occurrences(b, needle);
         const found = [];
         for await (const m of searchMemory(b.cp, {
           pid: PID,
@@ -493,14 +500,7 @@ describe("search across windows smaller than the match", () => {
           const r = regions[pick % regions.length] as (typeof regions)[number];
           const o = Math.floor(f * r.bytes.length);
           const needle = Uint8Array.from(r.bytes.slice(o, o + len));
-          const n = BigInt(needle.length);
-          const expected: bigint[] = [];
-          for (const v of b.vmas)
-            for (let a = v.start; a + n <= v.end; a++) {
-              let ok = true;
-              for (let i = 0; i < needle.length && ok; i++) ok = b.model.get(a + BigInt(i)) === needle[i];
-              if (ok) expected.push(a);
-            }
+          const expected = occurrences(b, needle);
           const found: bigint[] = [];
           for await (const m of searchMemory(b.cp, { pid: PID, pattern: needle, pageSize: PS, window }))
             found.push(m.address);

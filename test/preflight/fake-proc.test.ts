@@ -9,9 +9,9 @@ import { known } from "../../src/preflight/index.js";
 const proc = mkdtempSync(join(tmpdir(), "criu-image-proc-"));
 afterAll(() => rmSync(proc, { recursive: true, force: true }));
 
-function put(path: string, text: string) {
-  mkdirSync(join(proc, path, ".."), { recursive: true });
-  writeFileSync(join(proc, path), text);
+function put(path: string, text: string, under = proc) {
+  mkdirSync(join(under, path, ".."), { recursive: true });
+  writeFileSync(join(under, path), text);
 }
 
 put("sys/kernel/pid_max", "32768\n");
@@ -94,10 +94,7 @@ describe("nodeHost over a /proc", () => {
   it("an aarch64 /proc: Features, IPv6 nonlocal bind, and what it says when facts are missing", async () => {
     const arm = mkdtempSync(join(tmpdir(), "criu-image-proc-arm-"));
     try {
-      const at = (p: string, text: string) => {
-        mkdirSync(join(arm, p, ".."), { recursive: true });
-        writeFileSync(join(arm, p), text);
-      };
+      const at = (p: string, text: string) => put(p, text, arm);
       at("cpuinfo", "processor\t: 0\nBogoMIPS\t: 50.00\nFeatures\t: fp asimd  evtstrm aes\nCPU implementer\t: 0x41\n");
       at("sys/net/ipv4/ip_nonlocal_bind", "0\n");
       at("sys/net/ipv6/ip_nonlocal_bind", "1\n");

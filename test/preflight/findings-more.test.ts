@@ -913,54 +913,6 @@ describe("kernel facts in part", () => {
   });
 });
 
-describe("external, left outside", () => {
-  it("a file and a terminal the dump left outside (CRIU cuts the first character of every name it opens)", async () => {
-    const cp = corpusCheckpoint("many-fds");
-    editImage<"FILES">(cp, "files.img", (img) => {
-      const reg = img.entries.find((f) => f.reg?.name === "/srv/ckpt/work/many-fds/append.log")?.reg;
-      if (reg) {
-        reg.ext = true;
-        reg.name = "file[1f:2a]";
-      }
-    });
-    editImage<"TTY_INFO">(cp, "tty-info.img", (img) => {
-      const slave = img.entries.find((t) => t.rdev === 0x8800);
-      if (slave) slave.type = 5;
-    });
-    expect(await run(cp, "external", fakeHost())).toMatchInlineSnapshot(`
-      {
-        "checked": 5,
-        "findings": [
-          {
-            "criuError": "Can't open file ile[1f:2a] on restore: No such file or directory",
-            "entry": "file id 0xe",
-            "fix": "Restore with --inherit-fd fd[<fd>]:file[1f:2a].",
-            "image": "files.img",
-            "option": "--inherit-fd fd[<fd>]:file[1f:2a]",
-            "problem": "a file the dump left outside: the restore must pass an open descriptor for it",
-            "rule": "external",
-            "severity": "needs",
-            "subject": "file[1f:2a]",
-          },
-          {
-            "criuError": "",
-            "entry": "tty id 0x0",
-            "fix": "Restore with --inherit-fd fd[<fd>]:tty[8800:19].",
-            "image": "tty-info.img",
-            "option": "--inherit-fd fd[<fd>]:tty[8800:19]",
-            "problem": "an external terminal: the restore must pass it",
-            "rule": "external",
-            "severity": "needs",
-            "subject": "tty 136:0",
-          },
-        ],
-        "note": undefined,
-        "verdict": "ok",
-      }
-    `);
-  });
-});
-
 describe("pids", () => {
   it("above pid_max, and a host that cannot list its pids", async () => {
     const host = fakeHost(new Map(), { pids: fact({ inUse: new Set<number>(), pidMax: 1000 }) });

@@ -85,11 +85,39 @@ describe("external", () => {
     });
     const r = await preflight(cp, unknownHost(), { rules: ["external"] });
     expect(r.restoreOptions).toEqual(["--inherit-fd fd[<fd>]:file[1f:2a]", "--inherit-fd fd[<fd>]:tty[8800:19]"]);
-    const [file, tty] = r.rules[0]?.findings ?? [];
-    expect(file).toMatchObject({ image: "files.img", entry: "file id 0xe", subject: "file[1f:2a]", severity: "needs" });
-    expect(tty).toMatchObject({ image: "tty-info.img", entry: "tty id 0x0", subject: "tty 136:0" });
-    // The external slave is no longer a pty without its master.
-    expect(r.rules[0]?.findings.length).toBe(2);
+    // In full; CRIU cuts the first character of every name it opens, a key's too (collect_one_regfile). The
+    // external slave is no longer a pty without its master.
+    const { checked, findings, verdict } = r.rules[0] ?? {};
+    expect({ checked, findings, verdict }).toMatchInlineSnapshot(`
+      {
+        "checked": 5,
+        "findings": [
+          {
+            "criuError": "Can't open file ile[1f:2a] on restore: No such file or directory",
+            "entry": "file id 0xe",
+            "fix": "Restore with --inherit-fd fd[<fd>]:file[1f:2a].",
+            "image": "files.img",
+            "option": "--inherit-fd fd[<fd>]:file[1f:2a]",
+            "problem": "a file the dump left outside: the restore must pass an open descriptor for it",
+            "rule": "external",
+            "severity": "needs",
+            "subject": "file[1f:2a]",
+          },
+          {
+            "criuError": "",
+            "entry": "tty id 0x0",
+            "fix": "Restore with --inherit-fd fd[<fd>]:tty[8800:19].",
+            "image": "tty-info.img",
+            "option": "--inherit-fd fd[<fd>]:tty[8800:19]",
+            "problem": "an external terminal: the restore must pass it",
+            "rule": "external",
+            "severity": "needs",
+            "subject": "tty 136:0",
+          },
+        ],
+        "verdict": "ok",
+      }
+    `);
   });
 });
 
