@@ -228,4 +228,31 @@ describe("what is left out of the file", () => {
     expect(at(await coreBytes(shared, pid), file)?.filesz).toBe(0);
     expect((await coreDump(shared, pid)).omittedPages).toBe(c0.omittedPages);
   });
+
+  it("file pages the checkpoint does not hold come from the file at the mapping's offset, chunk by chunk", async () => {
+    const cp = Checkpoint.of(dump("simple"));
+    const byte = (path: string, o: number) => (o * 7 + path.length) & 0xff;
+    const files = {
+      size: async () => 1 << 24,
+      read: async (path: string, offset: number, length: number) =>
+        Uint8Array.from({ length }, (_, i) => byte(path, offset + i)),
+    };
+    const parts: Uint8Array[] = [];
+    const c = await coreDump(cp, pid, { files, chunkSize: 4096 + 512 });
+    for await (const p of c.chunks()) parts.push(p);
+    const out = Buffer.concat(parts);
+    expect(out.length).toBe(c.size);
+    let checked = 0;
+    for (const v of memoryMap(cp, pid, 4096)) {
+      if (v.kind !== "file" || v.pages.present > 0 || v.path === null) continue;
+      const ph = at(out, v);
+      if (!ph) throw new Error(`no segment at 0x${v.start.toString(16)}`);
+      expect(ph.filesz).toBe(Number(v.end - v.start));
+      for (let i = 0; i < ph.filesz; i += 1021)
+        expect(out[ph.offset + i], `${v.path} +${i}`).toBe(byte(v.path, Number(v.pgoff) + i));
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(0);
+    expect(c.filePages).toBeGreaterThan(0);
+  });
 });
