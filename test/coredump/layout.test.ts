@@ -255,4 +255,32 @@ describe("what is left out of the file", () => {
     expect(checked).toBeGreaterThan(0);
     expect(c.filePages).toBeGreaterThan(0);
   });
+
+  it("pages left out for different reasons in a row are one segment", async () => {
+    const { create } = await import("@bufbuild/protobuf");
+    const { pagemap_entrySchema } = await import("../../src/gen/index.js");
+    const files = dump("simple");
+    const none = memoryMap(Checkpoint.of(files), pid, 4096).find(
+      (v) => v.kind === "file" && v.pages.present === 0 && v.end - v.start >= 3n * 4096n,
+    );
+    if (!none) throw new Error("the simple dump has a file mapping of three pages or more with no pages");
+    // A flagless entry in its middle: never dumped, between two holes of the pagemap.
+    const pm = readImage(files.get(`pagemap-${pid}.img`) as Uint8Array, { name: "pm" }) as Extract<
+      CriuImage,
+      { kind: "PAGEMAP" }
+    >;
+    const mid = none.start + 4096n;
+    const i = pm.entries.findIndex((e, k) => k > 0 && "vaddr" in e && e.vaddr > mid);
+    pm.entries.splice(
+      i < 0 ? pm.entries.length : i,
+      0,
+      create(pagemap_entrySchema, { vaddr: mid, compatNrPages: 0, nrPages: 1n, flags: 0 }),
+    );
+    files.set(`pagemap-${pid}.img`, writeImage(pm));
+    const out = await coreBytes(Checkpoint.of(files), pid);
+    const inside = phdrs(out).filter((p) => p.type === 1 && p.vaddr >= none.start && p.vaddr < none.end);
+    expect(inside).toEqual([
+      expect.objectContaining({ vaddr: none.start, filesz: 0, memsz: Number(none.end - none.start) }),
+    ]);
+  });
 });
