@@ -58,6 +58,10 @@ describe("aarch64", () => {
     expect(arm.gpregs(none)).toEqual(new Uint8Array(34 * 8));
     expect(arm.regsets(none)).toEqual([]);
     expect(arm.pcsp(none)).toEqual([0n, 0n]);
+    expect(arm.pcsp(create(core_entrySchema, { tiAarch64: create(thread_info_aarch64Schema, { tls: 1n }) }))).toEqual([
+      0n,
+      0n,
+    ]);
   });
 
   it("FP/SIMD: 32 128-bit registers, fpsr, fpcr and reserved words; TLS; zeros where CRIU saved none", () => {
@@ -92,6 +96,9 @@ describe("x86_64", () => {
     expect(x86.gpregs(none)).toEqual(new Uint8Array(27 * 8));
     expect(x86.regsets(none)).toEqual([]);
     expect(x86.pcsp(none)).toEqual([0n, 0n]);
+    expect(
+      x86.pcsp(create(core_entrySchema, { threadInfo: create(thread_info_x86Schema, { clearTidAddr: 1n }) })),
+    ).toEqual([0n, 0n]);
     const regs = create(user_x86_regs_entrySchema, { r15: 1n, ip: 0x401000n, sp: 0x7ffe0000n, gs: 27n });
     const core = create(core_entrySchema, { threadInfo: create(thread_info_x86Schema, { gpregs: regs }) });
     const words = u64s(x86.gpregs(core));
