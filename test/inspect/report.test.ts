@@ -89,3 +89,24 @@ describe("mounts", () => {
     ]);
   });
 });
+
+describe("fds before fdinfo per files id (CRIU before 1.4)", () => {
+  it("reads fdinfo-<pid>.img when the inventory says so, and decoded images alike", async () => {
+    const { taskFds } = await import("../../src/inspect/index.js");
+    const now = corpusCheckpoint("simple");
+    const ids = JSON.parse(readFileSync(join(corpusRoot, "crit", "simple", "ids-11146.img.json"), "utf8")).entries[0];
+    const want = taskFds(Checkpoint.of(now), 11146);
+    expect(want.length).toBeGreaterThan(0);
+    const old = new Map(now);
+    old.set("fdinfo-11146.img", old.get(`fdinfo-${ids.files_id}.img`) as Uint8Array);
+    old.delete(`fdinfo-${ids.files_id}.img`);
+    editImage<"INVENTORY">(old, "inventory.img", (img) => {
+      const e = img.entries[0];
+      if (e) e.fdinfoPerId = false;
+    });
+    expect(taskFds(Checkpoint.of(old), 11146)).toEqual(want);
+    const decoded = Checkpoint.of(now);
+    decoded.kind(`fdinfo-${ids.files_id}.img`, "FDINFO");
+    expect(taskFds(decoded, 11146)).toEqual(want);
+  });
+});
