@@ -79,4 +79,37 @@ describe("cmdlineAndEnvPages", () => {
     expect(cmdlineAndEnvPages("pages-1.img", 10, earlier)).toEqual([]);
     expect(cmdlineAndEnvPages("pages-1.img", 10, new Map())).toEqual([]);
   });
+
+  it("takes ids of any length, whole names only, whole ranges inside the file only, and present pages only", async () => {
+    const { Checkpoint } = await import("../../src/checkpoint/index.js");
+    const { editImage } = await import("../helpers/checkpoints.js");
+    const dir = join(corpusDumps().find((d) => d.scenario === "simple")?.dir ?? "");
+    const mm = new Uint8Array(readFileSync(join(dir, "mm-11146.img")));
+    const pmBytes = new Uint8Array(readFileSync(join(dir, "pagemap-11146.img")));
+    const files = new Map([
+      ["mm-11146.img", mm],
+      ["pagemap-11146.img", pmBytes],
+    ]);
+    const pagesId = (Checkpoint.of(files).first("pagemap-11146.img", "PAGEMAP") as { pagesId: number }).pagesId;
+    const name = `pages-${pagesId}.img`;
+    const size = statSync(join(dir, name)).size;
+    const keep = cmdlineAndEnvPages(name, size, files) as [number, number][];
+    expect(keep.length).toBeGreaterThan(0);
+    // Another id, two digits long: the same ranges under that name.
+    editImage<"PAGEMAP">(files, "pagemap-11146.img", (img) => {
+      const h = img.entries[0];
+      if (h && "pagesId" in h) h.pagesId = 12;
+    });
+    expect(cmdlineAndEnvPages("pages-12.img", size, files)).toEqual(keep);
+    for (const odd of ["xpages-12.img", "pages-12.img.bak", "pages-1x.img"])
+      expect(cmdlineAndEnvPages(odd, size, files), odd).toBeUndefined();
+    // A file cut short keeps only the ranges wholly inside it.
+    const cut = Math.max(...keep.map(([o, l]) => o + l)) - 1;
+    expect(cmdlineAndEnvPages("pages-12.img", cut, files)).toEqual(keep.filter(([o, l]) => o + l <= cut));
+    // Pages that are not stored here (PE_LAZY alone) are kept from no file.
+    editImage<"PAGEMAP">(files, "pagemap-11146.img", (img) => {
+      for (const e of img.entries.slice(1)) if ("flags" in e) e.flags = 2;
+    });
+    expect(cmdlineAndEnvPages("pages-12.img", size, files)).toEqual([]);
+  });
 });
