@@ -69,3 +69,43 @@ describe("processes", () => {
     expect(z?.threads[0]?.comm).toBe(z?.comm);
   });
 });
+
+describe("processes in the layout of older CRIU", () => {
+  it("credentials, signal actions, seccomp and the cgroup set from where older versions kept them read the same", async () => {
+    const { kindByName, readImage, writeImage } = await import("../../src/index.js");
+    // many-fds: task 11672 has signal handlers and a seccomp filter.
+    const pid = 11672;
+    const now = new Map<string, Uint8Array>(corpusCheckpoint("many-fds"));
+    const want = (await inspectCheckpoint(Checkpoint.of(now), { memory: false })).processes;
+    const old = new Map<string, Uint8Array>(now);
+    const core = readImage(old.get(`core-${pid}.img`) as Uint8Array, { name: "core" });
+    if (core.kind !== "CORE") throw new Error("core");
+    const e = core.entries[0];
+    const tc = e?.tc;
+    const thread = e?.threadCore;
+    if (!e || !tc || !thread?.creds) throw new Error("the simple dump's core has creds in thread_core");
+    const image = (kind: string, entries: unknown[]) =>
+      writeImage({ kind, format: "v1.1", magic: kindByName(kind)?.magic, entries } as never);
+    // Before thread_core held them: creds-PID.img, sigacts-PID.img, seccomp in the task's core, cg_set in the thread's.
+    old.set(`creds-${pid}.img`, image("CREDS", [thread.creds]));
+    old.set(`sigacts-${pid}.img`, image("SIGACT", tc.sigactions));
+    thread.creds = undefined;
+    tc.sigactions = [];
+    if (Object.hasOwn(thread, "seccompMode")) {
+      tc.oldSeccompMode = thread.seccompMode;
+      tc.oldSeccompFilter = thread.seccompFilter;
+      delete (thread as { seccompMode?: unknown }).seccompMode;
+      delete (thread as { seccompFilter?: unknown }).seccompFilter;
+    }
+    if (Object.hasOwn(tc, "cgSet")) {
+      thread.cgSet = tc.cgSet;
+      delete (tc as { cgSet?: unknown }).cgSet;
+    }
+    old.set(`core-${pid}.img`, writeImage(core));
+    const got = (await inspectCheckpoint(Checkpoint.of(old), { memory: false })).processes;
+    expect(got).toEqual(want);
+    const p = want.find((x) => x.pid === pid);
+    expect(Object.keys(p?.signalHandlers ?? {}).length).toBeGreaterThan(0);
+    expect(p?.seccomp?.mode).toBe("filter");
+  });
+});
