@@ -217,3 +217,27 @@ describe("fd descriptions", () => {
     }
   });
 });
+
+describe("fd descriptions from other layouts", () => {
+  it("the pre-3.4 images (sockets and regular files apart from files.img) describe every fd the same", async () => {
+    const { Checkpoint } = await import("../../src/checkpoint/index.js");
+    const { corpusCheckpoint, legacyLayout } = await import("../helpers/checkpoints.js");
+    for (const scenario of ["many-fds", "mixed-sockets"]) {
+      const now = Checkpoint.of(corpusCheckpoint(scenario));
+      const old = Checkpoint.of(legacyLayout(corpusCheckpoint(scenario), { allSockets: true, regFiles: true }));
+      for (const t of now.tasks()) expect(taskFds(old, t.pid), `${scenario} ${t.pid}`).toEqual(taskFds(now, t.pid));
+    }
+  });
+
+  it("an fd whose file entry is missing says so, by type and id", async () => {
+    const { Checkpoint } = await import("../../src/checkpoint/index.js");
+    const { corpusCheckpoint, editImage } = await import("../helpers/checkpoints.js");
+    const cp = corpusCheckpoint("simple");
+    editImage<"FILES">(cp, "files.img", (img) => {
+      img.entries = img.entries.filter((f) => f.id !== 5);
+    });
+    const fds = taskFds(Checkpoint.of(cp), 11146).filter((f) => f.id === 5);
+    expect(fds.length).toBeGreaterThan(0);
+    for (const f of fds) expect(f.description).toBe("reg (no entry for file id 5)");
+  });
+});
