@@ -110,3 +110,46 @@ describe("fds before fdinfo per files id (CRIU before 1.4)", () => {
     expect(taskFds(decoded, 11146)).toEqual(want);
   });
 });
+
+describe("user and time namespaces", () => {
+  it("a user namespace's id maps and a time namespace's offsets, as the images hold them", async () => {
+    const { create } = await import("@bufbuild/protobuf");
+    const { timens_entrySchema, timespecSchema, uid_gid_extentSchema, userns_entrySchema } = await import(
+      "../../src/gen/index.js"
+    );
+    const { namespaces } = await import("../../src/inspect/index.js");
+    const { kindByName, writeImage } = await import("../../src/index.js");
+    const image = (kind: string, entries: unknown[]) =>
+      writeImage({ kind, format: "v1.1", magic: kindByName(kind)?.magic, entries } as never);
+    const ext = (first: number, lowerFirst: number, count: number) =>
+      create(uid_gid_extentSchema, { first, lowerFirst, count });
+    const cp = corpusCheckpoint("simple");
+    cp.set(
+      "userns-7.img",
+      image("USERNS", [
+        create(userns_entrySchema, { uidMap: [ext(0, 100000, 65536)], gidMap: [ext(0, 100000, 1), ext(1, 200000, 9)] }),
+      ]),
+    );
+    cp.set(
+      "timens-9.img",
+      image("TIMENS", [
+        create(timens_entrySchema, {
+          monotonic: create(timespecSchema, { tvSec: 12n, tvNsec: 5n }),
+          boottime: create(timespecSchema, { tvSec: 0n, tvNsec: 123456789n }),
+        }),
+      ]),
+    );
+    const ns = namespaces(Checkpoint.of(cp));
+    expect(ns.user).toEqual([
+      {
+        id: 7,
+        uidMap: [{ first: 0, lowerFirst: 100000, count: 65536 }],
+        gidMap: [
+          { first: 0, lowerFirst: 100000, count: 1 },
+          { first: 1, lowerFirst: 200000, count: 9 },
+        ],
+      },
+    ]);
+    expect(ns.time.find((t) => t.id === 9)).toEqual({ id: 9, monotonic: "12.000000005", boottime: "0.123456789" });
+  });
+});
