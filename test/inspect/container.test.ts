@@ -186,6 +186,24 @@ describe("container", () => {
         (n) => `${n} has ${METADATA_LIMIT + 1} bytes, over the 16 MiB limit for parsed metadata; not read`,
       ),
     );
+    // Only engine metadata is named: other big members are not parsed anyway.
+    const others = new Map(base.companions);
+    for (const n of [
+      "my-config.dump",
+      "config.dump.bak",
+      "network.status.old",
+      "rootfs-diff.tar",
+      "x.jsonl",
+      "a/b.json",
+    ])
+      others.set(n, big(n) as never);
+    expect(metadataNotes(new Checkpoint({ ...base, companions: others }))).toEqual([
+      `a/b.json has ${METADATA_LIMIT + 1} bytes, over the 16 MiB limit for parsed metadata; not read`,
+    ]);
+    // Over the limit, even valid JSON is not read.
+    const over = new Uint8Array(METADATA_LIMIT + 1).fill(0x20);
+    over.set(new TextEncoder().encode('{"hostname":"edge"}'));
+    expect(container(checkpoint({ "spec.dump": over }))?.hostname).toBeNull();
     // At the limit, a file is read.
     const at = new Uint8Array(METADATA_LIMIT).fill(0x20);
     at.set(new TextEncoder().encode('{"hostname":"edge"}'));
