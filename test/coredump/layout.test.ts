@@ -238,7 +238,7 @@ describe("what is left out of the file", () => {
         Uint8Array.from({ length }, (_, i) => byte(path, offset + i)),
     };
     const parts: Uint8Array[] = [];
-    const c = await coreDump(cp, pid, { files, chunkSize: 4096 + 512 });
+    const c = await coreDump(cp, pid, { files, chunkSize: 1000 });
     for await (const p of c.chunks()) parts.push(p);
     const out = Buffer.concat(parts);
     expect(out.length).toBe(c.size);
@@ -282,5 +282,15 @@ describe("what is left out of the file", () => {
     expect(inside).toEqual([
       expect.objectContaining({ vaddr: none.start, filesz: 0, memsz: Number(none.end - none.start) }),
     ]);
+  });
+
+  it("unwritten pages of shared memory (a memfd) are the process's memory: zeros in the file, not left out", async () => {
+    const cp = Checkpoint.of(dump("memory"));
+    // Corpus README: the shared mapping at 0x7f58bc353000, 4 pages, 2 of them written.
+    const shm = memoryMap(cp, 29313, 4096).find((v) => v.start === 0x7f58bc353000n);
+    expect(shm?.kind).toBe("memfd");
+    const out = await coreBytes(cp, 29313);
+    const segs = phdrs(out).filter((p) => p.type === 1 && p.vaddr >= 0x7f58bc353000n && p.vaddr < 0x7f58bc357000n);
+    expect(segs.reduce((n, p) => n + p.filesz, 0)).toBe(4 * 4096);
   });
 });

@@ -40,12 +40,13 @@ describe("NT_PRSTATUS", () => {
             signal(signo(65)),
             signal(signo(-3)),
             signal([10, 0, 0]),
+            signal([2, 0, 0, 0]),
           ],
         }),
       }),
     });
     const d = view(prstatus(x86, task, 101, core).desc);
-    expect(d.getBigUint64(16, true)).toBe((1n << 63n) | 1n);
+    expect(d.getBigUint64(16, true)).toBe((1n << 63n) | 2n | 1n);
     expect(d.getBigUint64(24, true)).toBe(0x4000n);
     expect([d.getInt32(32, true), d.getInt32(36, true), d.getInt32(40, true), d.getInt32(44, true)]).toEqual([
       101, 1, 100, 1,

@@ -66,6 +66,12 @@ describe("process notes", () => {
         if (mm) mm.mmArgEnd = mm.mmArgStart;
       });
       expect(await notesOf(cp, 29313)).toMatch(/psargs: *\n/);
+      // Bounds the wrong way round read as empty too, not as a negative length.
+      editImage<"MM">(cp, "mm-29313.img", (img) => {
+        const mm = img.entries[0];
+        if (mm) mm.mmArgEnd = mm.mmArgStart - 8n;
+      });
+      expect(await notesOf(cp, 29313)).toMatch(/psargs: *\n/);
     },
   );
 });
@@ -115,7 +121,9 @@ describe("coreDump's errors", () => {
       const e = img.entries[0];
       if (e) e.mtype = core_entry_march.PPC64;
     });
-    expect((await error(coreDump(Checkpoint.of(ppc), 11146))).message).toBe(
+    const arch = await error(coreDump(Checkpoint.of(ppc), 11146));
+    expect(arch.code).toBe("UNSUPPORTED");
+    expect(arch.message).toBe(
       "core-11146.img: at byte 0: expected an x86_64 or aarch64 task (a PPC64 task: core files are written for x86_64 and aarch64 only)",
     );
     const empty = dump("simple");
