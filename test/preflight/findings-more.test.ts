@@ -792,6 +792,16 @@ describe("inet in a network namespace of its own", () => {
     editImage<"FILES">(cp, "files.img", (img) => {
       for (const f of img.entries) if (f.isk && (f.isk.id === 10 || f.isk.id === 11)) f.isk.srcAddr = [0x0100630a];
     });
+    // A second address is a finding of its own.
+    const two = new Map(cp);
+    editImage<"FILES">(two, "files.img", (img) => {
+      for (const f of img.entries) if (f.isk?.id === 14) f.isk.srcAddr = [0x0200630a];
+    });
+    const both = await run(two, "inet", fakeHost());
+    expect(both.findings?.filter((f) => f.problem.includes("external")).map((f) => [f.subject, f.entry])).toEqual([
+      ["10.99.0.1", "sockets id 10, 11"],
+      ["10.99.0.2", "socket id 14"],
+    ]);
     const ext = await run(cp, "inet", fakeHost());
     expect(ext.note).toBeUndefined();
     expect(ext.findings?.filter((f) => f.subject !== "connected TCP sockets")).toMatchInlineSnapshot(`
