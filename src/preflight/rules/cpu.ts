@@ -215,14 +215,13 @@ function cpuinfoFindings(ctx: PreflightContext, cpu: HostCpu): Finding[] {
   }
   const mask = x86.xfeaturesMask ?? 0n;
   if (cpu.xfeaturesMask === undefined || cpu.xsaveSize === undefined || cpu.xsaveSizeMax === undefined) {
-    out.push({
-      ...at,
-      severity: "not-checked",
-      subject: "xsave",
-      problem: `${when}xfeatures ${`0x${mask.toString(16)}`} and xsave size ${x86.xsaveSize ?? 0} are compared with CPUID, which this host's facts lack`,
-      criuError: "",
-      fix: "Run `criu check --cpu-cap` with the images on this host.",
-    });
+    out.push(
+      unchecked(
+        { ...at, subject: "xsave" },
+        `${when}xfeatures ${`0x${mask.toString(16)}`} and xsave size ${x86.xsaveSize ?? 0} are compared with CPUID, which this host's facts lack`,
+        "Run `criu check --cpu-cap` with the images on this host.",
+      ),
+    );
   } else if (mask & ~cpu.xfeaturesMask) {
     out.push({
       ...at,

@@ -95,16 +95,12 @@ export async function kernelRule(ctx: PreflightContext): Promise<RuleRun> {
   for (const [type, [entry, error]] of needs) {
     const [min, call] = FILE_KERNELS[type] as [[number, number], string];
     if (!version) {
-      findings.push({
-        rule: "kernel",
-        severity: "not-checked",
-        image: "files.img",
-        entry,
-        subject: type,
-        problem: `cannot read the version of kernel ${kernel.release}`,
-        criuError: "",
-        fix: "",
-      });
+      findings.push(
+        unchecked(
+          { rule: "kernel", image: "files.img", entry, subject: type },
+          `cannot read the version of kernel ${kernel.release}`,
+        ),
+      );
     } else if (older(version, min)) {
       findings.push({
         rule: "kernel",
@@ -131,13 +127,7 @@ export async function kernelRule(ctx: PreflightContext): Promise<RuleRun> {
       option: "--lazy-pages",
     });
     if (!known(uffd)) {
-      findings.push({
-        ...at,
-        severity: "not-checked",
-        problem: `whether userfaultfd works here: ${uffd.notKnown}`,
-        criuError: "",
-        fix: "",
-      });
+      findings.push(unchecked(at, `whether userfaultfd works here: ${uffd.notKnown}`));
     } else if (!uffd) {
       findings.push({
         ...at,
