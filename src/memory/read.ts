@@ -206,9 +206,9 @@ export function locateMemory(
     if (v.start > at) break;
     const b = v.end < end ? v.end : end;
     const pm = runsOf(cp, v.pagemap, pageSize);
-    for (let x = at; x < b; ) {
-      const r = pm?.runs[firstRun(pm.runs, x + v.delta)];
-      if (!pm || !r || r.start > x + v.delta)
+    for (const [lo, hi, r] of runPieces(pm?.runs ?? [], at + v.delta, b + v.delta)) {
+      const x = lo - v.delta;
+      if (!pm || !r)
         throw new CriuImageError("UNSUPPORTED", v.pagemap, 0, "dumped bytes", `${where(x)} was never dumped`);
       if (!(r.flags & PE_PRESENT)) {
         const why =
@@ -217,14 +217,12 @@ export function locateMemory(
             : "is in a lazy page, in no file of this dump";
         throw new CriuImageError("UNSUPPORTED", v.pagemap, 0, "bytes stored in this dump", `${where(x)} ${why}`);
       }
-      const stop = r.end - v.delta < b ? r.end - v.delta : b;
       out.push({
         address: x,
-        length: Number(stop - x),
+        length: Number(hi - lo),
         file: `pages-${pm.pagesId}.img`,
-        offset: Number(r.offset + (x + v.delta - r.start)),
+        offset: Number(r.offset + (lo - r.start)),
       });
-      x = stop;
     }
     at = b;
     if (at >= end) break;
