@@ -5,7 +5,7 @@
  * refused, naming what they are.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
@@ -18,17 +18,13 @@ import {
   user_aarch64_regs_entrySchema,
 } from "../../src/gen/index.js";
 import { readImage, writeImage } from "../../src/index.js";
-import { corpusCheckpoint } from "../helpers/checkpoints.js";
-import { corpusRoot } from "../helpers/corpus.js";
+import { corpusCheckpoint, corpusDump } from "../helpers/checkpoints.js";
 
 const PID = 11146;
 
 /** The simple dump (pages included) with its task's core image edited. */
 function simpleWith(edit: (core: Record<string, unknown>) => void): Checkpoint {
-  const dir = join(corpusRoot, "images", "simple");
-  const files = new Map<string, Uint8Array>(
-    readdirSync(dir).map((n) => [n, new Uint8Array(readFileSync(join(dir, n)))]),
-  );
+  const files = corpusDump("simple");
   const img = readImage(files.get(`core-${PID}.img`) as Uint8Array, { name: "core" });
   if (img.kind !== "CORE" || !img.entries[0]) throw new Error("core");
   edit(img.entries[0] as unknown as Record<string, unknown>);

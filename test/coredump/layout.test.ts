@@ -4,20 +4,13 @@
  * left out), offsets in order and inside the file, notes in the kernel's
  * order; lazy pages named in a warning; chunk size makes no difference.
  */
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Checkpoint } from "../../src/checkpoint/index.js";
 import { coreDump } from "../../src/coredump/index.js";
 import { PE_LAZY, PE_PRESENT } from "../../src/image/pagemap.js";
 import { type CriuImage, readImage, writeImage } from "../../src/index.js";
 import { memoryMap } from "../../src/memory/index.js";
-import { corpusRoot } from "../helpers/corpus.js";
-
-function dump(scenario: string): Map<string, Uint8Array> {
-  const dir = join(corpusRoot, "images", scenario);
-  return new Map(readdirSync(dir).map((n) => [n, new Uint8Array(readFileSync(join(dir, n)))]));
-}
+import { corpusDump } from "../helpers/checkpoints.js";
 
 async function coreBytes(cp: Checkpoint, pid: number, chunkSize?: number): Promise<Buffer> {
   const c = await coreDump(cp, pid, chunkSize ? { chunkSize } : {});
@@ -65,7 +58,7 @@ function notes(b: Buffer, p: Ph): [string, number, number][] {
 
 describe("core file layout", () => {
   it("headers cover every VMA exactly; vvar and unheld file pages have nothing in the file; offsets in order", async () => {
-    const cp = Checkpoint.of(dump("memory"));
+    const cp = Checkpoint.of(corpusDump("memory"));
     const b = await coreBytes(cp, 29313);
     expect([...b.subarray(0, 7)]).toEqual([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1]);
     expect([b.readUInt16LE(16), b.readUInt16LE(18)]).toEqual([4, 62]);
@@ -121,7 +114,7 @@ describe("core file layout", () => {
   });
 
   it("three threads: each has its status and register sets, in pstree order after the process's own", async () => {
-    const cp = Checkpoint.of(dump("many-fds"));
+    const cp = Checkpoint.of(corpusDump("many-fds"));
     const b = await coreBytes(cp, 11673);
     const n = notes(b, phdrs(b)[0] as Ph).map(([name, t, size]) => `${name}:${t.toString(16)}:${size}`);
     expect(n.filter((x) => x.startsWith("CORE:1:"))).toHaveLength(3);
@@ -139,7 +132,7 @@ describe("core file layout", () => {
   });
 
   it("lazy pages are named in a warning and written as zeros", async () => {
-    const files = dump("memory");
+    const files = corpusDump("memory");
     const pm = readImage(files.get("pagemap-29316.img") as Uint8Array, { name: "pagemap" });
     if (pm.kind !== "PAGEMAP") throw new Error("pagemap");
     const e = pm.entries.slice(1).find((x) => (x as { flags?: number }).flags === PE_PRESENT) as {
@@ -158,7 +151,7 @@ describe("core file layout", () => {
 
 describe("segments and page counts", () => {
   it("alternate between held and left-out pages within a VMA, and count what is not the task's memory", async () => {
-    const cp = Checkpoint.of(dump("memory"));
+    const cp = Checkpoint.of(corpusDump("memory"));
     const c = await coreDump(cp, 29313);
     const b = await coreBytes(cp, 29313);
     const loads = phdrs(b).slice(1);
@@ -201,7 +194,7 @@ describe("what is left out of the file", () => {
   const at = (b: Buffer, v: { start: bigint }) => phdrs(b).find((p) => p.type === 1 && p.vaddr === v.start);
 
   it("a vDSO CRIU did not dump has nothing in the file; an anonymous mapping without pages is zeros", async () => {
-    const files = dump("simple");
+    const files = corpusDump("simple");
     const none = memoryMap(Checkpoint.of(files), pid, 4096).find((v) => v.kind === "file" && v.pages.present === 0);
     if (!none) throw new Error("the simple dump has a mapping with no pages");
     // VMA_AREA_REGULAR | VMA_ANON_PRIVATE, then VMA_AREA_REGULAR | VMA_AREA_VDSO (criu/include/image.h).
@@ -215,7 +208,7 @@ describe("what is left out of the file", () => {
   });
 
   it("a shared file mapping whose pages are not held is left out as a private one is", async () => {
-    const files = dump("simple");
+    const files = corpusDump("simple");
     const cp = Checkpoint.of(files);
     const file = memoryMap(cp, pid, 4096).find((v) => v.kind === "file" && v.pages.present === 0);
     if (!file) throw new Error("the simple dump has a file mapping with no pages");
@@ -230,7 +223,7 @@ describe("what is left out of the file", () => {
   });
 
   it("file pages the checkpoint does not hold come from the file at the mapping's offset, chunk by chunk", async () => {
-    const cp = Checkpoint.of(dump("simple"));
+    const cp = Checkpoint.of(corpusDump("simple"));
     const byte = (path: string, o: number) => (o * 7 + path.length) & 0xff;
     const files = {
       size: async () => 1 << 24,
@@ -259,7 +252,7 @@ describe("what is left out of the file", () => {
   it("pages left out for different reasons in a row are one segment", async () => {
     const { create } = await import("@bufbuild/protobuf");
     const { pagemap_entrySchema } = await import("../../src/gen/index.js");
-    const files = dump("simple");
+    const files = corpusDump("simple");
     const none = memoryMap(Checkpoint.of(files), pid, 4096).find(
       (v) => v.kind === "file" && v.pages.present === 0 && v.end - v.start >= 3n * 4096n,
     );
@@ -285,7 +278,7 @@ describe("what is left out of the file", () => {
   });
 
   it("unwritten pages of shared memory (a memfd) are the process's memory: zeros in the file, not left out", async () => {
-    const cp = Checkpoint.of(dump("memory"));
+    const cp = Checkpoint.of(corpusDump("memory"));
     // Corpus README: the shared mapping at 0x7f58bc353000, 4 pages, 2 of them written.
     const shm = memoryMap(cp, 29313, 4096).find((v) => v.start === 0x7f58bc353000n);
     expect(shm?.kind).toBe("memfd");

@@ -4,7 +4,7 @@
  * errors coreDump gives for tasks it cannot write.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -12,17 +12,12 @@ import { Checkpoint } from "../../src/checkpoint/index.js";
 import { coreDump } from "../../src/coredump/index.js";
 import { core_entry_march } from "../../src/gen/index.js";
 import { CriuImageError } from "../../src/index.js";
-import { editImage } from "../helpers/checkpoints.js";
+import { corpusDump, editImage } from "../helpers/checkpoints.js";
 import { corpusRoot } from "../helpers/corpus.js";
 
 const work = mkdtempSync(join(tmpdir(), "criu-image-notes-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 const haveEu = spawnSync("eu-readelf", ["--version"]).status === 0;
-
-function dump(scenario: string): Map<string, Uint8Array> {
-  const dir = join(corpusRoot, "images", scenario);
-  return new Map(readdirSync(dir).map((n) => [n, new Uint8Array(readFileSync(join(dir, n)))]));
-}
 
 async function notesOf(cp: Map<string, Uint8Array>, pid: number): Promise<string> {
   const c = await coreDump(Checkpoint.of(cp), pid);
@@ -45,7 +40,7 @@ async function error(p: Promise<unknown>): Promise<CriuImageError> {
 
 describe("process notes", () => {
   it.runIf(haveEu)("name each process, its parent and its command line as the README gives them", async () => {
-    const cp = dump("memory");
+    const cp = corpusDump("memory");
     const parent = await notesOf(cp, 29313);
     expect(parent).toMatch(/pid: 29313, ppid: 0, pgrp: 29313, sid: 29313/);
     expect(parent).toContain("fname: mem_marks\n");
@@ -60,7 +55,7 @@ describe("process notes", () => {
   it.runIf(haveEu)(
     "leaves psargs empty when the command line's bounds are empty, and says nothing is wrong",
     async () => {
-      const cp = dump("memory");
+      const cp = corpusDump("memory");
       editImage<"MM">(cp, "mm-29313.img", (img) => {
         const mm = img.entries[0];
         if (mm) mm.mmArgEnd = mm.mmArgStart;
@@ -78,9 +73,9 @@ describe("process notes", () => {
 
 describe("coreDump's errors", () => {
   it("names the image and what it expected", async () => {
-    const none = await error(coreDump(Checkpoint.of(dump("simple")), 1));
+    const none = await error(coreDump(Checkpoint.of(corpusDump("simple")), 1));
     expect([none.code, none.image, none.expected]).toEqual(["INVALID", "pstree.img", "a task 1"]);
-    const noMm = dump("simple");
+    const noMm = corpusDump("simple");
     noMm.delete("mm-11146.img");
     const e = await error(coreDump(Checkpoint.of(noMm), 11146));
     expect([e.code, e.image, e.expected]).toEqual([
@@ -89,7 +84,7 @@ describe("coreDump's errors", () => {
       "a task with memory and registers",
     ]);
     expect(e.message).toContain("no mm-11146.img: no memory");
-    const empty = dump("simple");
+    const empty = corpusDump("simple");
     editImage<"MM">(empty, "mm-11146.img", (img) => {
       img.entries = [];
     });
@@ -98,15 +93,15 @@ describe("coreDump's errors", () => {
   });
 
   it("says in full why a task is refused: no memory, no such task, 32-bit, another architecture, too many mappings", async () => {
-    const noMm = dump("simple");
+    const noMm = corpusDump("simple");
     noMm.delete("mm-11146.img");
     expect((await error(coreDump(Checkpoint.of(noMm), 11146))).message).toBe(
       "core-11146.img: at byte 0: expected a task with memory and registers (no mm-11146.img: no memory)",
     );
-    expect((await error(coreDump(Checkpoint.of(dump("simple")), 1))).message).toBe(
+    expect((await error(coreDump(Checkpoint.of(corpusDump("simple")), 1))).message).toBe(
       "pstree.img: at byte 0: expected a task 1 (no such task in the checkpoint)",
     );
-    const compat = dump("simple");
+    const compat = corpusDump("simple");
     editImage<"CORE">(compat, "core-11146.img", (img) => {
       const r = img.entries[0]?.threadInfo?.gpregs;
       if (r) r.mode = 2;
@@ -116,7 +111,7 @@ describe("coreDump's errors", () => {
       "UNSUPPORTED",
       "core-11146.img: at byte 0: expected a 64-bit task (a 32-bit (compat) x86 task)",
     ]);
-    const ppc = dump("simple");
+    const ppc = corpusDump("simple");
     editImage<"CORE">(ppc, "core-11146.img", (img) => {
       const e = img.entries[0];
       if (e) e.mtype = core_entry_march.PPC64;
@@ -126,7 +121,7 @@ describe("coreDump's errors", () => {
     expect(arch.message).toBe(
       "core-11146.img: at byte 0: expected an x86_64 or aarch64 task (a PPC64 task: core files are written for x86_64 and aarch64 only)",
     );
-    const empty = dump("simple");
+    const empty = corpusDump("simple");
     editImage<"MM">(empty, "mm-11146.img", (img) => {
       img.entries = [];
     });
@@ -137,7 +132,7 @@ describe("coreDump's errors", () => {
 
   it("refuses more mappings than ELF's 16-bit header count holds, and takes the most it holds", async () => {
     const many = (n: number) => {
-      const cp = dump("simple");
+      const cp = corpusDump("simple");
       editImage<"MM">(cp, "mm-11146.img", (img) => {
         const mm = img.entries[0];
         const v = mm?.vmas[0];
@@ -165,7 +160,7 @@ describe("coreDump's errors", () => {
   });
 
   it("warns of pages its pagemap names that cannot be read (a parent dump missing), and writes zeros there", async () => {
-    const cp = dump("simple");
+    const cp = corpusDump("simple");
     let parentPages = 0n;
     editImage<"PAGEMAP">(cp, "pagemap-11146.img", (img) => {
       const e = img.entries[1];
@@ -193,7 +188,7 @@ describe("coreDump's errors", () => {
         return new Uint8Array(Math.max(0, Math.min(length, 100 - offset))).fill(0xab);
       },
     };
-    const c = await coreDump(Checkpoint.of(dump("simple")), 11146, { files });
+    const c = await coreDump(Checkpoint.of(corpusDump("simple")), 11146, { files });
     expect(c.filePages).toBeGreaterThan(0);
     const parts: Uint8Array[] = [];
     for await (const p of c.chunks()) parts.push(p);
@@ -205,7 +200,7 @@ describe("coreDump's errors", () => {
   });
 
   it("leaves out a thread without its core image, and says so", async () => {
-    const cp = dump("many-fds");
+    const cp = corpusDump("many-fds");
     cp.delete("core-11674.img");
     const c = await coreDump(Checkpoint.of(cp), 11673);
     expect(c.threads).toEqual([11673, 11675]);
@@ -229,7 +224,7 @@ describe("signals in NT_PRSTATUS", () => {
   it.runIf(haveEu)(
     "hold each thread's pending and blocked signals as crit reads them from its core image",
     async () => {
-      const cp = dump("many-fds");
+      const cp = corpusDump("many-fds");
       const seen: string[] = [];
       for (const [pid, tids] of [
         [11670, [11670]],

@@ -6,14 +6,13 @@
  * gdb 13 no longer shows, is read back from the note by hand.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { Checkpoint } from "../../src/checkpoint/index.js";
 import { coreDump } from "../../src/coredump/index.js";
-import { editImage } from "../helpers/checkpoints.js";
-import { corpusRoot } from "../helpers/corpus.js";
+import { corpusDump, editImage } from "../helpers/checkpoints.js";
 
 const work = mkdtempSync(join(tmpdir(), "criu-image-xsave-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -25,11 +24,6 @@ const u32s = (tag: number, n: number) => Array.from({ length: n }, (_, i) => ((t
 
 const PID = 11146;
 
-/** The corpus's simple dump, pages included. */
-function corpusCheckpoint(scenario: string): Map<string, Uint8Array> {
-  const dir = join(corpusRoot, "images", scenario);
-  return new Map(readdirSync(dir).map((n) => [n, new Uint8Array(readFileSync(join(dir, n)))]));
-}
 const state = {
   ymmh: u32s(0x59, 64),
   bndreg: u64s(0xb1, 8),
@@ -41,7 +35,7 @@ const state = {
 };
 
 async function core(xstateBv: bigint, mpx: boolean): Promise<Buffer> {
-  const cp = corpusCheckpoint("simple");
+  const cp = corpusDump("simple");
   editImage<"CORE">(cp, `core-${PID}.img`, (img) => {
     const fp = img.entries[0]?.threadInfo?.fpregs;
     if (!fp?.xsave) throw new Error("the corpus task has no xsave state");
@@ -129,7 +123,7 @@ describe("XSAVE state in core files", () => {
   });
 
   it("holds only the components the task had: XCR0 without them, XSTATE_BV masked, the note no longer", async () => {
-    const cp = corpusCheckpoint("simple");
+    const cp = corpusDump("simple");
     editImage<"CORE">(cp, `core-${PID}.img`, (img) => {
       const x = img.entries[0]?.threadInfo?.fpregs?.xsave;
       if (!x) throw new Error("no xsave");

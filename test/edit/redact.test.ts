@@ -5,7 +5,7 @@
  * entry's data), and the count of changed bytes, which must be exactly the
  * secret's.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Checkpoint, memorySource } from "../../src/checkpoint/index.js";
@@ -13,18 +13,13 @@ import { editCheckpoint, redactCheckpoint } from "../../src/edit/index.js";
 import { type CriuImage, readImage, writeImage } from "../../src/index.js";
 import { inspectCheckpoint } from "../../src/inspect/index.js";
 import { patternBytes } from "../../src/memory/index.js";
+import { corpusDump } from "../helpers/checkpoints.js";
 import { corpusRoot } from "../helpers/corpus.js";
 import { withZombie } from "../helpers/zombie.js";
 
 const PARENT = 29313;
 const CHILD = 29316;
 const ENV = { MARK_USER: "corpus", MARK_TOKEN: "s3cr3t-0001", PATH: "/usr/bin" };
-
-/** Every file of a corpus dump, pages included. */
-function dump(scenario: string): Map<string, Uint8Array> {
-  const dir = join(corpusRoot, "images", scenario);
-  return new Map(readdirSync(dir).map((n) => [n, new Uint8Array(readFileSync(join(dir, n)))]));
-}
 
 /** Bytes that differ between two checkpoints' images, by image; sizes must be equal. */
 function changedBytes(a: Checkpoint, b: Checkpoint): Map<string, number[]> {
@@ -54,7 +49,7 @@ function envRange(cp: Checkpoint, pid: number): [bigint, bigint] {
 
 describe("redact: environment values in memory", () => {
   it("--env NAME: exactly the value's bytes of each task, to the filler; the name and '=' stay", async () => {
-    const before = Checkpoint.of(dump("memory"));
+    const before = Checkpoint.of(corpusDump("memory"));
     const r = await redactCheckpoint(before, { env: ["MARK_TOKEN"] });
     expect(r.redactions).toEqual([
       { what: "env", where: `task ${PARENT} MARK_TOKEN`, bytes: ENV.MARK_TOKEN.length },
@@ -75,7 +70,7 @@ describe("redact: environment values in memory", () => {
   });
 
   it("envAll with another filler: every value of every task, and nothing else", async () => {
-    const before = Checkpoint.of(dump("memory"));
+    const before = Checkpoint.of(corpusDump("memory"));
     const r = await redactCheckpoint(before, { envAll: true, filler: 0x23 });
     const values = Object.entries(ENV);
     expect(r.redactions).toEqual(
@@ -90,7 +85,7 @@ describe("redact: environment values in memory", () => {
 
   it("strings that are not NAME=value, and empty values, are passed over", async () => {
     // "MARK_USER=corpus\0" becomes "=X\0EMPTY=\0" and NULs: an entry without a name, one without a value.
-    const base = Checkpoint.of(dump("memory"));
+    const base = Checkpoint.of(corpusDump("memory"));
     const odd = new TextEncoder().encode("=X\0EMPTY=\0\0\0\0\0\0\0");
     const edited = await editCheckpoint(base, (e) => {
       for (const pid of [PARENT, CHILD]) e.writeMemory(pid, envRange(base, pid)[0], odd);
@@ -109,7 +104,7 @@ describe("redact: environment values in memory", () => {
   });
 
   it("an env block that starts with an empty string: the variables after it are found", async () => {
-    const base = Checkpoint.of(dump("memory"));
+    const base = Checkpoint.of(corpusDump("memory"));
     const edited = await editCheckpoint(base, (e) => {
       for (const pid of [PARENT, CHILD]) e.writeMemory(pid, envRange(base, pid)[0], new Uint8Array([0]));
     });
@@ -124,7 +119,7 @@ describe("redact: environment values in memory", () => {
   });
 
   it("an env range that ends without its NUL: the last value is still redacted whole", async () => {
-    const files = dump("memory");
+    const files = corpusDump("memory");
     for (const pid of [PARENT, CHILD]) {
       const mm = readImage(files.get(`mm-${pid}.img`) as Uint8Array, { name: "mm" });
       if (mm.kind !== "MM" || !mm.entries[0]) throw new Error("mm");
@@ -139,7 +134,7 @@ describe("redact: environment values in memory", () => {
   });
 
   it("an env range of exactly 16 MiB is still read", async () => {
-    const files = dump("memory");
+    const files = corpusDump("memory");
     const mm = readImage(files.get(`mm-${PARENT}.img`) as Uint8Array, { name: "mm" });
     if (mm.kind !== "MM" || !mm.entries[0]) throw new Error("mm");
     mm.entries[0].mmEnvEnd = mm.entries[0].mmEnvStart + (1n << 24n);
@@ -154,7 +149,7 @@ describe("redact: environment values in memory", () => {
       ["reversed", (s: bigint) => s - 1n],
       ["over 16 MiB", (s: bigint) => s + (1n << 24n) + 1n],
     ] as const) {
-      const files = dump("memory");
+      const files = corpusDump("memory");
       const mm = readImage(files.get(`mm-${PARENT}.img`) as Uint8Array, { name: "mm" });
       if (mm.kind !== "MM") throw new Error("mm");
       const m = mm.entries[0];
@@ -193,7 +188,7 @@ const golden = (scenario: string, name: string) =>
 
 describe("redact: data after entries", () => {
   it("pipes: pipe and FIFO data zeroed in place, exactly their bytes, lengths kept; TCP queues left", async () => {
-    const before = Checkpoint.of(dump("many-fds"));
+    const before = Checkpoint.of(corpusDump("many-fds"));
     const r = await redactCheckpoint(before, { pipes: true });
     const diff = changedBytes(before, r.checkpoint);
     expect([...diff.keys()].sort()).toEqual(["fifo-data.img", "pipes-data.img"]);
@@ -208,12 +203,12 @@ describe("redact: data after entries", () => {
       });
     }
     expect(r.redactions).toHaveLength(2);
-    const tcp = Checkpoint.of(dump("tcp4"));
+    const tcp = Checkpoint.of(corpusDump("tcp4"));
     expect((await redactCheckpoint(tcp, { pipes: true })).changed.size).toBe(0);
   });
 
   it("TCP queues: inq then outq of every stream zeroed, as tcp-stream's framing places them", async () => {
-    const before = Checkpoint.of(dump("tcp4"));
+    const before = Checkpoint.of(corpusDump("tcp4"));
     const r = await redactCheckpoint(before, { tcpQueues: true });
     const streams = before.names().filter((n) => n.startsWith("tcp-stream-"));
     expect(streams.length).toBeGreaterThan(0);
@@ -237,11 +232,11 @@ describe("redact: data after entries", () => {
     );
     expect(expectedBytes).toBeGreaterThan(0);
     // Pipes are not queues.
-    expect((await redactCheckpoint(Checkpoint.of(dump("many-fds")), { tcpQueues: true })).changed.size).toBe(0);
+    expect((await redactCheckpoint(Checkpoint.of(corpusDump("many-fds")), { tcpQueues: true })).changed.size).toBe(0);
   });
 
   it("a string in pipe data and a BPF map: exactly each occurrence, even at the very end, never past it", async () => {
-    const pipes = Checkpoint.of(dump("many-fds"));
+    const pipes = Checkpoint.of(corpusDump("many-fds"));
     // The corpus pipe holds "data sitting in a pipe\n": "in" twice (once inside "sitting"), "pipe\n" at the end.
     const r = await redactCheckpoint(pipes, { strings: ["in", "pipe\n", "e\nX"], allowUnmatched: true });
     const img = readImage(r.checkpoint.bytes("pipes-data.img") as Uint8Array, { name: "pipes-data.img" });
@@ -255,14 +250,14 @@ describe("redact: data after entries", () => {
     expect(new TextDecoder().decode((o.extras as Uint8Array[])[0])).toBe("data si***ng in a pipe\n");
 
     // A BPF map's keys and values (corpus README: map 33 holds 16 "a" and 16 "b" values among others).
-    const bpf = Checkpoint.of(dump("bpfmap"));
+    const bpf = Checkpoint.of(corpusDump("bpfmap"));
     const rb = await redactCheckpoint(bpf, { strings: ["aaab"], utf16: false });
     expect(rb.redactions).toEqual([{ what: "bpf-map", where: "bpfmap-data.img entry 1", bytes: 4 }]);
     expect(total(changedBytes(bpf, rb.checkpoint))).toBe(4);
   });
 
   it("a regular expression in payloads: every match, none of zero length, flags kept", async () => {
-    const pipes = Checkpoint.of(dump("many-fds"));
+    const pipes = Checkpoint.of(corpusDump("many-fds"));
     const r = await redactCheckpoint(pipes, { regexes: [/S\w+G/i, /\b/], allowUnmatched: true });
     const img = readImage(r.checkpoint.bytes("pipes-data.img") as Uint8Array, { name: "p" });
     expect(new TextDecoder().decode((img.extras as Uint8Array[])[0])).toBe("data ******* in a pipe\n");
@@ -279,15 +274,15 @@ describe("redact: data after entries", () => {
 
 describe("redact: which selectors matched", () => {
   it("a string found only as UTF-16LE, and an expression found only in a pipe, count as matched", async () => {
-    const base = Checkpoint.of(dump("memory"));
+    const base = Checkpoint.of(corpusDump("memory"));
     const [envStart] = envRange(base, PARENT);
     const planted = await editCheckpoint(base, (e) => {
       e.writeMemory(PARENT, envStart - 256n, patternBytes("ZqWideOnly77", "utf16le"));
     });
     const r = await redactCheckpoint(planted.checkpoint, { strings: ["ZqWideOnly77"] });
     expect(r.redactions.map((x) => [x.what, x.bytes])).toEqual([["match", 24]]);
-    const files = dump("simple");
-    files.set("pipes-data.img", dump("many-fds").get("pipes-data.img") as Uint8Array);
+    const files = corpusDump("simple");
+    files.set("pipes-data.img", corpusDump("many-fds").get("pipes-data.img") as Uint8Array);
     const p = await redactCheckpoint(Checkpoint.of(files), { regexes: [/sitting in a p\w+/] });
     expect(p.redactions).toEqual([{ what: "pipe", where: "pipes-data.img entry 0", bytes: 17 }]);
     expect(p.notSearched).toContain(
@@ -302,7 +297,7 @@ describe("redact: which selectors matched", () => {
   });
 
   it("pipes: true zeroes what is queued on unix sockets too", async () => {
-    const before = Checkpoint.of(dump("mixed-sockets"));
+    const before = Checkpoint.of(corpusDump("mixed-sockets"));
     const r = await redactCheckpoint(before, { pipes: true });
     const queued = golden("mixed-sockets", "sk-queues.img").entries as { length: number }[];
     expect(r.redactions.filter((x) => x.what === "socket-queue")).toEqual(
@@ -314,7 +309,7 @@ describe("redact: which selectors matched", () => {
 
 describe("redact: strings in memory", () => {
   it("UTF-8 and UTF-16LE copies by default; utf16: false searches UTF-8 only and says so", async () => {
-    const base = Checkpoint.of(dump("memory"));
+    const base = Checkpoint.of(corpusDump("memory"));
     const secret = "ZqRedactMe42";
     const [envStart] = envRange(base, PARENT);
     // Both forms, in the parent's env pages (dumped, private), apart from each other.
@@ -336,7 +331,7 @@ describe("redact: strings in memory", () => {
   });
 
   it("a regular expression over memory: each task's match, reported by address", async () => {
-    const cp = Checkpoint.of(dump("memory"));
+    const cp = Checkpoint.of(corpusDump("memory"));
     const r = await redactCheckpoint(cp, { regexes: [/s3cr3t-\d{4}/] });
     expect(r.redactions.map((x) => [x.what, x.bytes])).toEqual([
       ["match", 11],
@@ -352,7 +347,7 @@ describe("redact: the engine's metadata", () => {
   const enc = (s: string) => new TextEncoder().encode(s);
   const withMeta = (files: Record<string, string | Uint8Array>) =>
     new Checkpoint(
-      memorySource(dump("simple"), {
+      memorySource(corpusDump("simple"), {
         companions: new Map(Object.entries(files).map(([k, v]) => [k, typeof v === "string" ? enc(v) : v])),
       }),
     );
@@ -440,7 +435,10 @@ describe("redact: the engine's metadata", () => {
     expect(envOnly.notSearched).toEqual([r.notSearched[0]]);
     expect(envOnly.changed.size + envOnly.changedMetadata.size).toBe(0);
     // Raw images are named, pages are not (they are searched).
-    const net = await redactCheckpoint(Checkpoint.of(dump("netns")), { strings: ["zz-none"], allowUnmatched: true });
+    const net = await redactCheckpoint(Checkpoint.of(corpusDump("netns")), {
+      strings: ["zz-none"],
+      allowUnmatched: true,
+    });
     const raw = net.notSearched.find((s) => s.startsWith("raw images"));
     expect(raw).toMatch(/^raw images \(ifaddr-9\.img, .*\): kernel dumps of the network namespace, kept as they are$/);
     expect(raw).not.toMatch(/pages-/);
@@ -452,7 +450,7 @@ describe("redact: the engine's metadata", () => {
       bytes: () => enc('{"a":"s3cr3t"}'),
       read: async () => enc(""),
     };
-    const src = memorySource(dump("simple"));
+    const src = memorySource(corpusDump("simple"));
     const cp = new Checkpoint({ ...src, companions: new Map([["spec.dump", big]]) });
     const r = await redactCheckpoint(cp, { strings: ["s3cr3t"], allowUnmatched: true });
     expect(r.changedMetadata.size).toBe(0);
@@ -462,7 +460,7 @@ describe("redact: the engine's metadata", () => {
 
 describe("the checkpoint given is never changed", () => {
   it("payloads changed in place by redact and by an edit leave the input's bytes as they were", async () => {
-    const files = dump("many-fds");
+    const files = corpusDump("many-fds");
     const copy = new Map([...files].map(([n, b]) => [n, b.slice()]));
     const cp = new Checkpoint(memorySource(files));
     const r = await redactCheckpoint(cp, { pipes: true });

@@ -2,26 +2,19 @@
  * EditSession on its own: byte replacements, decoded images, memory writes
  * and metadata, and what finish() lists (only what differs, sorted).
  */
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Checkpoint, memorySource } from "../../src/checkpoint/index.js";
 import { EditSession } from "../../src/edit/index.js";
 import { readMemory } from "../../src/memory/index.js";
-import { corpusRoot } from "../helpers/corpus.js";
+import { corpusDump } from "../helpers/checkpoints.js";
 import { caught } from "../helpers/errors.js";
 import { memoryMarkers } from "../helpers/markers.js";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 
-function dump(scenario: string): Map<string, Uint8Array> {
-  const dir = join(corpusRoot, "images", scenario);
-  return new Map(readdirSync(dir).map((n) => [n, new Uint8Array(readFileSync(join(dir, n)))]));
-}
-
 describe("EditSession", () => {
   it("setBytes replaces a file: bytes() gives it, image() refuses it, finish() lists it unless it is the same", () => {
-    const cp = Checkpoint.of(dump("simple"));
+    const cp = Checkpoint.of(corpusDump("simple"));
     const e = new EditSession(cp);
     const inv = cp.bytes("inventory.img") as Uint8Array;
     expect(e.bytes("inventory.img")).toBe(inv);
@@ -41,14 +34,14 @@ describe("EditSession", () => {
   });
 
   it("image() of a missing image is undefined and finish() is not troubled by it; a decoded, unchanged image is not listed", () => {
-    const e = new EditSession(Checkpoint.of(dump("simple")));
+    const e = new EditSession(Checkpoint.of(corpusDump("simple")));
     expect(e.image("nothing-1.img", "CORE")).toBeUndefined();
     expect(e.image("core-11146.img", "CORE")?.entries).toHaveLength(1);
     expect(e.finish().size).toBe(0);
   });
 
   it("setBytes after image() drops the decoded copy: the bytes win", () => {
-    const cp = Checkpoint.of(dump("simple"));
+    const cp = Checkpoint.of(corpusDump("simple"));
     const e = new EditSession(cp);
     const core = e.image("core-11146.img", "CORE");
     if (core?.entries[0]?.tc) core.entries[0].tc.comm = "changed";
@@ -58,7 +51,7 @@ describe("EditSession", () => {
   });
 
   it("finish() lists changed images sorted by name, whatever order they were changed in", () => {
-    const e = new EditSession(Checkpoint.of(dump("simple")));
+    const e = new EditSession(Checkpoint.of(corpusDump("simple")));
     for (const n of ["timens-0.img", "fs-11146.img", "core-11146.img"]) {
       const img = e.image(n, n.startsWith("core") ? "CORE" : n.startsWith("fs") ? "FS" : "TIMENS") as {
         entries: Record<string, unknown>[];
@@ -72,7 +65,7 @@ describe("EditSession", () => {
   });
 
   it("writeMemory: two writes into one pages file both stay; a write across pages lands in each", async () => {
-    const cp = Checkpoint.of(dump("memory"));
+    const cp = Checkpoint.of(corpusDump("memory"));
     const m = memoryMarkers().filter((x) => x.task === "29313" && x.address !== undefined);
     const [a, b] = m;
     if (!a?.address || !b?.address) throw new Error("markers");
@@ -91,7 +84,7 @@ describe("EditSession", () => {
     expect(before.unknown).toEqual([]);
     e.writeMemory(29313, across, enc("12345678"));
     const changed = e.finish();
-    const after = new Checkpoint(memorySource(new Map([...dump("memory"), ...changed])));
+    const after = new Checkpoint(memorySource(new Map([...corpusDump("memory"), ...changed])));
     expect(new TextDecoder().decode((await readMemory(after, 29313, a.address, 4)).bytes)).toBe("AAAA");
     expect(new TextDecoder().decode((await readMemory(after, 29313, b.address, 4)).bytes)).toBe("BBBB");
     expect(new TextDecoder().decode((await readMemory(after, 29313, across, 8)).bytes)).toBe("12345678");
@@ -101,7 +94,7 @@ describe("EditSession", () => {
 
   it("metadata: the current bytes, undefined for a file that is not there, and only changed files in finishMetadata", () => {
     const spec = enc('{"a":1}');
-    const cp = new Checkpoint(memorySource(dump("simple"), { companions: new Map([["spec.dump", spec]]) }));
+    const cp = new Checkpoint(memorySource(corpusDump("simple"), { companions: new Map([["spec.dump", spec]]) }));
     const e = new EditSession(cp);
     expect(e.metadata("spec.dump")).toEqual(spec);
     expect(e.metadata("config.dump")).toBeUndefined();
@@ -116,7 +109,7 @@ describe("EditSession", () => {
 
 describe("EditSession.view", () => {
   it("sees every file of the checkpoint, each read as a copy: size, has, keys, values, entries, forEach, read", async () => {
-    const cp = Checkpoint.of(dump("simple"));
+    const cp = Checkpoint.of(corpusDump("simple"));
     const files = new EditSession(cp).view.source.files;
     const names = [...cp.source.files.keys()];
     expect(files.size).toBe(names.length);

@@ -15,13 +15,20 @@ export function corpusPageSizes(scenario: string): Map<string, number> {
 
 /** A corpus checkpoint in memory (all images but pages-*). */
 export function corpusCheckpoint(scenario: string): Map<string, Uint8Array> {
+  return corpusFiles(scenario, (name) => !name.startsWith("pages-"));
+}
+
+/** A corpus dump in memory, every file of it, pages-* included. */
+export function corpusDump(scenario: string): Map<string, Uint8Array> {
+  return corpusFiles(scenario, () => true);
+}
+
+function corpusFiles(scenario: string, want: (name: string) => boolean): Map<string, Uint8Array> {
   requireCorpus();
   const dir = join(corpusRoot, "images", scenario);
   const out = new Map<string, Uint8Array>();
-  for (const name of readdirSync(dir).sort()) {
-    if (name.startsWith("pages-")) continue;
-    out.set(name, new Uint8Array(readFileSync(join(dir, name))));
-  }
+  for (const name of readdirSync(dir).sort())
+    if (want(name)) out.set(name, new Uint8Array(readFileSync(join(dir, name))));
   return out;
 }
 

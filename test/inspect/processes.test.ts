@@ -3,21 +3,15 @@
  * environments as NUL-separated strings, what stands in when they cannot be
  * read (and why), and the fields CRIU keeps in more than one place.
  */
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Checkpoint } from "../../src/checkpoint/index.js";
 import { inspectCheckpoint } from "../../src/inspect/index.js";
-import { corpusCheckpoint, editImage } from "../helpers/checkpoints.js";
-import { corpusRoot } from "../helpers/corpus.js";
+import { corpusCheckpoint, corpusDump, editImage } from "../helpers/checkpoints.js";
 import { withZombie, ZOMBIE_PID } from "../helpers/zombie.js";
 
 const PID = 11146;
 /** The simple dump with its pages. */
-const simple = () => {
-  const dir = join(corpusRoot, "images", "simple");
-  return new Map(readdirSync(dir).map((n) => [n, new Uint8Array(readFileSync(join(dir, n)))]));
-};
+const simple = () => corpusDump("simple");
 const view = async (cp: Map<string, Uint8Array>, memory = true) =>
   (await inspectCheckpoint(Checkpoint.of(cp), { memory })).processes.find((p) => p.pid === PID);
 

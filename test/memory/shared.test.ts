@@ -11,13 +11,11 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Checkpoint } from "../../src/checkpoint/index.js";
 import { locateMemory, readMemory } from "../../src/memory/index.js";
+import { corpusDump } from "../helpers/checkpoints.js";
 import { corpusRoot } from "../helpers/corpus.js";
 import { memoryMarkers } from "../helpers/markers.js";
 
-const cp = () => {
-  const dir = join(corpusRoot, "images", "memory");
-  return Checkpoint.of(new Map(readdirSync(dir).map((n) => [n, new Uint8Array(readFileSync(join(dir, n)))])));
-};
+const cp = () => Checkpoint.of(corpusDump("memory"));
 const SHMEM = 0x7f58bc353000n;
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
 
@@ -54,8 +52,7 @@ describe("shared memory through its own pagemap", () => {
 
   it("a shared anonymous mapping (MAP_SHARED | MAP_ANONYMOUS) is read from the shmem pagemap its shmid names", async () => {
     const { editImage } = await import("../helpers/checkpoints.js");
-    const dir = join(corpusRoot, "images", "memory");
-    const files = new Map(readdirSync(dir).map((n) => [n, new Uint8Array(readFileSync(join(dir, n)))]));
+    const files = corpusDump("memory");
     // The memfd mapping made what CRIU writes for an anonymous shared one: VMA_AREA_REGULAR | VMA_ANON_SHARED
     // (criu/include/image.h), shmid the shared object's id, a page into it.
     editImage<"MM">(files, "mm-29316.img", (img) => {

@@ -40,11 +40,11 @@ describe("memorySummary", () => {
   });
 
   it("adds up to every mapped byte; lazy pages and a task without its core image", async () => {
-    const { readdirSync, readFileSync } = await import("node:fs");
+    const { readFileSync } = await import("node:fs");
     const { Checkpoint } = await import("../../src/checkpoint/index.js");
-    const { editImage } = await import("../helpers/checkpoints.js");
+    const { corpusDump, editImage } = await import("../helpers/checkpoints.js");
     const dir = join(corpusRoot, "images", "memory");
-    const files = new Map(readdirSync(dir).map((n) => [n, new Uint8Array(readFileSync(join(dir, n)))]));
+    const files = corpusDump("memory");
     const crit = (n: string) => JSON.parse(readFileSync(join(corpusRoot, "crit", "memory", `${n}.json`), "utf8"));
     // crit: PE_PRESENT | PE_LAZY entries of the parent; made PE_LAZY alone, as a --lazy-pages dump leaves them.
     const lazyBytes = crit("pagemap-29313.img")
