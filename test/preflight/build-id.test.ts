@@ -97,6 +97,25 @@ describe("buildIdOf", () => {
     bad[4] = 3; // neither ELFCLASS32 nor ELFCLASS64
     expect(buildIdOf(bad)).toBeUndefined();
   });
+
+  it("reads only the program headers the header counts, up to a table ending exactly at the head's end", () => {
+    const id = Uint8Array.from({ length: 20 }, (_, i) => 0x40 + i);
+    const elf = elfWithNote(id);
+    // No program headers: the PT_NOTE header still sitting after the ELF header is not one.
+    const none = elf.slice();
+    new DataView(none.buffer).setUint16(56, 0, true);
+    expect(buildIdOf(none)).toBeUndefined();
+    // The table moved behind the note, the head cut right after it: the last header is whole, so it counts.
+    const moved = new Uint8Array(elf.length + 56);
+    moved.set(elf);
+    moved.set(elf.subarray(64, 120), elf.length);
+    new DataView(moved.buffer).setBigUint64(32, BigInt(elf.length), true);
+    expect(buildIdOf(moved)).toEqual(id);
+    expect(buildIdOf(moved.subarray(0, moved.length - 1))).toBeUndefined();
+    // A head shorter than the ELF header is not read past its end.
+    expect(buildIdOf(elf.subarray(0, 40))).toBeUndefined();
+    expect(buildIdOf(elfWithNote(id, { wide: false }).subarray(0, 40))).toBeUndefined();
+  });
 });
 
 describe("compareBuildId", () => {
@@ -116,6 +135,8 @@ describe("compareBuildId", () => {
     // A 17-byte id rounds up to 20 bytes, as CRIU stores it.
     expect(compareBuildId(words(id.subarray(0, 17)), elfWithNote(id.subarray(0, 17)))).toBe("match");
     expect(compareBuildId(words(id.subarray(0, 16)), elfWithNote(id))).toBe("mismatch");
+    // Saved words longer than the file's id: the same first bytes are not enough.
+    expect(compareBuildId([...words(id), 0], elfWithNote(id))).toBe("mismatch");
     expect(compareBuildId(words(id), new Uint8Array(100))).toBe("unknown");
   });
 
