@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Checkpoint } from "../../src/checkpoint/index.js";
 import { type Finding, type PreflightReport, preflight, unknownHost } from "../../src/preflight/index.js";
-import { corpusCheckpoint } from "../helpers/checkpoints.js";
+import { corpusCheckpoint, editImage } from "../helpers/checkpoints.js";
 import { critDir } from "../helpers/corpus.js";
 import { elfWithNote } from "../helpers/elf.js";
 import { type FakeFile, fakeHost } from "../helpers/fake-host.js";
@@ -134,6 +134,46 @@ describe("files and mappings", () => {
         "/srv/ckpt/work/many-fds/link_remap.21",
         "Can't open file srv/ckpt/work/many-fds/link_remap.21 on restore: No such file or directory",
       ],
+    ]);
+  });
+
+  it("dumps before remap_type: remap_id's top bit marks a ghost, the rest is its id", async () => {
+    const cp = corpusCheckpoint("many-fds");
+    editImage<"REMAP_FPATH">(cp, "remap-fpath.img", (img) => {
+      // /proc remaps came with remap_type: an old dump has none.
+      img.entries = img.entries.filter((r) => r.remapType !== 2);
+      for (const r of img.entries) {
+        if (r.remapType === 1) r.remapId = (r.remapId | 0x80000000) >>> 0;
+        delete (r as { remapType?: number }).remapType;
+      }
+    });
+    const files = hostFiles("many-fds");
+    files.delete("/srv/ckpt/work/many-fds/ghost.bin");
+    files.delete("/srv/ckpt/work/many-fds/linked-a.txt");
+    files.set("/srv/ckpt/work/many-fds/ghost.bin.cr.1.ghost", { mode: 0o100600, size: 3 });
+    files.delete("/srv/ckpt/work/many-fds/link_remap.21");
+    expect(findings(await run("many-fds", files, cp)).map((x) => [x.image, x.subject])).toEqual([
+      ["remap-fpath.img", "/srv/ckpt/work/many-fds/ghost.bin.cr.1.ghost"],
+      ["files.img", "/srv/ckpt/work/many-fds/link_remap.21"],
+    ]);
+  });
+
+  it("names every kind of user of a file: fds, cwd, root, exe and mappings", async () => {
+    const files = hostFiles("memory");
+    files.set("/", { mode: 0o40700, size: 4096 });
+    const f = findings(await run("memory", files)).find((x) => x.subject === "/");
+    expect(f?.problem).toBe("mode 040700, the checkpoint expects 040755 (pid 29313 root)");
+  });
+
+  it("a task without fs, mm or fdinfo images is read for what it has", async () => {
+    const cp = corpusCheckpoint("memory");
+    for (const name of [...cp.keys()]) if (/^(fs|mm)-\d+\.img$/.test(name)) cp.delete(name);
+    const files = hostFiles("memory");
+    files.delete("/srv/ckpt/work/memory/filemap.dat");
+    const f = findings(await run("memory", files, cp));
+    // Without mm images nothing is known to be mapped: the file is the files rule's, used by nobody it can name.
+    expect(f.map((x) => [x.rule, x.subject, x.problem])).toEqual([
+      ["files", "/srv/ckpt/work/memory/filemap.dat", "missing on this host"],
     ]);
   });
 
