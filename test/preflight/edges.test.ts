@@ -84,14 +84,31 @@ describe("inet matching", () => {
         f.isk.srcAddr = [(10 | ((i % 60) << 24)) >>> 0];
         img.entries.push(f);
       }
+      // Nine more on the first address: eleven sockets, of which eight are named.
+      for (let i = 70; i < 79; i++) {
+        const f = clone(file_entrySchema, listener);
+        if (!f.isk) continue;
+        f.id = 1000 + i;
+        f.isk.id = 1000 + i;
+        f.isk.srcAddr = [10];
+        img.entries.push(f);
+      }
     });
-    const f = (await preflight(cp, host([], ["127.0.0.1"]), { rules: ["inet"] })).rules[0]?.findings ?? [];
-    const missing = f.filter((x) => x.severity === "blocks");
+    const run = (await preflight(cp, host([], ["127.0.0.1"]), { rules: ["inet"] })).rules[0];
+    expect(run?.checked).toBe(3 + 79);
+    const missing = (run?.findings ?? []).filter((x) => x.severity === "blocks");
     expect(missing.length).toBe(51);
-    expect(missing[0]).toMatchObject({ subject: "10.0.0.0", entry: "sockets id 1000, 1060" });
-    expect(missing[50]).toMatchObject({
+    expect(missing[0]).toMatchObject({
+      subject: "10.0.0.0",
+      entry: "sockets id 1000, 1060, 1070, 1071, 1072, 1073, 1074, 1075",
+    });
+    expect(missing[1]).toMatchObject({ subject: "10.0.0.1", entry: "sockets id 1001, 1061" });
+    expect(missing[50]).toEqual({
+      ...missing[49],
+      entry: "",
       subject: "10 more",
       problem: "and 10 more sockets with the same problem (addr), counted, not listed",
+      criuError: "",
     });
   });
 });

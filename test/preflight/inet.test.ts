@@ -3,7 +3,14 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type Finding, type HostFacts, type HostSocket, preflight, unknownHost } from "../../src/preflight/index.js";
+import {
+  type Finding,
+  type HostFacts,
+  type HostSocket,
+  notKnown,
+  preflight,
+  unknownHost,
+} from "../../src/preflight/index.js";
 import { corpusCheckpoint, editImage, legacyLayout } from "../helpers/checkpoints.js";
 import { critDir } from "../helpers/corpus.js";
 import { fact, fakeHost } from "../helpers/fake-host.js";
@@ -120,6 +127,47 @@ describe("inet", () => {
       }),
       { numRuns: 60 },
     );
+  });
+
+  it("a v4-mapped socket's address is found among the host's dotted ones, 127/8 or not", async () => {
+    const cp = corpusCheckpoint("tcp-v4mapped");
+    // ::ffff:10.1.1.1, as CRIU's words hold it: the kernel's bytes read as little-endian u32s.
+    editImage<"FILES">(cp, "files.img", (img) => {
+      for (const f of img.entries) if (f.isk) f.isk.srcAddr = [0, 0, 0xffff0000, 0x0101010a];
+    });
+    const blocks = async (addresses: string[]) =>
+      (await inet(cp, host([], addresses))).filter((x) => x.severity === "blocks").map((x) => x.subject);
+    expect(await blocks(["10.1.1.1"])).toEqual([]);
+    expect(await blocks(["127.0.0.1"])).toEqual(["::ffff:a01:101"]);
+  });
+
+  it("a socket without a port, or with an address of neither 1 nor 4 words, is not checked for its address", async () => {
+    const cp = corpusCheckpoint("tcp4");
+    editImage<"FILES">(cp, "files.img", (img) => {
+      for (const f of img.entries) {
+        if (f.isk?.id === 6) Object.assign(f.isk, { srcAddr: [0x0909090a], srcPort: 0 });
+        if (f.isk?.id === 7) f.isk.srcAddr = [0x0909090a, 0];
+      }
+    });
+    const r = await preflight(cp, host([], ["127.0.0.1"]), { rules: ["inet"] });
+    expect(r.rules[0]?.checked).toBe(3);
+    expect(r.rules[0]?.findings.filter((x) => x.severity !== "needs")).toEqual([]);
+  });
+
+  it("an address list it cannot read is said once per address, in full", async () => {
+    const h = host([], [], { addresses: async () => notKnown("EPERM") });
+    const f = (await inet(corpusCheckpoint("tcp4"), h)).filter((x) => x.severity === "not-checked");
+    expect(f[0]).toEqual({
+      rule: "inet",
+      image: "files.img",
+      entry: "sockets id 6, 7",
+      severity: "not-checked",
+      subject: "127.0.0.1",
+      problem: "cannot list this host's addresses: EPERM",
+      criuError: "",
+      fix: "",
+    });
+    expect(f.map((x) => x.subject)).toEqual(["127.0.0.1", "127.0.0.2"]);
   });
 
   it("reads the legacy inetsk.img layout alike", async () => {
