@@ -146,6 +146,15 @@ describe("kernel", () => {
     );
     // crit: the first memfd file (id 2) is inode 1, named /dev/zero (shared memory CRIU keeps as a memfd).
     expect(memfd.rules[0]?.findings[0]?.criuError).toBe("Can't create memfd:/dev/zero: Function not implemented");
+    // The name is the inode's the file points at, not memfd.img's first.
+    const second = new Map(cp);
+    editImage<"FILES">(second, "files.img", (img) => {
+      for (const f of img.entries) if (f.memfd?.id === 2) f.memfd.inodeId = 2;
+    });
+    const old = fakeHost(new Map(), { kernel: fact({ release: "3.10.0", namespaces: new Set(NS_KINDS) }) });
+    expect((await preflight(second, old, { rules: ["kernel"] })).rules[0]?.findings[0]?.criuError).toBe(
+      "Can't create memfd:corpus-memfd: Function not implemented",
+    );
     const weird = await preflight(
       cp,
       fakeHost(new Map(), { kernel: fact({ release: "custom", namespaces: new Set(NS_KINDS) }) }),
