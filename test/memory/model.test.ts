@@ -57,7 +57,15 @@ const FLAGS: Record<Exclude<State, "hole">, number> = {
   flagless: 0,
 };
 
-function build(specs: VmaSpec[], seed: number): Built {
+/** Ways a dump can be incomplete: no parent dump at hand, a pages file cut short, or no pagemap at all. */
+interface Damage {
+  noParent?: boolean;
+  /** Bytes cut from the end of pages-1.img. */
+  cut?: number;
+  noPagemap?: boolean;
+}
+
+function build(specs: VmaSpec[], seed: number, damage: Damage = {}): Built {
   let rnd = seed >>> 0 || 1;
   // Mostly a small alphabet (letters, NULs, tab, space, DEL, a high byte) so that needles recur and strings form.
   const ALPHABET = [0x41, 0x42, 0x43, 0, 0, 0x20, 0x09, 0x0a, 0x7f, 0x80];
@@ -72,6 +80,7 @@ function build(specs: VmaSpec[], seed: number): Built {
   const entries: Message[] = [create(pagemap_headSchema, { pagesId: 1 })];
   const parentEntries: Message[] = [create(pagemap_headSchema, { pagesId: 1 })];
   const here: number[] = [];
+  const hereAt: bigint[] = [];
   const there: number[] = [];
   let page = BASE / BigInt(PS);
   for (const s of specs) {
@@ -91,6 +100,8 @@ function build(specs: VmaSpec[], seed: number): Built {
           const b = byte();
           model.set(a, b);
           (st === "here" ? here : there).push(b);
+          if (st === "here") hereAt.push(a);
+          else if (damage.noParent) model.delete(a);
         }
       }
       if (st !== "hole") {
@@ -111,14 +122,20 @@ function build(specs: VmaSpec[], seed: number): Built {
     [`pagemap-${PID}.img`, imageOf("PAGEMAP", parentEntries)],
     ["pages-1.img", new Uint8Array(there)],
   ]);
+  const cut = Math.min(damage.cut ?? 0, here.length);
+  for (const a of hereAt.slice(here.length - cut)) model.delete(a);
   const files = new Map([
     [`mm-${PID}.img`, imageOf("MM", [mm])],
     [`pagemap-${PID}.img`, imageOf("PAGEMAP", entries)],
-    ["pages-1.img", new Uint8Array(here)],
+    ["pages-1.img", new Uint8Array(here.slice(0, here.length - cut))],
   ]);
+  if (damage.noPagemap) {
+    files.delete(`pagemap-${PID}.img`);
+    model.clear();
+  }
   const lo = BASE - BigInt(2 * PS);
   return {
-    cp: new Checkpoint(memorySource(files, { parent })),
+    cp: new Checkpoint(memorySource(files, damage.noParent ? {} : { parent })),
     model,
     state,
     vmas,
@@ -189,6 +206,49 @@ describe("memory against a model of every byte", () => {
         },
       ),
       { numRuns: 60, seed: 5 },
+    );
+  });
+
+  it("readMemory of an incomplete dump: what is missing is unknown, never an error (property)", async () => {
+    const damage = fc.record({
+      noParent: fc.boolean(),
+      cut: fc.integer({ min: 0, max: 3 * PS }),
+      noPagemap: fc.boolean(),
+    });
+    await fc.assert(
+      fc.asyncProperty(layout, damage, fraction, fc.integer({ min: 1, max: 400 }), async ({ specs, seed }, d, f, n) => {
+        const b = build(specs, seed, d);
+        const start = b.lo + BigInt(Math.floor(f * Number(b.hi - b.lo)));
+        const r = await readMemory(b.cp, PID, start, n, { pageSize: PS });
+        for (let i = 0; i < n; i++)
+          expect(r.bytes[i], `byte ${start + BigInt(i)}`).toBe(b.model.get(start + BigInt(i)) ?? 0);
+        expect(r.unknown).toEqual(unknownRuns(b, start, start + BigInt(n)));
+      }),
+      { numRuns: 120, seed: 15 },
+    );
+  });
+
+  it("searchMemory over an incomplete dump finds exactly what is still known (property)", async () => {
+    const damage = fc.record({ noParent: fc.boolean(), cut: fc.integer({ min: 0, max: 3 * PS }) });
+    await fc.assert(
+      fc.asyncProperty(
+        layout,
+        damage,
+        fc.integer({ min: 1, max: 3 }),
+        fc.nat(),
+        async ({ specs, seed }, d, len, pick) => {
+          const b = build(specs, seed, d);
+          const known = [...b.model.keys()];
+          if (known.length === 0) return;
+          const at = known[pick % known.length] as bigint;
+          const needle = new Uint8Array(len).map((_, i) => b.model.get(at + BigInt(i)) ?? 0);
+          const found: bigint[] = [];
+          for await (const m of searchMemory(b.cp, { pid: PID, pattern: needle, pageSize: PS, window: 2 * PS }))
+            found.push(m.address);
+          expect(found).toEqual(occurrences(b, needle));
+        },
+      ),
+      { numRuns: 100, seed: 16 },
     );
   });
 
