@@ -11,6 +11,7 @@ import { create, type Message } from "@bufbuild/protobuf";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Checkpoint, memorySource } from "../../src/checkpoint/index.js";
+import type { CriuImageError } from "../../src/framing/errors.js";
 import { core_entrySchema, pagemap_entrySchema, pagemap_headSchema, pstree_entrySchema } from "../../src/gen/index.js";
 import { PE_LAZY, PE_PARENT, PE_PRESENT } from "../../src/image/pagemap.js";
 import {
@@ -157,6 +158,11 @@ const vmaSpec = fc.integer({ min: 1, max: 6 }).chain((n) =>
 // A uniform fraction: fast-check's doubles crowd at 0 and 1, which would put every range before the first VMA.
 const fraction = fc.integer({ min: 0, max: 9999 }).map((n) => n / 10000);
 const layout = fc.record({ specs: fc.array(vmaSpec, { minLength: 1, maxLength: 4 }), seed: fc.integer() });
+/** Mostly whole dumps; now and then one without its parent or its pagemap. */
+const missing: fc.Arbitrary<Damage> = fc.record({
+  noParent: fc.constantFrom(false, false, true),
+  noPagemap: fc.constantFrom(false, false, false, true),
+});
 
 /** Every address, VMA by VMA, where the model's known bytes spell `needle` (a match never spans VMAs). */
 function occurrences(b: Built, needle: Uint8Array): bigint[] {
@@ -254,12 +260,14 @@ describe("memory against a model of every byte", () => {
 
   it("locateMemory: spans at the stored bytes when all are here, else the reason of the first that is not (property)", async () => {
     await fc.assert(
-      fc.property(layout, fraction, fc.integer({ min: 1, max: 300 }), ({ specs, seed }, f, n) => {
-        const b = build(specs, seed);
+      fc.property(layout, fraction, fc.integer({ min: 1, max: 300 }), missing, ({ specs, seed }, f, n, d) => {
+        const b = build(specs, seed, d);
         const start = b.lo + BigInt(Math.floor(f * Number(b.hi - b.lo)));
         const end = start + BigInt(n);
         let firstBad: bigint | undefined;
-        for (let a = start; a < end && firstBad === undefined; a++) if (b.state.get(a) !== "here") firstBad = a;
+        // Without a pagemap nothing is stored here: every mapped byte reads as never dumped.
+        const stateAt = (a: bigint) => (d.noPagemap && b.state.has(a) ? "hole" : b.state.get(a));
+        for (let a = start; a < end && firstBad === undefined; a++) if (stateAt(a) !== "here") firstBad = a;
         if (firstBad === undefined) {
           const spans = locateMemory(b.cp, PID, start, n, { pageSize: PS });
           const pages = b.cp.bytes("pages-1.img") as Uint8Array;
@@ -275,22 +283,23 @@ describe("memory against a model of every byte", () => {
         }
         const where = `0x${firstBad.toString(16)} of task ${PID}`;
         const why: Record<string, string> = {
-          parent: `pagemap-${PID}.img: at byte 0: expected bytes stored in this dump (${where} is in a page kept in the parent dump (memory/parent))`,
+          parent: `pagemap-${PID}.img: at byte 0: expected bytes stored in this dump (${where} is in a page kept in the parent dump (${d.noParent ? "missing" : "memory/parent"}))`,
           lazy: `pagemap-${PID}.img: at byte 0: expected bytes stored in this dump (${where} is in a lazy page, in no file of this dump)`,
           hole: `pagemap-${PID}.img: at byte 0: expected dumped bytes (${where} was never dumped)`,
           none: `mm-${PID}.img: at byte 0: expected a mapped address (${where} is in no VMA)`,
         };
         why.flagless = why.lazy as string;
-        const st = b.state.get(firstBad) ?? "none";
-        let message = "";
+        const st = stateAt(firstBad) ?? "none";
+        let err: CriuImageError | undefined;
         try {
           locateMemory(b.cp, PID, start, n, { pageSize: PS });
         } catch (e) {
-          message = (e as Error).message;
+          err = e as CriuImageError;
         }
-        expect(message).toBe(why[st]);
+        expect(err?.message).toBe(why[st]);
+        expect(err?.code).toBe("UNSUPPORTED");
       }),
-      { numRuns: 150, seed: 6 },
+      { numRuns: 200, seed: 6 },
     );
   });
 
@@ -407,6 +416,21 @@ describe("pageSizeOf", () => {
       ),
     ).toBe(4096);
     expect(pageSizeOf(arch(3, []))).toBe(4096);
+    // A task without an mm image (a zombie) has no VMAs to count.
+    const zombie = arch(3, [[0x10000n, 0x30000n]]);
+    const withZombie = Checkpoint.of(
+      new Map([
+        ...[...zombie.source.files.keys()].map((n) => [n, zombie.bytes(n) as Uint8Array] as const),
+        [
+          "pstree.img",
+          imageOf("PSTREE", [
+            create(pstree_entrySchema, { pid: PID, ppid: 0, pgid: PID, sid: PID }),
+            create(pstree_entrySchema, { pid: PID + 1, ppid: PID, pgid: PID, sid: PID }),
+          ]),
+        ],
+      ]),
+    );
+    expect(pageSizeOf(withZombie)).toBe(65536);
     // A pre-dump (no pstree) and a checkpoint without core images guess from VMAs too.
     expect(pageSizeOf(Checkpoint.of(new Map()))).toBe(4096);
   });
