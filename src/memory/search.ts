@@ -68,13 +68,13 @@ export function patternBytes(pattern: string, encoding: PatternEncoding = "utf8"
   return new TextEncoder().encode(pattern);
 }
 
-/** Every start of `needle` in `hay` from `from`: the first byte found natively, the rest compared. */
-function indexesOf(hay: Uint8Array, needle: Uint8Array, from: number, until: number, out: number[]): void {
+/** Every start of `needle` in `hay`: the first byte found natively, the rest compared. */
+function indexesOf(hay: Uint8Array, needle: Uint8Array, out: number[]): void {
   const first = needle[0] as number;
   const n = needle.length;
   const last = needle[n - 1] as number;
-  const end = Math.min(until, hay.length - n + 1);
-  for (let i = hay.indexOf(first, from); i !== -1 && i < end; i = hay.indexOf(first, i + 1)) {
+  const end = hay.length - n + 1;
+  for (let i = hay.indexOf(first); i !== -1 && i < end; i = hay.indexOf(first, i + 1)) {
     // The last byte first: most false starts end there.
     if (hay[i + n - 1] !== last) continue;
     let k = 1;
@@ -96,6 +96,9 @@ function selected(v: VmaMap, o: { kinds?: readonly VmaKind[]; prot?: string }): 
   return true;
 }
 
+type Run = { address: bigint; bytes: Uint8Array };
+type Hits = { run: Run; hits: [number, number][] };
+
 /** Contiguous known byte runs of a VMA, read a window at a time with `overlap` bytes carried over. */
 async function* knownRuns(
   cp: Checkpoint,
@@ -106,7 +109,7 @@ async function* knownRuns(
   pageSize: number,
   overlap: number,
   window = WINDOW,
-): AsyncGenerator<{ address: bigint; bytes: Uint8Array; fresh: number; startsBefore?: number }> {
+): AsyncGenerator<Run> {
   let carry: { address: bigint; bytes: Uint8Array } | undefined;
   if (v.pages.present + v.pages.parent === 0) return;
   // Only where the dump has pages: a VMA's size is anyone's to claim (an edited end address can make it a
@@ -129,15 +132,9 @@ async function* knownRuns(
             const span = new Uint8Array(carried.bytes.length + head.length);
             span.set(carried.bytes);
             span.set(head, carried.bytes.length);
-            // Only matches that start in the carried bytes: the rest are found in the piece.
-            yield {
-              address: carried.address,
-              bytes: span,
-              fresh: carried.bytes.length,
-              startsBefore: carried.bytes.length,
-            };
+            yield { address: carried.address, bytes: span };
           }
-          yield { address: pos, bytes: piece, fresh: 0 };
+          yield { address: pos, bytes: piece };
           // The last `overlap` bytes seen, from this piece and, when it is shorter, from what it was carried.
           const keepPiece = Math.min(overlap, piece.length);
           const fromCarry = carried ? Math.min(overlap - keepPiece, carried.bytes.length) : 0;
@@ -170,20 +167,16 @@ function dumpedRanges(cp: Checkpoint, v: VmaMap, start: bigint, end: bigint, pag
   return out;
 }
 
-type Run = { address: bigint; bytes: Uint8Array; fresh: number; startsBefore?: number };
-type Hits = { run: { address: bigint; bytes: Uint8Array }; hits: [number, number][] };
-
-/** Matches of a byte needle: in a boundary span (fresh > 0), only those that start in the carried bytes and end past them are new. */
+/**
+ * Matches of a byte needle. A boundary span holds at most `needle.length - 1` carried bytes and as many of the next
+ * piece, so every match in it crosses the boundary: none is found twice, and all of a run's matches are new.
+ */
 async function* needleHits(runs: AsyncIterable<Run>, needle: Uint8Array): AsyncGenerator<Hits> {
   const at: number[] = [];
   for await (const run of runs) {
     at.length = 0;
-    indexesOf(run.bytes, needle, Math.max(0, run.fresh - needle.length + 1), run.bytes.length, at);
-    const hits: [number, number][] = [];
-    for (const i of at)
-      if (i + needle.length > run.fresh && (run.startsBefore === undefined || i < run.startsBefore))
-        hits.push([i, needle.length]);
-    if (hits.length) yield { run, hits };
+    indexesOf(run.bytes, needle, at);
+    if (at.length) yield { run, hits: at.map((i) => [i, needle.length]) };
   }
 }
 

@@ -623,6 +623,46 @@ describe("search across windows smaller than the match", () => {
   });
 });
 
+describe("regular expressions with a small maxMatch", () => {
+  // Matches no longer than maxMatch are reported as soon as no later byte can change them, in any window, and never
+  // again when the next window is joined to this one's end; matches that may be empty are skipped, not looped on.
+  it("bounded matches are found once, whole, as a scan of each run of known bytes finds them (property)", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        layout,
+        missing,
+        fc.nat(),
+        fc.integer({ min: 1, max: 48 }),
+        fc.integer({ min: 1, max: 2 * PS }),
+        fc.constantFrom("starts", "optional", "runs"),
+        async ({ specs, seed }, d, pick, maxMatch, window, form) => {
+          const b = build(specs, seed, { noParent: d.noParent });
+          const known = [...b.model.keys()];
+          if (known.length === 0) return;
+          const first = b.model.get(known[pick % known.length] as bigint) as number;
+          const hex = (x: number) => `\\x${x.toString(16).padStart(2, "0")}`;
+          // A match from each such byte; the same or nothing at every other place; runs of the other bytes, whose every
+          // suffix is a match too, so a window joined to bytes already reported would find it again.
+          const body = `${hex(first)}[^${hex(first)}]{0,${maxMatch - 1}}`;
+          const sources = { starts: body, optional: `(?:${body})?`, runs: `[^${hex(first)}]{1,${maxMatch}}` };
+          const re = new RegExp(sources[form]);
+          const expected: [bigint, number][] = [];
+          for (const r of knownRegions(b)) {
+            const text = String.fromCharCode(...r.bytes);
+            for (const m of text.matchAll(new RegExp(re.source, "g")))
+              if (m[0].length > 0) expected.push([r.address + BigInt(m.index), m[0].length]);
+          }
+          const found: [bigint, number][] = [];
+          for await (const m of searchMemory(b.cp, { pid: PID, pattern: re, pageSize: PS, maxMatch, window }))
+            found.push([m.address, m.length]);
+          expect(found).toEqual(expected);
+        },
+      ),
+      { numRuns: 150, seed: 17 },
+    );
+  });
+});
+
 describe("patterns", () => {
   it("hex with spaces and colons, UTF-16LE beyond Latin-1, UTF-8; bad hex and empty patterns are refused", async () => {
     const { patternBytes } = await import("../../src/memory/index.js");
