@@ -32,6 +32,7 @@ export {
   type PatternEncoding,
   patternBytes,
   type SearchOptions,
+  type StringsOptions,
   searchMemory,
 } from "./search.js";
 export { type MemorySummary, memorySummary, type ProcessMemory } from "./summary.js";

@@ -111,7 +111,6 @@ async function* knownRuns(
   window = WINDOW,
 ): AsyncGenerator<Run> {
   let carry: { address: bigint; bytes: Uint8Array } | undefined;
-  if (v.pages.present + v.pages.parent === 0) return;
   // Only where the dump has pages: a VMA's size is anyone's to claim (an edited end address can make it a
   // terabyte), so the work follows the pagemap, never the VMA's extent.
   for (const [from, to] of dumpedRanges(cp, v, start, end, pageSize))
@@ -262,7 +261,7 @@ export async function* searchMemory(cp: Checkpoint, o: SearchOptions): AsyncGene
             address,
             length: n,
             vma: { start: v.start, end: v.end, kind: v.kind, prot: v.prot },
-            context: run.bytes.slice(a, Math.min(run.bytes.length, i + n + context)),
+            context: run.bytes.slice(a, i + n + context),
             before: i - a,
           };
         }
@@ -277,23 +276,39 @@ export interface MemoryString {
   text: string;
 }
 
+/** Options of `memoryStrings`. */
+export interface StringsOptions extends MemoryOptions {
+  /** The fewest characters a string has (default 4). */
+  min?: number;
+  /** One byte per character (default), or UTF-16LE: a printable byte then a zero. */
+  encoding?: "ascii" | "utf16le";
+  /** Only VMAs of these kinds. */
+  kinds?: readonly VmaKind[];
+  /** Only VMAs with all of these protections ("r", "w", "x"). */
+  prot?: string;
+  /** Bytes read at a time (default 1 MiB, rounded down to whole characters); strings across windows are whole. */
+  window?: number;
+}
+
 /** Printable runs of at least `min` characters (ASCII, or UTF-16LE), with their addresses, like strings(1). */
 export async function* memoryStrings(
   cp: Checkpoint,
   pid: number,
-  o: MemoryOptions & { min?: number; encoding?: "ascii" | "utf16le"; kinds?: readonly VmaKind[] } = {},
+  o: StringsOptions = {},
 ): AsyncGenerator<MemoryString> {
   const pageSize = o.pageSize ?? pageSizeOf(cp);
   const min = o.min ?? 4;
   const wide = o.encoding === "utf16le";
   const step = wide ? 2 : 1;
+  // A window of whole characters, so that the next one starts on a character too.
+  const window = Math.max(step, (o.window ?? WINDOW) - ((o.window ?? WINDOW) % step));
   const printable = (c: number) => (c >= 0x20 && c < 0x7f) || c === 9;
   for (const v of vmasOf(cp, pid, pageSize)) {
     if (!selected(v, o)) continue;
     let cur = "";
     let curAt = 0n;
     let expect: bigint | undefined;
-    for await (const run of knownRuns(cp, pid, v, v.start, v.end, pageSize, 0)) {
+    for await (const run of knownRuns(cp, pid, v, v.start, v.end, pageSize, 0, window)) {
       if (expect !== run.address && cur.length >= min) yield { address: curAt, text: cur };
       if (expect !== run.address) cur = "";
       const b = run.bytes;

@@ -235,7 +235,11 @@ describe("memory against a model of every byte", () => {
   });
 
   it("searchMemory over an incomplete dump finds exactly what is still known (property)", async () => {
-    const damage = fc.record({ noParent: fc.boolean(), cut: fc.integer({ min: 0, max: 3 * PS }) });
+    const damage = fc.record({
+      noParent: fc.boolean(),
+      cut: fc.integer({ min: 0, max: 3 * PS }),
+      noPagemap: fc.constantFrom(false, false, true),
+    });
     await fc.assert(
       fc.asyncProperty(
         layout,
@@ -245,9 +249,11 @@ describe("memory against a model of every byte", () => {
         async ({ specs, seed }, d, len, pick) => {
           const b = build(specs, seed, d);
           const known = [...b.model.keys()];
-          if (known.length === 0) return;
-          const at = known[pick % known.length] as bigint;
-          const needle = new Uint8Array(len).map((_, i) => b.model.get(at + BigInt(i)) ?? 0);
+          // Nothing known (no pagemap): any needle is found nowhere.
+          const at = known.length ? (known[pick % known.length] as bigint) : undefined;
+          const needle = new Uint8Array(len).map((_, i) =>
+            at === undefined ? 0x41 : (b.model.get(at + BigInt(i)) ?? 0),
+          );
           const found: bigint[] = [];
           for await (const m of searchMemory(b.cp, { pid: PID, pattern: needle, pageSize: PS, window: 2 * PS }))
             found.push(m.address);
@@ -536,32 +542,41 @@ describe("search options and strings against the model", () => {
   it("strings: printable runs of at least min characters, ASCII and UTF-16LE, broken by unknown bytes (property)", async () => {
     const { memoryStrings } = await import("../../src/memory/index.js");
     await fc.assert(
-      fc.asyncProperty(layout, fc.integer({ min: 1, max: 6 }), fc.boolean(), async ({ specs, seed }, min, wide) => {
-        const b = build(specs, seed);
-        const printable = (c: number) => (c >= 0x20 && c < 0x7f) || c === 9;
-        const expected: { address: bigint; text: string }[] = [];
-        for (const r of knownRegions(b)) {
-          let cur = "";
-          let curAt = 0n;
-          const step = wide ? 2 : 1;
-          for (let i = 0; i + step - 1 < r.bytes.length; i += step) {
-            const c = r.bytes[i] as number;
-            if (printable(c) && (!wide || r.bytes[i + 1] === 0)) {
-              if (cur === "") curAt = r.address + BigInt(i);
-              cur += String.fromCharCode(c);
-            } else {
-              if (cur.length >= min) expected.push({ address: curAt, text: cur });
-              cur = "";
+      fc.asyncProperty(
+        layout,
+        fc.integer({ min: 1, max: 6 }),
+        fc.boolean(),
+        fc.record({ cut: fc.integer({ min: 0, max: 2 * PS }), noParent: fc.boolean() }),
+        fc.integer({ min: 1, max: 3 * PS }),
+        fc.constantFrom(undefined, "w", "x"),
+        async ({ specs, seed }, min, wide, d, window, prot) => {
+          const b = build(specs, seed, d);
+          const printable = (c: number) => (c >= 0x20 && c < 0x7f) || c === 9;
+          const expected: { address: bigint; text: string }[] = [];
+          for (const r of knownRegions(b)) {
+            if (prot && !protText(r.vma.prot).includes(prot)) continue;
+            let cur = "";
+            let curAt = 0n;
+            const step = wide ? 2 : 1;
+            for (let i = 0; i + step - 1 < r.bytes.length; i += step) {
+              const c = r.bytes[i] as number;
+              if (printable(c) && (!wide || r.bytes[i + 1] === 0)) {
+                if (cur === "") curAt = r.address + BigInt(i);
+                cur += String.fromCharCode(c);
+              } else {
+                if (cur.length >= min) expected.push({ address: curAt, text: cur });
+                cur = "";
+              }
             }
+            if (cur.length >= min) expected.push({ address: curAt, text: cur });
           }
-          if (cur.length >= min) expected.push({ address: curAt, text: cur });
-        }
-        const found = [];
-        for await (const s of memoryStrings(b.cp, PID, { pageSize: PS, min, encoding: wide ? "utf16le" : "ascii" }))
-          found.push(s);
-        expect(found).toEqual(expected);
-      }),
-      { numRuns: 120, seed: 11 },
+          const found = [];
+          const encoding = wide ? "utf16le" : "ascii";
+          for await (const s of memoryStrings(b.cp, PID, { pageSize: PS, min, encoding, window, prot })) found.push(s);
+          expect(found).toEqual(expected);
+        },
+      ),
+      { numRuns: 150, seed: 11 },
     );
   });
 });
@@ -614,7 +629,7 @@ describe("search across windows smaller than the match", () => {
             expected.push([r.address + BigInt(m.index), m[0].length]);
         }
         const found: [bigint, number][] = [];
-        for await (const m of searchMemory(b.cp, { pid: PID, pattern: re, pageSize: PS, maxMatch: 4096, window }))
+        for await (const m of searchMemory(b.cp, { pid: PID, pattern: re, pageSize: PS, window }))
           found.push([m.address, m.length]);
         expect(found).toEqual(expected);
       }),
@@ -669,14 +684,19 @@ describe("patterns", () => {
     expect([...patternBytes("41 42:43\t0a", "hex")]).toEqual([0x41, 0x42, 0x43, 0x0a]);
     expect([...patternBytes("A€", "utf16le")]).toEqual([0x41, 0, 0xac, 0x20]);
     expect([...patternBytes("A€")]).toEqual([0x41, 0xe2, 0x82, 0xac]);
-    for (const bad of ["4", "4g", "", "414"])
+    for (const bad of ["4", "4g", "", "414"]) {
       expect(() => patternBytes(bad, "hex"), bad).toThrow(
         `<pattern>: at byte 0: expected an even number of hex digits ("${bad}")`,
       );
+      expect(() => patternBytes(bad, "hex")).toThrow(expect.objectContaining({ code: "INVALID", image: "<pattern>" }));
+    }
     const b = build([{ gap: 0, prot: 3, heap: false, pages: ["here"], cuts: [false] }], 1);
     const it = searchMemory(b.cp, { pid: PID, pattern: "", pageSize: PS });
     await expect(it.next()).rejects.toThrow(
       "<pattern>: at byte 0: expected a pattern of at least one byte (an empty pattern matches everywhere)",
+    );
+    await expect(searchMemory(b.cp, { pid: PID, pattern: new Uint8Array(0), pageSize: PS }).next()).rejects.toThrow(
+      expect.objectContaining({ code: "INVALID", image: "<pattern>" }),
     );
   });
 });
