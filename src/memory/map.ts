@@ -101,12 +101,12 @@ function fileIndex(cp: Checkpoint): FileIndex {
   const known = fileIndexes.get(cp);
   if (known && known.from[0] === from[0] && known.from[1] === from[1]) return known;
   const index: FileIndex = { paths: new Map(), memfdInodes: new Map(), from };
-  if (cp.has("files.img"))
-    for (const f of cp.each("files.img", "FILES")) {
-      if (f.reg) index.paths.set(f.id, f.reg.name);
-      if (f.memfd) index.memfdInodes.set(f.id, f.memfd.inodeId);
-    }
-  if (cp.has("reg-files.img")) for (const r of cp.each("reg-files.img", "REG_FILES")) index.paths.set(r.id, r.name);
+  // each() of an image the checkpoint lacks yields nothing: dumps before 3.4 have no files.img, later ones no reg-files.img.
+  for (const f of cp.each("files.img", "FILES")) {
+    if (f.reg) index.paths.set(f.id, f.reg.name);
+    if (f.memfd) index.memfdInodes.set(f.id, f.memfd.inodeId);
+  }
+  for (const r of cp.each("reg-files.img", "REG_FILES")) index.paths.set(r.id, r.name);
   fileIndexes.set(cp, index);
   return index;
 }
@@ -115,10 +115,7 @@ function fileIndex(cp: Checkpoint): FileIndex {
 function memfdShmid(cp: Checkpoint, fileId: number): number | undefined {
   const inodeId = fileIndex(cp).memfdInodes.get(fileId);
   if (inodeId === undefined) return undefined;
-  const inode = cp.has("memfd.img")
-    ? cp.kind("memfd.img", "MEMFD_INODE")?.entries.find((i) => Number(i.inodeId) === inodeId)
-    : undefined;
-  return inode?.shmid;
+  return cp.kind("memfd.img", "MEMFD_INODE")?.entries.find((i) => Number(i.inodeId) === inodeId)?.shmid;
 }
 
 /** Where a VMA's pages are, and the shift from an address to a position in that pagemap. */
