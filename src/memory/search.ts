@@ -142,9 +142,9 @@ async function* knownRuns(
           tail.set(piece.subarray(piece.length - keepPiece), fromCarry);
           carry = { address: pos + BigInt(piece.length) - BigInt(tail.length), bytes: tail };
         }
-        if (u.end > pos) pos = u.end;
-        // Unknown bytes between: nothing spans them.
-        if (u.start < u.end) carry = undefined;
+        // Past the unknown bytes (sorted and merged, so never behind): the carry, which ends where they start, no
+        // longer meets the next piece, so nothing spans them.
+        pos = u.end;
       }
       at += BigInt(len);
     }
