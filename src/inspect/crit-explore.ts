@@ -119,7 +119,7 @@ class FileNamer {
   }
 }
 
-export function exploreFds(load: ImageLoader, live: (pid: number) => boolean = () => true): string {
+export function exploreFds(load: ImageLoader, live: (pid: number) => boolean): string {
   const names = new FileNamer(load);
   const out: string[] = [];
   for (const p of entries<pstree_entry>(load, "pstree.img")) {
@@ -139,7 +139,7 @@ export function exploreFds(load: ImageLoader, live: (pid: number) => boolean = (
 const VMA = VMA_STATUS;
 const MAP_GROWSDOWN = 0x0100;
 
-export function exploreMems(load: ImageLoader, live: (pid: number) => boolean = () => true): string {
+export function exploreMems(load: ImageLoader, live: (pid: number) => boolean): string {
   const names = new FileNamer(load);
   const ids = new Map<bigint, number>();
   const vid = (shmid: bigint) => {
@@ -180,7 +180,7 @@ export function exploreMems(load: ImageLoader, live: (pid: number) => boolean = 
   return `${out.join("\n")}\n`;
 }
 
-export function exploreRss(load: ImageLoader, live: (pid: number) => boolean = () => true): string {
+export function exploreRss(load: ImageLoader, live: (pid: number) => boolean): string {
   const names = new FileNamer(load);
   const out: string[] = [];
   for (const p of entries<pstree_entry>(load, "pstree.img")) {

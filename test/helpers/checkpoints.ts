@@ -36,16 +36,16 @@ function corpusFiles(scenario: string, want: (name: string) => boolean): Map<str
  * The same checkpoint in the layout of CRIU before 3.4: inet sockets in
  * inetsk.img (and, with `allSockets`, unix, netlink and packet sockets in
  * unixsk.img, netlinksk.img and packetsk.img; with `regFiles`, regular files
- * in reg-files.img), files.img without them. No real legacy checkpoint
+ * in reg-files.img; with `pipes`, pipes in pipes.img), files.img without them. No real legacy checkpoint
  * exists here.
  */
 export function legacyLayout(
   cp: ReadonlyMap<string, Uint8Array>,
-  options: { allSockets?: boolean; regFiles?: boolean } = {},
+  options: { allSockets?: boolean; regFiles?: boolean; pipes?: boolean } = {},
 ): Map<string, Uint8Array> {
   const files = readImage(cp.get("files.img") as Uint8Array, { name: "files.img" });
   if (files.kind !== "FILES") throw new Error("files.img");
-  const moved: (readonly [kind: string, image: string, field: "isk" | "usk" | "nlsk" | "psk" | "reg"])[] = [
+  const moved: (readonly [kind: string, image: string, field: "isk" | "usk" | "nlsk" | "psk" | "reg" | "pipe"])[] = [
     ["INETSK", "inetsk.img", "isk"],
     ...(options.allSockets
       ? ([
@@ -55,6 +55,7 @@ export function legacyLayout(
         ] as const)
       : []),
     ...(options.regFiles ? ([["REG_FILES", "reg-files.img", "reg"]] as const) : []),
+    ...(options.pipes ? ([["PIPES", "pipes.img", "pipe"]] as const) : []),
   ];
   const out = new Map(cp);
   out.set("files.img", writeImage({ ...files, entries: files.entries.filter((f) => !moved.some(([, , k]) => f[k])) }));

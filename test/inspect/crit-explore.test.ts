@@ -34,7 +34,7 @@ describe("critExplore", () => {
   });
 
   it("refuses a pre-dump and a folder without inventory.img, saying which", async () => {
-    const pre = [];
+    const pre: Checkpoint[] = [];
     for (const d of corpusDumps()) {
       const cp = await openCheckpoint(d.dir);
       if (cp.dumpKind() === "pre-dump") pre.push(cp);
@@ -44,8 +44,52 @@ describe("critExplore", () => {
       expect(() => critExplore(cp, "ps")).toThrow(
         "expected a full dump with pstree.img (this is a pre-dump, which has no process tree)",
       );
+    expect(() => critExplore(pre[0] as Checkpoint, "ps")).toThrow(expect.objectContaining({ code: "UNSUPPORTED" }));
     const empty = Checkpoint.of(new Map([["pstree.img", new Uint8Array(0)]]));
     expect(() => critExplore(empty, "fds")).toThrow("expected a full dump with pstree.img (no inventory.img)");
+  });
+
+  it("notes each zombie it passes over, by what it lacks; ps shows zombies and notes nothing", async () => {
+    const { corpusCheckpoint } = await import("../helpers/checkpoints.js");
+    const { withZombie, ZOMBIE_PID } = await import("../helpers/zombie.js");
+    const cp = Checkpoint.of(withZombie(corpusCheckpoint("tcp4")));
+    const notes = Object.fromEntries(CRIT_EXPLORERS.map((w) => [w, critExplore(cp, w).notes]));
+    expect(notes).toEqual({
+      ps: [],
+      fds: [`task ${ZOMBIE_PID} is a zombie: it has no files; skipped`],
+      mems: [`task ${ZOMBIE_PID} is a zombie: it has no memory mappings; skipped`],
+      rss: [`task ${ZOMBIE_PID} is a zombie: it has no memory; skipped`],
+    });
+  });
+
+  it("refuses with a typed error naming the image a task lacks; ps without a root task prints its header", async () => {
+    const { corpusCheckpoint, editImage } = await import("../helpers/checkpoints.js");
+    const images = corpusCheckpoint("tcp4");
+    const pid = [...images.keys()].find((n) => /^core-\d+\.img$/.test(n)) as string;
+    images.delete(pid);
+    expect(() => critExplore(Checkpoint.of(images), "ps")).toThrow(
+      expect.objectContaining({
+        code: "NOT_CHECKPOINT",
+        image: pid,
+        message: `${pid}: at byte 0: expected an image of the checkpoint (no such image)`,
+      }),
+    );
+    const rootless = corpusCheckpoint("tcp4");
+    editImage<"PSTREE">(rootless, "pstree.img", (img) => {
+      for (const t of img.entries) t.ppid = 1;
+    });
+    expect(critExplore(Checkpoint.of(rootless), "ps").text).toBe("    PID   PGID    SID   COMM\n");
+  });
+
+  it("names a pipe or unix socket it finds in no image pipe[?] and unix[?]", async () => {
+    const { corpusCheckpoint, legacyLayout } = await import("../helpers/checkpoints.js");
+    const old = legacyLayout(corpusCheckpoint("many-fds"), { allSockets: true, regFiles: true, pipes: true });
+    old.delete("pipes.img");
+    old.delete("unixsk.img");
+    const text = critExplore(Checkpoint.of(old), "fds").text;
+    expect(text).toContain(": pipe[?]");
+    expect(text).toContain(": unix[?]");
+    expect(text).not.toMatch(/pipe\[\d|unix\[\d/);
   });
 
   it("reads the layout before CRIU 3.4 (sockets and regular files in their own images) to the same text", async () => {
