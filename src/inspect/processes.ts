@@ -105,7 +105,8 @@ async function strings(
   end: bigint,
   pageSize: number,
 ): Promise<{ list: string[] | null; why: string | null }> {
-  if (end <= start) return { list: [], why: null };
+  if (end < start) return { list: null, why: "the range ends before it starts" };
+  if (end === start) return { list: [], why: null };
   if (end - start > 1n << 24n) return { list: null, why: `range of ${end - start} bytes is not plausible` };
   let read: { bytes: Uint8Array; unknown: MemoryRange[] };
   try {
@@ -147,15 +148,16 @@ export async function processes(
   for (const t of cp.tasks()) {
     if (options.pids && !options.pids.includes(t.pid)) continue;
     const coreName = `core-${t.pid}.img`;
-    const core: core_entry | undefined = cp.has(coreName) ? cp.first(coreName, "CORE") : undefined;
+    // first() of an image the checkpoint lacks is undefined: a zombie has no mm, fs or ids image, old dumps no ids.
+    const core: core_entry | undefined = cp.first(coreName, "CORE");
     const state = cp.taskState(t.pid);
     const zombie = state === "zombie";
     const tc = core?.tc;
     const threads: ThreadView[] = (zombie ? [t.pid] : t.threads.length ? t.threads : [t.pid]).map((tid) => {
-      const tcore = tid === t.pid ? core : cp.has(`core-${tid}.img`) ? cp.first(`core-${tid}.img`, "CORE") : undefined;
+      const tcore = tid === t.pid ? core : cp.first(`core-${tid}.img`, "CORE");
       return { tid, comm: own(tcore?.threadCore, "comm") ?? (tid === t.pid ? (tc?.comm ?? null) : null) };
     });
-    const mm = !zombie && cp.has(`mm-${t.pid}.img`) ? cp.first(`mm-${t.pid}.img`, "MM") : undefined;
+    const mm = cp.first(`mm-${t.pid}.img`, "MM");
     let cmdline: string[] | null = null;
     let env: string[] | null = null;
     let memoryNote: string | null = zombie ? "a zombie has no memory" : mm ? null : "no mm image";
@@ -166,22 +168,21 @@ export async function processes(
       env = e.list;
       memoryNote = a.why ?? e.why;
     } else if (mm) memoryNote = "memory not read";
-    const fs = !zombie && cp.has(`fs-${t.pid}.img`) ? cp.first(`fs-${t.pid}.img`, "FS") : undefined;
-    const ids = !zombie && cp.has(`ids-${t.pid}.img`) ? cp.first(`ids-${t.pid}.img`, "IDS") : undefined;
+    const fs = cp.first(`fs-${t.pid}.img`, "FS");
+    const ids = cp.first(`ids-${t.pid}.img`, "IDS");
     const namespaces: Record<string, number> = {};
     for (const f of NS_FIELDS) if (ids && Object.hasOwn(ids, f)) namespaces[f.replace(/NsId$/, "")] = ids[f] as number;
     const thread = core?.threadCore;
-    const legacyCreds = cp.has(`creds-${t.pid}.img`) ? cp.first(`creds-${t.pid}.img`, "CREDS") : undefined;
+    const legacyCreds = cp.first(`creds-${t.pid}.img`, "CREDS");
     const seccompMode = own(thread, "seccompMode") ?? own(tc, "oldSeccompMode");
     const rlimits: Record<string, { cur: string; max: string }> = {};
     (tc?.rlimits?.rlimits ?? []).forEach((r, i) => {
       rlimits[RLIMITS[i] ?? `RLIMIT_${i}`] = { cur: limit(r.cur), max: limit(r.max) };
     });
+    // Older dumps keep signal actions in sigacts-<pid>.img (one entry per signal), not in the core.
     const sigactions = tc?.sigactions?.length
       ? tc.sigactions
-      : cp.has(`sigacts-${t.pid}.img`)
-        ? (cp.kind(`sigacts-${t.pid}.img`, "SIGACT")?.entries ?? [])
-        : [];
+      : (cp.kind(`sigacts-${t.pid}.img`, "SIGACT")?.entries ?? []);
     const signalHandlers: Record<string, string> = {};
     sigactions.forEach((sa, i) => {
       // SIG_DFL is 0 and SIG_IGN 1: only real handlers are listed.

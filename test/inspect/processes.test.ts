@@ -64,6 +64,103 @@ describe("processes", () => {
   });
 });
 
+describe("processes from images CRIU writes rarely or not at all", () => {
+  it("a range that ends before it starts is not read, and says so; a last string without its NUL is kept", async () => {
+    const want = await view(simple());
+    const cp = simple();
+    editImage<"MM">(cp, `mm-${PID}.img`, (img) => {
+      const mm = img.entries[0];
+      if (!mm) return;
+      mm.mmArgEnd = mm.mmArgStart - 1n;
+      mm.mmEnvEnd -= 1n; // the environment's last NUL left out, as after a process rewrote its strings
+    });
+    const p = await view(cp);
+    expect([p?.cmdline, p?.memoryNote]).toEqual([null, "the range ends before it starts"]);
+    expect(p?.env).toEqual(want?.env);
+  });
+
+  it("a task without its core image: no name, its threads unnamed, no limits or handlers", async () => {
+    const cp = corpusCheckpoint("simple");
+    cp.delete(`core-${PID}.img`);
+    const p = (await inspectCheckpoint(Checkpoint.of(cp), { memory: false })).processes.find((x) => x.pid === PID);
+    expect(p).toMatchObject({ comm: "", creds: null, seccomp: null, rlimits: {}, signalHandlers: {}, cgroupSet: null });
+    expect(p?.threads.every((t) => t.comm === null)).toBe(true);
+  });
+
+  it("threads: the task itself when pstree lists none; a thread without its core image has no name", async () => {
+    const cp = corpusCheckpoint("simple");
+    editImage<"PSTREE">(cp, "pstree.img", (img) => {
+      for (const t of img.entries) if (t.pid === PID) t.threads = [];
+    });
+    const comm = (await view(cp, false))?.comm;
+    expect((await view(cp, false))?.threads).toEqual([{ tid: PID, comm }]);
+    editImage<"PSTREE">(cp, "pstree.img", (img) => {
+      for (const t of img.entries) if (t.pid === PID) t.threads = [PID, PID + 100];
+    });
+    expect((await view(cp, false))?.threads).toEqual([
+      { tid: PID, comm },
+      { tid: PID + 100, comm: null },
+    ]);
+  });
+
+  it("limits beyond the ones it names, none at all, no_new_privs and an LSM profile, the task's cgroup set first", async () => {
+    const cp = corpusCheckpoint("simple");
+    editImage<"CORE">(cp, `core-${PID}.img`, (img) => {
+      const e = img.entries[0];
+      if (!e?.tc?.rlimits || !e.threadCore?.creds) throw new Error("simple's core");
+      const last = e.tc.rlimits.rlimits.at(-1);
+      if (last) e.tc.rlimits.rlimits.push(last);
+      e.threadCore.creds.noNewPrivs = 1;
+      e.threadCore.creds.lsmProfile = "unconfined";
+      e.tc.cgSet = 7;
+      e.threadCore.cgSet = 1;
+    });
+    const p = await view(cp, false);
+    expect(Object.keys(p?.rlimits ?? {}).length).toBe(17);
+    expect(p?.rlimits.RLIMIT_16).toEqual(p?.rlimits.RLIMIT_RTTIME);
+    expect([p?.creds?.noNewPrivs, p?.creds?.lsmProfile, p?.cgroupSet]).toEqual([true, "unconfined", 7]);
+    editImage<"CORE">(cp, `core-${PID}.img`, (img) => {
+      const e = img.entries[0];
+      if (!e?.tc || !e.threadCore?.creds) throw new Error("simple's core");
+      e.tc.rlimits = undefined;
+      e.threadCore.creds.noNewPrivs = 0;
+    });
+    const q = await view(cp, false);
+    expect([q?.rlimits, q?.creds?.noNewPrivs]).toEqual([{}, false]);
+  });
+
+  it("credentials as crit reads them, in every corpus dump (no_new_privs and LSM profile absent there: null)", async () => {
+    const { readFileSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    const { corpusDumps } = await import("../helpers/corpus.js");
+    const { openCheckpoint } = await import("../../src/node/index.js");
+    let seen = 0;
+    for (const d of corpusDumps()) {
+      const cp = await openCheckpoint(d.dir);
+      if (cp.dumpKind() !== "dump") continue;
+      for (const p of (await inspectCheckpoint(cp, { memory: false })).processes) {
+        if (p.state === "zombie") continue;
+        const core = JSON.parse(readFileSync(join(d.crit, `core-${p.pid}.img.json`), "utf8")).entries[0];
+        const c = core.thread_core.creds;
+        expect(p.creds, `${d.scenario} ${p.pid}`).toMatchObject({
+          uid: c.uid,
+          gid: c.gid,
+          euid: c.euid,
+          egid: c.egid,
+          suid: c.suid,
+          sgid: c.sgid,
+          fsuid: c.fsuid,
+          fsgid: c.fsgid,
+          noNewPrivs: "no_new_privs" in c ? c.no_new_privs !== 0 : null,
+          lsmProfile: c.lsm_profile ?? null,
+        });
+        seen++;
+      }
+    }
+    expect(seen).toBeGreaterThan(10);
+  });
+});
+
 describe("processes in the layout of older CRIU", () => {
   it("credentials, signal actions, seccomp and the cgroup set from where older versions kept them read the same", async () => {
     const { kindByName, readImage, writeImage } = await import("../../src/index.js");
