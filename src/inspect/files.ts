@@ -67,7 +67,7 @@ export class FileTable {
     const f = this.byId.get(id);
     if (f) return f.entry;
     const legacy = TYPES[type]?.[1];
-    if (!legacy || !this.cp.has(legacy)) return undefined;
+    if (!legacy) return undefined;
     let m = this.legacy.get(legacy);
     if (!m) {
       const img = this.cp.image(legacy);
@@ -77,8 +77,9 @@ export class FileTable {
     return m.get(id);
   }
 
-  /** A path for a file id (regular files, and FIFOs through their reg file). */
-  path(id: number): string | undefined {
+  /** A path for a file id (regular files, and FIFOs through their reg file); none for no id. */
+  path(id: number | undefined): string | undefined {
+    if (id === undefined) return undefined;
     const r = this.get("REG", id) as { name?: string } | undefined;
     return r?.name;
   }
@@ -105,71 +106,58 @@ const hex = (n: number | bigint) => `0x${n.toString(16)}`;
 
 type Described = Omit<FdView, "fd" | "type" | "id">;
 
+// biome-ignore lint/suspicious/noExplicitAny: each row reads the fields of its own entry type.
+type Describe = (e: Record<string, any>, t: FileTable) => Described;
+
+/** One line per file type; a type without a row is named by its type and id. Repeated fields are always arrays. */
+const DESCRIBE: Record<string, Describe> = {
+  REG: (e) => ({ description: e.name, path: e.name, flags: openFlags(e.flags), pos: String(e.pos) }),
+  PIPE: (e) => ({ description: `pipe:[${e.pipeId}]`, pipeId: e.pipeId }),
+  FIFO: (e, t) => {
+    // A FIFO's path is its reg file's; an entry without one (or whose reg file is missing) has none.
+    const path = t.path(e.regfId);
+    return { description: `fifo ${path ?? "?"} (pipe:[${e.pipeId}])`, pipeId: e.pipeId, ...(path ? { path } : {}) };
+  },
+  INETSK: (e) => {
+    const kind = (PROTO[e.proto] ?? String(e.proto)).toLowerCase();
+    const ep = (w: number[], p: number) => displayEndpoint(formatWords(w), p);
+    return {
+      description: `${FAMILY[e.family] ?? e.family} ${kind} ${STATE[e.state] ?? e.state} ${ep(e.srcAddr, e.srcPort)} -> ${ep(e.dstAddr, e.dstPort)}`,
+    };
+  },
+  UNIXSK: (e) => {
+    const name = decodeUtf8Lossless(e.name as Uint8Array).replace(/\0/g, "@");
+    return {
+      description: `unix ${(TYPE[e.type] ?? String(e.type)).toLowerCase()} ${STATE[e.state] ?? e.state}${name ? ` ${name}` : ""} ino ${e.ino}${e.peer ? ` peer ${e.peer}` : ""}`,
+    };
+  },
+  EVENTFD: (e) => ({ description: `eventfd counter ${e.counter}` }),
+  EVENTPOLL: (e) => ({
+    description: `epoll, ${e.tfd.length} target(s)${e.tfd.length ? `: fds ${e.tfd.map((x: { tfd: number }) => x.tfd).join(",")}` : ""}`,
+  }),
+  INOTIFY: (e) => ({ description: `inotify, ${e.wd.length} watch(es)` }),
+  FANOTIFY: (e) => ({ description: `fanotify, ${e.mark.length} mark(s)` }),
+  SIGNALFD: (e) => ({ description: `signalfd mask ${hex(e.sigmask)}` }),
+  TIMERFD: (e) => ({ description: `timerfd clock ${e.clockid}, ${e.ticks} tick(s)` }),
+  NETLINKSK: (e) => ({ description: `netlink protocol ${e.protocol} portid ${e.portid}` }),
+  PACKETSK: (e) => ({ description: `packet socket type ${e.type} protocol ${hex(e.protocol ?? 0)}` }),
+  TTY: (e) => ({ description: `tty index ${e.ttyInfoId}` }),
+  MEMFD: (e) => ({ description: `memfd inode ${e.inodeId}`, flags: openFlags(e.flags), pos: String(e.pos) }),
+  NS: (e) => ({ description: `ns ${NS_KINDS[e.nsCflag] ?? hex(e.nsCflag)} id ${e.nsId}` }),
+  // netdev is absent when the file is attached to no device; detached is a queue taken off its device (tun.c).
+  TUNF: (e) => ({
+    description: Object.hasOwn(e, "netdev")
+      ? `tun ${e.netdev}${e.detached ? " (queue detached)" : ""}`
+      : "tun (not attached to a device)",
+  }),
+  PIDFD: (e) => ({ description: `pidfd pid ${e.nspid}` }),
+  BPFMAP: (e) => ({ description: `bpf map ${e.mapName || e.mapId} (type ${e.mapType})` }),
+  EXT: () => ({ description: "external file (given at restore)" }),
+};
+
 function describeEntry(t: FileTable, type: string, entry: Entry): Described {
-  // biome-ignore lint/suspicious/noExplicitAny: each case below reads the fields of its own entry type.
-  const e = entry as Record<string, any>;
-  switch (type) {
-    case "REG":
-      return {
-        description: e.name,
-        path: e.name,
-        flags: openFlags(e.flags),
-        pos: String(e.pos),
-      };
-    case "PIPE":
-      return { description: `pipe:[${e.pipeId}]`, pipeId: e.pipeId };
-    case "FIFO": {
-      const path = e.regfId !== undefined ? t.path(e.regfId) : undefined;
-      return { description: `fifo ${path ?? "?"} (pipe:[${e.pipeId}])`, pipeId: e.pipeId, ...(path ? { path } : {}) };
-    }
-    case "INETSK": {
-      const kind = (PROTO[e.proto] ?? String(e.proto)).toLowerCase();
-      const ep = (w: number[], p: number) => displayEndpoint(formatWords(w), p);
-      return {
-        description: `${FAMILY[e.family] ?? e.family} ${kind} ${STATE[e.state] ?? e.state} ${ep(e.srcAddr, e.srcPort)} -> ${ep(e.dstAddr, e.dstPort)}`,
-      };
-    }
-    case "UNIXSK": {
-      const name = decodeUtf8Lossless(e.name as Uint8Array).replace(/\0/g, "@");
-      return {
-        description: `unix ${(TYPE[e.type] ?? String(e.type)).toLowerCase()} ${STATE[e.state] ?? e.state}${name ? ` ${name}` : ""} ino ${e.ino}${e.peer ? ` peer ${e.peer}` : ""}`,
-      };
-    }
-    case "EVENTFD":
-      return { description: `eventfd counter ${e.counter}` };
-    case "EVENTPOLL":
-      return {
-        description: `epoll, ${e.tfd?.length ?? 0} target(s)${e.tfd?.length ? `: fds ${e.tfd.map((x: { tfd: number }) => x.tfd).join(",")}` : ""}`,
-      };
-    case "INOTIFY":
-      return { description: `inotify, ${e.wd?.length ?? 0} watch(es)` };
-    case "FANOTIFY":
-      return { description: `fanotify, ${e.mark?.length ?? 0} mark(s)` };
-    case "SIGNALFD":
-      return { description: `signalfd mask ${hex(e.sigmask)}` };
-    case "TIMERFD":
-      return { description: `timerfd clock ${e.clockid}, ${e.ticks} tick(s)` };
-    case "NETLINKSK":
-      return { description: `netlink protocol ${e.protocol} portid ${e.portid}` };
-    case "PACKETSK":
-      return { description: `packet socket type ${e.type} protocol ${hex(e.protocol ?? 0)}` };
-    case "TTY":
-      return { description: `tty index ${e.ttyInfoId ?? "?"}` };
-    case "MEMFD":
-      return { description: `memfd inode ${e.inodeId}`, flags: openFlags(e.flags), pos: String(e.pos) };
-    case "NS":
-      return { description: `ns ${NS_KINDS[e.nsCflag] ?? hex(e.nsCflag)} id ${e.nsId}` };
-    case "TUNF":
-      return { description: `tun ${e.netdev ?? "(detached)"}` };
-    case "PIDFD":
-      return { description: `pidfd pid ${e.nspid}` };
-    case "BPFMAP":
-      return { description: `bpf map ${e.mapName || e.mapId} (type ${e.mapType})` };
-    case "EXT":
-      return { description: "external file (given at restore)" };
-    default:
-      return { description: `${type.toLowerCase()} ${entry.id}` };
-  }
+  const row = Object.hasOwn(DESCRIBE, type) ? DESCRIBE[type] : undefined;
+  return row ? row(entry, t) : { description: `${type.toLowerCase()} ${entry.id}` };
 }
 
 /** The fds of a task (none for zombies), in fdinfo order. */

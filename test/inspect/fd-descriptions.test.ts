@@ -229,6 +229,66 @@ describe("fd descriptions from other layouts", () => {
     }
   });
 
+  it("file types the corpus lacks: tun (attached, not, queue detached), external files, types without a description", async () => {
+    const { Checkpoint } = await import("../../src/checkpoint/index.js");
+    const { corpusCheckpoint, editImage } = await import("../helpers/checkpoints.js");
+    const { create } = await import("@bufbuild/protobuf");
+    const { ext_file_entrySchema, fd_types, fown_entrySchema, tunfile_entrySchema } = await import(
+      "../../src/gen/index.js"
+    );
+    const fown = create(fown_entrySchema, { uid: 0, euid: 0, signum: 0, pidType: 0, pid: 0 });
+    const cp = corpusCheckpoint("many-fds");
+    // many-fds' pidfd (10), eventfd (23), signalfd (25), timerfd (24), ns file (32) and FIFO (11) retyped, in
+    // files.img and fdinfo; tun files as tun.c dumps them: netdev when attached, detached when its queue is off.
+    const retype: Record<number, [number, Record<string, unknown>]> = {
+      10: [fd_types.TUNF, { tunf: create(tunfile_entrySchema, { id: 10, netdev: "tun0" }) }],
+      23: [fd_types.TUNF, { tunf: create(tunfile_entrySchema, { id: 23 }) }],
+      25: [fd_types.TUNF, { tunf: create(tunfile_entrySchema, { id: 25, netdev: "tun1", detached: true }) }],
+      24: [fd_types.EXT, { ext: create(ext_file_entrySchema, { id: 24, fown }) }],
+      32: [fd_types.CTL_TTY, {}],
+      11: [99, {}],
+    };
+    editImage<"FILES">(cp, "files.img", (img) => {
+      for (const f of img.entries) {
+        const r = retype[f.id];
+        if (!r) continue;
+        for (const k of ["pidfd", "efd", "tfd", "nsf", "fifo", "sgfd"] as const) f[k] = undefined;
+        Object.assign(f, { type: r[0], ...r[1] });
+      }
+    });
+    for (const name of [...cp.keys()].filter((n) => n.startsWith("fdinfo-")))
+      editImage<"FDINFO">(cp, name, (img) => {
+        for (const e of img.entries) {
+          const r = retype[e.id];
+          if (r) e.type = r[0];
+        }
+      });
+    const fds = taskFds(Checkpoint.of(cp), 11670)
+      .filter((f) => retype[f.id])
+      .map((f) => [f.id, f.type, f.description]);
+    expect(fds).toEqual([
+      [10, "TUNF", "tun tun0"],
+      [11, "99", "99 11"],
+      [23, "TUNF", "tun (not attached to a device)"],
+      [24, "EXT", "external file (given at restore)"],
+      [25, "TUNF", "tun tun1 (queue detached)"],
+      [32, "CTL_TTY", "ctl_tty 32"],
+    ]);
+  });
+
+  it("a FIFO without its reg file has no path; a task without an ids image has no fds", async () => {
+    const { Checkpoint } = await import("../../src/checkpoint/index.js");
+    const { corpusCheckpoint, editImage } = await import("../helpers/checkpoints.js");
+    const cp = corpusCheckpoint("many-fds");
+    editImage<"FILES">(cp, "files.img", (img) => {
+      for (const f of img.entries) if (f.fifo) delete (f.fifo as { regfId?: number }).regfId;
+    });
+    const fifo = taskFds(Checkpoint.of(cp), 11670).find((f) => f.type === "FIFO");
+    expect(fifo).toEqual({ fd: 5, type: "FIFO", id: 11, description: "fifo ? (pipe:[1483065])", pipeId: 1483065 });
+    cp.delete("ids-11670.img");
+    expect(taskFds(Checkpoint.of(cp), 11670)).toEqual([]);
+  });
+
   it("an fd whose file entry is missing says so, by type and id", async () => {
     const { Checkpoint } = await import("../../src/checkpoint/index.js");
     const { corpusCheckpoint, editImage } = await import("../helpers/checkpoints.js");
