@@ -44,6 +44,10 @@ describe("memory mappings of memfds", () => {
     const memfds = memoryMap(Checkpoint.of(cp), PID, 4096).filter((v) => v.kind === "memfd");
     expect(memfds.map((v) => v.pagemap)).toEqual(["pagemap-shmem-1317.img", `pagemap-${PID}.img`]);
     expect(memfds[1]?.pages.present).toBe(0);
+    // Without memfd.img no memfd has a shared object to read from.
+    cp.delete("memfd.img");
+    const none = memoryMap(Checkpoint.of(cp), PID, 4096).filter((v) => v.kind === "memfd");
+    expect(none.map((v) => v.pagemap)).toEqual([`pagemap-${PID}.img`, `pagemap-${PID}.img`]);
   });
 });
 

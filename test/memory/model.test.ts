@@ -103,17 +103,18 @@ function build(specs: VmaSpec[], seed: number, damage: Damage = {}): Built {
           (st === "here" ? here : there).push(b);
           if (st === "here") hereAt.push(a);
           else if (damage.noParent) model.delete(a);
-        }
+        } else there.push(0xee);
       }
-      if (st !== "hole") {
+      if (st !== "hole")
         entries.push(
           create(pagemap_entrySchema, { vaddr, compatNrPages: 0, nrPages: BigInt(j - i), flags: FLAGS[st] }),
         );
-        if (st === "parent")
-          parentEntries.push(
-            create(pagemap_entrySchema, { vaddr, compatNrPages: 0, nrPages: BigInt(j - i), flags: PE_PRESENT }),
-          );
-      }
+      // The parent dump holds the pages this one keeps there, and stale pages where this one has none of its own (a
+      // mapping replaced since the pre-dump): those must never be read.
+      if (st !== "here")
+        parentEntries.push(
+          create(pagemap_entrySchema, { vaddr, compatNrPages: 0, nrPages: BigInt(j - i), flags: PE_PRESENT }),
+        );
       i = j;
     }
     page += BigInt(s.pages.length);
