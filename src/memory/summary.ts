@@ -32,7 +32,7 @@ export function memorySummary(cp: Checkpoint): MemorySummary {
   const processes = cp.tasks().map((t) => {
     const s: ProcessMemory = {
       pid: t.pid,
-      comm: cp.has(`core-${t.pid}.img`) ? (cp.first(`core-${t.pid}.img`, "CORE")?.tc?.comm ?? "") : "",
+      comm: cp.first(`core-${t.pid}.img`, "CORE")?.tc?.comm ?? "",
       vmas: 0,
       dumped: 0,
       parent: 0,

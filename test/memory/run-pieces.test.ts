@@ -50,5 +50,20 @@ describe("runPieces", () => {
     ]);
     expect([...runPieces([a, b, c], 3n, 3n)]).toEqual([]);
     expect([...runPieces([], 3n, 5n)]).toEqual([[3n, 5n, undefined]]);
+    // A run that ends exactly where the pieces before it got to adds nothing, not an empty piece.
+    const [d, e, f] = [run(0, 10), run(5, 10), run(10, 20)];
+    expect([...runPieces([d, e, f], 2n, 15n)]).toEqual([
+      [2n, 10n, d],
+      [10n, 15n, f],
+    ]);
+  });
+
+  it("pagemapRuns of a pagemap without even its head: no runs, pages-0", async () => {
+    const { pagemapRuns } = await import("../../src/memory/index.js");
+    expect(pagemapRuns({ kind: "PAGEMAP", format: "v1.1", entries: [] } as never, 4096)).toEqual({
+      pagesId: 0,
+      runs: [],
+      presentPages: 0n,
+    });
   });
 });
