@@ -102,19 +102,17 @@ export function parseIfaddr(b: Uint8Array): NetAddressView[] | null {
 /** The namespaces view of a checkpoint. */
 export function namespaces(cp: Checkpoint): NamespacesView {
   const net = byId(cp, "netns").map(([, id]) => {
-    const devices = (cp.has(`netdev-${id}.img`) ? (cp.kind(`netdev-${id}.img`, "NETDEV")?.entries ?? []) : []).map(
-      (d) => ({
-        name: d.name,
-        ifindex: d.ifindex,
-        type: ND_TYPES[d.type] ?? String(d.type),
-        mtu: d.mtu,
-        up: (d.flags & 1) !== 0,
-        mac:
-          d.address && d.address.length > 0
-            ? Array.from(d.address, (x) => x.toString(16).padStart(2, "0")).join(":")
-            : null,
-      }),
-    );
+    const devices = (cp.kind(`netdev-${id}.img`, "NETDEV")?.entries ?? []).map((d) => ({
+      name: d.name,
+      ifindex: d.ifindex,
+      type: ND_TYPES[d.type] ?? String(d.type),
+      mtu: d.mtu,
+      up: (d.flags & 1) !== 0,
+      mac:
+        d.address && d.address.length > 0
+          ? Array.from(d.address, (x) => x.toString(16).padStart(2, "0")).join(":")
+          : null,
+    }));
     const raw = cp.has(`ifaddr-${id}.img`) ? cp.bytes(`ifaddr-${id}.img`) : undefined;
     return { id, devices, addresses: raw ? parseIfaddr(raw) : null };
   });
@@ -123,7 +121,7 @@ export function namespaces(cp: Checkpoint): NamespacesView {
     return { id, hostname: e?.nodename ?? "", domainname: e?.domainname ?? "" };
   });
   const count = (name: string, kind: "IPCNS_SHM" | "IPCNS_SEM" | "IPCNS_MSG") =>
-    cp.has(name) ? (cp.kind(name, kind)?.entries.length ?? 0) : 0;
+    cp.kind(name, kind)?.entries.length ?? 0;
   const ipc = byId(cp, "ipcns-var").map(([, id]) => ({
     id,
     sharedMemory: count(`ipcns-shm-${id}.img`, "IPCNS_SHM"),
@@ -144,7 +142,7 @@ export function namespaces(cp: Checkpoint): NamespacesView {
   const taskNs = (f: "mntNsId" | "pidNsId") => {
     const s = new Set<number>();
     for (const t of cp.tasks()) {
-      const ids = cp.has(`ids-${t.pid}.img`) ? cp.first(`ids-${t.pid}.img`, "IDS") : undefined;
+      const ids = cp.first(`ids-${t.pid}.img`, "IDS");
       if (ids && Object.hasOwn(ids, f)) s.add(ids[f] as number);
     }
     return [...s].sort((a, b) => a - b);

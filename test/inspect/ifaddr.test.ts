@@ -133,6 +133,22 @@ describe("parseIfaddr on dumps that are not well formed", () => {
     expect(parseIfaddr(new Uint8Array([...dump([one]), 1, 2, 3]))).toHaveLength(1);
   });
 
+  it("steps over bare headers and addresses of another length; an empty label at the very end is read", () => {
+    // NLMSG_NOOP: a header and nothing else.
+    const noop = new Uint8Array(16);
+    new DataView(noop.buffer).setUint32(0, 16, true);
+    new DataView(noop.buffer).setUint16(4, 1, true);
+    const odd = message(20, 2, 24, 3, [[2, new Uint8Array(8)]]);
+    expect(parseIfaddr(dump([noop, odd, one]))).toEqual([
+      { ifindex: 2, address: "10.0.0.1", prefixLength: 24, label: null },
+    ]);
+    const labelled = message(20, 2, 24, 2, [
+      [2, new Uint8Array([10, 0, 0, 1])],
+      [3, new Uint8Array(0)],
+    ]);
+    expect(parseIfaddr(dump([labelled]))).toEqual([{ ifindex: 2, address: "10.0.0.1", prefixLength: 24, label: "" }]);
+  });
+
   it("stops at an attribute that overruns its message, keeping what came before", () => {
     const m = message(20, 2, 8, 1, [
       [3, new TextEncoder().encode("lo\0")],

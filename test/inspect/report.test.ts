@@ -153,3 +153,58 @@ describe("user and time namespaces", () => {
     expect(ns.time.find((t) => t.id === 9)).toEqual({ id: 9, monotonic: "12.000000005", boottime: "0.123456789" });
   });
 });
+
+describe("the namespaces view's corners", () => {
+  it("empty uts, user and time images, a network namespace without netdev, devices up and down as crit's flags say", async () => {
+    const { readFileSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    const { namespaces } = await import("../../src/inspect/index.js");
+    const { kindByName, writeImage } = await import("../../src/index.js");
+    const { critDir } = await import("../helpers/corpus.js");
+    const empty = (kind: string) =>
+      writeImage({ kind, format: "v1.1", magic: kindByName(kind)?.magic, entries: [] } as never);
+    const cp = corpusCheckpoint("netns");
+    cp.set("utsns-5.img", empty("UTSNS"));
+    cp.set("userns-6.img", empty("USERNS"));
+    cp.set("timens-8.img", empty("TIMENS"));
+    const ns = namespaces(Checkpoint.of(cp));
+    expect(ns.uts.find((u) => u.id === 5)).toEqual({ id: 5, hostname: "", domainname: "" });
+    expect(ns.user).toEqual([{ id: 6, uidMap: [], gidMap: [] }]);
+    expect(ns.time.find((t) => t.id === 8)).toEqual({ id: 8, monotonic: "0", boottime: "0" });
+    const crit = JSON.parse(readFileSync(join(critDir("netns"), "netdev-9.img.json"), "utf8")).entries;
+    const net = ns.net.find((n) => n.id === 9);
+    expect(net?.devices.map((d) => [d.name, d.up])).toEqual(
+      crit.map((d: { name: string; flags: number }) => [d.name, (d.flags & 1) !== 0]),
+    );
+    editImage<"NETDEV">(cp, "netdev-9.img", (img) => {
+      for (const d of img.entries) d.flags &= ~1;
+    });
+    expect(
+      namespaces(Checkpoint.of(cp))
+        .net.find((n) => n.id === 9)
+        ?.devices.every((d) => !d.up),
+    ).toBe(true);
+    cp.delete("netdev-9.img");
+    expect(namespaces(Checkpoint.of(cp)).net.find((n) => n.id === 9)?.devices).toEqual([]);
+  });
+
+  it("the tasks' pid and mount namespaces, each once, in id order", async () => {
+    const { namespaces } = await import("../../src/inspect/index.js");
+    const cp = corpusCheckpoint("many-fds");
+    const ids: Record<string, [number, number]> = {
+      "ids-11670.img": [30, 7],
+      "ids-11672.img": [10, 7],
+      "ids-11673.img": [20, 5],
+    };
+    for (const [name, [pid, mnt]] of Object.entries(ids))
+      editImage<"IDS">(cp, name, (img) => {
+        const e = img.entries[0];
+        if (e) Object.assign(e, { pidNsId: pid, mntNsId: mnt });
+      });
+    const ns = namespaces(Checkpoint.of(cp));
+    expect([ns.pid, ns.mnt]).toEqual([
+      [10, 20, 30],
+      [5, 7],
+    ]);
+  });
+});
