@@ -13,12 +13,11 @@ import { pagemapRuns, runPieces } from "../memory/runs.js";
 
 const PAGE = 4096;
 
-function ranges(mm: mm_entry): [bigint, bigint][] {
-  const out: [bigint, bigint][] = [];
-  if (mm.mmArgEnd > mm.mmArgStart) out.push([mm.mmArgStart, mm.mmArgEnd]);
-  if (mm.mmEnvEnd > mm.mmEnvStart) out.push([mm.mmEnvStart, mm.mmEnvEnd]);
-  return out;
-}
+/** The cmdline and environment ranges (runPieces gives nothing for an empty or reversed one). */
+const ranges = (mm: mm_entry): [bigint, bigint][] => [
+  [mm.mmArgStart, mm.mmArgEnd],
+  [mm.mmEnvStart, mm.mmEnvEnd],
+];
 
 /** Keeps, of pages-<id>.img, the bytes holding cmdline and environment of every task whose pagemap names it. */
 export const cmdlineAndEnvPages: PagesPolicy = (name, size, earlier) => {

@@ -8,7 +8,7 @@
 import { describe, expect, it } from "vitest";
 import { METADATA_LIMIT } from "../../src/archive/index.js";
 import { Checkpoint, type ImageSource, memorySource } from "../../src/checkpoint/index.js";
-import { container, metadataNotes } from "../../src/inspect/container.js";
+import { container, metadataJson, metadataNotes } from "../../src/inspect/container.js";
 
 type Layout = NonNullable<ImageSource["archive"]>["layout"];
 const json = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
@@ -168,6 +168,21 @@ describe("container", () => {
     });
   });
 
+  it("metadataJson gives JSON objects only; engine files that cannot be read still make a container view", () => {
+    for (const bad of ["[1, 2]", '"text"', "null", "7", "not json"])
+      expect(metadataJson(checkpoint({ "config.dump": bad }), "config.dump"), bad).toBeUndefined();
+    expect(metadataJson(checkpoint({ "config.dump": { a: 1 } }), "config.dump")).toEqual({ a: 1 });
+    for (const only of ["config.dump", "spec.dump"])
+      expect(container(checkpoint({ [only]: "not json" }, "podman")), only).toMatchObject({ id: null, network: [] });
+  });
+
+  it("a network whose interfaces are not an object has none, whatever their value", () => {
+    for (const interfaces of ["eth0", ["eth0"], 7, true]) {
+      const v = container(checkpoint({ "config.dump": {}, "network.status": { podman: { interfaces } } }, "podman"));
+      expect(v?.network, JSON.stringify(interfaces)).toEqual([]);
+    }
+  });
+
   it("sizes metadata over the limit and never parses it", () => {
     const big = (name: string) => ({
       size: METADATA_LIMIT + 1,
@@ -192,6 +207,7 @@ describe("container", () => {
       "my-config.dump",
       "config.dump.bak",
       "network.status.old",
+      "my-network.status",
       "rootfs-diff.tar",
       "x.jsonl",
       "a/b.json",

@@ -106,6 +106,16 @@ describe("cmdlineAndEnvPages", () => {
     // A file cut short keeps only the ranges wholly inside it.
     const cut = Math.max(...keep.map(([o, l]) => o + l)) - 1;
     expect(cmdlineAndEnvPages("pages-12.img", cut, files)).toEqual(keep.filter(([o, l]) => o + l <= cut));
+    // A range ending exactly at the file's end is whole.
+    expect(cmdlineAndEnvPages("pages-12.img", cut + 1, files)).toEqual(keep);
+    // Only pagemap-<pid>.img names a pagemap: the same bytes under another name name nothing.
+    for (const odd of ["xpagemap-11146.img", "pagemap-11146.img.bak"]) {
+      const renamed = new Map([
+        ["mm-11146.img", mm],
+        [odd, files.get("pagemap-11146.img") as Uint8Array],
+      ]);
+      expect(cmdlineAndEnvPages("pages-12.img", size, renamed), odd).toEqual([]);
+    }
     // Pages that are not stored here (PE_LAZY alone) are kept from no file.
     editImage<"PAGEMAP">(files, "pagemap-11146.img", (img) => {
       for (const e of img.entries.slice(1)) if ("flags" in e) e.flags = 2;
