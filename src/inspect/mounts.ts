@@ -51,7 +51,7 @@ export function mounts(cp: Checkpoint): MountView[] {
   for (const name of cp.names()) {
     const m = /^mountpoints-(\d+)\.img$/.exec(name);
     if (!m) continue;
-    for (const e of cp.kind(name, "MNTS")?.entries ?? []) {
+    for (const e of cp.each(name, "MNTS")) {
       out.push({
         ns: Number(m[1]),
         id: e.mntId,

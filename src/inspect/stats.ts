@@ -17,7 +17,7 @@ export interface StatsView {
 /** The statistics of the dump from stats-dump, or null without it. */
 export function dumpStats(cp: Checkpoint): StatsView | null {
   // Archives keep stats-dump beside the images too.
-  let d = cp.has("stats-dump") ? cp.first("stats-dump", "STATS")?.dump : undefined;
+  let d = cp.first("stats-dump", "STATS")?.dump;
   const beside = cp.source.companions.get("stats-dump");
   if (!d && beside) {
     const img = readImage(beside.bytes(), { name: "stats-dump" });
