@@ -79,3 +79,44 @@ describe("fds without inventory.img", () => {
     expect(taskFds(Checkpoint.of(images), 11146)).toEqual(want);
   });
 });
+
+describe("inet socket entries and kinds", () => {
+  it("socketEntries gives the checkpoint's own decoded entries, as many as crit lists, so edits to them stick", async () => {
+    const { socketEntries } = await import("../../src/inspect/inet.js");
+    const cp = Checkpoint.of(corpusCheckpoint("mixed-sockets"));
+    const entries = socketEntries(cp);
+    const crit = JSON.parse(readFileSync(join(critDir("mixed-sockets"), "files.img.json"), "utf8")).entries.filter(
+      (e: { type: string }) => e.type === "INETSK",
+    );
+    expect(entries.length).toBe(crit.length);
+    const own = cp.kind("files.img", "FILES")?.entries.flatMap((f) => (f.isk ? [f.isk] : []));
+    expect(entries.map((e) => e.sk)).toEqual(own);
+    expect(entries.every((e, i) => e.sk === own?.[i])).toBe(true);
+  });
+
+  it("names every socket kind, and other for protocols it does not know", async () => {
+    const { socketKind } = await import("../../src/inspect/socket-names.js");
+    expect([socketKind(3, 6), socketKind(1, 6), socketKind(2, 17), socketKind(2, 136), socketKind(2, 132)]).toEqual([
+      "raw",
+      "tcp",
+      "udp",
+      "udplite",
+      "other",
+    ]);
+  });
+});
+
+describe("fdinfo images", () => {
+  it("a decoded fdinfo changed in memory is what the fds are; a missing one gives none", async () => {
+    const images = corpusCheckpoint("simple");
+    const cp = Checkpoint.of(images);
+    const name = [...images.keys()].find((n) => n.startsWith("fdinfo-")) as string;
+    const fdinfo = cp.kind(name, "FDINFO");
+    const first = fdinfo?.entries[0];
+    if (!first) throw new Error("simple has fds");
+    first.fd = 999;
+    expect(taskFds(cp, 11146)[0]?.fd).toBe(999);
+    images.delete(name);
+    expect(taskFds(Checkpoint.of(images), 11146)).toEqual([]);
+  });
+});

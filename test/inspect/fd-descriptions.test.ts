@@ -285,6 +285,13 @@ describe("fd descriptions from other layouts", () => {
     });
     const fifo = taskFds(Checkpoint.of(cp), 11670).find((f) => f.type === "FIFO");
     expect(fifo).toEqual({ fd: 5, type: "FIFO", id: 11, description: "fifo ? (pipe:[1483065])", pipeId: 1483065 });
+    // A reg file id no entry has: no path either.
+    editImage<"FILES">(cp, "files.img", (img) => {
+      for (const f of img.entries) if (f.fifo) f.fifo.regfId = 99999;
+    });
+    expect(taskFds(Checkpoint.of(cp), 11670).find((f) => f.type === "FIFO")?.description).toBe(
+      "fifo ? (pipe:[1483065])",
+    );
     cp.delete("ids-11670.img");
     expect(taskFds(Checkpoint.of(cp), 11670)).toEqual([]);
   });
