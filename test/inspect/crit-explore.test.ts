@@ -79,6 +79,15 @@ describe("critExplore", () => {
       for (const t of img.entries) t.ppid = 1;
     });
     expect(critExplore(Checkpoint.of(rootless), "ps").text).toBe("    PID   PGID    SID   COMM\n");
+    // A core without task_core (CRIU always writes one): the task is listed without a name.
+    const nameless = corpusCheckpoint("tcp4");
+    editImage<"CORE">(nameless, pid, (img) => {
+      for (const c of img.entries) c.tc = undefined;
+    });
+    const line = critExplore(Checkpoint.of(nameless), "ps")
+      .text.split("\n")
+      .find((l) => l.trim().split(/\s+/)[0] === pid.replace(/\D/g, ""));
+    expect(line).toMatch(/^\s*\d+\s+\d+\s+\d+ {3}$/);
   });
 
   it("names a pipe or unix socket it finds in no image pipe[?] and unix[?]", async () => {
