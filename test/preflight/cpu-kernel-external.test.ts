@@ -34,6 +34,26 @@ describe("cpu", () => {
     ]);
   });
 
+  it("a core of no known architecture (UNKNOWN), without x86 thread state; no core at all", async () => {
+    const cp = corpusCheckpoint("simple");
+    const name = [...cp.keys()].find((n) => n.startsWith("core-")) as string;
+    editImage<"CORE">(cp, name, (img) => {
+      const c = img.entries[0];
+      if (!c) return;
+      c.mtype = 0; // core_entry.march UNKNOWN
+      c.threadInfo = undefined;
+    });
+    const r = await preflight(cp, cpu(), { rules: ["cpu"] });
+    expect(r.rules[0]?.findings.map((f) => [f.severity, f.image, f.subject, f.criuError])).toEqual([
+      ["blocks", name, "UNKNOWN", "Core march mismatch 0"],
+    ]);
+    expect(r.rules[0]?.findings[0]?.problem).toMatch(/^the checkpoint is of UNKNOWN, this host is x86_64/);
+    // Nothing to name but cpuinfo.img when the host's CPU is unknown and no task has a core.
+    for (const n of [...cp.keys()]) if (n.startsWith("core-")) cp.delete(n);
+    const blind = await preflight(cp, fakeHost(), { rules: ["cpu"] });
+    expect(blind.rules[0]?.findings.map((f) => [f.severity, f.image])).toEqual([["not-checked", "cpuinfo.img"]]);
+  });
+
   it("warns when tasks hold register state of features this CPU does not enable (XSTATE_BV)", async () => {
     const cp = corpusCheckpoint("simple");
     const pid = [...cp.keys()].find((n) => n.startsWith("core-")) as string;

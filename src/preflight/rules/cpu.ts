@@ -194,7 +194,7 @@ export async function cpuRule(ctx: PreflightContext): Promise<RuleRun> {
 
 /** What a restore with --cpu-cap finds comparing cpuinfo.img with this CPU. */
 function cpuinfoFindings(ctx: PreflightContext, cpu: HostCpu): Finding[] {
-  const x86 = ctx.cp.has("cpuinfo.img") ? ctx.cp.first("cpuinfo.img", "CPUINFO")?.x86Entry[0] : undefined;
+  const x86 = ctx.cp.first("cpuinfo.img", "CPUINFO")?.x86Entry[0];
   if (!x86 || cpu.arch !== "x86_64") return [];
   const at = { rule: "cpu" as const, image: "cpuinfo.img", entry: "x86_entry" };
   const when = "when the restore is given --cpu-cap (as the dump was): ";
