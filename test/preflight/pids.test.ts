@@ -55,13 +55,29 @@ describe("pids", () => {
       ["11674", "Can't fork for 11674: Invalid argument"],
       ["11675", "Can't fork for 11675: Invalid argument"],
     ]);
+    // pid_max goes up to 4194304 on Linux; a pid past that (a damaged pstree) is named as it is.
+    const { editImage } = await import("../helpers/checkpoints.js");
+    const cp = corpusCheckpoint("simple");
+    editImage<"PSTREE">(cp, "pstree.img", (img) => {
+      for (const t of img.entries) t.threads = [...t.threads, 5_000_000];
+    });
+    const high = await preflight(cp, fakeHost(new Map(), { pids: fact({ inUse: new Set<number>(), pidMax: 32768 }) }), {
+      rules: ["pids"],
+    });
+    expect(high.rules[0]?.findings.at(-1)?.fix).toBe(
+      "Raise kernel.pid_max above 5000000 (sysctl -w kernel.pid_max=5000001).",
+    );
   });
 
   it("does not apply with a pid namespace of its own; not checked without the host's pids", async () => {
     const { openCheckpoint } = await import("../../src/node/open.js");
     const cp = await openCheckpoint(join(critDir("simple"), "../../archives/podman-web.tar"));
     const own = await preflight(cp, fakeHost(new Map(), { pids: fact({ inUse: new Set([1, 21]), pidMax: 32768 }) }));
-    expect(own.rules.find((r) => r.rule === "pids")).toMatchObject({ verdict: "not-applicable", findings: [] });
+    expect(own.rules.find((r) => r.rule === "pids")).toMatchObject({
+      verdict: "not-applicable",
+      findings: [],
+      note: "the checkpoint has its own pid namespace",
+    });
     const r = await preflight(corpusCheckpoint("simple"), unknownHost("no /proc"), { rules: ["pids"] });
     expect(r.rules[0]?.verdict).toBe("not-checked");
     expect(r.rules[0]?.findings[0]?.problem).toContain("no /proc");

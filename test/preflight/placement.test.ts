@@ -48,6 +48,8 @@ describe("mountSkip", () => {
     expect(mountSkip(7, table)).toBe("on the mount /srv (ext4 /dev/sda1), not the root file system");
     expect(mountSkip(8, table)).toBe("on the mount / (ext4 /dev/sda2), not the root file system");
     expect(mountSkip(99, table)).toBe("on mount 99, which the checkpoint does not list");
+    // Only a negative id means "not known" (CRIU's -1); 0 is an id like any other.
+    expect(mountSkip(0, table)).toBe("on mount 0, which the checkpoint does not list");
   });
 
   it("treats every kernel file system CRIU or the kernel provides alike", () => {
