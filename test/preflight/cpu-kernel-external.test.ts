@@ -174,6 +174,16 @@ describe("external", () => {
     expect(r.rules[0]?.verdict).toBe("ok");
   });
 
+  it("a network namespace CRIU restores itself (no ext_key) needs nothing, and is counted", async () => {
+    const r = await preflight(corpusCheckpoint("netns"), fakeHost(), { rules: ["external"] });
+    expect(r.rules[0]?.findings.filter((f) => f.subject === "network namespace")).toEqual([]);
+    expect(r.restoreOptions.filter((o) => o.startsWith("--inherit-fd"))).toEqual([]);
+    const netns = corpusCheckpoint("netns");
+    const count = [...netns.keys()].filter((n) => /^netns-\d+\.img$/.test(n)).length;
+    expect(count).toBeGreaterThan(0);
+    expect(r.rules[0]?.checked).toBeGreaterThanOrEqual(count);
+  });
+
   it("a terminal without its master needs --shell-job; an external unix peer needs --ext-unix-sk", async () => {
     const cp = corpusCheckpoint("many-fds");
     expect((await preflight(cp, fakeHost(), { rules: ["external"] })).restoreOptions).toEqual([]);
