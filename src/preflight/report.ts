@@ -70,11 +70,14 @@ export function verdictOf(findings: readonly Finding[], applies = true): Verdict
 /** The fix of a path the host could not look at. */
 export const READ_PATH = "Run preflight where it can read the path.";
 
+/** The fix of a host fact that could not be read (/proc, uname). */
+export const READ_HOST = "Run preflight on the host that will restore, as root, where /proc can be read.";
+
 /** A finding for a fact the host could not give: "not checked", with why, never "ok". */
 export function unchecked(
   at: Pick<Finding, "rule" | "image" | "entry" | "subject">,
   problem: string,
-  fix = "",
+  fix: string,
 ): Finding {
   return { ...at, severity: "not-checked", problem, criuError: "", fix };
 }

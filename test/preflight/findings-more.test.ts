@@ -498,7 +498,7 @@ describe("cpu", () => {
           {
             "criuError": "",
             "entry": "",
-            "fix": "",
+            "fix": "Run preflight on the host that will restore, as root, where /proc can be read.",
             "image": "core-11146.img",
             "problem": "cannot read this host's CPU: no /proc/cpuinfo",
             "rule": "cpu",
@@ -656,7 +656,7 @@ describe("kernel", () => {
           {
             "criuError": "",
             "entry": "",
-            "fix": "",
+            "fix": "Run preflight on the host that will restore, as root, where /proc can be read.",
             "image": "inventory.img",
             "problem": "cannot read this host's kernel: no uname",
             "rule": "kernel",
@@ -883,7 +883,7 @@ describe("kernel facts in part", () => {
         {
           "criuError": "",
           "entry": "file id 0x2",
-          "fix": "",
+          "fix": "Check that kernel custom-kernel is at least 3.17 (it needs memfd_create).",
           "image": "files.img",
           "problem": "cannot read the version of kernel custom-kernel",
           "rule": "kernel",
@@ -893,7 +893,7 @@ describe("kernel facts in part", () => {
         {
           "criuError": "",
           "entry": "file id 0xa",
-          "fix": "",
+          "fix": "Check that kernel custom-kernel is at least 5.3 (it needs pidfd_open).",
           "image": "files.img",
           "problem": "cannot read the version of kernel custom-kernel",
           "rule": "kernel",
@@ -908,15 +908,17 @@ describe("kernel facts in part", () => {
       for (const e of img.entries.slice(1)) if ("flags" in e && e.flags === 6) e.flags = 2;
     });
     const uffd = fakeHost(new Map(), { kernel: fact({ release: "6.1.0", namespaces: new Set<string>() }) });
-    expect((await run(cp, "kernel", uffd)).findings?.map((f) => [f.severity, f.problem])).toMatchInlineSnapshot(`
+    expect((await run(cp, "kernel", uffd)).findings?.map((f) => [f.severity, f.problem, f.fix])).toMatchInlineSnapshot(`
       [
         [
           "needs",
           "the dump was made with --lazy-pages: pages are not in the images but on the source's page server",
+          "Run criu lazy-pages --page-server on the source and restore with --lazy-pages (userfaultfd needed here).",
         ],
         [
           "not-checked",
           "whether userfaultfd works here: not given to this fake host",
+          "Check for /proc/sys/vm/unprivileged_userfaultfd or /dev/userfaultfd on the host that will restore.",
         ],
       ]
     `);
@@ -953,7 +955,7 @@ describe("pids", () => {
           {
             "criuError": "",
             "entry": "1 pids and tids",
-            "fix": "",
+            "fix": "Run preflight on the host that will restore, as root, where /proc can be read.",
             "image": "pstree.img",
             "problem": "cannot list this host's pids: no /proc",
             "rule": "pids",
@@ -1005,7 +1007,7 @@ describe("inet", () => {
         {
           "criuError": "",
           "entry": "sockets id 6, 7",
-          "fix": "",
+          "fix": "Run preflight on the host that will restore, as root, where /proc can be read.",
           "image": "files.img",
           "problem": "cannot list this host's sockets: no /proc/net",
           "rule": "inet",
@@ -1015,7 +1017,7 @@ describe("inet", () => {
         {
           "criuError": "",
           "entry": "sockets id 11, 12, 13, 15, 36",
-          "fix": "",
+          "fix": "Run preflight on the host that will restore, as root, where /proc can be read.",
           "image": "files.img",
           "problem": "cannot list this host's sockets: no /proc/net",
           "rule": "inet",

@@ -165,7 +165,7 @@ describe("inet", () => {
       subject: "127.0.0.1",
       problem: "cannot list this host's addresses: EPERM",
       criuError: "",
-      fix: "",
+      fix: "Run preflight on the host that will restore, as root, where /proc can be read.",
     });
     expect(f.map((x) => x.subject)).toEqual(["127.0.0.1", "127.0.0.2"]);
   });

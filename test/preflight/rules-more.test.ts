@@ -176,7 +176,7 @@ describe("kernel", () => {
         subject: "kernel",
         problem: "cannot read this host's kernel: no uname",
         criuError: "",
-        fix: "",
+        fix: "Run preflight on the host that will restore, as root, where /proc can be read.",
       },
     ]);
   });

@@ -11,7 +11,7 @@
 import { core_entry_march } from "../../gen/index.js";
 import type { PreflightContext } from "../context.js";
 import { type HostCpu, known } from "../host.js";
-import { type Finding, unchecked } from "../report.js";
+import { type Finding, READ_HOST, unchecked } from "../report.js";
 import type { RuleRun } from "../rule.js";
 
 /** uname -m of each core_entry.mtype. */
@@ -135,7 +135,7 @@ export async function cpuRule(ctx: PreflightContext): Promise<RuleRun> {
   const cores = cp.names().filter((n) => /^core-\d+\.img$/.test(n));
   if (!known(cpu)) {
     const at = { rule: "cpu" as const, image: cores[0] ?? "cpuinfo.img", entry: "", subject: "cpu" };
-    findings.push(unchecked(at, `cannot read this host's CPU: ${cpu.notKnown}`));
+    findings.push(unchecked(at, `cannot read this host's CPU: ${cpu.notKnown}`, READ_HOST));
     return { findings, checked: 0 };
   }
   let xsaveTask: string | undefined;

@@ -18,7 +18,7 @@ import { IPPROTO_TCP } from "../../image/names.js";
 import { socketFields } from "../../inspect/inet.js";
 import type { PreflightContext } from "../context.js";
 import { type HostSocket, known } from "../host.js";
-import type { Finding } from "../report.js";
+import { type Finding, READ_HOST } from "../report.js";
 import type { RuleRun } from "../rule.js";
 
 /** What the rule needs of a socket entry. */
@@ -183,7 +183,7 @@ async function hostCheck(ctx: PreflightContext, add: Add): Promise<(s: Sock, b: 
           subject: s.local.address,
           problem: `cannot list this host's addresses: ${addresses.notKnown}`,
           criuError: "",
-          fix: "",
+          fix: READ_HOST,
         });
       } else if (!hostHas(addresses, b, s.local.address)) {
         const allowed = known(nonlocal) && (v4 ? nonlocal.v4 : nonlocal.v6);
@@ -209,7 +209,7 @@ async function hostCheck(ctx: PreflightContext, add: Add): Promise<(s: Sock, b: 
         subject: `${proto} ports`,
         problem: `cannot list this host's sockets: ${hostSockets.notKnown}`,
         criuError: "",
-        fix: "",
+        fix: READ_HOST,
       });
       return;
     }

@@ -13,7 +13,7 @@ import { fd_types } from "../../gen/index.js";
 import { PE_LAZY, PE_PARENT, PE_PRESENT } from "../../image/pagemap.js";
 import { NS_KINDS, type PreflightContext } from "../context.js";
 import { known } from "../host.js";
-import { type Finding, unchecked } from "../report.js";
+import { type Finding, READ_HOST, unchecked } from "../report.js";
 import type { RuleRun } from "../rule.js";
 
 /** File kinds and the kernel that first recreates them. */
@@ -72,7 +72,7 @@ export async function kernelRule(ctx: PreflightContext): Promise<RuleRun> {
   const findings: Finding[] = [];
   if (!known(kernel)) {
     const at = { rule: "kernel" as const, image: "inventory.img", entry: "", subject: "kernel" };
-    findings.push(unchecked(at, `cannot read this host's kernel: ${kernel.notKnown}`));
+    findings.push(unchecked(at, `cannot read this host's kernel: ${kernel.notKnown}`, READ_HOST));
     return { findings, checked: 0 };
   }
   const version = kernelVersion(kernel.release);
@@ -99,6 +99,7 @@ export async function kernelRule(ctx: PreflightContext): Promise<RuleRun> {
         unchecked(
           { rule: "kernel", image: "files.img", entry, subject: type },
           `cannot read the version of kernel ${kernel.release}`,
+          `Check that kernel ${kernel.release} is at least ${min.join(".")} (it needs ${call}).`,
         ),
       );
     } else if (older(version, min)) {
@@ -127,7 +128,13 @@ export async function kernelRule(ctx: PreflightContext): Promise<RuleRun> {
       option: "--lazy-pages",
     });
     if (!known(uffd)) {
-      findings.push(unchecked(at, `whether userfaultfd works here: ${uffd.notKnown}`));
+      findings.push(
+        unchecked(
+          at,
+          `whether userfaultfd works here: ${uffd.notKnown}`,
+          "Check for /proc/sys/vm/unprivileged_userfaultfd or /dev/userfaultfd on the host that will restore.",
+        ),
+      );
     } else if (!uffd) {
       findings.push({
         ...at,

@@ -7,7 +7,7 @@
  */
 import type { PreflightContext } from "../context.js";
 import { known } from "../host.js";
-import { type Finding, unchecked } from "../report.js";
+import { type Finding, READ_HOST, unchecked } from "../report.js";
 import type { RuleRun } from "../rule.js";
 
 /** The pid rule. */
@@ -28,6 +28,7 @@ export async function pidsRule(ctx: PreflightContext): Promise<RuleRun> {
         unchecked(
           { rule: "pids", image: "pstree.img", entry: `${wanted.length} pids and tids`, subject: "pids" },
           `cannot list this host's pids: ${host.notKnown}`,
+          READ_HOST,
         ),
       ],
       checked: 0,
