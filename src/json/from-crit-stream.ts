@@ -7,7 +7,7 @@
  */
 import type { Message } from "@bufbuild/protobuf";
 import type { ImageHeader } from "../framing/types.js";
-import { CritJsonError } from "./errors.js";
+import { CritJsonError, JsonNumber } from "./errors.js";
 import { CritImageBuilder } from "./from-crit.js";
 import { parseJson } from "./parse.js";
 
@@ -53,8 +53,6 @@ class Feed {
       this.buf = this.buf.slice(this.pos);
       this.pos = 0;
     }
-    if (this.buf.length - this.pos + text.length > this.limit)
-      this.fail(`a JSON value (an entry) of at most ${this.limit} characters`);
     this.buf += text;
     return true;
   }
@@ -90,6 +88,8 @@ class Feed {
       if (i >= this.buf.length) {
         // The value so far starts at this.pos, which more() may move when it compacts.
         const rel = i - this.pos;
+        // Refused before the next chunk is added: what is held stays within the limit plus one chunk.
+        if (rel > this.limit) this.fail(`a JSON value (an entry) of at most ${this.limit} characters`);
         if (!(await this.more())) {
           if (depth === 0 && !inString && rel > 0) break;
           this.fail("the rest of a JSON value");
@@ -120,6 +120,7 @@ class Feed {
       } else if (depth === 0 && (c === 44 || c === 32 || c === 10 || c === 13 || c === 9)) break;
       i++;
     }
+    if (i - this.pos > this.limit) this.fail(`a JSON value (an entry) of at most ${this.limit} characters`);
     const text = this.buf.slice(this.pos, i);
     this.pos = i;
     return text;
@@ -178,7 +179,7 @@ export async function openCritJsonStream(
           }
         }
       } else {
-        const k = typeof key === "string" ? key : String(key);
+        const k = typeof key === "string" ? key : key instanceof JsonNumber ? key.text : JSON.stringify(key);
         throw new CritJsonError(k, '"magic" or "entries"', `no key "${k}" in crit JSON, or given twice`);
       }
       const c = await feed.next();

@@ -1,0 +1,99 @@
+/**
+ * openCritJsonStream on documents broken one way at a time: each refusal is
+ * a CritJsonError saying where and what was expected, the whole document
+ * read in one chunk or one byte at a time alike; and JSON's four whitespace
+ * characters end a bare value wherever they stand.
+ */
+import { describe, expect, it } from "vitest";
+import { CritJsonError, fromCritJson, openCritJsonStream } from "../../src/json/index.js";
+import { asAsync } from "../helpers/corpus.js";
+
+async function read(bytes: Uint8Array, oneByOne = false): Promise<string> {
+  const chunks = oneByOne ? Array.from(bytes, (_, i) => bytes.subarray(i, i + 1)) : [bytes];
+  try {
+    const doc = await openCritJsonStream(asAsync(chunks), { maxEntryChars: 64 });
+    let n = 0;
+    for await (const _ of doc.entries) n++;
+    return `(no error: ${doc.header.kind}, ${n} entries)`;
+  } catch (e) {
+    expect(e).toBeInstanceOf(CritJsonError);
+    return (e as Error).message;
+  }
+}
+
+/** The refusal of a document, the same whether it arrives whole or a byte at a time. */
+async function refusal(text: string | Uint8Array): Promise<string> {
+  const bytes = typeof text === "string" ? new TextEncoder().encode(text) : text;
+  const whole = await read(bytes);
+  expect(await read(bytes, true)).toBe(whole);
+  return whole;
+}
+
+describe("openCritJsonStream refusals", () => {
+  it("of the document's shape", async () => {
+    expect(await refusal("[]")).toMatchInlineSnapshot(`"JSON: expected "{" (at character 0)"`);
+    expect(await refusal("{}")).toMatchInlineSnapshot(`"JSON: expected "magic" and "entries" (at character 1)"`);
+    expect(await refusal('{"magic": "FILES" "entries": []}')).toMatchInlineSnapshot(
+      `"JSON: expected "," or "}" (at character 18)"`,
+    );
+    expect(await refusal('{"magic": "FILES", "entries": [{}, {}}')).toMatchInlineSnapshot(
+      `"JSON: expected "," or "]" in the entries (at character 37)"`,
+    );
+    expect(await refusal('{"magic": "FILES", "entries": []} []')).toMatchInlineSnapshot(
+      `"JSON: expected the end of the JSON text (at character 34)"`,
+    );
+    expect(await refusal('{"magic": "FILES", "entries": [{"id": 1')).toMatchInlineSnapshot(
+      `"JSON: expected the rest of a JSON value (at character 31)"`,
+    );
+  });
+
+  it("of its keys", async () => {
+    expect(await refusal('{"magic": "FILES", "entries": [], "extra": 1}')).toMatchInlineSnapshot(
+      `"extra: expected "magic" or "entries" (no key "extra" in crit JSON, or given twice)"`,
+    );
+    expect(await refusal('{"magic": "FILES", "magic": "FILES", "entries": []}')).toMatchInlineSnapshot(
+      `"magic: expected "magic" or "entries" (no key "magic" in crit JSON, or given twice)"`,
+    );
+    expect(await refusal('{"entries": [], "entries": []}')).toMatchInlineSnapshot(
+      `"entries: expected "magic" or "entries" (no key "entries" in crit JSON, or given twice)"`,
+    );
+    expect(await refusal('{"entries": []}')).toMatchInlineSnapshot(
+      `"magic: expected an image kind name such as "FILES" (no magic)"`,
+    );
+    expect(await refusal('{"magic": "FILES"}')).toMatchInlineSnapshot(`"entries: expected a list of entries"`);
+    expect(await refusal('{"magic": "FI\\"LES", "entries": []}')).toMatchInlineSnapshot(
+      `"magic: expected a CRIU image kind (got "FI"LES")"`,
+    );
+  });
+
+  it("of bytes that are not UTF-8, an entry longer than allowed, entries that are not objects", async () => {
+    const bad = new TextEncoder().encode('{"magic": "FILES", "entries": []}');
+    bad[12] = 0xff;
+    expect(await read(bad)).toMatchInlineSnapshot(`"JSON: expected UTF-8 text (invalid UTF-8 within bytes 0..33)"`);
+    // The chunk it is in, so a byte at a time names the byte.
+    expect(await read(bad, true)).toBe("JSON: expected UTF-8 text (invalid UTF-8 within bytes 12..13)");
+    expect(await refusal(`{"magic": "FILES", "entries": [{"x": "${"a".repeat(80)}"}]}`)).toMatchInlineSnapshot(
+      `"JSON: expected a JSON value (an entry) of at most 64 characters (at character 31)"`,
+    );
+    expect(await refusal('{"magic": "FILES", "entries": [7]}')).toMatchInlineSnapshot(
+      `"entries[0]: expected an object for file_entry"`,
+    );
+    expect(await refusal('{"magic": "FILES", "entries": [{}, 7]}')).toMatchInlineSnapshot(
+      `"entries[1]: expected an object for file_entry"`,
+    );
+  });
+});
+
+describe("openCritJsonStream between values", () => {
+  it("a key or value that is not a string ends at any JSON whitespace, as read whole", async () => {
+    for (const ws of [" ", "\t", "\n", "\r"]) {
+      const text = `{"magic": "FILES", 1${ws}: 2}`;
+      expect(await refusal(text), JSON.stringify(ws)).toBe(
+        `1: expected "magic" or "entries" (no key "1" in crit JSON, or given twice)`,
+      );
+      const spaced = `{${ws}"magic"${ws}:${ws}"FILES"${ws},${ws}"entries"${ws}:${ws}[${ws}]${ws}}${ws}`;
+      expect(await refusal(spaced)).toBe("(no error: FILES, 0 entries)");
+      expect(() => fromCritJson(spaced)).not.toThrow();
+    }
+  });
+});
