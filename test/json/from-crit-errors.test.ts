@@ -123,4 +123,64 @@ describe("fromCritJson refusals", () => {
       }),
     ).toBe("(no error)");
   });
+
+  it("of enums, unknown fields and base64 bytes", () => {
+    const files = golden("mixed-sockets", "files.img");
+    // biome-ignore lint/suspicious/noExplicitAny: crit's JSON, edited field by field.
+    const first = (edit: (e: Record<string, any>) => void, doc = files) => {
+      const d = structuredClone(doc);
+      edit(d.entries[0] ?? d.entries);
+      return error(d);
+    };
+    expect(
+      first((e) => {
+        e.type = "NOPE";
+      }),
+    ).toBe('entries[0].type: expected a value of enum fd_types (got "NOPE")');
+    for (const bad of [4.5, true, null])
+      expect(
+        first((e) => {
+          e.type = bad;
+        }),
+        String(bad),
+      ).toBe("entries[0].type: expected an enum name for type");
+    expect(
+      first((e) => {
+        e.$unknown = 5;
+      }),
+    ).toBe("entries[0].$unknown: expected base64 of unknown fields");
+    // 0x0f: a tag of wire type 7, which does not exist.
+    expect(
+      first((e) => {
+        e.$unknown = "Dw==";
+      }),
+    ).toMatch(/^entries\[0\]\.\$unknown: expected unknown fields in wire format \(.+\)$/);
+    const netdev = golden("netns", "netdev-9.img");
+    expect(
+      first((e) => {
+        e.address = 5;
+      }, netdev),
+    ).toBe("entries[0].address: expected a base64 string for address");
+  });
+});
+
+describe("fromCritJson's image", () => {
+  it("carries the name it is given, inventory's single magic, IMG_SERVICE for stats, extras only where a kind has them", async () => {
+    const { IMG_COMMON_MAGIC, IMG_SERVICE_MAGIC } = await import("../../src/index.js");
+    const text = (scenario: string, image: string) =>
+      readFileSync(join(corpusRoot, "crit", scenario, `${image}.json`), "utf8");
+    const files = fromCritJson(text("many-fds", "files.img"), { name: "files.img" });
+    expect([files.name, files.format, files.leadMagic, "extras" in files]).toEqual([
+      "files.img",
+      "v1.1",
+      IMG_COMMON_MAGIC,
+      false,
+    ]);
+    expect("name" in fromCritJson(text("many-fds", "files.img"))).toBe(false);
+    const inv = fromCritJson(text("many-fds", "inventory.img"));
+    expect([inv.format, "leadMagic" in inv]).toEqual(["v1", false]);
+    expect(fromCritJson(text("many-fds", "stats-dump")).leadMagic).toBe(IMG_SERVICE_MAGIC);
+    const pipes = fromCritJson(text("many-fds", "pipes-data.img"));
+    expect("extras" in pipes && Array.isArray(pipes.extras) && pipes.extras.length).toBe(pipes.entries.length);
+  });
 });
