@@ -34,10 +34,11 @@ class Parser {
     while (c === 32 || c === 10 || c === 13 || c === 9) c = t.charCodeAt(++this.pos);
   }
 
+  /** A value inside `depth` objects and arrays; one more of them would be nested `depth + 1` deep. */
   value(depth: number): JsonValue {
-    if (depth >= MAX_DEPTH) this.fail(`JSON nested at most ${MAX_DEPTH} deep`);
     this.ws();
     const c = this.text[this.pos];
+    if ((c === "{" || c === "[") && depth >= MAX_DEPTH) this.fail(`JSON nested at most ${MAX_DEPTH} deep`);
     if (c === "{") return this.object(depth);
     if (c === "[") return this.array(depth);
     if (c === '"') return this.string();

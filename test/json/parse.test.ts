@@ -117,6 +117,13 @@ describe("parseJson", () => {
     expect(message(`${"[".repeat(201)}${"]".repeat(201)}`)).toMatch(/^doc: expected JSON nested at most 200 deep/);
     expect(message(`${"[".repeat(200)}${"]".repeat(200)}`)).toBe("");
     expect(message("[1]")).toBe("");
+    const objects = (n: number) => `${'{"a":'.repeat(n)}1${"}".repeat(n)}`;
+    expect(message(objects(201))).toMatch(/^doc: expected JSON nested at most 200 deep/);
+    expect(message(objects(200))).toBe("");
+    for (const t of ["f", "fals", "n", "nul", "t"])
+      expect(message(t), t).toBe(`doc: expected a JSON value (at character 0, near ${JSON.stringify(t)})`);
+    // Without a path, errors name the document.
+    expect(() => parseJson("x")).toThrow('JSON: expected a JSON value (at character 0, near "x")');
   });
 
   it("keeps escaped bytes (U+DC80..U+DCFF) and surrogate pairs; every escape JSON has", () => {
@@ -125,6 +132,8 @@ describe("parseJson", () => {
     expect(message('"\\udc7f"')).toMatch(/U\+DC7F would be lost/);
     expect(message('"\\ude00"')).toMatch(/U\+DE00 would be lost/);
     expect(message('"\\ud83d x"')).toMatch(/U\+D83D would be lost/);
+    expect(message('"\\ud83d\\ue000"')).toMatch(/U\+D83D would be lost/);
+    expect(message('"\\udfff"')).toMatch(/U\+DFFF would be lost/);
     expect(parseJson('"\\"\\\\\\/\\b\\f\\n\\r\\t\\u0041"')).toBe('"\\/\b\f\n\r\tA');
     const o = parseJson('{"__proto__": {"x": 1}, "constructor": 2}') as Record<string, JsonValue>;
     expect(Object.keys(o)).toEqual(["__proto__", "constructor"]);

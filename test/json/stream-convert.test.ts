@@ -80,6 +80,18 @@ describe("imageToCritJson and critJsonToImage", () => {
     }
   });
 
+  it("compact unless asked; --nopl sizes extra payloads instead of writing them, as the whole-image renderer does", async () => {
+    const { readImage } = await import("../../src/index.js");
+    const { toCritJson } = await import("../../src/json/index.js");
+    const { name, bytes } = imageOf("many-fds", "pipes-data.img.json");
+    const plain = (await collect(await imageToCritJson(asAsync([bytes]), { name }))).toString();
+    expect(plain).toBe(readFileSync(join(critDir("many-fds"), "pipes-data.img.json"), "utf8"));
+    const nopl = (await collect(await imageToCritJson(asAsync([bytes]), { name, noPayload: true }))).toString();
+    expect(nopl).toBe(toCritJson(readImage(bytes, { name }), { noPayload: true }));
+    expect(nopl).toContain('"extra": "... <');
+    expect(nopl).not.toBe(plain);
+  });
+
   it("refuse a raw image before making any JSON, and end with crit's stdout newline when asked", async () => {
     const e = await imageToCritJson(asAsync([Uint8Array.of(1, 2, 3, 4)]), { name: "pages-1.img" }).then(
       () => undefined,
@@ -87,6 +99,7 @@ describe("imageToCritJson and critJsonToImage", () => {
     );
     expect(e).toBeInstanceOf(CriuImageError);
     expect((e as Error).message).toMatch(/PAGES is a raw image/);
+    expect(e).toMatchObject({ code: "UNSUPPORTED", image: "pages-1.img", expected: "an image of entries" });
     const [scenario, file] = goldens[0] as [string, string];
     const { name, bytes } = imageOf(scenario, file);
     const text = (await collect(await imageToCritJson(asAsync([bytes]), { name, newline: true }))).toString();

@@ -48,6 +48,9 @@ describe("jsonStrings and replaceJsonStrings", () => {
         const found = jsonStrings(text, () => true);
         expect(found.map((s) => [s.path, s.value])).toEqual(walk(v));
         for (const s of found) expect(JSON.parse(text.slice(s.start, s.end))).toBe(s.value);
+        // Line ends as Windows writes them: \r is whitespace too.
+        const crlf = text.replace(/\n/g, "\r\n");
+        expect(jsonStrings(crlf, () => true).map((s) => [s.path, s.value])).toEqual(walk(v));
         // Only the wanted paths.
         const top = jsonStrings(text, (p) => p.length === 1);
         expect(top.map((s) => s.path)).toEqual(
@@ -118,10 +121,22 @@ describe("jsonStrings and replaceJsonStrings", () => {
     expect(jsonStrings('"\\"q\\\\"', () => true)).toEqual([{ path: [], start: 0, end: 7, value: '"q\\' }]);
   });
 
+  it("a bare value starts where it stands: a literal later in the text is not taken for it", () => {
+    expect(() => jsonStrings("[x1]", () => true)).toThrow("JSON: a value at character 1");
+    expect(() => jsonStrings('{"a": -}', () => true)).toThrow("JSON: a value at character 6");
+    // An edit without a function writes the new value as JSON.stringify does.
+    const text = '{"a": "\\u003c"}';
+    const [a] = jsonStrings(text, () => true);
+    if (!a) throw new Error("a");
+    expect(replaceJsonStrings(text, [{ ...a, value: "<b" }])).toBe('{"a": "<b"}');
+  });
+
   it("matches paths with wildcards and writes them as text", () => {
     expect(pathMatches(["a", 0, "b"], ["a", "*", "b"])).toBe(true);
     expect(pathMatches(["a", 0, "b"], ["a", 1, "b"])).toBe(false);
     expect(pathMatches(["a", 0], ["a", 0, "b"])).toBe(false);
+    expect(pathMatches(["a", 0, "b"], ["a", 0])).toBe(false);
+    expect(pathMatches(["a", 0, "b"], ["*", "*", "*"])).toBe(true);
     expect(pathText(["spec", "process", "env", 3])).toBe("spec.process.env[3]");
     expect(pathText(["io.podman/x", 0, "a-b", "1x"])).toBe('["io.podman/x"][0].a-b["1x"]');
     expect(pathText([0, "a"])).toBe("[0].a");
