@@ -195,11 +195,9 @@ export async function openCritJsonStream(
     if (!sawEntries) throw new CritJsonError("entries", "a list of entries");
   }
   const texts = walk();
-  // Read until the magic is known (or the document ends).
-  let first = await texts.next();
-  while (!builder && !first.done) first = await texts.next();
-  if (!builder) throw new CritJsonError("magic", 'an image kind name such as "FILES"', "no magic");
-  const b = builder as CritImageBuilder;
+  // walk yields only once the magic is known, and refuses a document without one: after the first step, it is.
+  const first = await texts.next();
+  const b = builder as unknown as CritImageBuilder;
   async function* entries(): AsyncGenerator<CritStreamEntry> {
     let r = first;
     while (!r.done) {

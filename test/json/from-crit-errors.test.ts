@@ -155,6 +155,18 @@ describe("fromCritJson refusals", () => {
         e.$unknown = "Dw==";
       }),
     ).toMatch(/^entries\[0\]\.\$unknown: expected unknown fields in wire format \(.+\)$/);
+    for (const bad of ["x", null, [], true])
+      expect(
+        first((e) => {
+          e.reg = bad;
+        }),
+        JSON.stringify(bad),
+      ).toBe("entries[0].reg: expected an object for reg_file_entry");
+    expect(
+      first((e) => {
+        e.reg.build_id = [1, "x"];
+      }),
+    ).toBe('entries[0].reg.build_id[1]: expected an integer for build_id (got "x")');
     const netdev = golden("netns", "netdev-9.img");
     expect(
       first((e) => {

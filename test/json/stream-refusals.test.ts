@@ -84,6 +84,61 @@ describe("openCritJsonStream refusals", () => {
   });
 });
 
+describe("openCritJsonStream: more refusals and what it accepts", () => {
+  it("an empty key, a magic or entry that is not JSON, each named by its path", async () => {
+    expect(await refusal('{"magic": "FILES", "": 1}')).toBe(
+      'JSON: expected "magic" or "entries" (no key "" in crit JSON, or given twice)',
+    );
+    expect(await refusal('{"magic": tru, "entries": []}')).toBe(
+      'magic: expected a JSON value (at character 0, near "tru")',
+    );
+    expect(await refusal('{"magic": "FILES", "entries": [{"id": tru}]}')).toBe(
+      'entries[0]: expected a JSON value (at character 7, near "tru}")',
+    );
+  });
+
+  it("takes a UTF-8 byte order mark before the document, as a decoder of UTF-8 text does", async () => {
+    const doc = new TextEncoder().encode('{"magic": "FILES", "entries": []}');
+    expect(await refusal(new Uint8Array([0xef, 0xbb, 0xbf, ...doc]))).toBe("(no error: FILES, 0 entries)");
+  });
+
+  it("names positions in the whole document after it has dropped what it read", async () => {
+    const head = `{"magic": "FILES", "entries": [${Array.from({ length: 50000 }, () => "{}").join(", ")}]}`;
+    expect(head.length).toBeGreaterThan(1 << 17);
+    const bytes = new TextEncoder().encode(`${head} x`);
+    const chunks = Array.from({ length: Math.ceil(bytes.length / 1000) }, (_, i) =>
+      bytes.subarray(i * 1000, i * 1000 + 1000),
+    );
+    let err: unknown;
+    try {
+      const doc = await openCritJsonStream(asAsync(chunks));
+      for await (const _ of doc.entries);
+    } catch (e) {
+      err = e;
+    }
+    expect((err as Error).message).toBe(`JSON: expected the end of the JSON text (at character ${head.length + 1})`);
+  });
+
+  it("streams: the first entry comes before the last chunk is read", async () => {
+    const text = `{"magic": "FILES", "entries": [${Array.from({ length: 50 }, () => "{}").join(", ")}]}`;
+    const bytes = new TextEncoder().encode(text);
+    let pulled = 0;
+    async function* source() {
+      for (let i = 0; i < bytes.length; i += 16) {
+        pulled++;
+        yield bytes.subarray(i, i + 16);
+      }
+    }
+    const doc = await openCritJsonStream(source());
+    const it = doc.entries[Symbol.asyncIterator]();
+    await it.next();
+    expect(pulled).toBeLessThan(Math.ceil(bytes.length / 16) / 2);
+    let n = 1;
+    while (!(await it.next()).done) n++;
+    expect(n).toBe(50);
+  });
+});
+
 describe("openCritJsonStream between values", () => {
   it("a key or value that is not a string ends at any JSON whitespace, as read whole", async () => {
     for (const ws of [" ", "\t", "\n", "\r"]) {
