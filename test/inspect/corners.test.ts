@@ -120,3 +120,18 @@ describe("fdinfo images", () => {
     expect(taskFds(Checkpoint.of(images), 11146)).toEqual([]);
   });
 });
+
+describe("socket owners", () => {
+  it("a unix socket no fd holds (one in flight, say) has no owners", async () => {
+    const images = corpusCheckpoint("mixed-sockets");
+    const before = sockets(Checkpoint.of(images)).unix;
+    const held = before.find((u) => u.owners.length > 0);
+    if (!held) throw new Error("mixed-sockets has held unix sockets");
+    const { editImage } = await import("../helpers/checkpoints.js");
+    for (const name of [...images.keys()].filter((n) => n.startsWith("fdinfo-")))
+      editImage<"FDINFO">(images, name, (img) => {
+        img.entries = img.entries.filter((e) => e.id !== held.id);
+      });
+    expect(sockets(Checkpoint.of(images)).unix.find((u) => u.id === held.id)?.owners).toEqual([]);
+  });
+});

@@ -88,6 +88,11 @@ describe("critExplore", () => {
       .text.split("\n")
       .find((l) => l.trim().split(/\s+/)[0] === pid.replace(/\D/g, ""));
     expect(line).toMatch(/^\s*\d+\s+\d+\s+\d+ {3}$/);
+    // Nor with a core image holding no entry at all.
+    editImage<"CORE">(nameless, pid, (img) => {
+      img.entries = [];
+    });
+    expect(critExplore(Checkpoint.of(nameless), "ps").text).toContain(line as string);
   });
 
   it("names a pipe or unix socket it finds in no image pipe[?] and unix[?]", async () => {

@@ -306,5 +306,19 @@ describe("fd descriptions from other layouts", () => {
     const fds = taskFds(Checkpoint.of(cp), 11146).filter((f) => f.id === 5);
     expect(fds.length).toBeGreaterThan(0);
     for (const f of fds) expect(f.description).toBe("reg (no entry for file id 5)");
+    // A type with no row and no entry: by its number.
+    const name = [...cp.keys()].find((n) => n.startsWith("fdinfo-")) as string;
+    editImage<"FDINFO">(cp, name, (img) => {
+      for (const e of img.entries) if (e.id === 5) e.type = 99 as never;
+    });
+    expect(taskFds(Checkpoint.of(cp), 11146).find((f) => f.id === 5)?.description).toBe("99 (no entry for file id 5)");
+    // An epoll watching nothing.
+    const many = corpusCheckpoint("many-fds");
+    editImage<"FILES">(many, "files.img", (img) => {
+      for (const f of img.entries) if (f.epfd) f.epfd.tfd = [];
+    });
+    expect(taskFds(Checkpoint.of(many), 11670).find((f) => f.type === "EVENTPOLL")?.description).toBe(
+      "epoll, 0 target(s)",
+    );
   });
 });

@@ -98,5 +98,9 @@ describe("wire rules", () => {
       expect(e.offset).toBe(40);
       expect(e.expected).toBe(`a valid ${what} entry`);
     }
+    // An address word in a fixed32 (field 11, wire type 5): named as such.
+    expect(caught(() => inetSkSocket(bytes(0x5d, 1, 2, 3, 4), "inetsk.img", 40)).message).toContain(
+      "wire type 5 for an address word",
+    );
   });
 });
