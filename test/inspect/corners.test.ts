@@ -92,6 +92,13 @@ describe("inet socket entries and kinds", () => {
     const own = cp.kind("files.img", "FILES")?.entries.flatMap((f) => (f.isk ? [f.isk] : []));
     expect(entries.map((e) => e.sk)).toEqual(own);
     expect(entries.every((e, i) => e.sk === own?.[i])).toBe(true);
+    // The layout before CRIU 3.4: inetsk.img's own decoded entries.
+    const { legacyLayout } = await import("../helpers/checkpoints.js");
+    const old = Checkpoint.of(legacyLayout(corpusCheckpoint("mixed-sockets")));
+    const legacy = socketEntries(old);
+    const kept = old.kind("inetsk.img", "INETSK")?.entries;
+    expect(legacy.length).toBe(crit.length);
+    expect(legacy.every((e, i) => e.sk === kept?.[i])).toBe(true);
   });
 
   it("names every socket kind, and other for protocols it does not know", async () => {
