@@ -137,6 +137,13 @@ describe("fromCritJson refusals", () => {
         e.type = "NOPE";
       }),
     ).toBe('entries[0].type: expected a value of enum fd_types (got "NOPE")');
+    expect(
+      first((e) => {
+        e.type = 15; // TUNF, by number: more than one digit
+        e.tunf = e.reg;
+        e.reg = undefined;
+      }),
+    ).not.toMatch(/enum/);
     for (const bad of [4.5, true, null])
       expect(
         first((e) => {

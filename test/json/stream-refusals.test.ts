@@ -97,6 +97,17 @@ describe("openCritJsonStream: more refusals and what it accepts", () => {
     );
   });
 
+  it("a document cut inside a character or a bare value; an entry of exactly the limit is taken", async () => {
+    const cut = new TextEncoder().encode('{"magic": "FILES", "entries": []} \u20ac').subarray(0, -1);
+    expect(await read(cut)).toBe(`JSON: expected UTF-8 text (invalid UTF-8 within bytes ${cut.length}..${cut.length})`);
+    expect(await refusal('{"magic": "FILES", 1')).toBe('JSON: expected ":" (at character 20)');
+    const exact = `{"id": 1, "type": "REG", "x": "${"a".repeat(64 - 33)}"}`;
+    expect(exact.length).toBe(64);
+    expect(await refusal(`{"magic": "FILES", "entries": [${exact}]}`)).toBe(
+      'entries[0].x: expected a field of file_entry (no field "x")',
+    );
+  });
+
   it("takes a UTF-8 byte order mark before the document, as a decoder of UTF-8 text does", async () => {
     const doc = new TextEncoder().encode('{"magic": "FILES", "entries": []}');
     expect(await refusal(new Uint8Array([0xef, 0xbb, 0xbf, ...doc]))).toBe("(no error: FILES, 0 entries)");
