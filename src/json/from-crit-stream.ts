@@ -32,6 +32,11 @@ class Feed {
     throw new CritJsonError(path, expected, `at character ${this.base + this.pos}`);
   }
 
+  /** Refuses a value of more than `limit` characters, naming where it starts. */
+  private within(chars: number): void {
+    if (chars > this.limit) this.fail(`a JSON value (an entry) of at most ${this.limit} characters`);
+  }
+
   /** Appends the next chunk; false at the end of input. */
   async more(): Promise<boolean> {
     if (this.ended) return false;
@@ -89,7 +94,7 @@ class Feed {
         // The value so far starts at this.pos, which more() may move when it compacts.
         const rel = i - this.pos;
         // Refused before the next chunk is added: what is held stays within the limit plus one chunk.
-        if (rel > this.limit) this.fail(`a JSON value (an entry) of at most ${this.limit} characters`);
+        this.within(rel);
         if (!(await this.more())) {
           if (depth === 0 && !inString && rel > 0) break;
           this.fail("the rest of a JSON value");
@@ -120,7 +125,7 @@ class Feed {
       } else if (depth === 0 && (c === 44 || c === 32 || c === 10 || c === 13 || c === 9)) break;
       i++;
     }
-    if (i - this.pos > this.limit) this.fail(`a JSON value (an entry) of at most ${this.limit} characters`);
+    this.within(i - this.pos);
     const text = this.buf.slice(this.pos, i);
     this.pos = i;
     return text;

@@ -301,7 +301,8 @@ export async function* memoryStrings(
   const wide = o.encoding === "utf16le";
   const step = wide ? 2 : 1;
   // A window of whole characters, so that the next one starts on a character too.
-  const window = Math.max(step, (o.window ?? WINDOW) - ((o.window ?? WINDOW) % step));
+  const asked = o.window ?? WINDOW;
+  const window = Math.max(step, asked - (asked % step));
   const printable = (c: number) => (c >= 0x20 && c < 0x7f) || c === 9;
   for (const v of vmasOf(cp, pid, pageSize)) {
     if (!selected(v, o)) continue;
