@@ -94,7 +94,8 @@ export function apiReport() {
                   (ts.ModifierFlags.Private | ts.ModifierFlags.Protected)
               ),
           )
-          .map((m) => m.name)
+          // Well-known symbols by their names: the compiler's own ("__@asyncIterator@701") number every symbol of the program, and change with any unrelated edit.
+          .map((m) => m.name.replace(/^__@(\w+)@\d+$/, "[Symbol.$1]"))
           .sort();
         if (members.length) text += ` { ${members.join(", ")} }`;
       }

@@ -67,6 +67,22 @@ describe("lossless round trips", () => {
     expect(Buffer.compare(writeImage(readImage(b, { name: "files.img" })), b)).toBe(0);
   });
 
+  it("remembers the original bytes where nothing else sees them, and not in copies", () => {
+    // file_entry id=1 (field 2) before type=1 (field 1): unchanged, that order survives.
+    const payload = new Uint8Array([0x10, 0x01, 0x08, 0x01]);
+    const b = image("FILES", payload);
+    const img = readImage(b, { name: "files.img" });
+    if (img.kind !== "FILES") throw new Error("kind");
+    const msg = img.entries[0]!;
+    expect(Reflect.ownKeys(msg)).toEqual(["$typeName", "id", "type"]);
+    expect(JSON.stringify(msg)).toBe('{"$typeName":"file_entry","id":1,"type":1}');
+    expect(Buffer.compare(writeImage(img), b)).toBe(0);
+    // A copy made by spreading is a new message: it encodes canonically.
+    const copy = { ...msg };
+    const again = writeImage({ ...img, entries: [copy] } as typeof img);
+    expect([...again.subarray(12)]).toEqual([0x08, 0x01, 0x10, 0x01]);
+  });
+
   it("the text codec maps any byte string to a string and back", () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => {
