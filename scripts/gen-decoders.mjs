@@ -1,9 +1,10 @@
 // Writes src/gen/decoders.ts (run by `npm run generate`, after buf generate):
 // one decoder per message of the CRIU schema, as plain TypeScript, so that
 // no code is compiled at run time (a Content-Security-Policy page runs it
-// too). Each decoder is a switch over its message's tags, reading each field
-// in line and storing it by name; src/image/fast-decode.ts says what they
-// give and when they give up to fromBinary.
+// too). Each decoder is a switch over its message's field numbers (dense,
+// so a jump table), reading each field in line and storing it by name;
+// src/image/fast-decode.ts says what they give and when they give up to
+// fromBinary.
 //
 //   node scripts/gen-decoders.mjs [OUT_DIR]   (default src/gen; the freshness test passes a temp folder)
 import { execFileSync } from "node:child_process";
@@ -35,7 +36,8 @@ const LEN = 2;
 
 /**
  * The wire type of a scalar, and code that reads one at `p` and leaves its
- * value in the expression it returns (or returns from the decoder). Only
+ * value in the expression it returns (`v` where the code declares it; or
+ * returns from the decoder). Only
  * the types CRIU's schema uses: a field of another (float, double, fixed32,
  * sfixed) gets no case, and fromBinary reads it. Small helpers of the
  * generated file (vi, ld, f64) keep each case short: the decoders are parsed
@@ -43,20 +45,27 @@ const LEN = 2;
  */
 function scalarCode(t) {
   const varint = (value) => [VARINT, "if((p=vi(b,p,end))<0)return;", value];
+  // A one-byte varint read in line (most values CRIU writes are under 128:
+  // a sixth of decoding went to calls), longer ones by the shared reader.
+  const small = (one, value) => [
+    VARINT,
+    `let v;if(p<end&&(v=b[p] as number)<128){p++;${one}}else{if((p=varint(b,p,end))<0)return;v=${value};}`,
+    "v",
+  ];
   switch (t) {
     case ScalarType.INT32:
-      return varint("V.lo|0");
+      return small("", "V.lo|0");
     case ScalarType.UINT32:
       // ">>>0" gives a small integer where it fits: stored as it is, where V.lo (a double field) would box every value.
-      return varint("V.lo>>>0");
+      return small("", "V.lo>>>0");
     case ScalarType.SINT32:
       return varint("(V.lo>>>1)^-(V.lo&1)");
     case ScalarType.BOOL:
-      return varint("V.lo!==0||V.hi!==0");
+      return small("v=v!==0;", "V.lo!==0||V.hi!==0");
     case ScalarType.INT64:
-      return varint("V.lo===0&&V.hi===0?ZERO:dec(V.lo|0,V.hi|0)");
+      return small("v=v===0?ZERO:dec(v,0);", "V.lo===0&&V.hi===0?ZERO:dec(V.lo|0,V.hi|0)");
     case ScalarType.UINT64:
-      return varint("V.lo===0&&V.hi===0?ZERO:uDec(V.lo|0,V.hi|0)");
+      return small("v=v===0?ZERO:uDec(v,0);", "V.lo===0&&V.hi===0?ZERO:uDec(V.lo|0,V.hi|0)");
     case ScalarType.SINT64:
       return varint("z64()");
     case ScalarType.FIXED64:
@@ -70,8 +79,6 @@ function scalarCode(t) {
       return undefined;
   }
 }
-
-const tagOf = (no, wt) => no * 8 + wt;
 
 /** Names in the generated file, one per message and per closed enum's value set. */
 const fnName = (typeName) => `d_${typeName.replace(/\W/g, "_")}`;
@@ -91,7 +98,7 @@ function fieldCases(f, sets) {
     // A second occurrence of a singular message merges into the first: fromBinary's work.
     const once = list ? "" : `if(Object.hasOwn(m,${JSON.stringify(f.localName)}))return;`;
     const store = list ? `${key}.push(c)` : `${key}=c`;
-    return `case ${tagOf(no, LEN)}:{${once}if((p=ld(b,p,end))<0)return;const c=sub(r,L.at,p,${fnName(f.message.typeName)});if(c===undefined)return;${store};break;}`;
+    return `case ${no}:{if(w!==${LEN})return;${once}if((p=ld(b,p,end))<0)return;const c=sub(r,L.at,p,${fnName(f.message.typeName)});if(c===undefined)return;${store};break;}`;
   }
   const isEnum = f.fieldKind === "enum" || (f.fieldKind === "list" && f.listKind === "enum");
   const code = scalarCode(isEnum ? ScalarType.INT32 : f.scalar);
@@ -108,10 +115,11 @@ function fieldCases(f, sets) {
     check = `if(!${name}.has(v))return;`;
   }
   const store = f.fieldKind === "list" ? `${key}.push(v)` : `${key}=v`;
-  const one = `case ${tagOf(no, wt)}:{${read}const v=${value};${check}${store};break;}`;
-  if (f.fieldKind !== "list" || wt === LEN) return one;
+  const take = value === "v" ? "" : `const v=${value};`;
+  const one = `if(w===${wt}){${read}${take}${check}${store};break;}`;
+  if (f.fieldKind !== "list" || wt === LEN) return `case ${no}:{${one}return;}`;
   // Packed: a length, then values.
-  return `${one}case ${tagOf(no, LEN)}:{if((p=ld(b,p,end))<0)return;const stop=p;p=L.at;while(p<stop){${read.replace("end)", "stop)")}const v=${value};${check}${key}.push(v);}break;}`;
+  return `case ${no}:{${one}if(w!==${LEN})return;if((p=ld(b,p,end))<0)return;const stop=p;p=L.at;while(p<stop){${read.replace(/\bend\b/g, "stop")}${take}${check}${key}.push(v);}break;}`;
 }
 
 /** `this.name`, or `this["name"]` where the name is no identifier. */
@@ -207,7 +215,7 @@ const fns = messages.map((desc, i) => {
     .map((f) => `m[${JSON.stringify(f.localName)}]=fit(m[${JSON.stringify(f.localName)}]);`)
     .join("");
   // fromBinary's recursion limit is 100; past it, let fromBinary say so.
-  return `  function ${fnName(desc.typeName)}(r:DecodeReader):Msg|undefined{if(++r.depth>100)return;const b=r.buf;const end=r.end;let p=r.pos;${makeCode(desc, i, ctors)}while(p<end){let t=b[p] as number;if(t<128)p++;else{if((p=varint(b,p,end))<0||V.hi!==0)return;t=V.lo;}switch(t){${cases}default:return;}}${fits}r.pos=p;r.depth--;return m;}`;
+  return `  function ${fnName(desc.typeName)}(r:DecodeReader):Msg|undefined{if(++r.depth>100)return;const b=r.buf;const end=r.end;let p=r.pos;${makeCode(desc, i, ctors)}while(p<end){let t=b[p] as number;if(t<128)p++;else{if((p=varint(b,p,end))<0||V.hi!==0)return;t=V.lo;}const w=t&7;switch(t>>>3){${cases}default:return;}}${fits}r.pos=p;r.depth--;return m;}`;
 });
 
 const text = `// @generated by scripts/gen-decoders.mjs from proto/ (npm run generate); do not edit.

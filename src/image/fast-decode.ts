@@ -2,7 +2,7 @@
  * The fast path of entry decoding: protobuf bytes straight into protobuf-es
  * messages, by decoders generated from the schema at `npm run generate`
  * time (src/gen/decoders.ts, by scripts/gen-decoders.mjs): a switch over
- * each message's tags, each field read in line and stored by name. Nothing
+ * each message's field numbers, each field read in line and stored by name. Nothing
  * is compiled at run time, so a page with a Content-Security-Policy runs
  * them too.
  *
