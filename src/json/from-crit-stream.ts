@@ -9,7 +9,7 @@ import type { Message } from "@bufbuild/protobuf";
 import type { ImageHeader } from "../framing/types.js";
 import { CritJsonError, JsonNumber } from "./errors.js";
 import { CritImageBuilder } from "./from-crit.js";
-import { parseJson } from "./parse.js";
+import { isJsonSpace, parseJson } from "./parse.js";
 
 /** V8 cannot hold a string over 2^29 characters; an entry of half that is already no CRIU image's. */
 const MAX_VALUE_CHARS = 1 << 28;
@@ -64,7 +64,7 @@ class Feed {
 
   async ws(): Promise<void> {
     for (;;) {
-      while (this.pos < this.buf.length && /\s/.test(this.buf[this.pos] as string)) this.pos++;
+      while (this.pos < this.buf.length && isJsonSpace(this.buf.charCodeAt(this.pos))) this.pos++;
       if (this.pos < this.buf.length || !(await this.more())) return;
     }
   }
@@ -122,7 +122,7 @@ class Feed {
           i++;
           break;
         }
-      } else if (depth === 0 && (c === 44 || c === 32 || c === 10 || c === 13 || c === 9)) break;
+      } else if (depth === 0 && (c === 44 || isJsonSpace(c))) break;
       i++;
     }
     this.within(i - this.pos);

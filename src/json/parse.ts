@@ -16,6 +16,11 @@ const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 /** A parsed JSON value; numbers keep their text (`JsonNumber`), so 64-bit integers are exact. */
 export type JsonValue = null | boolean | string | JsonNumber | JsonValue[] | { [key: string]: JsonValue };
 
+/** JSON's whitespace (space, tab, LF, CR), as Python's json module takes it; no other space character. */
+export function isJsonSpace(c: number): boolean {
+  return c === 32 || c === 10 || c === 13 || c === 9;
+}
+
 class Parser {
   pos = 0;
   constructor(
@@ -31,7 +36,7 @@ class Parser {
   ws(): void {
     const t = this.text;
     let c = t.charCodeAt(this.pos);
-    while (c === 32 || c === 10 || c === 13 || c === 9) c = t.charCodeAt(++this.pos);
+    while (isJsonSpace(c)) c = t.charCodeAt(++this.pos);
   }
 
   /** A value inside `depth` objects and arrays; one more of them would be nested `depth + 1` deep. */

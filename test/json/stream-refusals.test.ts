@@ -162,4 +162,12 @@ describe("openCritJsonStream between values", () => {
       expect(() => fromCritJson(spaced)).not.toThrow();
     }
   });
+
+  it("takes no other space character between values, as read whole (Python's json takes none either)", async () => {
+    for (const ws of ["\u00a0", "\u2028", "\ufeff", "\u3000", "\v", "\f"]) {
+      const text = `{"magic":${ws}"FILES", "entries": []}`;
+      expect(await refusal(text), JSON.stringify(ws)).toMatch(/^magic: expected a JSON value/);
+      expect(() => fromCritJson(text), JSON.stringify(ws)).toThrow(CritJsonError);
+    }
+  });
 });
