@@ -187,7 +187,8 @@ export interface StoredSpan {
 /**
  * Where each byte of [address, address + length) is stored in this dump's
  * pages files, for writing. Throws CriuImageError for bytes that are in no
- * file of this dump: in a parent dump (PE_PARENT), lazy, or never dumped.
+ * file of this dump: in a parent dump (PE_PARENT), lazy, never dumped, or
+ * past the end of a pages file cut short (TRUNCATED).
  */
 export function locateMemory(
   cp: Checkpoint,
@@ -217,12 +218,19 @@ export function locateMemory(
             : "is in a lazy page, in no file of this dump";
         throw new CriuImageError("UNSUPPORTED", v.pagemap, 0, "bytes stored in this dump", `${where(x)} ${why}`);
       }
-      out.push({
+      const span = {
         address: x,
         length: Number(hi - lo),
         file: `pages-${pm.pagesId}.img`,
         offset: Number(r.offset + (lo - r.start)),
-      });
+      };
+      // A pages file cut short: refused here, not when a writer reaches its end.
+      const size = cp.size(span.file);
+      if (size !== undefined && span.offset + span.length > size) {
+        const past = x + BigInt(Math.max(0, size - span.offset));
+        throw new CriuImageError("TRUNCATED", span.file, size, "the page's bytes", `${where(past)} is past its end`);
+      }
+      out.push(span);
     }
     at = b;
     if (at >= end) break;
