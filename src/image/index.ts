@@ -23,7 +23,14 @@ export type {
   ShmContents,
   TcpQueues,
 } from "./kind-types.js";
-export { enumValueName, IPPROTO_TCP, SOCKET_NAMES, TASK_STATE_NAMES, VMA_STATUS } from "./names.js";
+export {
+  enumValueName,
+  IPPROTO_TCP,
+  SOCKET_NAMES,
+  TASK_STATE_NAMES,
+  unknownEnumValue,
+  VMA_STATUS,
+} from "./names.js";
 export { PE_LAZY, PE_PARENT, PE_PRESENT, pagemapFlags, pagemapPages } from "./pagemap.js";
 export { type DecodedEntry, decodeEntry, decodeImage, type ImageIteration, iterateImage, readImage } from "./read.js";
 export { messageSchema, schemaRegistry } from "./registry.js";

@@ -4,7 +4,8 @@
  * the names of schema enums by value. Shared by crit's --pretty JSON and the
  * TCP records.
  */
-import type { DescEnum } from "@bufbuild/protobuf";
+import type { DescEnum, Message } from "@bufbuild/protobuf";
+import { WireCursor } from "../framing/wire.js";
 import { enumSchema } from "./registry.js";
 
 /** crit's names of socket families, types, states and protocols, by number, as `--pretty` shows them. */
@@ -69,4 +70,19 @@ export function enumValueName(e: DescEnum | string, n: number): string | undefin
     enumNames.set(enumName, m);
   }
   return m.get(n);
+}
+
+/**
+ * The number in closed-enum field `no` of `msg` where the schema has no
+ * value of that number, or undefined. protobuf-es keeps such a number among
+ * the unknown fields (the varint without its tag) and gives the field its
+ * default, where CRIU's C code sees the number itself.
+ */
+export function unknownEnumValue(msg: Message, no: number): number | undefined {
+  // The last one, as protobuf's last value wins.
+  const u = msg.$unknown?.filter((f) => f.no === no && f.wireType === 0).at(-1);
+  if (!u) return undefined;
+  const c = new WireCursor(u.data, 0, u.data.length);
+  // Enums are int32: a negative number is a ten-byte varint whose low half is the value.
+  return c.varint() ? c.lo | 0 : undefined;
 }

@@ -8,6 +8,7 @@ import {
   IMG_COMMON_MAGIC,
   kindByName,
   readImage,
+  unknownEnumValue,
   writeImage,
 } from "../../src/index.js";
 import { u32 } from "../helpers/bytes.js";
@@ -58,6 +59,22 @@ describe("lossless round trips", () => {
     expect(back.entries[0]!.srcPort).toBe(80);
     const unknown = (back.entries[0] as unknown as { $unknown?: { no: number }[] }).$unknown ?? [];
     expect(unknown.map((u) => u.no).sort()).toEqual([19, 99]);
+  });
+
+  it("unknownEnumValue: the number of a closed-enum field the schema does not know, as C reads it", () => {
+    const sk = toBinary(inet_sk_entrySchema, inetSocket());
+    const shutdown = (...values: number[][]) => {
+      // shutdown is field 19 (tag 0x98 0x01), closed enum sk_shutdown (0..3).
+      const b = image("INETSK", new Uint8Array([...sk, ...values.flatMap((v) => [0x98, 0x01, ...v])]));
+      const img = readImage(b, { name: "inetsk.img" });
+      if (img.kind !== "INETSK") throw new Error("kind");
+      return unknownEnumValue(img.entries[0]!, 19);
+    };
+    expect(shutdown([2])).toBeUndefined(); // known: in the field itself
+    expect(shutdown([42])).toBe(42);
+    expect(shutdown([42], [0x80, 0x01])).toBe(128); // the last one wins
+    expect(shutdown([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01])).toBe(-1); // int32: ten bytes
+    expect(unknownEnumValue(inetSocket(), 19)).toBeUndefined();
   });
 
   it("keeps non-canonical encodings of unchanged entries", () => {

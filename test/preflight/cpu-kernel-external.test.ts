@@ -1,5 +1,6 @@
 /** The cpu, kernel and external rules on real checkpoints against made-up hosts. */
 import { readFileSync } from "node:fs";
+import { WireType } from "@bufbuild/protobuf/wire";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { openCheckpoint } from "../../src/node/open.js";
@@ -52,6 +53,23 @@ describe("cpu", () => {
     for (const n of [...cp.keys()]) if (n.startsWith("core-")) cp.delete(n);
     const blind = await preflight(cp, fakeHost(), { rules: ["cpu"] });
     expect(blind.rules[0]?.findings.map((f) => [f.severity, f.image])).toEqual([["not-checked", "cpuinfo.img"]]);
+  });
+
+  it("a core of an architecture the schema does not know: the number CRIU prints", async () => {
+    const cp = corpusCheckpoint("simple");
+    const name = [...cp.keys()].find((n) => n.startsWith("core-")) as string;
+    editImage<"CORE">(cp, name, (img) => {
+      const c = img.entries[0];
+      if (!c) return;
+      // A newer CRIU's march 42, which protobuf-es keeps among the unknown fields (the last value wins, in C too).
+      c.$unknown = [{ no: 1, wireType: WireType.Varint, data: new Uint8Array([42]) }];
+      c.threadInfo = undefined;
+    });
+    const r = await preflight(cp, cpu(), { rules: ["cpu"] });
+    expect(r.rules[0]?.findings.map((f) => [f.severity, f.image, f.subject, f.criuError])).toEqual([
+      ["blocks", name, "42", "Core march mismatch 42"],
+    ]);
+    expect(r.rules[0]?.findings[0]?.problem).toMatch(/^the checkpoint is of mtype 42, this host is x86_64/);
   });
 
   it("warns when tasks hold register state of features this CPU does not enable (XSTATE_BV)", async () => {

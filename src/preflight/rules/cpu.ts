@@ -9,10 +9,14 @@
  * xsave feature mask and sizes, and the instruction set.
  */
 import { core_entry_march } from "../../gen/index.js";
+import { unknownEnumValue } from "../../image/names.js";
 import type { PreflightContext } from "../context.js";
 import { type HostCpu, known } from "../host.js";
 import { type Finding, READ_HOST, unchecked } from "../report.js";
 import type { RuleRun } from "../rule.js";
+
+/** core_entry.mtype's field number (core.proto). */
+const MTYPE_FIELD = 1;
 
 /** uname -m of each core_entry.mtype. */
 const MACHINES: Record<number, readonly string[]> = {
@@ -145,7 +149,9 @@ export async function cpuRule(ctx: PreflightContext): Promise<RuleRun> {
   for (const name of cores) {
     const core = cp.first(name, "CORE");
     if (!core) continue;
-    if (!archs.has(core.mtype)) archs.set(core.mtype, name);
+    // A number the schema does not know (a newer architecture) is CRIU's to print: "Core march mismatch 9".
+    const mtype = unknownEnumValue(core, MTYPE_FIELD) ?? core.mtype;
+    if (!archs.has(mtype)) archs.set(mtype, name);
     const x = core.threadInfo?.fpregs?.xsave;
     if (x && !xsaveTask) xsaveTask = name;
     for (const [bits, flag] of XSTATE_FEATURES) if (x && x.xstateBv & bits && !used.has(flag)) used.set(flag, name);

@@ -1,4 +1,4 @@
-import { WireCursor } from "../../framing/wire.js";
+import { unknownEnumValue } from "../../image/names.js";
 import type { VerifyContext } from "../context.js";
 
 /** inventory_entry.lsmtype's field number (inventory.proto). */
@@ -23,13 +23,7 @@ export function checkInventory(ctx: VerifyContext): void {
         ctx.problem("inventory.img", "inventory", `img_version ${e.imgVersion}, expected 2 (CRIU images v1.1)`, 0);
       if (!e.rootIds) ctx.problem("inventory.img", "inventory", "no root_ids", 0);
     }
-    // lsmtype is a closed enum: a value this schema does not know is kept among the unknown fields, as the
-    // varint protobuf-es read (its data is the value without the tag; field 6 of another wire type fails to parse).
-    const lsm = e?.$unknown?.find((u) => u.no === LSMTYPE_FIELD);
-    if (lsm) {
-      const c = new WireCursor(lsm.data, 0, lsm.data.length);
-      c.varint();
-      ctx.problem("inventory.img", "inventory", `unknown lsmtype ${c.lo}`, 0);
-    }
+    const lsm = e ? unknownEnumValue(e, LSMTYPE_FIELD) : undefined;
+    if (lsm !== undefined) ctx.problem("inventory.img", "inventory", `unknown lsmtype ${lsm}`, 0);
   }
 }
