@@ -1,7 +1,7 @@
 /** The cpu, kernel and external rules on real checkpoints against made-up hosts. */
 import { readFileSync } from "node:fs";
-import { WireType } from "@bufbuild/protobuf/wire";
 import { join } from "node:path";
+import { WireType } from "@bufbuild/protobuf/wire";
 import { describe, expect, it } from "vitest";
 import { openCheckpoint } from "../../src/node/open.js";
 import { type HostCpu, preflight } from "../../src/preflight/index.js";
