@@ -203,11 +203,16 @@ const retest = args.includes("--retest-survivors");
 // --retest-timeouts re-runs the mutants that timed out too: a timeout counts as detected, and a loaded machine can
 // make one out of a slow test, so a score is best confirmed by re-running them on an idle one.
 const retestTimeouts = args.includes("--retest-timeouts");
-function dropSurvivors(file) {
+// Stryker also carries over the verdicts of files the group no longer mutates (its globs changed), which would
+// count them in its score: they go, every run.
+function prune(file, mutated, retestAlso) {
   if (!existsSync(file)) return;
   const report = JSON.parse(readFileSync(file, "utf8"));
-  const again = new Set(["Survived", "NoCoverage", ...(retestTimeouts ? ["Timeout"] : [])]);
-  for (const f of Object.values(report.files)) f.mutants = f.mutants.filter((m) => !again.has(m.status));
+  const again = new Set(retestAlso ? ["Survived", "NoCoverage", ...(retestTimeouts ? ["Timeout"] : [])] : []);
+  for (const [name, f] of Object.entries(report.files)) {
+    if (!mutated.has(name)) delete report.files[name];
+    else f.mutants = f.mutants.filter((m) => !again.has(m.status));
+  }
   writeFileSync(file, JSON.stringify(report));
 }
 const names = args.filter((a) => Object.hasOwn(GROUPS, a));
@@ -226,7 +231,7 @@ for (const name of reportOnly ? [] : names.length ? names : Object.keys(GROUPS))
     ...(g.env ?? {}),
   };
   const out = `bench/out/mutation/${name}`;
-  if (retest || retestTimeouts) dropSurvivors(join(root, out, "incremental.json"));
+  prune(join(root, out, "incremental.json"), new Set(filesOf(g.mutate)), retest || retestTimeouts);
   console.log(`mutate: ${name}: ${g.mutate.join(" ")} against ${g.tests.join(" ")}`);
   const r = spawnSync(
     "npx",

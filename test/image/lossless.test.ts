@@ -73,6 +73,12 @@ describe("lossless round trips", () => {
     expect(shutdown([2])).toBeUndefined(); // known: in the field itself
     expect(shutdown([42])).toBe(42);
     expect(shutdown([42], [0x80, 0x01])).toBe(128); // the last one wins
+    // An unknown field of another number after it is not its value.
+    const other = image("INETSK", new Uint8Array([...sk, 0x98, 0x01, 42, 0x98, 0x06, 0x07]));
+    const img = readImage(other, { name: "inetsk.img" });
+    if (img.kind !== "INETSK") throw new Error("kind");
+    expect(unknownEnumValue(img.entries[0]!, 19)).toBe(42);
+    expect(unknownEnumValue(img.entries[0]!, 99)).toBe(7);
     expect(shutdown([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01])).toBe(-1); // int32: ten bytes
     expect(unknownEnumValue(inetSocket(), 19)).toBeUndefined();
   });
