@@ -213,6 +213,18 @@ describe("external", () => {
       ["/dev/pts/0", "tty: Found slave peer index 0 without correspond master peer"],
     ]);
     expect(shell.restoreOptions).toEqual(["--shell-job"]);
+    // /dev/pts/2 (136:2) shares its minor with /dev/ptmx (5:2): still a slave.
+    editImage<"TTY_INFO">(cp, "tty-info.img", (img) => {
+      for (const t of img.entries)
+        if (t.rdev === 0x8800 && t.pty) {
+          t.rdev = 0x8802;
+          t.pty.index = 2;
+        }
+    });
+    const pts2 = await preflight(cp, fakeHost(), { rules: ["external"] });
+    expect(pts2.rules[0]?.findings.map((f) => [f.subject, f.criuError])).toEqual([
+      ["/dev/pts/2", "tty: Found slave peer index 2 without correspond master peer"],
+    ]);
     const sockets = corpusCheckpoint("mixed-sockets");
     editImage<"FILES">(sockets, "files.img", (img) => {
       const u = img.entries.find((f) => f.usk?.id === 33);

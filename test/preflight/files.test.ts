@@ -194,6 +194,19 @@ describe("files and mappings", () => {
     );
     expect(unnamed.rules.map((x) => x.verdict)).toEqual(["not-checked", "not-checked", "not-checked"]);
     expect(findings(unnamed)[0]?.problem).toContain("own mount namespace");
+    // One finding per rule, each whole: where the root is named, and how to name it.
+    expect(findings(unnamed).map((f) => ({ ...f, problem: undefined }))).toEqual(
+      ["files", "mappings", "unix"].map((rule) => ({
+        rule,
+        severity: "not-checked",
+        image: "inventory.img",
+        entry: "root_ids",
+        subject: "file system",
+        problem: undefined,
+        criuError: "",
+        fix: "Give --root with the container's root file system (for Podman: podman mount <container>).",
+      })),
+    );
     const named = await preflight(cp, fakeHost(), { rules: ["files"] });
     const files = named.rules[0];
     expect(files?.note).toMatch(/^1 file on \/dev \(tmpfs\): CRIU restores this tmpfs/);
