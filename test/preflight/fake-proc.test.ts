@@ -1,5 +1,5 @@
 /** nodeHost over a made-up /proc: every fact read exactly as the files say. */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -124,6 +124,8 @@ describe("nodeHost over a /proc", () => {
       expect(await nodeHost({ proc: join(bare, "proc"), dev }).userfaultfd()).toBe(false);
       writeFileSync(join(dev, "userfaultfd"), "");
       expect(await nodeHost({ proc: join(bare, "proc"), dev }).userfaultfd()).toBe(true);
+      // Without dev, this host's own /dev.
+      expect(await nodeHost({ proc: join(bare, "proc") }).userfaultfd()).toBe(existsSync("/dev/userfaultfd"));
       expect(await nodeHost({ proc: join(bare, "nope"), dev: join(bare, "nodev") }).userfaultfd()).toEqual({
         notKnown: `${join(bare, "nope")} cannot be read`,
       });
