@@ -55,6 +55,17 @@ describe("cpu", () => {
     expect(blind.rules[0]?.findings.map((f) => [f.severity, f.image])).toEqual([["not-checked", "cpuinfo.img"]]);
   });
 
+  it("no saved xsave state, no xsave needed", async () => {
+    const cp = corpusCheckpoint("simple");
+    for (const name of [...cp.keys()].filter((n) => n.startsWith("core-")))
+      editImage<"CORE">(cp, name, (img) => {
+        const x = img.entries[0]?.threadInfo?.fpregs;
+        if (x) x.xsave = undefined;
+      });
+    const r = await preflight(cp, cpu({ flags: new Set(["fpu", "fxsr"]) }), { rules: ["cpu"] });
+    expect(r.rules[0]).toMatchObject({ verdict: "ok", findings: [] });
+  });
+
   it("a core of an architecture the schema does not know: the number CRIU prints", async () => {
     const cp = corpusCheckpoint("simple");
     const name = [...cp.keys()].find((n) => n.startsWith("core-")) as string;
