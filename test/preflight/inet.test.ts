@@ -208,4 +208,32 @@ describe("inet", () => {
     ]);
     expect(f?.[0]?.problem).toContain("extRootNetNS");
   });
+
+  it("in an external namespace, loopback needs nothing and IPv6 is named; any netns-N.img says so", async () => {
+    const cp = corpusCheckpoint("netns");
+    const netns = [...cp.keys()].find((n) => /^netns-\d+\.img$/.test(n)) as string;
+    editImage<"NETNS">(cp, netns, (img) => {
+      (img.entries[0] as { extKey?: string }).extKey = "extRootNetNS";
+    });
+    // A namespace id of two digits.
+    cp.set("netns-12.img", cp.get(netns) as Uint8Array);
+    cp.delete(netns);
+    editImage<"FILES">(cp, "files.img", (img) => {
+      for (const f of img.entries) {
+        if (!f.isk) continue;
+        if (f.isk.state === 10) {
+          f.isk.family = 10;
+          f.isk.srcAddr = [0xb80d0120, 0, 0, 0x05000000]; // 2001:db8::5
+        } else if (f.isk.srcAddr[0] === 0x0500007f) {
+          f.isk.family = 10;
+          f.isk.srcAddr = [0, 0, 0, 0x01000000]; // ::1
+        }
+      }
+    });
+    const ext = await preflight(cp, unknownHost(), { rules: ["inet"] });
+    expect(ext.rules[0]?.findings.map((x) => [x.severity, x.subject])).toEqual([
+      ["needs", "2001:db8::5"],
+      ["needs", "connected TCP sockets"],
+    ]);
+  });
 });

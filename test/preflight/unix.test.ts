@@ -44,6 +44,21 @@ describe("unix", () => {
     expect(await run([], cp)).toMatchObject({ verdict: "ok", checked: 0 });
   });
 
+  it("a name padded with NULs is the path before them; a socket bound right under / needs only /", async () => {
+    const cp = corpusCheckpoint("mixed-sockets");
+    editImage<"FILES">(cp, "files.img", (img) => {
+      for (const f of img.entries) {
+        if (f.usk?.id === 0x1a) f.usk.name = new TextEncoder().encode("ux.sock\0\0");
+        if (f.usk?.id === 0x1f) f.usk.name = new TextEncoder().encode("/ud.sock");
+      }
+    });
+    const r = await run([["/", DIR]], cp);
+    expect(r?.findings.map((f) => [f.subject, f.criuError])).toEqual([
+      [`${dir}/ux.sock`, "unix: Can't bind id 0x1a ino 332595 addr ux.sock: No such file or directory"],
+    ]);
+    expect(r?.checked).toBe(2);
+  });
+
   it("reads the legacy unixsk.img layout alike", async () => {
     const now = await run([]);
     const old = await run([], legacyLayout(corpusCheckpoint("mixed-sockets"), { allSockets: true }));
