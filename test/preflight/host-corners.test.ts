@@ -4,7 +4,7 @@ import { machine, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { nodeHost, parseProcNet } from "../../src/node/host.js";
-import { known } from "../../src/preflight/index.js";
+import { known, unknownHost } from "../../src/preflight/index.js";
 
 const onLinux = process.platform === "linux";
 const dir = mkdtempSync(join(tmpdir(), "criu-image-host-corners-"));
@@ -60,5 +60,15 @@ describe.runIf(onLinux)("nodeHost corners", () => {
     const h = nodeHost();
     expect(((await h.stat("/")) as { mode: number }).mode & 0o170000).toBe(0o040000);
     expect(((await h.stat(process.execPath)) as { mode: number }).mode & 0o170000).toBe(0o100000);
+  });
+});
+
+describe("unknownHost", () => {
+  it("knows nothing, and says why: the reason given, else that no facts were given", async () => {
+    expect(await unknownHost().stat("/")).toEqual({ notKnown: "no host facts given" });
+    expect(await unknownHost("no permission").pids()).toEqual({ notKnown: "no permission" });
+    expect(known(await unknownHost().cpu())).toBe(false);
+    // Facts that are not objects are known, null (absent) included.
+    expect([known(true), known(false), known(null), known(0)]).toEqual([true, true, true, true]);
   });
 });
