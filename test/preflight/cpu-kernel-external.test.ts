@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { WireType } from "@bufbuild/protobuf/wire";
 import { describe, expect, it } from "vitest";
+import type { core_entry } from "../../src/gen/core_pb.js";
 import { openCheckpoint } from "../../src/node/open.js";
 import { type HostCpu, preflight } from "../../src/preflight/index.js";
 import { corpusCheckpoint, editImage } from "../helpers/checkpoints.js";
@@ -20,6 +21,17 @@ const kernel = (release: string, namespaces = ["pid", "net", "ipc", "uts", "mnt"
   fakeHost(new Map(), { kernel: fact({ release, namespaces: new Set(namespaces) }) });
 const archive = () => openCheckpoint(join(critDir("simple"), "../../archives/podman-web.tar"));
 
+/** The simple checkpoint with its first core edited, and that core's name. */
+function withFirstCore(edit: (core: core_entry) => void): { cp: Map<string, Uint8Array>; name: string } {
+  const cp = corpusCheckpoint("simple");
+  const name = [...cp.keys()].find((n) => n.startsWith("core-")) as string;
+  editImage<"CORE">(cp, name, (img) => {
+    const c = img.entries[0];
+    if (c) edit(c);
+  });
+  return { cp, name };
+}
+
 describe("cpu", () => {
   it("every task's architecture must be this machine's; xsave state needs xsave", async () => {
     const ok = await preflight(corpusCheckpoint("many-fds"), cpu(), { rules: ["cpu"] });
@@ -36,11 +48,7 @@ describe("cpu", () => {
   });
 
   it("a core of no known architecture (UNKNOWN), without x86 thread state; no core at all", async () => {
-    const cp = corpusCheckpoint("simple");
-    const name = [...cp.keys()].find((n) => n.startsWith("core-")) as string;
-    editImage<"CORE">(cp, name, (img) => {
-      const c = img.entries[0];
-      if (!c) return;
+    const { cp, name } = withFirstCore((c) => {
       c.mtype = 0; // core_entry.march UNKNOWN
       c.threadInfo = undefined;
     });
@@ -67,11 +75,7 @@ describe("cpu", () => {
   });
 
   it("a core of an architecture the schema does not know: the number CRIU prints", async () => {
-    const cp = corpusCheckpoint("simple");
-    const name = [...cp.keys()].find((n) => n.startsWith("core-")) as string;
-    editImage<"CORE">(cp, name, (img) => {
-      const c = img.entries[0];
-      if (!c) return;
+    const { cp, name } = withFirstCore((c) => {
       // A newer CRIU's march 42, which protobuf-es keeps among the unknown fields (the last value wins, in C too).
       c.$unknown = [{ no: 1, wireType: WireType.Varint, data: new Uint8Array([42]) }];
       c.threadInfo = undefined;
@@ -84,10 +88,8 @@ describe("cpu", () => {
   });
 
   it("warns when tasks hold register state of features this CPU does not enable (XSTATE_BV)", async () => {
-    const cp = corpusCheckpoint("simple");
-    const pid = [...cp.keys()].find((n) => n.startsWith("core-")) as string;
-    editImage<"CORE">(cp, pid, (img) => {
-      const x = img.entries[0]?.threadInfo?.fpregs?.xsave;
+    const { cp, name: pid } = withFirstCore((c) => {
+      const x = c.threadInfo?.fpregs?.xsave;
       if (x) x.xstateBv = 0x2e7n;
     });
     const noAvx512 = await preflight(cp, cpu({ flags: new Set(X86_FLAGS.filter((f) => f !== "avx512f")) }), {
