@@ -214,14 +214,13 @@ const fns = messages.map((desc, i) => {
   const singular = desc.fields.filter((f) => f.fieldKind === "message");
   const bits = new Map(singular.slice(0, 30).map((f, k) => [f, 1 << k]));
   const seen = bits.size ? "let s=0;" : "";
-  const cases = desc.fields
-    .map((f) => fieldCases(f, sets, bits.get(f)))
-    .filter((c) => c !== undefined)
-    .join("");
+  // The fields the fast path reads, with their cases.
+  const read = desc.fields.map((f) => [f, fieldCases(f, sets, bits.get(f))]).filter(([, c]) => c !== undefined);
+  const cases = read.map(([, c]) => c).join("");
   // Lists grown by push hold room for 16 more: kept messages get them at their length.
-  const fits = desc.fields
-    .filter((f) => f.fieldKind === "list" && fieldCases(f, new Map()) !== undefined)
-    .map((f) => `m[${JSON.stringify(f.localName)}]=fit(m[${JSON.stringify(f.localName)}]);`)
+  const fits = read
+    .filter(([f]) => f.fieldKind === "list")
+    .map(([f]) => `m[${JSON.stringify(f.localName)}]=fit(m[${JSON.stringify(f.localName)}]);`)
     .join("");
   // fromBinary's recursion limit is 100; past it, let fromBinary say so.
   return `  function ${fnName(desc.typeName)}(r:DecodeReader):Msg|undefined{if(++r.depth>100)return;const b=r.buf;const end=r.end;let p=r.pos;${seen}${makeCode(desc, i, ctors)}while(p<end){let t=b[p] as number;if(t<128)p++;else{if((p=varint(b,p,end))<0||V.hi!==0)return;t=V.lo;}const w=t&7;switch(t>>>3){${cases}default:return;}}${fits}r.pos=p;r.depth--;return m;}`;
