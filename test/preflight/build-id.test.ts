@@ -118,6 +118,58 @@ describe("buildIdOf", () => {
   });
 });
 
+describe("buildIdOf at CRIU's bounds (get_build_id_32/_64)", () => {
+  const id = Uint8Array.from({ length: 20 }, (_, i) => 0x60 + i);
+
+  it("reads a file no longer than its ELF header (CRIU refuses only a shorter one)", () => {
+    // 52 bytes of ELF32 whose fields double as a program header at 8 and a note at 32.
+    const b = new Uint8Array(52);
+    const v = new DataView(b.buffer);
+    b.set([0x7f, 0x45, 0x4c, 0x46, 1, 1, 1]);
+    v.setUint32(8, 4, true); // p_type: PT_NOTE
+    v.setUint32(12, 32, true); // p_offset
+    v.setUint32(24, 16, true); // p_filesz (e_entry)
+    v.setUint32(28, 8, true); // e_phoff
+    v.setUint32(32, 0, true); // n_namesz
+    v.setUint32(36, 4, true); // n_descsz
+    v.setUint32(40, 3, true); // n_type: NT_GNU_BUILD_ID (e_ehsize, e_phentsize)
+    v.setUint16(44, 1, true); // e_phnum, and the build-id's first two bytes
+    b.set([0xab, 0xcd], 46);
+    expect(buildIdOf(b)).toEqual(Uint8Array.from([1, 0, 0xab, 0xcd]));
+  });
+
+  it("reads notes only within the segment's p_filesz", () => {
+    for (const wide of [true, false]) {
+      const elf = elfWithNote(id, { wide, before: [[1, new Uint8Array(4)]] });
+      expect(buildIdOf(elf)).toEqual(id);
+      // The segment ends inside the first note (a 20-byte one): the build-id note behind it is not the segment's.
+      // (CRIU still reads a note that starts right at the segment's end: its loop runs while note <= end.)
+      const short = elf.slice();
+      const v = new DataView(short.buffer);
+      if (wide) v.setBigUint64(64 + 32, 19n, true);
+      else v.setUint32(52 + 16, 19, true);
+      expect(buildIdOf(short), wide ? "64-bit" : "32-bit").toBeUndefined();
+    }
+  });
+
+  it("skips a note segment at offset 0, as CRIU does, and reads the next one", () => {
+    const elf = elfWithNote(id);
+    // The program header table moved behind the note, with a PT_NOTE at offset 0 before the real one.
+    const b = new Uint8Array(elf.length + 2 * 56);
+    b.set(elf);
+    const v = new DataView(b.buffer);
+    v.setBigUint64(32, BigInt(elf.length), true);
+    v.setUint16(56, 2, true);
+    v.setUint32(elf.length, 4, true);
+    v.setBigUint64(elf.length + 8, 0n, true);
+    v.setBigUint64(elf.length + 32, 64n, true);
+    b.set(elf.subarray(64, 120), elf.length + 56);
+    // Read as a note, the ELF header would be a build-id note (type 3 at byte 8) of a size CRIU refuses.
+    v.setUint32(8, 3, true);
+    expect(buildIdOf(b)).toEqual(id);
+  });
+});
+
 describe("compareBuildId", () => {
   const id = Uint8Array.from({ length: 20 }, (_, i) => 0xa0 + i);
   const words = (b: Uint8Array) => {

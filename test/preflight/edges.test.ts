@@ -64,6 +64,14 @@ describe("inet matching", () => {
     ]);
   });
 
+  it("a host socket whose address cannot be read is passed over, not matched", async () => {
+    const odd: HostSocket = { proto: "tcp", address: "no address", port: 45001, listening: true };
+    expect(await blocks("tcp4", host([odd], ["127.0.0.1"]))).toEqual([]);
+    expect(await blocks("tcp4", host([odd, listen("127.0.0.1", 45001)], ["127.0.0.1"]))).toEqual([
+      "tcp 127.0.0.1:45001",
+    ]);
+  });
+
   it("a v4-mapped address is the host's IPv4 address; 127/8 answers only when the host has loopback", async () => {
     expect(await blocks("tcp-v4mapped", host([], ["127.0.0.1"]))).toEqual([]);
     expect(await blocks("tcp4", host([], ["10.0.0.1", "127.0.0.1"]))).toEqual([]);

@@ -227,6 +227,35 @@ describe("files and mappings", () => {
     expect(now.map((f) => f.image)).toEqual(["files.img"]);
   });
 
+  it("counts files on a mount CRIU restores itself in a note, one or many", async () => {
+    const { create } = await import("@bufbuild/protobuf");
+    const { mnt_entrySchema, fstype } = await import("../../src/gen/index.js");
+    const { kindByName, writeImage } = await import("../../src/index.js");
+    const cp = corpusCheckpoint("memory");
+    const base = { root: "/", source: "none", options: "rw", flags: 0, rootDev: 1, parentMntId: 1 };
+    const entries = [
+      create(mnt_entrySchema, { ...base, fstype: fstype.AUTO, fsname: "ext4", mountpoint: "/", mntId: 1 }),
+      create(mnt_entrySchema, { ...base, fstype: fstype.TMPFS, mountpoint: "/srv/ckpt/work", mntId: 5 }),
+    ];
+    cp.set(
+      "mountpoints-1.img",
+      writeImage({ kind: "MNTS", format: "v1.1", magic: kindByName("MNTS")?.magic, entries } as never),
+    );
+    const onTmpfs = (names: string[]) =>
+      editImage<"FILES">(cp, "files.img", (img) => {
+        for (const f of img.entries) if (f.reg) f.reg.mntId = names.includes(f.reg.name) ? 5 : 1;
+      });
+    const note = async () => (await preflight(cp, fakeHost(hostFiles("memory")), { rules: ["files"] })).rules[0]?.note;
+    const why = "on /srv/ckpt/work (tmpfs): CRIU restores this tmpfs from its tmpfs-dev image";
+    // The task's cwd is two entries of that name (its fd and its cwd): with the log, three files.
+    onTmpfs(["/srv/ckpt/work/memory/out.log", "/srv/ckpt/work/memory"]);
+    expect(await note()).toBe(`3 files ${why}`);
+    onTmpfs(["/srv/ckpt/work/memory/out.log"]);
+    expect(await note()).toBe(`1 file ${why}`);
+    onTmpfs([]);
+    expect(await note()).toBeUndefined();
+  });
+
   it("leaves terminals to the tty rules: their paths are not looked up", async () => {
     const files = hostFiles("many-fds");
     files.delete("/dev/pts/0");

@@ -65,7 +65,7 @@ export async function kernelRule(ctx: PreflightContext): Promise<RuleRun> {
     if (!f) continue;
     const error =
       type === "PIDFD"
-        ? `pidfd: Could not open pidfd for ${f.pidfd?.nspid}: Function not implemented`
+        ? `pidfd: Could not open pidfd for ${f.pidfd?.nspid ?? "?"}: Function not implemented`
         : `Can't create memfd:${memfdName(cp, f.memfd?.inodeId)}: Function not implemented`;
     needs.set(type, [`file id 0x${f.id.toString(16)}`, error]);
   }
