@@ -156,7 +156,7 @@ describe("unix lookups", () => {
     const cp = corpusCheckpoint("mixed-sockets");
     editImage<"FILES">(cp, "files.img", (img) => {
       for (const f of img.entries) {
-        if (f.usk?.id === 0x1a) f.usk.name = new TextEncoder().encode("/run/app.sock\0");
+        if (f.usk?.id === 0x1a) f.usk.name = new TextEncoder().encode("/run/app.sock");
         if (f.usk?.id === 0x1f) f.usk.nameDir = "srv/dir/";
       }
     });
@@ -168,6 +168,13 @@ describe("unix lookups", () => {
     const h = { ...fakeHost(), stat };
     await preflight(cp, h, { rules: ["unix"] });
     expect(seen).toEqual(["/run/app.sock", "/srv/dir/ud.sock"]);
+    // A relative name without its directory is taken under the root.
+    editImage<"FILES">(cp, "files.img", (img) => {
+      for (const f of img.entries) if (f.usk?.id === 0x1f) f.usk.nameDir = "";
+    });
+    seen.length = 0;
+    await preflight(cp, h, { rules: ["unix"] });
+    expect(seen).toEqual(["/run/app.sock", "/ud.sock"]);
   });
 });
 
