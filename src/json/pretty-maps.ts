@@ -122,7 +122,8 @@ const MINORBITS = 20; // the kernel's internal dev_t: major << 20 | minor
 export function showDev(v: bigint, odev: boolean): string {
   if (odev) {
     const major = ((v >> 8n) & 0xfffn) | ((v >> 32n) & ~0xfffn);
-    const minor = (v & 0xffn) | ((v >> 12n) & ~0xffn);
+    // glibc's gnu_dev_minor, which os.minor is: 32 bits, whatever the value holds above them.
+    const minor = (v & 0xffn) | ((v >> 12n) & 0xffffff00n);
     return `${major}:${minor}`;
   }
   return `${v >> BigInt(MINORBITS)}:${v & ((1n << BigInt(MINORBITS)) - 1n)}`;
@@ -139,10 +140,12 @@ export function readDev(text: string, odev: boolean): bigint | undefined {
 
 /** Python's int(text, 0): decimal, 0x, 0o or 0b, optional sign and underscores. */
 export function parsePyInt(text: string): bigint | undefined {
-  const m = /^\s*([+-]?)(0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+|[1-9][0-9_]*|0[0_]*)\s*$/.exec(text);
+  // Python's integer literals: an underscore only between digits, or after a base's prefix.
+  const m = /^\s*([+-]?)(0[xX](?:_?[0-9a-fA-F])+|0[oO](?:_?[0-7])+|0[bB](?:_?[01])+|[1-9](?:_?\d)*|0(?:_?0)*)\s*$/.exec(
+    text,
+  );
   if (!m) return undefined;
   const body = (m[2] as string).replace(/_/g, "");
-  if (body === "") return undefined;
   const v = BigInt(body.length > 1 && /[xXoObB]/.test(body[1] as string) ? body.toLowerCase() : body);
   return m[1] === "-" ? -v : v;
 }

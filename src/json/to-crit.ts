@@ -30,10 +30,18 @@ export interface ToCritJsonOptions {
 export function humanSize(n: number): string {
   let num = n;
   for (const unit of ["", "K", "M", "G", "T", "P", "E", "Z"]) {
-    if (num < 1024) return Number.isInteger(num) ? `${num}${unit}B` : `${num.toFixed(1)}${unit}B`;
+    if (num < 1024) return Number.isInteger(num) ? `${num}${unit}B` : `${pyFixed1(num)}${unit}B`;
     num /= 1024;
   }
-  return `${num.toFixed(1)}YB`;
+  return `${pyFixed1(num)}YB`;
+}
+
+/** Python's "%.1f": a tie (1.25 exactly) goes to the even digit, where toFixed goes up ("1.2KB", not "1.3KB"). */
+function pyFixed1(x: number): string {
+  const t = x * 10;
+  if (!Number.isInteger(x * 20) || Number.isInteger(t)) return x.toFixed(1);
+  const down = Math.floor(t);
+  return ((down % 2 === 0 ? down : down + 1) / 10).toFixed(1);
 }
 
 /**

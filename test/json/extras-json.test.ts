@@ -117,17 +117,17 @@ describe("payloads crit could not have written", () => {
     const tcp = golden("mixed-sockets", "tcp-stream-5131e.img");
     tcp.entries[0].extra = {};
     const img = fromCritJson(JSON.stringify(tcp));
-    expect("extras" in img && img.extras[0]).toEqual({ inq: new Uint8Array(0), outq: new Uint8Array(0) });
+    expect("extras" in img && img.extras?.[0]).toEqual({ inq: new Uint8Array(0), outq: new Uint8Array(0) });
     const sem = golden("many-fds", "ipcns-sem-9.img");
     sem.entries[0].extra = [0, 65535, 7];
     const semImg = fromCritJson(JSON.stringify(sem));
-    expect("extras" in semImg && semImg.extras[0]).toEqual({ values: [0, 65535, 7] });
+    expect("extras" in semImg && semImg.extras?.[0]).toEqual({ values: [0, 65535, 7] });
     // The text of a message past its msize is crit's to drop, as it writes only msize bytes.
     const msg = golden("many-fds", "ipcns-msg-9.img");
     const size = msg.entries[0].extra[0].msize;
     msg.entries[0].extra[1] = Buffer.alloc(size + 5, 0x41).toString("base64");
     const msgImg = fromCritJson(JSON.stringify(msg));
-    const first = "extras" in msgImg ? (msgImg.extras[0] as { data: Uint8Array }[])[0] : undefined;
+    const first = "extras" in msgImg ? (msgImg.extras?.[0] as { data: Uint8Array }[])[0] : undefined;
     expect(first?.data.length).toBe(size);
   });
 });
