@@ -60,7 +60,8 @@ function integerOf(f: FieldPlan, v: unknown, path: string): number | bigint {
       const named = d ? readDict(d, v) : undefined;
       n = named !== undefined ? BigInt(named) : undefined;
     }
-    n ??= parsePyInt(v);
+    // "0x-5" is what "0x%x" writes for a negative: crit cannot read it back, we do, so nothing is lost.
+    n ??= parsePyInt(v) ?? (/^0x-[0-9a-f]+$/.test(v) ? -BigInt(`0x${v.slice(3)}`) : undefined);
   }
   // crit writes no true or false for an integer: one there is a mistake, not a 1 or a 0.
   if (n === undefined)

@@ -54,9 +54,9 @@ export function layout(pretty: boolean, what: Layout, depth: number): string {
   return s;
 }
 
+/** Python's "0x%x" % v, which puts a negative's sign after the prefix ("0x-5"). */
 function hexOf(v: number | bigint): string {
-  if (typeof v === "number") return v < 0 ? `-0x${(-v).toString(16)}` : `0x${v.toString(16)}`;
-  return v < 0n ? `-0x${(-v).toString(16)}` : `0x${v.toString(16)}`;
+  return `0x${v.toString(16)}`;
 }
 
 /** One integer the way pb2dict shows it in pretty mode. */

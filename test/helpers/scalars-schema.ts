@@ -41,6 +41,7 @@ const FIELDS: [number, string, Type, Label, Record<string, unknown>?][] = [
   [23, "prot", Type.UINT32, Label.OPTIONAL, { flags: "mmap.prot" }],
   [24, "subs", Type.MESSAGE, Label.REPEATED],
   [25, "es", Type.ENUM, Label.REPEATED],
+  [26, "shx", Type.INT64, Label.OPTIONAL, { hex: true }],
 ];
 
 let made: DescMessage | undefined;

@@ -7,10 +7,13 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { planOf } from "../../src/json/field-plan.js";
 import { parsePyInt, readDev, showDev } from "../../src/json/pretty-maps.js";
 import { pyString } from "../../src/json/python-json.js";
+import { scalarText } from "../../src/json/render.js";
 import { humanSize } from "../../src/json/to-crit.js";
 import { py, python } from "../helpers/python.js";
+import { scalarsSchema } from "../helpers/scalars-schema.js";
 
 describe.skipIf(!python)("against Python", () => {
   it("--nopl sizes: whole numbers of a unit as %d, others as %.1f (ties to even)", () => {
@@ -93,6 +96,28 @@ describe.skipIf(!python)("against Python", () => {
       const k = v & (2n ** 52n - 1n);
       expect(showDev(k, false)).toBe(`${k >> 20n}:${k & 0xfffffn}`);
       expect(readDev(showDev(k, false), false)).toBe(k);
+    });
+  });
+
+  it('hex fields as "0x%x" % v, negative ones included (CRIU has none today; crit would print "0x-5")', () => {
+    const f = planOf(scalarsSchema()).byName.get("shx");
+    if (!f) throw new Error("shx");
+    const values = [
+      0n,
+      1n,
+      -1n,
+      -5n,
+      2n ** 63n - 1n,
+      -(2n ** 63n),
+      ...fc.sample(fc.bigInt(), { numRuns: 200, seed: 47 }),
+    ];
+    const want = py(
+      "import sys,json\njson.dump(['\"0x%x\"' % int(t) for t in json.load(sys.stdin)], sys.stdout)",
+      values.map(String),
+    ) as string[];
+    values.forEach((v, i) => {
+      const n = v >= -(2n ** 53n) && v <= 2n ** 53n ? Number(v) : v;
+      expect(scalarText(f, n, { layout: true, convert: true }, true), String(v)).toBe(want[i]);
     });
   });
 
