@@ -89,7 +89,8 @@ function writeMessage(
           writeMessage(out, list[i] as Message, f.message as DescMessage, mode, depth + 2, isHex);
         else out.push(scalarText(f, list[i], mode, isHex));
       }
-      if (extraEnums) for (const e of extraEnums) out.push(list.length > 0 ? isep : "", String(e));
+      if (extraEnums)
+        for (let i = 0; i < extraEnums.length; i++) out.push(list.length + i > 0 ? isep : "", String(extraEnums[i]));
       out.push(layout(pretty, "lclose", depth));
       continue;
     }
