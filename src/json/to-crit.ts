@@ -156,7 +156,7 @@ export class CritJsonWriter {
 
 /** Adds one member at the end of a rendered object. */
 function appendMember(obj: string, member: string, pretty: boolean, depth: number): string {
-  if (obj.endsWith("{}")) return pyContainer("{", "}", [member], pretty, depth);
+  if (obj === "{}") return pyContainer("{", "}", [member], pretty, depth);
   const close = layout(pretty, "close", depth);
   return `${obj.slice(0, obj.length - close.length)}${layout(pretty, "sep", depth)}${member}${close}`;
 }
