@@ -6,7 +6,15 @@
  */
 import { describe, expect, it } from "vitest";
 import { CriuImageError, readFramed, readImage, writeImage } from "../../src/index.js";
-import { CritJsonError, CritJsonWriter, critInfo, fromCritJson, toCritJson } from "../../src/json/index.js";
+import {
+  CritJsonError,
+  CritJsonWriter,
+  critInfo,
+  critInfoForCount,
+  critInfoForRaw,
+  fromCritJson,
+  toCritJson,
+} from "../../src/json/index.js";
 import { corpusImages } from "../helpers/corpus.js";
 
 const u32 = (...v: number[]) => new Uint8Array(Uint32Array.from(v).buffer);
@@ -113,7 +121,12 @@ describe("toCritJson", () => {
       if (decoded.format === "raw") continue;
       const n = decoded.kind === "PAGEMAP" ? decoded.entries.length - 1 : decoded.entries.length;
       expect(critInfo(decoded)).toBe(`{\n    "magic": "${decoded.kind}",\n    "count": ${n}\n}\n`);
+      expect(critInfoForCount(decoded.kind, decoded.entries.length)).toBe(critInfo(decoded));
     }
+    // A pagemap without even its head counts none, not -1.
+    expect(critInfoForCount("PAGEMAP", 0)).toBe('{\n    "magic": "PAGEMAP",\n    "count": 0\n}\n');
+    // Raw images, which crit has no info for, in the same layout.
+    expect(critInfoForRaw("PAGES", 8192)).toBe('{\n    "magic": "PAGES",\n    "raw": true,\n    "size": 8192\n}\n');
   });
 });
 
