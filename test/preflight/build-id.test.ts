@@ -152,6 +152,25 @@ describe("buildIdOf at CRIU's bounds (get_build_id_32/_64)", () => {
     }
   });
 
+  it("reads nothing from a program header table at offset 0, even where later headers would read as a note", () => {
+    const elf = elfWithNote(id);
+    const b = elf.slice();
+    const v = new DataView(b.buffer);
+    // e_phoff 0 and 4 headers: the second, at 56, starts with e_phnum and e_shentsize, read as p_type 4 (PT_NOTE),
+    // and its p_offset and p_filesz (bytes 64 and 88) are the real note header's: CRIU gives up at the first.
+    v.setBigUint64(32, 0n, true);
+    v.setUint16(56, 4, true);
+    v.setUint16(58, 0, true);
+    v.setBigUint64(64, 120n, true); // the note, right after the (former) program header
+    v.setBigUint64(88, 36n, true); // its size: 12 + "GNU\0" + 20
+    expect(v.getUint32(56, true)).toBe(4);
+    // The same bytes with the table starting at 56 give the build-id: only the offset of 0 refuses it.
+    const at56 = b.slice();
+    new DataView(at56.buffer).setBigUint64(32, 56n, true);
+    expect(buildIdOf(at56)).toEqual(id);
+    expect(buildIdOf(b)).toBeUndefined();
+  });
+
   it("skips a note segment at offset 0, as CRIU does, and reads the next one", () => {
     const elf = elfWithNote(id);
     // The program header table moved behind the note, with a PT_NOTE at offset 0 before the real one.
