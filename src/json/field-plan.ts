@@ -47,7 +47,7 @@ export interface FieldPlan {
   readonly dictMap: Readonly<Record<number, string>> | undefined;
   /** The same names as JSON string bytes, by value. */
   readonly dictBytes: readonly (Uint8Array | undefined)[] | undefined;
-  /** An enum field's value names as JSON string bytes, by (non-negative) number. */
+  /** An enum field's value names as JSON string bytes, by number. */
   readonly enumBytes: readonly (Uint8Array | undefined)[] | undefined;
 }
 
@@ -72,14 +72,9 @@ const plans = new WeakMap<DescMessage, MessagePlan>();
 function planField(f: DescField): FieldPlan {
   const opts = f.proto.options && hasExtension(f.proto.options, criu) ? getExtension(f.proto.options, criu) : undefined;
   const repeated = f.fieldKind === "list";
-  const kind =
-    f.fieldKind === "enum" || (f.fieldKind === "list" && f.listKind === "enum")
-      ? "enum"
-      : f.fieldKind === "message" || (f.fieldKind === "list" && f.listKind === "message")
-        ? "message"
-        : "scalar";
-  const scalar =
-    f.fieldKind === "scalar" ? f.scalar : f.fieldKind === "list" && f.listKind === "scalar" ? f.scalar : undefined;
+  // A field (or list) of enums has its enum, of messages its message; a scalar one has its scalar type. CRIU has no maps.
+  const kind = f.enum ? "enum" : f.message ? "message" : "scalar";
+  const scalar = (f as { scalar?: ScalarType }).scalar;
   return {
     field: f,
     name: f.name,
@@ -101,7 +96,7 @@ function planField(f: DescField): FieldPlan {
     odev: opts?.odev ?? false,
     dict: opts?.dict || undefined,
     conv: opts?.conv || undefined,
-    integer: kind === "scalar" && scalar !== undefined && !NON_INTEGER.has(scalar),
+    integer: scalar !== undefined && !NON_INTEGER.has(scalar),
     plain: !opts?.dev && !opts?.flags && !opts?.dict,
     ...dictOf(opts?.dict, f.name),
     enumBytes: f.enum ? enumBytesOf(f.enum) : undefined,
@@ -109,8 +104,9 @@ function planField(f: DescField): FieldPlan {
 }
 
 function enumBytesOf(e: DescEnum): (Uint8Array | undefined)[] {
+  // Indexed by number, big ones (fd_types' CTL_TTY, 65534) included: V8 keeps such an array sparse.
   const out: (Uint8Array | undefined)[] = [];
-  for (const v of e.values) if (v.number >= 0 && v.number < 4096) out[v.number] = asciiBytes(pyString(v.name));
+  for (const v of e.values) out[v.number] = asciiBytes(pyString(v.name));
   return out;
 }
 
@@ -126,9 +122,7 @@ function dictOf(
 }
 
 function numberedOf(fields: FieldPlan[]): (FieldPlan | undefined)[] {
-  const max = fields.reduce((m, f) => Math.max(m, f.number), 0);
-  // A dense array when field numbers are small (they are, in CRIU's schema).
-  const out: (FieldPlan | undefined)[] = max < 4096 ? new Array(max + 1).fill(undefined) : [];
+  const out: (FieldPlan | undefined)[] = [];
   for (const f of fields) out[f.number] = f;
   return out;
 }

@@ -23,7 +23,8 @@ function splitUnknown(msg: Message, desc: DescMessage) {
   const rest = [];
   for (const u of all) {
     const f = plan.byNumber.get(u.no);
-    if (f && f.kind === "enum" && u.wireType === 0) {
+    // Only singular fields: protobuf-es keeps a list's unknown values in the list (where they render as numbers).
+    if (f && f.kind === "enum" && !f.repeated && u.wireType === 0) {
       const list = enums.get(u.no) ?? [];
       list.push(new BinaryReader(u.data).int32());
       enums.set(u.no, list);
@@ -71,7 +72,7 @@ function writeMessage(
     const extraEnums = unknown?.enums.get(f.number);
     if (f.repeated) {
       const list = v as unknown[];
-      if (list.length === 0 && !extraEnums) continue;
+      if (list.length === 0) continue;
       const isHex = hexInherited || f.hex;
       if (first) first = false;
       else out.push(sep);
@@ -89,8 +90,6 @@ function writeMessage(
           writeMessage(out, list[i] as Message, f.message as DescMessage, mode, depth + 2, isHex);
         else out.push(scalarText(f, list[i], mode, isHex));
       }
-      if (extraEnums)
-        for (let i = 0; i < extraEnums.length; i++) out.push(list.length + i > 0 ? isep : "", String(extraEnums[i]));
       out.push(layout(pretty, "lclose", depth));
       continue;
     }

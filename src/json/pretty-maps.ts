@@ -146,6 +146,7 @@ export function parsePyInt(text: string): bigint | undefined {
   );
   if (!m) return undefined;
   const body = (m[2] as string).replace(/_/g, "");
-  const v = BigInt(body.length > 1 && /[xXoObB]/.test(body[1] as string) ? body.toLowerCase() : body);
+  // BigInt reads the 0x, 0o and 0b prefixes, either case, as Python does.
+  const v = BigInt(body);
   return m[1] === "-" ? -v : v;
 }

@@ -79,7 +79,6 @@ export function scalarText(f: FieldPlan, v: unknown, mode: RenderMode, isHex: bo
     const name = f.enumDesc?.value[v as number]?.name;
     return name !== undefined ? pyString(name) : String(v);
   }
-  if (typeof v === "boolean") return v ? "true" : "false";
   if (typeof v === "string") return pyString(v);
   if (v instanceof Uint8Array) return pyString(f.conv === "unix_name" ? encodeUnixName(v) : encodeMimeBase64(v));
   return String(v);

@@ -103,14 +103,10 @@ const EMPTY_OBJ = asciiBytes("{}");
 function writeScalar(out: ByteOut, f: FieldPlan, c: Cursor, wt: number, mode: RenderMode, isHex: boolean): boolean {
   if (f.kind === "enum") {
     if (wt !== 0 || !c.varint()) return false;
+    // A value the schema does not name is the message renderer's (protobuf-es keeps it elsewhere).
     const known = f.enumBytes?.[c.lo | 0];
-    if (known !== undefined) {
-      out.bytes(known);
-      return true;
-    }
-    const name = f.enumDesc?.value[c.lo | 0]?.name;
-    if (name === undefined) return false;
-    out.ascii(pyString(name));
+    if (known === undefined) return false;
+    out.bytes(known);
     return true;
   }
   const t = f.scalar as ScalarType;

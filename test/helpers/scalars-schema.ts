@@ -42,6 +42,9 @@ const FIELDS: [number, string, Type, Label, Record<string, unknown>?][] = [
   [24, "subs", Type.MESSAGE, Label.REPEATED],
   [25, "es", Type.ENUM, Label.REPEATED],
   [26, "shx", Type.INT64, Label.OPTIONAL, { hex: true }],
+  // crit's dict tables are keyed by field name: this one is pstree's task state.
+  [27, "task_state", Type.UINT32, Label.OPTIONAL, { dict: "gen" }],
+  [28, "nodict", Type.UINT32, Label.OPTIONAL, { dict: "nope" }],
 ];
 
 let made: DescMessage | undefined;

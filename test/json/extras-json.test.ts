@@ -49,6 +49,18 @@ describe("--nopl", () => {
     }
   });
 
+  it("sizes TCP queues as inq_len + outq_len, as crit does", () => {
+    const doc = golden("mixed-sockets", "tcp-stream-5131e.img");
+    doc.entries[0].inq_len = 5;
+    doc.entries[0].outq_len = 3;
+    doc.entries[0].extra = {
+      inq: Buffer.from("12345").toString("base64"),
+      outq: Buffer.from("abc").toString("base64"),
+    };
+    const img = fromCritJson(JSON.stringify(doc));
+    expect(JSON.parse(toCritJson(img, { noPayload: true })).entries[0].extra).toBe("... <8B>");
+  });
+
   it("sizes shared memory by the bytes the image holds, and shows none for segments in the pagemaps", () => {
     const bytes = new Uint8Array(readFileSync(join(corpusRoot, "images/many-fds/ipcns-shm-9.img")));
     const img = readImage(bytes, { name: "ipcns-shm-9.img" });
@@ -114,6 +126,21 @@ describe("payloads crit could not have written", () => {
   });
 
   it("take an absent payload as none, and a missing queue as empty", () => {
+    // No "extra" key: an entry without its payload, which writes no "extra" either.
+    for (const [scenario, image] of [
+      ["many-fds", "pipes-data.img"],
+      ["many-fds", "ghost-file-1.img"],
+      ["mixed-sockets", "tcp-stream-5131e.img"],
+      ["many-fds", "ipcns-sem-9.img"],
+      ["many-fds", "ipcns-msg-9.img"],
+    ] as const) {
+      const doc = golden(scenario, image);
+      delete doc.entries[0].extra;
+      const img = fromCritJson(JSON.stringify(doc));
+      expect("extras" in img && img.extras?.[0], image).toBeUndefined();
+      if (image === "pipes-data.img" || image === "ghost-file-1.img")
+        expect(JSON.parse(toCritJson(img)).entries[0].extra, image).toBeUndefined();
+    }
     const tcp = golden("mixed-sockets", "tcp-stream-5131e.img");
     tcp.entries[0].extra = {};
     const img = fromCritJson(JSON.stringify(tcp));

@@ -22,10 +22,12 @@ const decode = (bytes: number[]) => decodeMessage(desc, Uint8Array.from(bytes), 
 const json = (bytes: number[], mode = compact) => messageJson(decode(bytes), desc, mode, 0);
 
 describe("messageJson", () => {
-  it("shows enum values the schema does not name as numbers, after the named ones, each separated", () => {
-    // Field 25 (es, repeated E) and 18 (e, E): 2 and 3 are no value of E.
+  it("shows enum values the schema does not name as numbers, in a list where they stand", () => {
+    // Field 25 (es, repeated E) and 18 (e, E): 2 and 3 are no value of E. protobuf-es keeps a list's in the list,
+    // a singular field's with the unknown fields.
     expect(json([0xc8, 0x01, 2, 0xc8, 0x01, 3])).toBe('{"es": [2, 3]}');
     expect(json([0xc8, 0x01, 1, 0xc8, 0x01, 3])).toBe('{"es": ["B", 3]}');
+    expect(json([0xc8, 0x01, 3, 0xc8, 0x01, 1])).toBe('{"es": [3, "B"]}');
     expect(json([0xc8, 0x01, 2, 0xc8, 0x01, 3], pretty)).toBe('{\n    "es": [\n        2,\n        3\n    ]\n}');
     // A singular one: the last on the wire, as protobuf would take it.
     expect(json([0x90, 0x01, 2, 0x90, 0x01, 3])).toBe('{"e": 3}');
@@ -45,6 +47,14 @@ describe("messageJson", () => {
     // An unknown enum value and an unknown field together: the value is shown, the field kept.
     const mixed = [0x90, 0x01, 2, 0x98, 0x06, 42];
     expect(json(mixed)).toBe(`{"e": 2, "$unknown": "${b64}"}`);
+  });
+
+  it("shows doubles and floats as numbers, bools as JSON's", () => {
+    // Fields 1 (double 1.5), 2 (float 0.25), 12 (bool).
+    expect(json([0x09, 0, 0, 0, 0, 0, 0, 0xf8, 0x3f, 0x15, 0, 0, 0x80, 0x3e, 0x60, 1])).toBe(
+      '{"d": 1.5, "f": 0.25, "b": true}',
+    );
+    expect(json([0x60, 0], pretty)).toBe('{\n    "b": false\n}');
   });
 
   it("shows an empty message as {} and a message whose unknown list is empty as it is", () => {

@@ -97,6 +97,9 @@ describe.skipIf(!python)("against Python", () => {
       expect(showDev(k, false)).toBe(`${k >> 20n}:${k & 0xfffffn}`);
       expect(readDev(showDev(k, false), false)).toBe(k);
     });
+    // Spaces around the numbers, as int() takes them; anything else around them is no device.
+    expect(readDev(" 8 : 3 ", false)).toBe((8n << 20n) | 3n);
+    for (const bad of ["x8:3", "8:3x", "8x:3", "8:x3", "8", "8:3:1"]) expect(readDev(bad, false), bad).toBeUndefined();
   });
 
   it('hex fields as "0x%x" % v, negative ones included (CRIU has none today; crit would print "0x-5")', () => {

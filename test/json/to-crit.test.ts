@@ -113,6 +113,27 @@ describe("toCritJson", () => {
     }
   });
 
+  it("take hands over a copy of its own unless asked to reuse", () => {
+    const w = new CritJsonWriter("PIPES_DATA");
+    w.head();
+    const a = w.take();
+    const text = new TextDecoder().decode(a);
+    for (let i = 0; i < 3; i++) {
+      w.tail();
+      w.take();
+    }
+    expect(new TextDecoder().decode(a)).toBe(text);
+    const r = new CritJsonWriter("PIPES_DATA");
+    r.head();
+    const view = r.take(true);
+    r.tail();
+    r.take(true);
+    r.tail();
+    r.take(true);
+    // The view after next reuses the first view's buffer.
+    expect(new TextDecoder().decode(view)).not.toBe(text);
+  });
+
   it("critInfo counts entries, and a pagemap's head is none", () => {
     for (const img of corpusImages()
       .filter((i) => /^(pagemap-\d+|files)\.img$/.test(i.name))

@@ -96,6 +96,8 @@ describe("wireMessageJson", () => {
       prot: fc.nat({ max: 2 ** 32 - 1 }),
       e: fc.constantFrom(0, 1, 7, 65534),
       shx: fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }),
+      task_state: fc.nat({ max: 8 }),
+      nodict: fc.nat({ max: 8 }),
       es: fc.array(fc.constantFrom(0, 1, 7, 65534), { maxLength: 3 }),
     });
     const ends = [
