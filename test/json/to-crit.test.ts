@@ -15,18 +15,9 @@ import {
   fromCritJson,
   toCritJson,
 } from "../../src/json/index.js";
+import { cat, u32 } from "../helpers/bytes.js";
 import { corpusImages } from "../helpers/corpus.js";
 
-const u32 = (...v: number[]) => new Uint8Array(Uint32Array.from(v).buffer);
-const cat = (...parts: Uint8Array[]) => {
-  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-};
 // IMG_COMMON, GHOST_FILE, an empty ghost_file_entry (no field set), and the file's bytes as a plain blob.
 const GHOST = cat(u32(0x54564319, 0x52583605, 0), new TextEncoder().encode("hello"));
 
