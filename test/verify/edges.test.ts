@@ -382,6 +382,14 @@ describe("VMAs against themselves and the pagemap", () => {
     expect(problems(() => {})).toEqual([]);
   });
 
+  it("pages above the last VMA are in none (the scan runs out of VMAs, not past them)", () => {
+    const top = 0xffffffffff700000n;
+    const found = problems(() => {}, [[Number(top), 1, PE_PRESENT]]);
+    expect(found.map((p) => [p.entry, p.message])).toEqual([
+      [1, `pages ${hex(top)}-${hex(top + 4096n)} are in no VMA of task 11202; restore fails on them`],
+    ]);
+  });
+
   it("pages in no VMA: the part outside, against the pagemap's entry", () => {
     const found = problems(() => {}, [
       [0x10000, 2, PE_PRESENT],
