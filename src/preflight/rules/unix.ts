@@ -48,7 +48,8 @@ export async function unixRule(ctx: PreflightContext): Promise<RuleRun> {
     }
     // bind() may pass bytes after the path's NUL (CRIU saves the whole sun_path); the kernel's path ends at the NUL.
     const text = decodeUtf8Lossless(e.name);
-    const name = text.includes("\0") ? text.slice(0, text.indexOf("\0")) : text;
+    const nul = text.indexOf("\0");
+    const name = nul < 0 ? text : text.slice(0, nul);
     const path = name.startsWith("/") ? name : `${e.nameDir ? `/${e.nameDir.replace(/^\/|\/$/g, "")}` : ""}/${name}`;
     const at = { rule: "unix" as const, image, entry: `socket id 0x${e.id.toString(16)}`, subject: path };
     const criu = (why: string) => `unix: Can't bind id 0x${e.id.toString(16)} ino ${e.ino} addr ${name}: ${why}`;
