@@ -7,8 +7,9 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { readImage } from "../../src/index.js";
-import { CritJsonError, fromCritJson, toCritJson } from "../../src/json/index.js";
+import { fromCritJson, toCritJson } from "../../src/json/index.js";
 import { corpusRoot } from "../helpers/corpus.js";
+import { critJsonError as error, golden } from "../helpers/crit-json.js";
 
 const FIXTURES = join(import.meta.dirname, "../fixtures/crit-nopl");
 const SCENARIOS = readdirSync(join(corpusRoot, "images"));
@@ -19,19 +20,6 @@ function imageOf(fixture: string): [scenario: string, name: string] {
   const scenario = SCENARIOS.filter((s) => base.startsWith(`${s}-`)).sort((a, b) => b.length - a.length)[0];
   if (!scenario) throw new Error(`no scenario for ${fixture}`);
   return [scenario, base.slice(scenario.length + 1)];
-}
-
-const golden = (scenario: string, image: string) =>
-  JSON.parse(readFileSync(join(corpusRoot, "crit", scenario, `${image}.json`), "utf8"));
-
-function error(doc: unknown): string {
-  try {
-    fromCritJson(JSON.stringify(doc));
-  } catch (e) {
-    expect(e).toBeInstanceOf(CritJsonError);
-    return (e as Error).message;
-  }
-  return "(no error)";
 }
 
 describe("--nopl", () => {

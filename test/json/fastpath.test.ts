@@ -5,19 +5,11 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type CriuImage, readFramed, readImage, writeImage } from "../../src/index.js";
-import { CritJsonWriter, toCritJson } from "../../src/json/index.js";
+import { type CriuImage, readImage, writeImage } from "../../src/index.js";
+import { toCritJson } from "../../src/json/index.js";
 import { corpusImages } from "../helpers/corpus.js";
+import { viaFramed } from "../helpers/crit-json.js";
 import { ENTRY_KINDS, imageArb } from "../helpers/images.js";
-
-function viaFramed(bytes: Uint8Array, name: string | undefined, pretty: boolean): string {
-  const framed = readFramed(bytes, name ? { name } : {});
-  const w = new CritJsonWriter(framed.kind, { pretty });
-  w.head();
-  for (const e of framed.entries) w.framedEntry(framed, e);
-  w.tail();
-  return w.out.text();
-}
 
 describe("decode fast path", () => {
   it("matches the general path on every corpus image, both forms", () => {

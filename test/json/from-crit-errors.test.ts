@@ -6,22 +6,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { CritJsonError, fromCritJson } from "../../src/json/index.js";
+import { fromCritJson } from "../../src/json/index.js";
 import { corpusRoot } from "../helpers/corpus.js";
-
-const golden = (scenario: string, image: string) =>
-  JSON.parse(readFileSync(join(corpusRoot, "crit", scenario, `${image}.json`), "utf8"));
-
-/** The error fromCritJson gives for a document. */
-function error(doc: unknown): string {
-  try {
-    fromCritJson(typeof doc === "string" ? doc : JSON.stringify(doc));
-  } catch (e) {
-    expect(e).toBeInstanceOf(CritJsonError);
-    return (e as Error).message;
-  }
-  return "(no error)";
-}
+import { critJsonError as error, golden } from "../helpers/crit-json.js";
 
 describe("fromCritJson refusals", () => {
   it("of the document", () => {

@@ -17,18 +17,10 @@ import {
 } from "../../src/json/index.js";
 import { cat, u32 } from "../helpers/bytes.js";
 import { corpusImages } from "../helpers/corpus.js";
+import { viaFramed } from "../helpers/crit-json.js";
 
 // IMG_COMMON, GHOST_FILE, an empty ghost_file_entry (no field set), and the file's bytes as a plain blob.
 const GHOST = cat(u32(0x54564319, 0x52583605, 0), new TextEncoder().encode("hello"));
-
-function viaWriter(bytes: Uint8Array, pretty: boolean): string {
-  const framed = readFramed(bytes);
-  const w = new CritJsonWriter(framed.kind, { pretty });
-  w.head();
-  for (const e of framed.entries) w.framedEntry(framed, e);
-  w.tail();
-  return new TextDecoder().decode(w.take());
-}
 
 describe("toCritJson", () => {
   it("an empty message with a payload is {extra} alone, as crit 4.2 writes it", () => {
@@ -47,7 +39,7 @@ describe("toCritJson", () => {
         "}",
       ].join("\n"),
     );
-    expect(viaWriter(GHOST, false)).toBe(toCritJson(img));
+    expect(viaFramed(GHOST, undefined, false)).toBe(toCritJson(img));
   });
 
   it("the writer falls back entry by entry: the image reads the same whichever entries the wire renderer declines", () => {
@@ -65,7 +57,7 @@ describe("toCritJson", () => {
       const bytes = cat(...parts);
       const whole = readImage(bytes, { name: img.name });
       for (const pretty of [false, true]) {
-        const text = viaWriter(bytes, pretty);
+        const text = viaFramed(bytes, undefined, pretty);
         expect(text, img.name).toBe(toCritJson(whole, { pretty }));
         expect(JSON.parse(text).entries[0].$unknown).toBe("mAYq\n");
         expect(writeImage(fromCritJson(text))).toEqual(bytes);
