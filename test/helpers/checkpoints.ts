@@ -1,5 +1,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { create } from "@bufbuild/protobuf";
+import { fstype, mnt_entrySchema } from "../../src/gen/index.js";
 import { type CriuImage, kindByName, readImage, writeImage } from "../../src/index.js";
 import { corpusRoot, requireCorpus } from "./corpus.js";
 
@@ -61,10 +63,7 @@ export function legacyLayout(
   out.set("files.img", writeImage({ ...files, entries: files.entries.filter((f) => !moved.some(([, , k]) => f[k])) }));
   for (const [kind, image, field] of moved) {
     const entries = files.entries.flatMap((f) => (f[field] ? [f[field]] : []));
-    out.set(
-      image,
-      writeImage({ kind, format: "v1.1", magic: kindByName(kind)?.magic, entries } as unknown as CriuImage),
-    );
+    out.set(image, entryImage(kind, entries));
   }
   return out;
 }
@@ -78,4 +77,29 @@ export function editImage<K extends CriuImage["kind"]>(
   const img = readImage(cp.get(name) as Uint8Array, { name }) as Extract<CriuImage, { kind: K }>;
   fn(img);
   cp.set(name, writeImage(img));
+}
+
+/** A v1.1 image of `kind` holding these entries (none: an image of its magics alone). */
+export function entryImage(kind: string, entries: readonly unknown[] = []): Uint8Array {
+  return writeImage({ kind, format: "v1.1", magic: kindByName(kind)?.magic, entries } as unknown as CriuImage);
+}
+
+/**
+ * Gives a checkpoint a mount table (mountpoints-1.img): the root file system as mount 1, and a tmpfs on
+ * /srv/ckpt/work, where the corpus dumps kept their files, as mount 5.
+ */
+export function addWorkTmpfs(cp: Map<string, Uint8Array>): void {
+  const base = { root: "/", source: "none", options: "rw", flags: 0, rootDev: 1 };
+  const entries = [
+    create(mnt_entrySchema, {
+      ...base,
+      fstype: fstype.AUTO,
+      fsname: "ext4",
+      mountpoint: "/",
+      mntId: 1,
+      parentMntId: 0,
+    }),
+    create(mnt_entrySchema, { ...base, fstype: fstype.TMPFS, mountpoint: "/srv/ckpt/work", mntId: 5, parentMntId: 1 }),
+  ];
+  cp.set("mountpoints-1.img", entryImage("MNTS", entries));
 }

@@ -14,9 +14,9 @@ import {
   tty_pty_entrySchema,
   vma_entrySchema,
 } from "../../src/gen/index.js";
-import { kindByName, VMA_STATUS, writeImage } from "../../src/index.js";
+import { VMA_STATUS } from "../../src/index.js";
 import { type HostFacts, NS_KINDS, preflight } from "../../src/preflight/index.js";
-import { corpusCheckpoint, editImage } from "../helpers/checkpoints.js";
+import { corpusCheckpoint, editImage, entryImage } from "../helpers/checkpoints.js";
 import { type FakeFile, fact, fakeHost } from "../helpers/fake-host.js";
 
 type Cp = Map<string, Uint8Array>;
@@ -35,9 +35,6 @@ const host = (files = new Map<string, FakeFile>()): HostFacts =>
     nonlocalBind: fact({ v4: false, v6: false }),
     sockets: fact([]),
   });
-
-const emptyImage = (kind: string) =>
-  writeImage({ kind, format: "v1.1", magic: kindByName(kind)?.magic, entries: [] } as never);
 
 /** The report of each rule but the kernel's, with what it checked. */
 async function byRule(cp: Cp, h: HostFacts) {
@@ -74,7 +71,7 @@ describe("entries without their message", () => {
     const cp = new Map(clean);
     const [root, other] = [...cp.keys()].filter((n) => /^core-\d+\.img$/.test(n)).sort();
     if (!root || !other) throw new Error("memory has two tasks");
-    cp.set(root, emptyImage("CORE"));
+    cp.set(root, entryImage("CORE"));
     cp.delete(root.replace("core", "ids"));
     const cpu = (await preflight(cp, host(), { rules: ["cpu"] })).rules[0];
     expect([cpu?.verdict, cpu?.findings]).toEqual(["ok", []]);
@@ -91,7 +88,7 @@ describe("entries without their message", () => {
     const cp = corpusCheckpoint("netns");
     const netns = [...cp.keys()].find((n) => /^netns-\d+\.img$/.test(n)) as string;
     const before = await byRule(cp, host());
-    cp.set(netns, emptyImage("NETNS"));
+    cp.set(netns, entryImage("NETNS"));
     const after = await byRule(cp, host());
     expect(after.external?.[2]).toEqual([]);
     // The inet rule reads the namespace as the checkpoint's own, as before.

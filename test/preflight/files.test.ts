@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Checkpoint } from "../../src/checkpoint/index.js";
 import { type Finding, type PreflightReport, preflight, unknownHost } from "../../src/preflight/index.js";
-import { corpusCheckpoint, editImage } from "../helpers/checkpoints.js";
+import { addWorkTmpfs, corpusCheckpoint, editImage } from "../helpers/checkpoints.js";
 import { critDir } from "../helpers/corpus.js";
 import { elfWithNote } from "../helpers/elf.js";
 import { type FakeFile, fakeHost } from "../helpers/fake-host.js";
@@ -228,19 +228,8 @@ describe("files and mappings", () => {
   });
 
   it("counts files on a mount CRIU restores itself in a note, one or many", async () => {
-    const { create } = await import("@bufbuild/protobuf");
-    const { mnt_entrySchema, fstype } = await import("../../src/gen/index.js");
-    const { kindByName, writeImage } = await import("../../src/index.js");
     const cp = corpusCheckpoint("memory");
-    const base = { root: "/", source: "none", options: "rw", flags: 0, rootDev: 1, parentMntId: 1 };
-    const entries = [
-      create(mnt_entrySchema, { ...base, fstype: fstype.AUTO, fsname: "ext4", mountpoint: "/", mntId: 1 }),
-      create(mnt_entrySchema, { ...base, fstype: fstype.TMPFS, mountpoint: "/srv/ckpt/work", mntId: 5 }),
-    ];
-    cp.set(
-      "mountpoints-1.img",
-      writeImage({ kind: "MNTS", format: "v1.1", magic: kindByName("MNTS")?.magic, entries } as never),
-    );
+    addWorkTmpfs(cp);
     const onTmpfs = (names: string[]) =>
       editImage<"FILES">(cp, "files.img", (img) => {
         for (const f of img.entries) if (f.reg) f.reg.mntId = names.includes(f.reg.name) ? 5 : 1;

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { openCheckpoint } from "../../src/node/open.js";
 import { type Finding, type HostCpu, type HostFacts, notKnown, preflight } from "../../src/preflight/index.js";
-import { corpusCheckpoint, editImage } from "../helpers/checkpoints.js";
+import { addWorkTmpfs, corpusCheckpoint, editImage } from "../helpers/checkpoints.js";
 import { critDir } from "../helpers/corpus.js";
 import { elfWithNote } from "../helpers/elf.js";
 import { type FakeFile, fact, fakeHost } from "../helpers/fake-host.js";
@@ -823,32 +823,8 @@ describe("inet in a network namespace of its own", () => {
 
 describe("unix sockets on mounts the host does not provide", () => {
   it("are counted in a note, not looked up", async () => {
-    const { create } = await import("@bufbuild/protobuf");
-    const { mnt_entrySchema, fstype } = await import("../../src/gen/index.js");
-    const { kindByName, writeImage } = await import("../../src/index.js");
     const cp = corpusCheckpoint("mixed-sockets");
-    const base = { root: "/", source: "none", options: "rw", flags: 0, rootDev: 1 };
-    const entries = [
-      create(mnt_entrySchema, {
-        ...base,
-        fstype: fstype.AUTO,
-        fsname: "ext4",
-        mountpoint: "/",
-        mntId: 1,
-        parentMntId: 0,
-      }),
-      create(mnt_entrySchema, {
-        ...base,
-        fstype: fstype.TMPFS,
-        mountpoint: "/srv/ckpt/work",
-        mntId: 5,
-        parentMntId: 1,
-      }),
-    ];
-    cp.set(
-      "mountpoints-1.img",
-      writeImage({ kind: "MNTS", format: "v1.1", magic: kindByName("MNTS")?.magic, entries } as never),
-    );
+    addWorkTmpfs(cp);
     editImage<"FILES">(cp, "files.img", (img) => {
       for (const f of img.entries) if (f.usk && (f.usk.id === 0x1a || f.usk.id === 0x1f)) f.usk.mntId = 5;
     });
