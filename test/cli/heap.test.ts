@@ -1,9 +1,9 @@
 import { describe, expect, it, vi } from "vitest";
 
-const setFlags = vi.fn();
-vi.mock("node:v8", () => ({ setFlagsFromString: setFlags }));
+import { keepYoungGenerationSmall, youngGenerationFlag } from "../../src/cli/heap.js";
 
-const { keepYoungGenerationSmall, youngGenerationFlag } = await import("../../src/cli/heap.js");
+// Passed in rather than mocked: a mutation run loads heap.ts before any mock could replace node:v8.
+const setFlags = vi.fn();
 
 const node = { node: "20.20.2", v8: "11.3" };
 
@@ -13,7 +13,10 @@ describe("the CLI's young generation", () => {
       "--semi-space-growth-factor=1",
     );
     setFlags.mockClear();
-    keepYoungGenerationSmall({ execArgv: ["--enable-source-maps"], nodeOptions: "--no-warnings", versions: node });
+    keepYoungGenerationSmall(
+      { execArgv: ["--enable-source-maps"], nodeOptions: "--no-warnings", versions: node },
+      setFlags,
+    );
     expect(setFlags).toHaveBeenCalledWith("--semi-space-growth-factor=1");
   });
 
@@ -27,7 +30,7 @@ describe("the CLI's young generation", () => {
     ]) {
       expect(youngGenerationFlag(c)).toBeUndefined();
       setFlags.mockClear();
-      keepYoungGenerationSmall(c);
+      keepYoungGenerationSmall(c, setFlags);
       expect(setFlags).not.toHaveBeenCalled();
     }
   });
@@ -36,6 +39,8 @@ describe("the CLI's young generation", () => {
     setFlags.mockImplementationOnce(() => {
       throw new Error("unknown flag");
     });
-    expect(() => keepYoungGenerationSmall({ execArgv: [], nodeOptions: undefined, versions: node })).not.toThrow();
+    expect(() =>
+      keepYoungGenerationSmall({ execArgv: [], nodeOptions: undefined, versions: node }, setFlags),
+    ).not.toThrow();
   });
 });

@@ -8,7 +8,6 @@ import { readdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
-import { nodeHost } from "../../src/node/host.js";
 
 vi.mock("node:fs/promises", async (original) => {
   const fs = await original<typeof import("node:fs/promises")>();
@@ -17,6 +16,9 @@ vi.mock("node:fs/promises", async (original) => {
 
 describe("nodeHost's pids", () => {
   it("says which directory could not be listed, and why", async () => {
+    // Loaded afresh so it sees the mock even when a mutation run has loaded it before any test.
+    vi.resetModules();
+    const { nodeHost } = await import("../../src/node/host.js");
     const proc = mkdtempSync(join(tmpdir(), "criu-image-proc-"));
     mkdirSync(join(proc, "sys/kernel"), { recursive: true });
     writeFileSync(join(proc, "sys/kernel/pid_max"), "4194304\n");
