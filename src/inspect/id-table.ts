@@ -34,16 +34,6 @@ export class IdTable {
     this.n++;
   }
 
-  /**
-   * Drops the rows added after the first `rows` (before any lookup): an
-   * index undoes what a failed read added. (A table that was out of order
-   * stays marked so: sorting rows that are in order changes nothing.)
-   */
-  truncate(rows: number): void {
-    if (this.sealed) throw new Error("IdTable: truncate after lookup");
-    this.n = Math.min(this.n, rows);
-  }
-
   /** Sorts by key once, keeping the order of rows with equal keys. */
   private seal(): void {
     if (this.sealed) return;

@@ -42,8 +42,13 @@ const TCP_ESTABLISHED = 1;
 
 /** What the checks need of the images that are never kept decoded. An image adds to them only once it parsed whole. */
 export class Indexes {
-  /** (file id, fd type) of files.img and the legacy per-type images; undefined when there is none whole. */
+  /**
+   * (file id, fd type) of files.img and the legacy per-type images; undefined when there is none, or when one
+   * of them did not parse whole (the fds naming its entries would all look like fds naming nothing).
+   */
   fileTypes: IdTable | undefined;
+  /** A file image failed to parse: fileTypes stays undefined. */
+  private filesFailed = false;
   /** Each fdinfo image's (entry index, fd, file id, type) rows. */
   readonly fdTables = new Map<string, IdTable>();
   /** Established TCP sockets, which must have their tcp-stream image. */
@@ -62,31 +67,28 @@ export class Indexes {
       if (sk.proto === IPPROTO_TCP && sk.state === TCP_ESTABLISHED)
         sockets.push({ id: sk.id, ino: sk.ino, image: name, index });
     };
-    // Rows go straight into the index (a million sockets as a JS array were 16 MiB and more while it grew);
-    // an image that fails to parse takes its rows back out.
-    const created = this.fileTypes === undefined;
-    const types = this.fileTypes ?? new IdTable(2);
-    this.fileTypes = types;
-    const before = types.size;
+    // Rows go straight into the index (a million sockets as a JS array were 16 MiB and more while it grew).
+    if (!this.filesFailed) this.fileTypes ??= new IdTable(2);
+    const types = this.fileTypes;
     let index = 0;
     try {
       if (kind === "FILES") {
         for (const f of cp.each(name, kind)) {
-          types.add(f.id, f.type);
+          types?.add(f.id, f.type);
           if (f.isk) socket(f.isk, index);
           index++;
         }
       } else {
         const type = LEGACY_FILE_IMAGES[kind] as number;
         for (const e of cp.each(name, kind as EntryKind)) {
-          types.add((e as { id: number }).id, type);
+          types?.add((e as { id: number }).id, type);
           if (kind === "INETSK") socket(e as inet_sk_entry, index);
           index++;
         }
       }
     } catch (e) {
-      types.truncate(before);
-      if (created) this.fileTypes = undefined;
+      this.filesFailed = true;
+      this.fileTypes = undefined;
       throw e;
     }
     // A loop, not push(...sockets): spreading 130,000 or more arguments overflows the stack.

@@ -7,11 +7,11 @@
  */
 import { statSync } from "node:fs";
 import { join } from "node:path";
-import { create } from "@bufbuild/protobuf";
+import { clone, create } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
 import { type ImageSource, memorySource } from "../../src/checkpoint/index.js";
 import { type FramedEntry, readFramed } from "../../src/framing/index.js";
-import { pagemap_entrySchema, vma_entrySchema } from "../../src/gen/index.js";
+import { pagemap_entrySchema, type vma_entry, vma_entrySchema } from "../../src/gen/index.js";
 import { type CriuImage, readImage, writeImage } from "../../src/index.js";
 import { verifyCheckpoint } from "../../src/verify/index.js";
 import { corpusCheckpoint, editImage, legacyLayout } from "../helpers/checkpoints.js";
@@ -275,6 +275,22 @@ describe("images that do not parse", () => {
 });
 
 describe("legacy layout", () => {
+  it("a per-type file image that does not parse skips the fd check, before or after the images that do", () => {
+    for (const name of ["inetsk.img", "reg-files.img"]) {
+      const legacy = legacyLayout(corpusCheckpoint("tcp4"), { regFiles: true });
+      const bytes = (legacy.get(name) as Uint8Array).slice();
+      const second = readFramed(bytes, { name }).entries[1] as FramedEntry;
+      // Field number 0: no protobuf decoder takes it.
+      bytes[(second.offset as number) + 4] = 0x07;
+      legacy.set(name, bytes);
+      // Not one problem per fd that names a file of the broken image.
+      expect(
+        problemsOf(legacy).map((p) => [p.image, p.check]),
+        name,
+      ).toEqual([[name, "parse"]]);
+    }
+  });
+
   it("the entry of an established socket in inetsk.img", () => {
     const legacy = legacyLayout(corpusCheckpoint("tcp4"));
     const inetsk = readImage(legacy.get("inetsk.img") as Uint8Array, { name: "inetsk.img" });
@@ -388,6 +404,59 @@ describe("VMAs against themselves and the pagemap", () => {
     expect(found.map((p) => [p.entry, p.message])).toEqual([
       [1, `pages ${hex(top)}-${hex(top + 4096n)} are in no VMA of task 11202; restore fails on them`],
     ]);
+  });
+
+  it("a VMA may end at the top of the user address space (2^57), not above it", () => {
+    expect(
+      problems((vmas) => {
+        (vmas.at(-2) as V).end = 1n << 57n;
+      }),
+    ).toEqual([]);
+  });
+
+  it("a VMA inside another is reported once: the pages after it are still in a VMA", () => {
+    const found = problems(
+      (vmas) => {
+        const v = (start: number, end: number) =>
+          Object.assign(clone(vma_entrySchema, vmas[0] as vma_entry), { start: BigInt(start), end: BigInt(end) });
+        vmas.splice(0, vmas.length, v(0x10000, 0x15000), v(0x12000, 0x13000), v(0x15000, 0x16000));
+      },
+      [[0x10000, 6, PE_PRESENT]],
+    );
+    expect(found).toEqual([vma("VMA 0x12000-0x13000 (number 1) overlaps or comes before 0x10000-0x15000")]);
+  });
+
+  it("a task without VMAs has none to hold its pages", () => {
+    expect(
+      problems(
+        (vmas) => {
+          vmas.length = 0;
+        },
+        [[0x10000, 1, PE_PRESENT]],
+      ),
+    ).toEqual([
+      {
+        image: PM,
+        entry: 1,
+        check: "vmas",
+        message: "pages 0x10000-0x11000 are in no VMA of task 11202; restore fails on them",
+      },
+    ]);
+  });
+
+  it("a task without its pagemap: the VMAs are still checked, and no pages is no problem", () => {
+    const cp = corpusCheckpoint("tcp4");
+    editImage<"MM">(cp, MM, (img) => {
+      const v = img.entries[0]?.vmas.at(-2) as V;
+      v.end = v.start;
+    });
+    cp.delete(PM);
+    const found = verifyCheckpoint(memorySource(cp, { sizes: tcp4Sizes() })).problems;
+    expect(found.filter((p) => p.check === "vmas").map((p) => p.message.replace(/^VMA \S+ /, ""))).toEqual([
+      "ends where it starts or before",
+    ]);
+    // CRIU reads an image that is not there as empty (image.c, do_open_image: "No ... image").
+    expect(found.filter((p) => p.check !== "vmas")).toEqual([]);
   });
 
   it("pages in no VMA: the part outside, against the pagemap's entry", () => {
