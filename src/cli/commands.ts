@@ -41,7 +41,7 @@ async function streamJson(
       ...(name === undefined ? {} : { name }),
       pretty,
       noPayload,
-      newline: a.out === undefined,
+      newline: a.out === undefined || a.out === "-",
       reuseBuffer: true,
     });
     // One chunk is written while the next is made (the two buffers of

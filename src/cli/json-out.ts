@@ -12,12 +12,13 @@ const replacer = (_k: string, v: unknown) => (typeof v === "bigint" ? String(v) 
 /** Arrays and objects at most this deep are walked; below, JSON.stringify does the work. */
 const WALK_DEPTH = 3;
 
-/** A lazy list (an iterable that is neither an array nor a string): written as an array, one element at a time. */
+/** A lazy list (an iterable that is not an array, bytes, a boxed string, a Map or a Set): written as an array, one element at a time. */
 const isLazyList = (v: unknown): v is Iterable<unknown> =>
   typeof v === "object" &&
   v !== null &&
   !Array.isArray(v) &&
   !ArrayBuffer.isView(v) &&
+  !(v instanceof String) &&
   !(v instanceof Map) &&
   !(v instanceof Set) &&
   typeof (v as { [Symbol.iterator]?: unknown })[Symbol.iterator] === "function";
@@ -34,7 +35,7 @@ const isWalkable = (v: unknown): v is object =>
 /** JSON.stringify of a leaf at this indent; undefined where JSON.stringify leaves the value out. */
 function leaf(value: unknown, indent: string): string | undefined {
   const s = JSON.stringify(value, replacer, 2);
-  return s === undefined || indent === "" ? s : s.replace(/\n/g, `\n${indent}`);
+  return s?.replace(/\n/g, `\n${indent}`);
 }
 
 function* pieces(value: unknown, indent: string, depth: number): Generator<string> {

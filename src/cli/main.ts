@@ -4,9 +4,9 @@
  * non-zero exit status: 1 for bad input, 2 for a bad command line.
  */
 import { type ParseArgsConfig, parseArgs } from "node:util";
-import { CriuImageError } from "../framing/errors.js";
 import { setQuiet } from "./progress.js";
-import { NothingMatched, Reported, UsageError } from "./usage.js";
+import { argsProblem, report } from "./report.js";
+import { UsageError } from "./usage.js";
 import { VERSION } from "./version.js";
 
 // Each command's code (and the library layers it needs) is loaded only when
@@ -440,12 +440,17 @@ function groupUsage(group: string): string {
 
 const commandHelp = (c: Command) => `usage: criu-image ${c.usage}\n\n${c.help}\n`;
 
+/** The command of this name; not Object.prototype's "constructor" or "toString". */
+const find = (name: string): Command | undefined => (Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined);
+
 /** Finds the command named by the first words of argv. */
 function lookup(argv: string[]): { name: string; cmd?: Command; rest: string[] } {
-  const [first = "", second, ...more] = argv;
-  const two = second !== undefined ? COMMANDS[`${first} ${second}`] : undefined;
+  // Never empty: main handles a bare command line and a bare help first.
+  const [first, second, ...more] = argv as [string, ...string[]];
+  // "tcp undefined" names no command either.
+  const two = find(`${first} ${second}`);
   if (two) return { name: `${first} ${second}`, cmd: two, rest: more };
-  return { name: first, cmd: COMMANDS[first], rest: argv.slice(1) };
+  return { name: first, cmd: find(first), rest: argv.slice(1) };
 }
 
 /** Runs the CLI; returns the exit status instead of exiting, for tests. */
@@ -503,7 +508,8 @@ export async function main(args: string[]): Promise<number> {
     }
     const [min, max] = cmd.positionals;
     const got = parsed.positionals.length;
-    if (got > max && (name === "decode" || name === "encode") && got === 1 && parsed.values.in === undefined) {
+    // decode and encode take no argument (their input is -i, as crit's), so a lone one was most likely meant as -i.
+    if ((name === "decode" || name === "encode") && got === 1 && parsed.values.in === undefined) {
       throw new UsageError(
         `${name}: unexpected argument "${parsed.positionals[0]}"; did you mean -i ${parsed.positionals[0]}?`,
         name,
@@ -522,47 +528,4 @@ export async function main(args: string[]): Promise<number> {
   } catch (e) {
     return report(e);
   }
-}
-
-/** Node's parseArgs refusals in our own words (its text quotes unevenly and suggests "--"). */
-function argsProblem(e: NodeJS.ErrnoException): string {
-  const option = /'(-[^']*)'/.exec(e.message)?.[1];
-  if (e.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && option) return `unknown option ${option}`;
-  if (e.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && option)
-    return `option ${option.split(/[ ,]/)[0]} ${/argument missing/.test(e.message) ? "needs a value" : "takes no value"}`;
-  return e.message.split("\n")[0] as string;
-}
-
-function report(e: unknown, command?: string): number {
-  // The report is already on stdout; only the status says it.
-  if (e instanceof Reported) return e.status;
-  if (e instanceof NothingMatched) {
-    process.stderr.write(`criu-image: ${e.message}\n`);
-    return 1;
-  }
-  if (e instanceof UsageError) {
-    const see = e.command ? `criu-image ${e.command} --help` : "criu-image --help";
-    process.stderr.write(`criu-image: ${e.message}\nsee ${see}\n`);
-    return 2;
-  }
-  // diff(1)'s convention: 2 for trouble.
-  const status = command === "diff" ? 2 : 1;
-  if (e instanceof CriuImageError) {
-    // A refused rewrite gives its reasons one per line; every other error of the library is one line.
-    const reasons = e.code === "REFUSED" ? (e as CriuImageError & { reasons?: string[] }).reasons : undefined;
-    if (reasons)
-      process.stderr.write(`criu-image: refused, nothing was changed:\n${reasons.map((r) => `  ${r}\n`).join("")}`);
-    else process.stderr.write(`criu-image: ${e.message}\n`);
-    return status;
-  }
-  const err = e as NodeJS.ErrnoException;
-  if (err?.code === "EPIPE") return 0;
-  if (err?.code && err.path) {
-    process.stderr.write(
-      `criu-image: ${err.path}: ${err.code === "ENOENT" ? "no such file or folder" : err.message}\n`,
-    );
-    return status;
-  }
-  process.stderr.write(`criu-image: ${err?.message ?? String(e)}\n`);
-  return status;
 }

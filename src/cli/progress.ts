@@ -30,8 +30,8 @@ export function setQuiet(q: boolean): void {
 
 const UNITS = ["B", "KiB", "MiB", "GiB", "TiB"];
 
-function amount(n: number, unit: "bytes" | "entries"): string {
-  if (unit === "entries") return n.toLocaleString("en-US");
+function amount(n: number, entries: boolean): string {
+  if (entries) return n.toLocaleString("en-US");
   let v = n;
   let i = 0;
   while (v >= 1024 && i < UNITS.length - 1) {
@@ -47,8 +47,9 @@ export class Progress {
   private readonly start: number;
   private readonly delay: number;
   private readonly enabled: boolean;
-  private readonly unit: "bytes" | "entries";
-  private total: number | undefined;
+  private readonly entries: boolean;
+  /** 0 while unknown. */
+  private total: number;
   private last = -Infinity;
   private shown = false;
 
@@ -60,8 +61,8 @@ export class Progress {
     this.now = options.now ?? Date.now;
     this.start = this.now();
     this.delay = options.delayMs ?? 1000;
-    this.total = options.total;
-    this.unit = options.unit ?? "bytes";
+    this.total = options.total ?? 0;
+    this.entries = options.unit === "entries";
     this.enabled = !quiet && this.stream.isTTY === true;
   }
 
@@ -74,10 +75,10 @@ export class Progress {
     this.last = t;
     this.shown = true;
     const of =
-      this.total !== undefined && this.total > 0
-        ? ` of ${amount(this.total, this.unit)} (${Math.min(100, Math.floor((100 * done) / this.total))}%)`
+      this.total > 0
+        ? ` of ${amount(this.total, this.entries)} (${Math.min(100, Math.floor((100 * done) / this.total))}%)`
         : "";
-    this.stream.write(`\r\x1b[K${this.label}: ${amount(done, this.unit)}${of}`);
+    this.stream.write(`\r\x1b[K${this.label}: ${amount(done, this.entries)}${of}`);
   }
 
   /** Clears the line, if anything was shown. */

@@ -1,6 +1,5 @@
 /** A mistake in the command line: one line, a pointer to the command's help, exit status 2. */
 export class UsageError extends Error {
-  override readonly name = "UsageError";
   constructor(
     message: string,
     /** The command whose --help to point at ("tcp rewrite"), if known. */
@@ -12,7 +11,6 @@ export class UsageError extends Error {
 
 /** The command's report is already out (on stdout): only the exit status is left to give. */
 export class Reported extends Error {
-  override readonly name: string = "Reported";
   constructor(
     what: string,
     /** The exit status. */
@@ -23,6 +21,4 @@ export class Reported extends Error {
 }
 
 /** A selector (a pid, a pattern) matched nothing: one line on stderr, exit status 1, as grep. */
-export class NothingMatched extends Error {
-  override readonly name = "NothingMatched";
-}
+export class NothingMatched extends Error {}
