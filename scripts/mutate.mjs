@@ -10,9 +10,16 @@
 // Each group keeps its own incremental file and report in bench/out/mutation/.
 //
 // The tests find the shared corpus relative to themselves, which Stryker's
-// sandbox copy would break, so its absolute path is passed on.
+// sandbox copy would break, so a path is passed on: that of a fresh copy of
+// it for each group. A mutant that turns --dry-run or --out off makes a
+// test write where it only reads; it must only ever damage that copy (one
+// did write into the shared corpus before the copy was made). Files of the
+// copy that changed are named after the run: a test that writes into the
+// corpus under some mutant, to be pointed at a copy of its own.
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { cpSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -234,6 +241,17 @@ function prune(file, mutated, retestAlso) {
   }
   writeFileSync(file, JSON.stringify(report));
 }
+/** Each file's (or link's) SHA-256 by its path in `dir`. */
+function digests(dir) {
+  const out = new Map();
+  for (const f of readdirSync(dir, { recursive: true }).map(String)) {
+    const p = join(dir, f);
+    const st = lstatSync(p);
+    if (st.isFile()) out.set(f, createHash("sha256").update(readFileSync(p)).digest("hex"));
+    else if (st.isSymbolicLink()) out.set(f, "link");
+  }
+  return out;
+}
 const names = args.filter((a) => Object.hasOwn(GROUPS, a));
 const OURS = new Set(["--retest-survivors", "--retest-timeouts", "--report"]);
 const rest = args.filter((a) => !Object.hasOwn(GROUPS, a) && !OURS.has(a));
@@ -242,9 +260,15 @@ const reportOnly = args.includes("--report");
 let status = 0;
 for (const name of reportOnly ? [] : names.length ? names : Object.keys(GROUPS)) {
   const g = GROUPS[name];
+  const corpus = mkdtempSync(join(tmpdir(), `criu-image-mutate-corpus-${name}-`));
+  cpSync(process.env.CRIU_IMAGE_CORPUS ?? join(root, "..", "shared", "criu"), corpus, {
+    recursive: true,
+    verbatimSymlinks: true,
+  });
+  const before = digests(corpus);
   const env = {
     ...process.env,
-    CRIU_IMAGE_CORPUS: process.env.CRIU_IMAGE_CORPUS ?? join(root, "..", "shared", "criu"),
+    CRIU_IMAGE_CORPUS: corpus,
     CRIU_IMAGE_MUTATE_TESTS: g.tests.join(","),
     CRIU_IMAGE_MUTATE_FILES: filesOf(g.mutate).join(","),
     ...(g.env ?? {}),
@@ -266,6 +290,10 @@ for (const name of reportOnly ? [] : names.length ? names : Object.keys(GROUPS))
     ],
     { cwd: root, env, stdio: "inherit" },
   );
+  const after = digests(corpus);
+  const changed = [...new Set([...before.keys(), ...after.keys()])].filter((f) => before.get(f) !== after.get(f));
+  if (changed.length) console.log(`mutate: ${name}: tests wrote into the corpus (its copy): ${changed.join(", ")}`);
+  rmSync(corpus, { recursive: true, force: true });
   status ||= r.status ?? 1;
   if (r.status === 0) cpSync(join(root, "bench/out/mutation/last"), join(root, out), { recursive: true });
 }

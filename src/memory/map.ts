@@ -29,9 +29,16 @@ export type VmaKind =
   | "aio"
   | "anon";
 
-/** The kind of a VMA from vma_entry.status. */
-export function vmaKind(status: number): VmaKind {
-  if (status & VMA.STACK) return "stack";
+/** MAP_GROWSDOWN of vma_entry.flags (asm-generic/mman-common.h; x86 and arm64 alike). */
+const MAP_GROWSDOWN = 0x100;
+
+/**
+ * The kind of a VMA from vma_entry.status, and its flags: CRIU never sets
+ * VMA_AREA_STACK, so a stack is known by MAP_GROWSDOWN (proc_parse.c reads
+ * it from smaps' "gd"). A thread's stack is plain anonymous memory.
+ */
+export function vmaKind(status: number, flags = 0): VmaKind {
+  if (status & VMA.STACK || flags & MAP_GROWSDOWN) return "stack";
   if (status & VMA.HEAP) return "heap";
   if (status & VMA.VDSO) return "vdso";
   if (status & VMA.VVAR) return "vvar";
@@ -172,7 +179,7 @@ export function memoryMap(cp: Checkpoint, pid: number, pageSize: number): VmaMap
       prot: protText(v.prot),
       flags: v.flags,
       status: v.status,
-      kind: vmaKind(v.status),
+      kind: vmaKind(v.status, v.flags),
       pgoff: v.pgoff,
       shmid: v.shmid,
       // For file mappings shmid is the file's id (crit x mems names them the same way).

@@ -199,10 +199,17 @@ describe("redact", () => {
     }
   });
 
+  const copyChain = () => {
+    const d = join(mkdtempSync(join(tmpdir(), "criu-image-chain-")), "predump");
+    cpSync(join(corpusRoot, "chains", "images", "predump"), d, { recursive: true, verbatimSymlinks: true });
+    return d;
+  };
+
   it("a secret in a page of the parent dump is refused with the reason, writing nothing", async () => {
     const r = await runCli([
       "redact",
-      join(corpusRoot, "chains", "images", "predump", "2"),
+      // A copy: a bug (or a mutant) that ignores --out must not write into the shared corpus.
+      join(copyChain(), "2"),
       "--env",
       "MARK_TOKEN",
       "--out",

@@ -36,4 +36,12 @@ describe("vmaKind", () => {
     expect(vmaKind(REGULAR | (1 << 9) | (1 << 5))).toBe("heap");
     expect(vmaKind(REGULAR | (1 << 6) | (1 << 3))).toBe("vdso");
   });
+
+  it("knows a stack by MAP_GROWSDOWN, which is how CRIU 4.2 dumps one (it never sets VMA_AREA_STACK)", () => {
+    const MAP_PRIVATE = 0x2;
+    const MAP_ANONYMOUS = 0x20;
+    const MAP_GROWSDOWN = 0x100;
+    expect(vmaKind(REGULAR | (1 << 9), MAP_PRIVATE | MAP_ANONYMOUS | MAP_GROWSDOWN)).toBe("stack");
+    expect(vmaKind(REGULAR | (1 << 9), MAP_PRIVATE | MAP_ANONYMOUS)).toBe("anon");
+  });
 });
