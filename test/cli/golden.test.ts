@@ -33,10 +33,14 @@ beforeAll(() => {
   mkdirSync(join(work, "cores"));
   // The commands that can write get copies: a bug (or a mutant) that ignores --dry-run must not change the corpus.
   for (const sc of ["tcp4", "memory", "many-fds"]) cpSync(img(sc), join(work, sc), { recursive: true });
+  // An established socket's stream missing, and a file that is no image.
+  cpSync(img("tcp4"), join(work, "broken"), { recursive: true });
+  rmSync(join(work, "broken", "tcp-stream-50cf3.img"));
+  writeFileSync(join(work, "broken", "notes.txt"), "not an image\n");
 });
 
-/** A file name for the case, and the command line (no --json: the text is what is kept here). */
-const CASES: [name: string, args: () => string[]][] = [
+/** A file name for the case, its command line, and what stdin holds (nothing when not given). */
+const CASES: [name: string, args: () => string[], stdin?: () => Uint8Array][] = [
   ...["simple", "many-fds", "mixed-sockets", "netns", "memory", "tcp6"].map(
     (s) => [`inspect-all-${s}`, () => ["inspect", img(s), "--all"]] as [string, () => string[]],
   ),
@@ -75,15 +79,124 @@ const CASES: [name: string, args: () => string[]][] = [
   ["info-archive", () => ["info", archive]],
   ["info-image", () => ["info", join(img("many-fds"), "pipes-data.img")]],
   ["coredump", () => ["coredump", img("memory"), "-o", join(work, "cores")]],
+  // JSON, where the command assembles it itself.
+  ["tcp-list-json-two", () => ["tcp", "list", img("tcp4"), img("mixed-sockets"), "--json"]],
+  [
+    "tcp-rewrite-dry-json",
+    () => ["tcp", "rewrite", join(work, "tcp4"), "--addr", "127.0.0.2=10.0.0.2", "--dry-run", "--json"],
+  ],
+  ["mem-json", () => ["mem", img("memory"), "--json"]],
+  ["mem-search-json-none", () => ["mem", "search", img("memory"), "--string", "no such bytes", "--json"]],
+  ["diff-json", () => ["diff", img("tcp4"), img("tcp-v4mapped"), "--json"]],
+  ["diff-chain-json", () => ["diff", chainTop, chainChanged, "--memory", "--json"]],
+  ["redact-dry-json", () => ["redact", join(work, "memory"), "--env", "MARK_TOKEN", "--dry-run", "--json"]],
+  ["verify-json", () => ["verify", img("tcp4"), "--json"]],
+  ["coredump-json", () => ["coredump", img("memory"), "--pid", "29316", "-o", join(work, "cores"), "--json"]],
+  // Sections one at a time, and the default.
+  ["inspect-default", () => ["inspect", img("simple")]],
+  ["inspect-sockets", () => ["inspect", img("mixed-sockets"), "--sockets"]],
+  ["inspect-mounts", () => ["inspect", img("netns"), "--mounts"]],
+  ["inspect-ns", () => ["inspect", img("netns"), "--ns"]],
+  ["inspect-stats", () => ["inspect", img("tcp4"), "--stats", "--ps-tree"]],
+  ["inspect-container", () => ["inspect", archive, "--container"]],
+  ["inspect-files", () => ["inspect", img("many-fds"), "--files"]],
+  // Other rewrites and their refusals.
+  [
+    "tcp-rewrite-endpoint",
+    () => ["tcp", "rewrite", join(work, "tcp4"), "--endpoint", "127.0.0.2:45002=10.0.0.2:45102", "--dry-run"],
+  ],
+  ["tcp-rewrite-v6", () => ["tcp", "rewrite", img("tcp6"), "--addr", "::1=fd00::1", "--out", join(work, "tcp6-out")]],
+  ["tcp-rewrite-unmatched", () => ["tcp", "rewrite", join(work, "tcp4"), "--addr", "10.9.9.9=10.0.0.1", "--dry-run"]],
+  [
+    "tcp-rewrite-allow-unmatched",
+    () => [
+      "tcp",
+      "rewrite",
+      join(work, "tcp4"),
+      "--addr",
+      "10.9.9.9=10.0.0.1",
+      "--addr",
+      "127.0.0.2=10.0.0.2",
+      "--allow-unmatched",
+      "--dry-run",
+    ],
+  ],
+  ["tcp-rewrite-archive-in-place", () => ["tcp", "rewrite", archive, "--addr", "10.88.0.10=10.89.0.10"]],
+  [
+    "tcp-rewrite-out-dir-one",
+    () => ["tcp", "rewrite", join(work, "tcp4"), "--addr", "127.0.0.2=10.0.0.2", "--out-dir", join(work, "outs")],
+  ],
+  [
+    "tcp-rewrite-two-out-dir",
+    () => [
+      "tcp",
+      "rewrite",
+      join(work, "tcp4"),
+      img("tcp-v4mapped"),
+      "--addr",
+      "127.0.0.2=10.0.0.2",
+      "--out-dir",
+      join(work, "outs"),
+    ],
+  ],
+  // The commands' own refusals.
+  ["mem-search-mistakes", () => ["mem", "search", img("memory"), "--hex", "4g"]],
+  ["mem-search-vma", () => ["mem", "search", img("memory"), "--string", "x", "--vma", "brain"]],
+  ["mem-search-prot", () => ["mem", "search", img("memory"), "--string", "x", "--prot", "rq"]],
+  ["mem-search-context", () => ["mem", "search", img("memory"), "--string", "x", "--context", "-1"]],
+  ["mem-search-two", () => ["mem", "search", img("memory"), "--string", "x", "--utf16", "y"]],
+  ["mem-search-regex-bad", () => ["mem", "search", img("memory"), "--regex", "("]],
+  ["mem-search-pid-missing", () => ["mem", "search", img("memory"), "--pid", "1", "--string", "x"]],
+  ["mem-read-outside", () => ["mem", "read", img("memory"), "--pid", "29313", "--addr", "0x10", "--len", "16"]],
+  ["mem-read-bad-addr", () => ["mem", "read", img("memory"), "--pid", "29313", "--addr", "zz", "--len", "16"]],
+  ["mem-strings-utf16", () => ["mem", "strings", img("memory"), "--pid", "29313", "--utf16", "-n", "6"]],
+  ["mem-pid-bad", () => ["mem", img("memory"), "--pid", "x"]],
+  ["inspect-pid-missing", () => ["inspect", img("memory"), "--pid", "1", "--pid", "29313"]],
+  ["inspect-pid-bad", () => ["inspect", img("memory"), "--pid", "1x"]],
+  ["coredump-pid-missing", () => ["coredump", img("memory"), "--pid", "7", "-o", join(work, "cores")]],
+  ["redact-nothing", () => ["redact", join(work, "memory"), "--env", "NO_SUCH_NAME", "--dry-run"]],
+  ["redact-no-rule", () => ["redact", join(work, "memory")]],
+  ["redact-empty-string", () => ["redact", join(work, "memory"), "--string", ""]],
+  ["redact-bad-regex", () => ["redact", join(work, "memory"), "--regex", "a["]],
+  [
+    "redact-regex-utf8-out",
+    () => [
+      "redact",
+      join(work, "memory"),
+      "--regex",
+      "MARK-[A-Z]+-alpha",
+      "--no-utf16",
+      "--out",
+      join(work, "redacted"),
+    ],
+  ],
+  ["redact-in-place-json", () => ["redact", join(work, "many-fds"), "--pipes", "--json"]],
+  ["redact-in-place", () => ["redact", join(work, "memory"), "--string", "MARK-HEAP-alpha"]],
+  ["info-raw", () => ["info", join(img("memory"), "pages-1.img")]],
+  ["info-stdin", () => ["info", "-"], () => readFileSync(join(img("tcp4"), "files.img"))],
+  [
+    "info-stdin-raw-named",
+    () => ["info", "-", "--name", "pages-9.img"],
+    () => readFileSync(join(img("memory"), "pages-1.img")),
+  ],
+  ["info-stdin-archive", () => ["info", "-"], () => readFileSync(archive)],
+  [
+    "coredump-root",
+    () => ["coredump", img("memory"), "--pid", "29316", "-o", join(work, "cores"), "--root", join(work, "cores")],
+  ],
+  ["coredump-pid-bad", () => ["coredump", img("memory"), "--pid", "x"]],
+  ["verify-broken", () => ["verify", join(work, "broken")]],
+  ["verify-broken-json", () => ["verify", join(work, "broken"), "--json"]],
+  ["verify-predump", () => ["verify", join(work, "chain-a", "1")]],
 ];
 
 const normal = (s: string) => s.replaceAll(work, "<work>").replaceAll(corpusRoot, "<corpus>");
 
 describe("each command's text", () => {
-  for (const [name, args] of CASES) {
+  for (const [name, args, stdin] of CASES) {
     it(name, async () => {
       const a = args();
-      const r = await runCli(a);
+      const r = await runCli(a, stdin?.());
       const text = `$ criu-image ${a.join(" ")}\nexit ${r.code}\n--- stdout\n${r.stdout.toString()}--- stderr\n${r.stderr}`;
       await expect(normal(text)).toMatchFileSnapshot(`../fixtures/cli-golden/${name}.txt`);
     });
