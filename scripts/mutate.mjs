@@ -308,20 +308,31 @@ function score(report) {
     }
   return n;
 }
+// bench/mutation-scores.json (committed) keeps each group's last measured score, so --report shows every group on
+// any checkout; a group's report on this machine (bench/out, not committed) replaces its record when it is newer.
+const recordFile = join(root, "bench", "mutation-scores.json");
+const record = existsSync(recordFile) ? JSON.parse(readFileSync(recordFile, "utf8")) : {};
 const all = { detected: 0, undetected: 0 };
-console.log("\nmutation score by group (bench/out/mutation/<group>/report.json):");
+console.log("\nmutation score by group (this machine's bench/out/mutation/<group>/report.json, else the record):");
 for (const name of Object.keys(GROUPS)) {
   const file = join(root, "bench/out/mutation", name, "report.json");
-  if (!existsSync(file)) {
+  if (existsSync(file)) {
+    const measured = lstatSync(file).mtime.toISOString().slice(0, 10);
+    if (!record[name] || record[name].measured <= measured)
+      record[name] = { ...score(JSON.parse(readFileSync(file, "utf8"))), measured };
+  }
+  const n = record[name];
+  if (!n) {
     console.log(`  ${name.padEnd(13)} not measured`);
     continue;
   }
-  const n = score(JSON.parse(readFileSync(file, "utf8")));
   all.detected += n.detected;
   all.undetected += n.undetected;
   const pct = (100 * n.detected) / (n.detected + n.undetected);
-  console.log(`  ${name.padEnd(13)} ${pct.toFixed(2)}% (${n.detected} detected, ${n.undetected} not)`);
+  console.log(`  ${name.padEnd(13)} ${pct.toFixed(2)}% (${n.detected} detected, ${n.undetected} not; ${n.measured})`);
 }
 if (all.detected + all.undetected > 0)
   console.log(`  ${"all".padEnd(13)} ${((100 * all.detected) / (all.detected + all.undetected)).toFixed(2)}%`);
+const sorted = Object.fromEntries(Object.keys(GROUPS).flatMap((g) => (record[g] ? [[g, record[g]]] : [])));
+writeFileSync(recordFile, `${JSON.stringify(sorted, null, 2)}\n`);
 process.exit(status);

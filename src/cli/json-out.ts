@@ -12,11 +12,12 @@ const replacer = (_k: string, v: unknown) => (typeof v === "bigint" ? String(v) 
 /** Arrays and objects at most this deep are walked; below, JSON.stringify does the work. */
 const WALK_DEPTH = 3;
 
-/** A lazy list (an iterable that is not an array, bytes, a boxed string, a Map or a Set): written as an array, one element at a time. */
-const isLazyList = (v: unknown): v is Iterable<unknown> =>
-  typeof v === "object" &&
-  v !== null &&
-  !Array.isArray(v) &&
+/**
+ * A list, written as an array one element at a time: an array or a lazy
+ * list (any other iterable but bytes, a boxed string, a Map or a Set, which
+ * JSON.stringify does not write as arrays).
+ */
+const isList = (v: object): v is Iterable<unknown> =>
   !ArrayBuffer.isView(v) &&
   !(v instanceof String) &&
   !(v instanceof Map) &&
@@ -27,10 +28,7 @@ const isWalkable = (v: unknown): v is object =>
   typeof v === "object" &&
   v !== null &&
   typeof (v as { toJSON?: unknown }).toJSON !== "function" &&
-  (Array.isArray(v) ||
-    isLazyList(v) ||
-    Object.getPrototypeOf(v) === Object.prototype ||
-    Object.getPrototypeOf(v) === null);
+  (isList(v) || Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null);
 
 /** JSON.stringify of a leaf at this indent; undefined where JSON.stringify leaves the value out. */
 function leaf(value: unknown, indent: string): string | undefined {
@@ -38,12 +36,12 @@ function leaf(value: unknown, indent: string): string | undefined {
   return s?.replace(/\n/g, `\n${indent}`);
 }
 
-function* pieces(value: unknown, indent: string, depth: number): Generator<string> {
+function* pieces(value: object, indent: string, depth: number): Generator<string> {
   const inner = `${indent}  `;
-  const walk = (v: unknown) => depth + 1 < WALK_DEPTH && isWalkable(v);
-  if (Array.isArray(value) || isLazyList(value)) {
+  const walk = (v: unknown): v is object => depth + 1 < WALK_DEPTH && isWalkable(v);
+  if (isList(value)) {
     let first = true;
-    for (const v of value as Iterable<unknown>) {
+    for (const v of value) {
       yield `${first ? "[" : ","}\n${inner}`;
       first = false;
       if (walk(v)) yield* pieces(v, inner, depth + 1);
@@ -52,7 +50,7 @@ function* pieces(value: unknown, indent: string, depth: number): Generator<strin
     return yield first ? "[]" : `\n${indent}]`;
   }
   let first = true;
-  for (const [k, v] of Object.entries(value as object)) {
+  for (const [k, v] of Object.entries(value)) {
     const deep = walk(v);
     const text = deep ? undefined : leaf(v, inner);
     if (!deep && text === undefined) continue;

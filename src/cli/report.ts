@@ -1,6 +1,6 @@
 /** How a failure of the CLI is told: one line on stderr (a refused rewrite: its reasons) and an exit status. */
 import { CriuImageError } from "../framing/errors.js";
-import { NothingMatched, Reported, UsageError } from "./usage.js";
+import { Reported, UsageError } from "./usage.js";
 
 /** Node's parseArgs refusals in our own words (its text quotes unevenly and suggests "--"). */
 export function argsProblem(e: NodeJS.ErrnoException): string {
@@ -15,10 +15,6 @@ export function argsProblem(e: NodeJS.ErrnoException): string {
 export function report(e: unknown, command?: string): number {
   // The report is already on stdout; only the status says it.
   if (e instanceof Reported) return e.status;
-  if (e instanceof NothingMatched) {
-    process.stderr.write(`criu-image: ${e.message}\n`);
-    return 1;
-  }
   if (e instanceof UsageError) {
     const see = e.command ? `criu-image ${e.command} --help` : "criu-image --help";
     process.stderr.write(`criu-image: ${e.message}\nsee ${see}\n`);

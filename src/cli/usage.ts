@@ -20,5 +20,5 @@ export class Reported extends Error {
   }
 }
 
-/** A selector (a pid, a pattern) matched nothing: one line on stderr, exit status 1, as grep. */
+/** A selector (a pid, a pattern) matched nothing: one line on stderr, exit status 1, as grep (as any error is told). */
 export class NothingMatched extends Error {}

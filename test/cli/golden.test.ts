@@ -12,6 +12,8 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TEMP_PREFIX } from "../../src/node/atomic.js";
+import { JOURNAL } from "../../src/node/journal.js";
 import { runCli } from "../helpers/cli.js";
 import { corpusRoot } from "../helpers/corpus.js";
 
@@ -33,6 +35,13 @@ beforeAll(() => {
   mkdirSync(join(work, "cores"));
   // The commands that can write get copies: a bug (or a mutant) that ignores --dry-run must not change the corpus.
   for (const sc of ["tcp4", "memory", "many-fds"]) cpSync(img(sc), join(work, sc), { recursive: true });
+  // A rewrite interrupted after its commit: the next writer finishes it first, readers say it is pending.
+  for (const d of ["pending-rewrite", "pending-read"]) {
+    cpSync(img("memory"), join(work, d), { recursive: true });
+    const tmp = `${TEMP_PREFIX}0123456789ab-inventory.img`;
+    writeFileSync(join(work, d, tmp), readFileSync(join(img("memory"), "inventory.img")));
+    writeFileSync(join(work, d, JOURNAL), JSON.stringify([[tmp, "inventory.img"]]));
+  }
   // An established socket's stream missing, and a file that is no image.
   cpSync(img("tcp4"), join(work, "broken"), { recursive: true });
   rmSync(join(work, "broken", "tcp-stream-50cf3.img"));
@@ -188,6 +197,8 @@ const CASES: [name: string, args: () => string[], stdin?: () => Uint8Array][] = 
   ["verify-broken", () => ["verify", join(work, "broken")]],
   ["verify-broken-json", () => ["verify", join(work, "broken"), "--json"]],
   ["verify-predump", () => ["verify", join(work, "chain-a", "1")]],
+  ["redact-after-interrupted", () => ["redact", join(work, "pending-rewrite"), "--env", "MARK_TOKEN"]],
+  ["mem-pending", () => ["mem", join(work, "pending-read")]],
 ];
 
 const normal = (s: string) => s.replaceAll(work, "<work>").replaceAll(corpusRoot, "<corpus>");

@@ -102,6 +102,7 @@ describe("command-line mistakes: one line, a pointer to the help, status 2", () 
   const mistakes: [args: string[], line: string, command?: string][] = [
     [["nope"], 'unknown command "nope"'],
     [["help", "nope"], 'help: unknown command "nope"'],
+    [["help", "nope", "more"], 'help: unknown command "nope more"'],
     // Names an object has without being given them are no commands.
     [["constructor"], 'unknown command "constructor"'],
     [["help", "toString"], 'help: unknown command "toString"'],
