@@ -250,14 +250,14 @@ export async function memSearch(a: {
     if (first) throw new NothingMatched("no match");
     return;
   }
-  let n = 0;
+  let found = false;
   for await (const m of matches) {
-    n++;
+    found = true;
     const show = (b: Uint8Array) =>
       Array.from(b, (c) => (c >= 0x20 && c < 0x7f ? String.fromCharCode(c) : ".")).join("");
     await writeStdout(`${m.pid} 0x${hex(m.address)} ${m.vma.kind} ${m.vma.prot} ${show(m.context)}\n`);
   }
-  if (n === 0) throw new NothingMatched("no match");
+  if (!found) throw new NothingMatched("no match");
 }
 
 export async function memStrings(a: { path: string; pid?: string; n?: string; utf16?: boolean }): Promise<void> {

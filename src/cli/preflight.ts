@@ -1,7 +1,15 @@
 /** `preflight PATH`: will it restore here? One line per rule, the findings under it, then the options the restore needs. */
 import { displayText } from "../image/display.js";
 import { nodeHost } from "../node/host.js";
-import { type Finding, preflight, RULE_IDS, type RuleId, type RuleReport, type Verdict } from "../preflight/index.js";
+import {
+  type Finding,
+  type PreflightReport,
+  preflight,
+  RULE_IDS,
+  type RuleId,
+  type RuleReport,
+  type Verdict,
+} from "../preflight/index.js";
 import { open } from "./checkpoint.js";
 import { writeStdout } from "./io.js";
 import { writeJson } from "./json-out.js";
@@ -43,6 +51,24 @@ function ruleLines(r: RuleReport): string[] {
   return out;
 }
 
+/** The text of a preflight report: each rule and its findings, the options the restore needs, the verdict. */
+export function preflightText(path: string, root: string, report: PreflightReport): string {
+  const out = [`${path} on this host (root ${root}):`];
+  for (const r of report.rules) out.push(...ruleLines(r));
+  if (report.restoreOptions.length) {
+    out.push("the restore needs (criu restore options; engines pass most of them themselves):");
+    for (const o of report.restoreOptions) out.push(`  ${o}`);
+  }
+  const blocking = report.rules.flatMap((r) => r.findings).filter((f) => f.severity === "blocks").length;
+  const unchecked = report.rules.filter((r) => r.verdict === "not-checked").map((r) => r.rule);
+  out.push(
+    report.blocked
+      ? `the restore would fail: ${blocking} blocking problem(s)`
+      : `nothing blocks the restore${unchecked.length ? ` (not checked: ${unchecked.join(", ")})` : ""}`,
+  );
+  return `${out.map(displayText).join("\n")}\n`;
+}
+
 export async function preflightCmd(a: { path: string; root?: string; rule?: string[]; json?: boolean }): Promise<void> {
   const rules = (a.rule ?? []).map((r) => {
     if (!(RULE_IDS as readonly string[]).includes(r))
@@ -57,20 +83,7 @@ export async function preflightCmd(a: { path: string; root?: string; rule?: stri
     // root is null when not named: the host's own /, which a container's checkpoint is not checked against.
     await writeJson({ path: a.path, root: a.root ?? null, ...report });
   } else {
-    const out = [`${a.path} on this host (root ${root}):`];
-    for (const r of report.rules) out.push(...ruleLines(r));
-    if (report.restoreOptions.length) {
-      out.push("the restore needs (criu restore options; engines pass most of them themselves):");
-      for (const o of report.restoreOptions) out.push(`  ${o}`);
-    }
-    const blocking = report.rules.flatMap((r) => r.findings).filter((f) => f.severity === "blocks").length;
-    const unchecked = report.rules.filter((r) => r.verdict === "not-checked").map((r) => r.rule);
-    out.push(
-      report.blocked
-        ? `the restore would fail: ${blocking} blocking problem(s)`
-        : `nothing blocks the restore${unchecked.length ? ` (not checked: ${unchecked.join(", ")})` : ""}`,
-    );
-    await writeStdout(`${out.map(displayText).join("\n")}\n`);
+    await writeStdout(preflightText(a.path, root, report));
   }
   if (report.blocked) throw new Reported("the restore would fail");
 }

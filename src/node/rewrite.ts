@@ -283,7 +283,8 @@ export async function applyToCheckpoint<R>(
   produce: (cp: Checkpoint) => Promise<Produced<R>>,
   options: EditDirOptions = {},
 ): Promise<{ result: R; written: string[]; leftOut: string[] }> {
-  const kind = await pathKind(path);
+  // "-" is an archive on stdin, read (never written) as openCheckpoint reads it.
+  const kind = path === "-" ? "archive" : await pathKind(path);
   const readOnly = options.dryRun || options.outDir !== undefined;
   if (kind === "folder" && !readOnly) {
     // An extracted export is locked as a whole; its images are replaced in checkpoint/ and its metadata beside
@@ -304,6 +305,14 @@ export async function applyToCheckpoint<R>(
         return { result, written: [...all.keys()].map((n) => join(images, n)), leftOut: [] };
       },
       options,
+    );
+  }
+  // Writing an archive reads its input twice (the changed members, then every member in order).
+  if (path === "-" && !options.dryRun) {
+    throw new FileError(
+      "INVALID",
+      path,
+      "stdin is read once; give the archive's path to write a new one (or --dry-run)",
     );
   }
   if (kind !== "folder" && !readOnly) {

@@ -42,6 +42,8 @@ beforeAll(() => {
     writeFileSync(join(work, d, tmp), readFileSync(join(img("memory"), "inventory.img")));
     writeFileSync(join(work, d, JOURNAL), JSON.stringify([[tmp, "inventory.img"]]));
   }
+  cpSync(img("tcp4"), join(work, "many-a"), { recursive: true });
+  cpSync(img("tcp-v4mapped"), join(work, "many-b"), { recursive: true });
   // An established socket's stream missing, and a file that is no image.
   cpSync(img("tcp4"), join(work, "broken"), { recursive: true });
   rmSync(join(work, "broken", "tcp-stream-50cf3.img"));
@@ -197,6 +199,51 @@ const CASES: [name: string, args: () => string[], stdin?: () => Uint8Array][] = 
   ["verify-broken", () => ["verify", join(work, "broken")]],
   ["verify-broken-json", () => ["verify", join(work, "broken"), "--json"]],
   ["verify-predump", () => ["verify", join(work, "chain-a", "1")]],
+  [
+    "tcp-rewrite-several-in-place",
+    () => ["tcp", "rewrite", join(work, "many-a"), join(work, "many-b"), "--addr", "127.0.0.2=10.0.0.2"],
+  ],
+  [
+    "tcp-rewrite-several-dry-json",
+    () => [
+      "tcp",
+      "rewrite",
+      join(work, "tcp4"),
+      img("tcp-v4mapped"),
+      "--addr",
+      "127.0.0.2=10.0.0.2",
+      "--dry-run",
+      "--json",
+    ],
+  ],
+  [
+    "tcp-rewrite-several-archive",
+    () => ["tcp", "rewrite", join(work, "tcp4"), archive, "--addr", "127.0.0.2=10.0.0.2"],
+  ],
+  [
+    "tcp-rewrite-several-stdin",
+    () => ["tcp", "rewrite", join(work, "tcp4"), "-", "--addr", "127.0.0.2=10.0.0.2", "--dry-run"],
+  ],
+  [
+    "tcp-rewrite-several-out",
+    () => ["tcp", "rewrite", join(work, "tcp4"), img("tcp6"), "--addr", "127.0.0.2=10.0.0.2", "--out", join(work, "x")],
+  ],
+  ["tcp-rewrite-no-rule", () => ["tcp", "rewrite", join(work, "tcp4")]],
+  ["tcp-rewrite-bad-rule", () => ["tcp", "rewrite", join(work, "tcp4"), "--addr", "1.2.3=4.5.6.7"]],
+  [
+    "tcp-rewrite-stdin-dry",
+    () => ["tcp", "rewrite", "-", "--addr", "10.88.0.10=10.89.0.10", "--dry-run"],
+    () => readFileSync(archive),
+  ],
+  [
+    "tcp-rewrite-stdin-out",
+    () => ["tcp", "rewrite", "-", "--addr", "10.88.0.10=10.89.0.10", "--out", join(work, "from-stdin.tar")],
+    () => readFileSync(archive),
+  ],
+  ["redact-stdin-dry", () => ["redact", "-", "--env", "GREETING", "--dry-run"], () => readFileSync(archive)],
+  ["tcp-list-json", () => ["tcp", "list", img("tcp6"), "--json"]],
+  ["tcp-list-json-none", () => ["tcp", "list", img("simple"), "--json"]],
+  ["tcp-list-none", () => ["tcp", "list", img("simple")]],
   ["redact-after-interrupted", () => ["redact", join(work, "pending-rewrite"), "--env", "MARK_TOKEN"]],
   ["mem-pending", () => ["mem", join(work, "pending-read")]],
 ];
