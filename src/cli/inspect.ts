@@ -47,16 +47,14 @@ const cutTo =
     s.length > width ? `${s.slice(0, width - 1)}…` : s;
 const quote = (a: string) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`);
 
-function processLines(p: ProcessView, a: InspectArgs, lead: string, last: boolean, out: string[], cut: Cut): void {
+function processLines(p: ProcessView, a: InspectArgs, lead: string, last: boolean, out: string[]): void {
   const branch = lead === "" ? "" : last ? "└─ " : "├─ ";
   const threads = p.threads.length > 1 ? `, ${p.threads.length} threads` : "";
   out.push(
-    cut(
-      `${lead}${branch}${p.pid} ${p.comm} [${p.state}${p.exitCode !== null ? `, exit ${p.exitCode}` : ""}${threads}]`,
-    ),
+    `${lead}${branch}${p.pid} ${p.comm} [${p.state}${p.exitCode !== null ? `, exit ${p.exitCode}` : ""}${threads}]`,
   );
   const inner = lead + (lead === "" ? "   " : last ? "   " : "│  ");
-  const line = (s: string) => out.push(cut(`${inner}${s}`));
+  const line = (s: string) => out.push(`${inner}${s}`);
   if (p.cmdline) line(`cmdline: ${p.cmdline.map(quote).join(" ")}`);
   else if (p.state !== "zombie") line(`cmdline: unknown (${p.memoryNote ?? "not read"})`);
   if ((a.env || a.all) && p.env) for (const e of p.env) line(`env: ${e}`);
@@ -74,12 +72,12 @@ function processLines(p: ProcessView, a: InspectArgs, lead: string, last: boolea
   }
 }
 
-function tree(procs: ProcessView[], a: InspectArgs, out: string[], cut: Cut): void {
+function tree(procs: ProcessView[], a: InspectArgs, out: string[]): void {
   const kids = new Map<number, ProcessView[]>();
   const pids = new Set(procs.map((p) => p.pid));
   for (const p of procs) if (pids.has(p.ppid)) kids.set(p.ppid, [...(kids.get(p.ppid) ?? []), p]);
   const walk = (p: ProcessView, lead: string, last: boolean, depth: number) => {
-    processLines(p, a, lead, last, out, cut);
+    processLines(p, a, lead, last, out);
     const ks = kids.get(p.pid) ?? [];
     const next = depth === 0 ? "" : lead + (last ? "   " : "│  ");
     for (let i = 0; i < ks.length; i++)
@@ -88,7 +86,7 @@ function tree(procs: ProcessView[], a: InspectArgs, out: string[], cut: Cut): vo
   for (const root of procs.filter((p) => !pids.has(p.ppid))) walk(root, "", true, 0);
 }
 
-function mountTree(mounts: MountView[], out: string[], cut: Cut): void {
+function mountTree(mounts: MountView[], out: string[]): void {
   for (const ns of [...new Set(mounts.map((m) => m.ns))]) {
     const list = mounts.filter((m) => m.ns === ns);
     const ids = new Set(list.map((m) => m.id));
@@ -97,9 +95,7 @@ function mountTree(mounts: MountView[], out: string[], cut: Cut): void {
     for (const m of list)
       if (ids.has(m.parentId) && m.parentId !== m.id) kids.set(m.parentId, [...(kids.get(m.parentId) ?? []), m]);
     const walk = (m: MountView, depth: number) => {
-      out.push(
-        cut(`${"  ".repeat(depth + 1)}${m.mountpoint} ${m.fstype} ${m.source}${m.external ? " (external)" : ""}`),
-      );
+      out.push(`${"  ".repeat(depth + 1)}${m.mountpoint} ${m.fstype} ${m.source}${m.external ? " (external)" : ""}`);
       for (const k of (kids.get(m.id) ?? []).sort((x, y) => (x.mountpoint < y.mountpoint ? -1 : 1))) walk(k, depth + 1);
     };
     for (const r of list.filter((m) => !ids.has(m.parentId) || m.parentId === m.id)) walk(r, 0);
@@ -110,21 +106,21 @@ export function inspectText(r: InspectReport, a: InspectArgs, width = lineWidth(
   const cut = cutTo(width);
   const out: string[] = [];
   const c = r.container;
-  out.push(cut(`${r.source}: ${r.kind}${c?.engine ? `, ${c.engine} container ${c.name ?? c.id ?? ""}` : ""}`));
+  out.push(`${r.source}: ${r.kind}${c?.engine ? `, ${c.engine} container ${c.name ?? c.id ?? ""}` : ""}`);
   const all = a.all === true;
   if ((a.container || all) && c) {
     out.push("container:");
-    out.push(cut(`  id ${c.id ?? "?"}`));
-    out.push(cut(`  image ${c.image ?? "?"}, runtime ${c.runtime ?? "?"}`));
-    out.push(cut(`  created ${c.created ?? "?"}, checkpointed ${c.checkpointed ?? "?"}`));
-    if (c.command) out.push(cut(`  command ${c.command.map(quote).join(" ")}`));
-    for (const n of c.network) out.push(cut(`  ${n.interface} ${n.addresses.join(" ")}${n.mac ? ` (${n.mac})` : ""}`));
+    out.push(`  id ${c.id ?? "?"}`);
+    out.push(`  image ${c.image ?? "?"}, runtime ${c.runtime ?? "?"}`);
+    out.push(`  created ${c.created ?? "?"}, checkpointed ${c.checkpointed ?? "?"}`);
+    if (c.command) out.push(`  command ${c.command.map(quote).join(" ")}`);
+    for (const n of c.network) out.push(`  ${n.interface} ${n.addresses.join(" ")}${n.mac ? ` (${n.mac})` : ""}`);
     if (c.rootfsDiffBytes !== null) out.push(`  rootfs-diff.tar ${c.rootfsDiffBytes} bytes`);
   }
   const psTree = a["ps-tree"] || all || !(a.sockets || a.mounts || a.ns || a.stats || a.container || a.files);
   if (psTree || a.files) {
     out.push("process tree:");
-    tree(r.processes, a, out, cut);
+    tree(r.processes, a, out);
   }
   if (a.sockets || all) {
     const s = r.sockets;
@@ -134,31 +130,29 @@ export function inspectText(r: InspectReport, a: InspectArgs, width = lineWidth(
     const own = (o: { pid: number; fd: number }[]) => o.map((x) => `${x.pid}/${x.fd}`).join(" ") || "-";
     for (const i of s.inet) {
       const ep = (e: { address: string; port: number }) => displayEndpoint(e.address, e.port);
-      out.push(cut(`  ${i.kind} ${i.state} ${ep(i.local)} -> ${ep(i.remote)} ${own(i.owners)}`));
+      out.push(`  ${i.kind} ${i.state} ${ep(i.local)} -> ${ep(i.remote)} ${own(i.owners)}`);
     }
     for (const u of s.unix)
       out.push(
-        cut(
-          `  unix ${u.type} ${u.state} ${u.name || "-"} ino ${u.ino}${u.peer ? ` peer ${u.peer}` : ""}${u.queuedBytes ? `, ${u.queuedBytes} bytes queued` : ""} ${own(u.owners)}`,
-        ),
+        `  unix ${u.type} ${u.state} ${u.name || "-"} ino ${u.ino}${u.peer ? ` peer ${u.peer}` : ""}${u.queuedBytes ? `, ${u.queuedBytes} bytes queued` : ""} ${own(u.owners)}`,
       );
-    for (const n of s.netlink) out.push(cut(`  netlink protocol ${n.protocol} portid ${n.portid} ${own(n.owners)}`));
-    for (const p of s.packet) out.push(cut(`  packet type ${p.type} ifindex ${p.ifindex} ${own(p.owners)}`));
+    for (const n of s.netlink) out.push(`  netlink protocol ${n.protocol} portid ${n.portid} ${own(n.owners)}`);
+    for (const p of s.packet) out.push(`  packet type ${p.type} ifindex ${p.ifindex} ${own(p.owners)}`);
   }
-  if (a.mounts || all) mountTree(r.mounts, out, cut);
+  if (a.mounts || all) mountTree(r.mounts, out);
   if (a.ns || all) {
     const n = r.namespaces;
     for (const net of n.net) {
       out.push(`net namespace ${net.id}: ${net.devices.map((d) => `${d.name}${d.up ? "" : " (down)"}`).join(", ")}`);
       for (const ad of net.addresses ?? [])
-        out.push(cut(`  ${ad.label ?? `if ${ad.ifindex}`} ${ad.address}/${ad.prefixLength}`));
+        out.push(`  ${ad.label ?? `if ${ad.ifindex}`} ${ad.address}/${ad.prefixLength}`);
     }
-    for (const u of n.uts) out.push(cut(`uts namespace ${u.id}: hostname ${u.hostname}`));
+    for (const u of n.uts) out.push(`uts namespace ${u.id}: hostname ${u.hostname}`);
     for (const i of n.ipc)
       out.push(`ipc namespace ${i.id}: ${i.sharedMemory} shm, ${i.semaphores} sem, ${i.messageQueues} msg`);
     for (const u of n.user)
       out.push(
-        cut(`user namespace ${u.id}: uid ${u.uidMap.map((m) => `${m.first}->${m.lowerFirst}+${m.count}`).join(" ")}`),
+        `user namespace ${u.id}: uid ${u.uidMap.map((m) => `${m.first}->${m.lowerFirst}+${m.count}`).join(" ")}`,
       );
     for (const t of n.time) out.push(`time namespace ${t.id}: monotonic +${t.monotonic}s, boottime +${t.boottime}s`);
   }
@@ -171,9 +165,10 @@ export function inspectText(r: InspectReport, a: InspectArgs, width = lineWidth(
       `  pages: ${s.pagesScanned} scanned, ${s.pagesWritten} written, ${s.pagesSkippedParent} in parent, ${s.pagesLazy} lazy`,
     );
   }
-  for (const n of r.notes) out.push(cut(`note: ${n}`));
-  // Names, command lines and paths come from the checkpoint: no control character reaches the terminal.
-  return `${out.map(displayText).join("\n")}\n`;
+  for (const n of r.notes) out.push(`note: ${n}`);
+  // Names, command lines and paths come from the checkpoint: no control character reaches the terminal, and
+  // every line, escapes and all, is cut to the width.
+  return `${out.map((l) => cut(displayText(l))).join("\n")}\n`;
 }
 
 export async function inspect(a: InspectArgs): Promise<void> {

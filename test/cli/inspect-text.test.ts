@@ -1,0 +1,140 @@
+/**
+ * inspect's text where the corpus has no example: deeper trees, zombies,
+ * threads, processes whose memory was not read, a root that is not /,
+ * container fields that are missing, and lines cut to the terminal.
+ */
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { inspectText, lineWidth } from "../../src/cli/inspect.js";
+import { type InspectReport, inspectCheckpoint } from "../../src/inspect/index.js";
+import { openCheckpoint } from "../../src/node/index.js";
+import { corpusRoot } from "../helpers/corpus.js";
+
+async function memoryReport(): Promise<InspectReport> {
+  return inspectCheckpoint(await openCheckpoint(join(corpusRoot, "images", "memory")));
+}
+
+describe("lineWidth", () => {
+  it("is unlimited off a terminal; COLUMNS when it is a whole number over 20, else the terminal's width, else 80", () => {
+    expect(lineWidth({ isTTY: false, columns: 50 }, { COLUMNS: "40" })).toBe(Number.POSITIVE_INFINITY);
+    expect(lineWidth({ isTTY: true, columns: 50 }, { COLUMNS: "21" })).toBe(21);
+    expect(lineWidth({ isTTY: true, columns: 50 }, { COLUMNS: "20" })).toBe(50);
+    expect(lineWidth({ isTTY: true, columns: 50 }, { COLUMNS: "30.5" })).toBe(50);
+    expect(lineWidth({ isTTY: true, columns: 50 }, {})).toBe(50);
+    expect(lineWidth({ isTTY: true }, {})).toBe(80);
+  });
+});
+
+describe("inspect's text", () => {
+  it("draws a tree three levels deep, siblings with ├─ and │, the last with └─", async () => {
+    const r = await memoryReport();
+    const [parent, child] = r.processes as [InspectReport["processes"][0], InspectReport["processes"][0]];
+    const grandchild = {
+      ...child,
+      pid: 40001,
+      ppid: child.pid,
+      comm: "grandchild",
+      cmdline: ["g"],
+      env: null,
+      fds: [],
+    };
+    const sibling = { ...child, pid: 40000, ppid: parent.pid, comm: "sibling", cmdline: ["s"], env: null, fds: [] };
+    const text = inspectText(
+      { ...r, processes: [parent, sibling, child, grandchild] },
+      { path: "", "ps-tree": true },
+      Infinity,
+    );
+    expect(text.split("\n")).toEqual([
+      `${r.source}: dump`,
+      "process tree:",
+      "29313 mem_marks [alive]",
+      "   cmdline: /srv/ckpt/scripts/bin/mem_marks alpha beta 'gamma delta'",
+      " ├─ 40000 sibling [alive]",
+      " │  cmdline: s",
+      " └─ 29316 mem_child [alive]",
+      "    cmdline: /srv/ckpt/scripts/bin/mem_marks CHILD beta 'gamma delta'",
+      "    └─ 40001 grandchild [alive]",
+      "       cmdline: g",
+      "",
+    ]);
+  });
+
+  it("a zombie's exit code, threads, memory that was not read, a root that is not /, quoting", async () => {
+    const r = await memoryReport();
+    const [parent, child] = r.processes as [InspectReport["processes"][0], InspectReport["processes"][0]];
+    const zombie = {
+      ...child,
+      state: "zombie" as const,
+      exitCode: 3,
+      cmdline: null,
+      memoryNote: null,
+      exe: null,
+      cwd: null,
+    };
+    const unread = {
+      ...parent,
+      cmdline: null,
+      memoryNote: "pages-2.img is not here",
+      threads: [...parent.threads, ...parent.threads],
+      root: "/srv/root",
+      cwd: null,
+      exe: null,
+    };
+    const lines = inspectText({ ...r, processes: [unread, zombie] }, { path: "", files: true }, Infinity).split("\n");
+    expect(lines.slice(2, 5)).toEqual([
+      "29313 mem_marks [alive, 2 threads]",
+      "   cmdline: unknown (pages-2.img is not here)",
+      "   root: /srv/root",
+    ]);
+    expect(lines).toContain(" └─ 29316 mem_child [zombie, exit 3]");
+    expect(lines.some((l) => l.includes("cmdline: unknown") && l.startsWith("    "))).toBe(false);
+    const quiet = inspectText(
+      { ...r, processes: [{ ...parent, cmdline: null, memoryNote: null }] },
+      { path: "" },
+      Infinity,
+    );
+    expect(quiet).toContain("   cmdline: unknown (not read)\n");
+    const quoted = inspectText(
+      { ...r, processes: [{ ...parent, cmdline: ["a b", "it's", "x=1,y:2/@%+-."] }] },
+      { path: "" },
+      Infinity,
+    );
+    expect(quoted).toContain(`   cmdline: 'a b' 'it'\\''s' x=1,y:2/@%+-.\n`);
+  });
+
+  it("cuts each line to the width, an ellipsis in the last column; a line of exactly the width stays whole", async () => {
+    const r = await memoryReport();
+    const width = `${r.source}: dump`.length;
+    const text = inspectText(r, { path: "", all: true }, width);
+    for (const l of text.split("\n")) expect(l.length).toBeLessThanOrEqual(width);
+    expect(text.split("\n")[0]).toBe(`${r.source}: dump`);
+    expect(text).toContain("…");
+  });
+
+  it("the container's fields that are missing are ?, and a bare checkpoint has no container section", async () => {
+    const r = await memoryReport();
+    const container = {
+      engine: "podman",
+      name: null,
+      id: null,
+      image: null,
+      runtime: null,
+      created: null,
+      checkpointed: null,
+      command: null,
+      network: [{ interface: "eth0", addresses: ["10.0.0.2/24", "fd00::2/64"], mac: null }],
+      rootfsDiffBytes: null,
+    } as unknown as InspectReport["container"];
+    const lines = inspectText({ ...r, container }, { path: "", container: true }, Infinity).split("\n");
+    expect(lines).toEqual([
+      `${r.source}: dump, podman container `,
+      "container:",
+      "  id ?",
+      "  image ?, runtime ?",
+      "  created ?, checkpointed ?",
+      "  eth0 10.0.0.2/24 fd00::2/64",
+      "",
+    ]);
+    expect(inspectText(r, { path: "", container: true }, Infinity)).toBe(`${r.source}: dump\n`);
+  });
+});
