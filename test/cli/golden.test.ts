@@ -246,6 +246,7 @@ const CASES: [name: string, args: () => string[], stdin?: () => Uint8Array][] = 
   ["tcp-list-none", () => ["tcp", "list", img("simple")]],
   ["redact-after-interrupted", () => ["redact", join(work, "pending-rewrite"), "--env", "MARK_TOKEN"]],
   ["mem-pending", () => ["mem", join(work, "pending-read")]],
+  ["mem-search-pending", () => ["mem", "search", join(work, "pending-read"), "--string", "MARK-HEAP-alpha"]],
 ];
 
 const normal = (s: string) => s.replaceAll(work, "<work>").replaceAll(corpusRoot, "<corpus>");
