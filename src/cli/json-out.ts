@@ -7,8 +7,6 @@
  */
 import { writeStdout } from "./io.js";
 
-const replacer = (_k: string, v: unknown) => (typeof v === "bigint" ? String(v) : v);
-
 /** Arrays and objects at most this deep are walked; below, JSON.stringify does the work. */
 const WALK_DEPTH = 3;
 
@@ -23,6 +21,18 @@ const isList = (v: object): v is Iterable<unknown> =>
   !(v instanceof Map) &&
   !(v instanceof Set) &&
   typeof (v as { [Symbol.iterator]?: unknown })[Symbol.iterator] === "function";
+
+/** Bigints as their digits, and a lazy list below the walked levels as the array it makes. */
+const replacer = (_k: string, v: unknown) =>
+  typeof v === "bigint"
+    ? String(v)
+    : typeof v === "object" &&
+        v !== null &&
+        !Array.isArray(v) &&
+        isList(v) &&
+        typeof (v as { toJSON?: unknown }).toJSON !== "function"
+      ? [...v]
+      : v;
 
 const isWalkable = (v: unknown): v is object =>
   typeof v === "object" &&

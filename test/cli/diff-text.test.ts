@@ -49,7 +49,8 @@ describe("diff's text", () => {
             key: "tcp socket 6",
             fields: [
               { path: "local.address", old: "::ffff:7f00:1", new: "10.0.0.1" },
-              { path: "address", old: "::1", new: "fd00::1" },
+              { path: "address", old: "::ffff:a00:1", new: "fd00::1" },
+              { path: "remote.address", old: null, new: 7 },
               { path: "addresses", old: "::ffff:102:304", new: "x" },
             ],
           },
@@ -57,7 +58,8 @@ describe("diff's text", () => {
       }),
     ).toEqual([
       '~ tcp socket 6: local.address: "::ffff:127.0.0.1" -> "10.0.0.1"',
-      '~ tcp socket 6: address: "::1" -> "fd00::1"',
+      '~ tcp socket 6: address: "::ffff:10.0.0.1" -> "fd00::1"',
+      "~ tcp socket 6: remote.address: null -> 7",
       '~ tcp socket 6: addresses: "::ffff:102:304" -> "x"',
       "",
     ]);
@@ -95,6 +97,13 @@ describe("diff's text", () => {
         changedBytes: 9,
       },
       { image: "pages-2.img", change: "changed", kind: "PAGES", ranges: [[0, 4]], changedBytes: 4 },
+      {
+        image: "pages-4.img",
+        change: "changed",
+        kind: "PAGES",
+        ranges: Array.from({ length: 8 }, (_, i) => [i * 10, i * 10 + 1] as [number, number]),
+        changedBytes: 8,
+      },
       { image: "pages-3.img", change: "changed", kind: "PAGES" },
     ];
     const full = [
@@ -105,6 +114,7 @@ describe("diff's text", () => {
       "~ files.img: isk.src_port: 1 -> 2",
       "~ pages-1.img: 9 bytes differ (0-1, 10-11, 20-21, 30-31, 40-41, 50-51, 60-61, 70-71, …)",
       "~ pages-2.img: 4 bytes differ (0-4)",
+      "~ pages-4.img: 8 bytes differ (0-1, 10-11, 20-21, 30-31, 40-41, 50-51, 60-61, 70-71)",
       "~ pages-3.img: ? bytes differ",
       "",
     ];
@@ -113,7 +123,7 @@ describe("diff's text", () => {
     expect(lines({ semantic, images }, true)).toEqual(["+ process 1", ...full]);
     expect(lines({ semantic, images })).toEqual([
       "+ process 1",
-      "(6 image(s) differ: --images for entries and fields)",
+      "(7 image(s) differ: --images for entries and fields)",
       "",
     ]);
     expect(lines({ semantic })).toEqual(["+ process 1", ""]);
@@ -127,12 +137,14 @@ describe("diff's text", () => {
         memory: [
           { pid: 5, vma: "0x1000-0xa000 (anon)", pages, count: 9 },
           { pid: 6, vma: "0x1000-0x2000 (heap)", pages: ["0x1000"], count: 1 },
+          { pid: 7, vma: "0x1000-0x9000 (anon)", pages: pages.slice(0, 8), count: 8 },
         ],
       }),
     ).toEqual([
       "~ engine metadata config.dump differs",
       `~ memory of 5 0x1000-0xa000 (anon): 9 page(s) differ: ${pages.slice(0, 8).join(" ")} …`,
       "~ memory of 6 0x1000-0x2000 (heap): 1 page(s) differ: 0x1000",
+      `~ memory of 7 0x1000-0x9000 (anon): 8 page(s) differ: ${pages.slice(0, 8).join(" ")}`,
       "",
     ]);
   });

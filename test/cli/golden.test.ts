@@ -34,7 +34,11 @@ beforeAll(() => {
   writeFileSync(pages, bytes);
   mkdirSync(join(work, "cores"));
   // The commands that can write get copies: a bug (or a mutant) that ignores --dry-run must not change the corpus.
-  for (const sc of ["tcp4", "memory", "many-fds"]) cpSync(img(sc), join(work, sc), { recursive: true });
+  for (const sc of ["tcp4", "tcp6", "memory", "many-fds"]) cpSync(img(sc), join(work, sc), { recursive: true });
+  cpSync(img("tcp4"), join(work, "in-place"), { recursive: true });
+  // A folder of one image: neither a dump nor a pre-dump.
+  mkdirSync(join(work, "one-image"));
+  cpSync(join(img("tcp4"), "files.img"), join(work, "one-image", "files.img"));
   // A rewrite interrupted after its commit: the next writer finishes it first, readers say it is pending.
   for (const d of ["pending-rewrite", "pending-read"]) {
     cpSync(img("memory"), join(work, d), { recursive: true });
@@ -44,6 +48,8 @@ beforeAll(() => {
   }
   cpSync(img("tcp4"), join(work, "many-a"), { recursive: true });
   cpSync(img("tcp-v4mapped"), join(work, "many-b"), { recursive: true });
+  // Never written: the dry runs, --out-dir and the refusals read it.
+  cpSync(img("tcp-v4mapped"), join(work, "v4m"), { recursive: true });
   // An established socket's stream missing, and a file that is no image.
   cpSync(img("tcp4"), join(work, "broken"), { recursive: true });
   rmSync(join(work, "broken", "tcp-stream-50cf3.img"));
@@ -116,7 +122,10 @@ const CASES: [name: string, args: () => string[], stdin?: () => Uint8Array][] = 
     "tcp-rewrite-endpoint",
     () => ["tcp", "rewrite", join(work, "tcp4"), "--endpoint", "127.0.0.2:45002=10.0.0.2:45102", "--dry-run"],
   ],
-  ["tcp-rewrite-v6", () => ["tcp", "rewrite", img("tcp6"), "--addr", "::1=fd00::1", "--out", join(work, "tcp6-out")]],
+  [
+    "tcp-rewrite-v6",
+    () => ["tcp", "rewrite", join(work, "tcp6"), "--addr", "::1=fd00::1", "--out", join(work, "tcp6-out")],
+  ],
   ["tcp-rewrite-unmatched", () => ["tcp", "rewrite", join(work, "tcp4"), "--addr", "10.9.9.9=10.0.0.1", "--dry-run"]],
   [
     "tcp-rewrite-allow-unmatched",
@@ -143,7 +152,7 @@ const CASES: [name: string, args: () => string[], stdin?: () => Uint8Array][] = 
       "tcp",
       "rewrite",
       join(work, "tcp4"),
-      img("tcp-v4mapped"),
+      join(work, "v4m"),
       "--addr",
       "127.0.0.2=10.0.0.2",
       "--out-dir",
@@ -209,7 +218,7 @@ const CASES: [name: string, args: () => string[], stdin?: () => Uint8Array][] = 
       "tcp",
       "rewrite",
       join(work, "tcp4"),
-      img("tcp-v4mapped"),
+      join(work, "v4m"),
       "--addr",
       "127.0.0.2=10.0.0.2",
       "--dry-run",
@@ -218,7 +227,7 @@ const CASES: [name: string, args: () => string[], stdin?: () => Uint8Array][] = 
   ],
   [
     "tcp-rewrite-several-archive",
-    () => ["tcp", "rewrite", join(work, "tcp4"), archive, "--addr", "127.0.0.2=10.0.0.2"],
+    () => ["tcp", "rewrite", join(work, "tcp4"), join(work, "v4m"), archive, "--addr", "127.0.0.2=10.0.0.2"],
   ],
   [
     "tcp-rewrite-several-stdin",
@@ -226,7 +235,16 @@ const CASES: [name: string, args: () => string[], stdin?: () => Uint8Array][] = 
   ],
   [
     "tcp-rewrite-several-out",
-    () => ["tcp", "rewrite", join(work, "tcp4"), img("tcp6"), "--addr", "127.0.0.2=10.0.0.2", "--out", join(work, "x")],
+    () => [
+      "tcp",
+      "rewrite",
+      join(work, "tcp4"),
+      join(work, "many-b"),
+      "--addr",
+      "127.0.0.2=10.0.0.2",
+      "--out",
+      join(work, "x"),
+    ],
   ],
   ["tcp-rewrite-no-rule", () => ["tcp", "rewrite", join(work, "tcp4")]],
   ["tcp-rewrite-bad-rule", () => ["tcp", "rewrite", join(work, "tcp4"), "--addr", "1.2.3=4.5.6.7"]],
@@ -246,6 +264,35 @@ const CASES: [name: string, args: () => string[], stdin?: () => Uint8Array][] = 
   ["tcp-list-none", () => ["tcp", "list", img("simple")]],
   ["redact-after-interrupted", () => ["redact", join(work, "pending-rewrite"), "--env", "MARK_TOKEN"]],
   ["mem-pending", () => ["mem", join(work, "pending-read")]],
+  ["verify-pending", () => ["verify", join(work, "pending-read")]],
+  ["verify-images", () => ["verify", join(work, "one-image")]],
+  ["diff-pending", () => ["diff", join(work, "pending-read"), img("memory")]],
+  ["tcp-rewrite-in-place", () => ["tcp", "rewrite", join(work, "in-place"), "--addr", "127.0.0.2=10.0.0.2"]],
+  [
+    "tcp-rewrite-stdin-in-place",
+    () => ["tcp", "rewrite", "-", "--addr", "10.88.0.10=10.89.0.10"],
+    () => readFileSync(archive),
+  ],
+  [
+    "tcp-rewrite-several-dry-archive",
+    () => ["tcp", "rewrite", join(work, "tcp4"), archive, "--addr", "127.0.0.2=10.0.0.2", "--dry-run"],
+  ],
+  ["tcp-list-json-self-pair", () => ["tcp", "list", img("tcp4"), join(work, "tcp4"), "--json"]],
+  ["redact-tcp-queues", () => ["redact", join(work, "tcp4"), "--tcp-queues", "--dry-run"]],
+  [
+    "redact-allow-unmatched",
+    () => ["redact", join(work, "memory"), "--env", "NO_SUCH_NAME", "--allow-unmatched", "--dry-run"],
+  ],
+  ["coredump-pid-digits", () => ["coredump", img("memory"), "--pid", "1x"]],
+  ["inspect-pid-digits", () => ["inspect", img("memory"), "--pid", "x1"]],
+  [
+    "mem-predump",
+    () => ["mem", "read", join(work, "chain-a", "1"), "--pid", "188", "--addr", "0x55dba4ce22a8", "--len", "16"],
+  ],
+  [
+    "mem-read-decimal",
+    () => ["mem", "read", img("memory"), "--pid", "29313", "--addr", "93841411920552", "--len", "15"],
+  ],
   ["mem-search-pending", () => ["mem", "search", join(work, "pending-read"), "--string", "MARK-HEAP-alpha"]],
 ];
 

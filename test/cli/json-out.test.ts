@@ -63,6 +63,15 @@ describe("pretty JSON written in pieces", () => {
     }
   });
 
+  it("writes a lazy list at any depth as the array it makes", () => {
+    function* gen() {
+      yield 1;
+      yield { b: 2n };
+    }
+    const deep = { a: [{ b: { c: gen() } }], top: gen() };
+    expect(streamed(deep)).toBe(reference({ a: [{ b: { c: [1, { b: 2n }] } }], top: [1, { b: 2n }] }));
+  });
+
   it("walks the first three levels, arrays and plain or null-prototype objects alike, and no deeper", () => {
     const bare = Object.assign(Object.create(null), { b: { c: [1, 2] } });
     expect([...jsonPieces({ a: [bare] })]).toEqual([
