@@ -22,15 +22,15 @@ const isList = (v: object): v is Iterable<unknown> =>
   !(v instanceof Set) &&
   typeof (v as { [Symbol.iterator]?: unknown })[Symbol.iterator] === "function";
 
-/** Bigints as their digits, and a lazy list below the walked levels as the array it makes. */
+/**
+ * Bigints as their digits, and a lazy list below the walked levels as the
+ * array it makes (JSON.stringify has called any toJSON before this sees
+ * the value).
+ */
 const replacer = (_k: string, v: unknown) =>
   typeof v === "bigint"
     ? String(v)
-    : typeof v === "object" &&
-        v !== null &&
-        !Array.isArray(v) &&
-        isList(v) &&
-        typeof (v as { toJSON?: unknown }).toJSON !== "function"
+    : typeof v === "object" && v !== null && !Array.isArray(v) && isList(v)
       ? [...v]
       : v;
 

@@ -11,10 +11,10 @@ import { clone, create } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
 import { type ImageSource, memorySource } from "../../src/checkpoint/index.js";
 import { type FramedEntry, readFramed } from "../../src/framing/index.js";
-import { pagemap_entrySchema, type vma_entry, vma_entrySchema } from "../../src/gen/index.js";
+import { fifo_entrySchema, pagemap_entrySchema, type vma_entry, vma_entrySchema } from "../../src/gen/index.js";
 import { type CriuImage, readImage, writeImage } from "../../src/index.js";
 import { verifyCheckpoint } from "../../src/verify/index.js";
-import { corpusCheckpoint, editImage, legacyLayout } from "../helpers/checkpoints.js";
+import { corpusCheckpoint, editImage, entryImage, legacyLayout } from "../helpers/checkpoints.js";
 import { corpusRoot } from "../helpers/corpus.js";
 import { withZombie, ZOMBIE_PID } from "../helpers/zombie.js";
 
@@ -276,16 +276,28 @@ describe("images that do not parse", () => {
 
 describe("legacy layout", () => {
   it("a per-type file image that does not parse skips the fd check, before or after the images that do", () => {
-    for (const name of ["inetsk.img", "reg-files.img"]) {
-      const legacy = legacyLayout(corpusCheckpoint("tcp4"), { regFiles: true });
+    for (const name of ["fifo.img", "inetsk.img", "reg-files.img"]) {
+      // files.img keeps the regular files unless reg-files.img is the one broken.
+      const legacy = legacyLayout(corpusCheckpoint("tcp4"), { regFiles: name === "reg-files.img" });
+      // A fifo.img read first: the index is off before files.img is read.
+      if (name === "fifo.img")
+        legacy.set(
+          name,
+          entryImage("FIFO", [
+            create(fifo_entrySchema, { id: 99, pipeId: 1 }),
+            create(fifo_entrySchema, { id: 100, pipeId: 2 }),
+          ]),
+        );
       const bytes = (legacy.get(name) as Uint8Array).slice();
       const second = readFramed(bytes, { name }).entries[1] as FramedEntry;
       // Field number 0: no protobuf decoder takes it.
       bytes[(second.offset as number) + 4] = 0x07;
       legacy.set(name, bytes);
+      // Images are read in the source's order: the broken one first, then the rest as the dump has them.
+      const ordered = new Map([[name, bytes], ...[...legacy].filter(([n]) => n !== name)]);
       // Not one problem per fd that names a file of the broken image.
       expect(
-        problemsOf(legacy).map((p) => [p.image, p.check]),
+        problemsOf(ordered).map((p) => [p.image, p.check]),
         name,
       ).toEqual([[name, "parse"]]);
     }
@@ -404,6 +416,17 @@ describe("VMAs against themselves and the pagemap", () => {
     expect(found.map((p) => [p.entry, p.message])).toEqual([
       [1, `pages ${hex(top)}-${hex(top + 4096n)} are in no VMA of task 11202; restore fails on them`],
     ]);
+  });
+
+  it("a VMA whose end alone is not aligned", () => {
+    let v = { start: 0n, end: 0n };
+    const found = problems((vmas) => {
+      v = vmas[2] as V;
+      v.end -= 1n;
+    });
+    expect(found.map((p) => p.message)).toContain(
+      `VMA ${hex(v.start)}-${hex(v.end)} is not aligned to the 4096-byte page`,
+    );
   });
 
   it("a VMA may end at the top of the user address space (2^57), not above it", () => {
