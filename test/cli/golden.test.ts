@@ -56,6 +56,17 @@ beforeAll(() => {
   writeFileSync(join(work, "broken", "notes.txt"), "not an image\n");
 });
 
+/** tcp4 and tcp-v4mapped (copies, never written) moved together by one rule, then `extra`. */
+const moveTwo = (...extra: string[]) => [
+  "tcp",
+  "rewrite",
+  join(work, "tcp4"),
+  join(work, "v4m"),
+  "--addr",
+  "127.0.0.2=10.0.0.2",
+  ...extra,
+];
+
 /** A file name for the case, its command line, and what stdin holds (nothing when not given). */
 const CASES: [name: string, args: () => string[], stdin?: () => Uint8Array][] = [
   ...["simple", "many-fds", "mixed-sockets", "netns", "memory", "tcp6"].map(
@@ -146,19 +157,7 @@ const CASES: [name: string, args: () => string[], stdin?: () => Uint8Array][] = 
     "tcp-rewrite-out-dir-one",
     () => ["tcp", "rewrite", join(work, "tcp4"), "--addr", "127.0.0.2=10.0.0.2", "--out-dir", join(work, "outs")],
   ],
-  [
-    "tcp-rewrite-two-out-dir",
-    () => [
-      "tcp",
-      "rewrite",
-      join(work, "tcp4"),
-      join(work, "v4m"),
-      "--addr",
-      "127.0.0.2=10.0.0.2",
-      "--out-dir",
-      join(work, "outs"),
-    ],
-  ],
+  ["tcp-rewrite-two-out-dir", () => moveTwo("--out-dir", join(work, "outs"))],
   // The commands' own refusals.
   ["mem-search-mistakes", () => ["mem", "search", img("memory"), "--hex", "4g"]],
   ["mem-search-vma", () => ["mem", "search", img("memory"), "--string", "x", "--vma", "brain"]],
@@ -212,19 +211,7 @@ const CASES: [name: string, args: () => string[], stdin?: () => Uint8Array][] = 
     "tcp-rewrite-several-in-place",
     () => ["tcp", "rewrite", join(work, "many-a"), join(work, "many-b"), "--addr", "127.0.0.2=10.0.0.2"],
   ],
-  [
-    "tcp-rewrite-several-dry-json",
-    () => [
-      "tcp",
-      "rewrite",
-      join(work, "tcp4"),
-      join(work, "v4m"),
-      "--addr",
-      "127.0.0.2=10.0.0.2",
-      "--dry-run",
-      "--json",
-    ],
-  ],
+  ["tcp-rewrite-several-dry-json", () => moveTwo("--dry-run", "--json")],
   [
     "tcp-rewrite-several-archive",
     () => ["tcp", "rewrite", join(work, "tcp4"), join(work, "v4m"), archive, "--addr", "127.0.0.2=10.0.0.2"],

@@ -51,27 +51,6 @@ describe.skipIf(!haveHexdump)("hexdump", () => {
   });
 });
 
-describe("hexdump of bytes never dumped", () => {
-  it("shows them as ?? and ?, up to but not including the range's end, and never collapses them with known ones", () => {
-    const bytes = new Uint8Array(48);
-    const text = hexdump(0x1000n, bytes, [{ start: 0x1004n, end: 0x1010n }]);
-    expect(text.split("\n")).toEqual([
-      "0000000000001000  00 00 00 00 ?? ?? ?? ??  ?? ?? ?? ?? ?? ?? ?? ??  |....????????????|",
-      "0000000000001010  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  |................|",
-      "*",
-      "0000000000001030",
-      "",
-    ]);
-    const unknownRows = hexdump(0n, new Uint8Array(64), [{ start: 0n, end: 64n }]).split("\n");
-    expect(unknownRows).toEqual([
-      "0000000000000000  ?? ?? ?? ?? ?? ?? ?? ??  ?? ?? ?? ?? ?? ?? ?? ??  |????????????????|",
-      "*",
-      "0000000000000040",
-      "",
-    ]);
-  });
-});
-
 describe("the mem commands' refusals", () => {
   const cases: [args: string[], line: string, command: string][] = [
     [["mem", memory, "--pid", "12x"], "mem: give --pid P (a process id)", "mem"],

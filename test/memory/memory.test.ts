@@ -141,6 +141,11 @@ describe("unknown bytes", () => {
       "0000000000001040",
       "",
     ]);
+    // A range that ends inside a row: its end is known; rows of nothing known collapse like any other.
+    expect(hexdump(0x1000n, new Uint8Array(16), [{ start: 0x1004n, end: 0x100cn }]).split("\n")[0]).toBe(
+      "0000000000001000  00 00 00 00 ?? ?? ?? ??  ?? ?? ?? ?? 00 00 00 00  |....????????....|",
+    );
+    expect(hexdump(0n, new Uint8Array(48), [{ start: 0n, end: 48n }]).split("\n")[1]).toBe("*");
   });
 });
 
