@@ -137,4 +137,107 @@ describe("inspect's text", () => {
     ]);
     expect(inspectText(r, { path: "", container: true }, Infinity)).toBe(`${r.source}: dump\n`);
   });
+
+  it("four levels deep: the lead of a last child is spaces, of one with siblings after it a bar", async () => {
+    const r = await memoryReport();
+    const [root] = r.processes as [InspectReport["processes"][0]];
+    const p = (pid: number, ppid: number) => ({
+      ...root,
+      pid,
+      ppid,
+      comm: `p${pid}`,
+      cmdline: null,
+      memoryNote: null,
+      env: null,
+      fds: [],
+    });
+    const procs = [p(1, 0), p(2, 1), p(3, 2), p(4, 3), p(5, 2), p(6, 1)];
+    const lines = inspectText({ ...r, processes: procs }, { path: "" }, Infinity)
+      .split("\n")
+      .filter((l) => !l.includes("cmdline"));
+    expect(lines.slice(2, -1)).toEqual([
+      "1 p1 [alive]",
+      " ├─ 2 p2 [alive]",
+      " │  ├─ 3 p3 [alive]",
+      " │  │  └─ 4 p4 [alive]",
+      " │  └─ 5 p5 [alive]",
+      " └─ 6 p6 [alive]",
+    ]);
+  });
+
+  it("mount trees per namespace, children sorted by mountpoint, a mount that is its own parent at the top", async () => {
+    const r = await memoryReport();
+    const m = (ns: number, id: number, parentId: number, mountpoint: string) => ({
+      ns,
+      id,
+      parentId,
+      mountpoint,
+      root: "/",
+      fstype: "tmpfs",
+      source: "none",
+      options: "",
+      flags: 0,
+      sharedId: null,
+      masterId: null,
+      external: mountpoint === "/ext",
+      extKey: null,
+    });
+    const mounts = [
+      m(1, 10, 10, "/"),
+      m(1, 12, 10, "/tmp"),
+      m(1, 11, 10, "/ext"),
+      m(1, 13, 12, "/tmp/a"),
+      m(2, 10, 1, "/"),
+    ];
+    expect(
+      inspectText({ ...r, mounts }, { path: "", mounts: true }, Infinity)
+        .split("\n")
+        .slice(1),
+    ).toEqual([
+      "mount namespace 1: 4 mounts",
+      "  / tmpfs none",
+      "    /ext tmpfs none (external)",
+      "    /tmp tmpfs none",
+      "      /tmp/a tmpfs none",
+      "mount namespace 2: 1 mounts",
+      "  / tmpfs none",
+      "",
+    ]);
+  });
+
+  it("devices that are down, user namespaces' maps, sockets without owners", async () => {
+    const r = await memoryReport();
+    const namespaces = {
+      ...r.namespaces,
+      net: [
+        {
+          id: 3,
+          devices: [
+            { name: "lo", up: true },
+            { name: "eth0", up: false },
+          ],
+          addresses: null,
+        },
+      ],
+      user: [
+        {
+          id: 4,
+          uidMap: [
+            { first: 0, lowerFirst: 100000, count: 65536 },
+            { first: 65536, lowerFirst: 1, count: 1 },
+          ],
+          gidMap: [],
+        },
+      ],
+      time: [],
+    } as unknown as InspectReport["namespaces"];
+    const ns = inspectText({ ...r, namespaces }, { path: "", ns: true }, Infinity).split("\n");
+    expect(ns).toContain("net namespace 3: lo, eth0 (down)");
+    expect(ns).toContain("user namespace 4: uid 0->100000+65536 65536->1+1");
+    const netlink = [{ protocol: 0, portid: 7, owners: [] }];
+    const sockets = { ...r.sockets, netlink } as unknown as InspectReport["sockets"];
+    expect(inspectText({ ...r, sockets }, { path: "", sockets: true }, Infinity)).toContain(
+      "  netlink protocol 0 portid 7 -\n",
+    );
+  });
 });
