@@ -280,6 +280,9 @@ const CASES: [name: string, args: () => string[], stdin?: () => Uint8Array][] = 
     "mem-read-decimal",
     () => ["mem", "read", img("memory"), "--pid", "29313", "--addr", "93841411920552", "--len", "15"],
   ],
+  ["inspect-archive-default", () => ["inspect", archive]],
+  ["inspect-predump-pid", () => ["inspect", join(work, "chain-a", "1"), "--pid", "1"]],
+  ["inspect-notes", () => ["inspect", join(work, "pending-read"), "--stats"]],
   ["mem-search-pending", () => ["mem", "search", join(work, "pending-read"), "--string", "MARK-HEAP-alpha"]],
 ];
 
