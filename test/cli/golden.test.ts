@@ -12,8 +12,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TEMP_PREFIX } from "../../src/node/atomic.js";
-import { JOURNAL } from "../../src/node/journal.js";
+import { pendingRewrite } from "../helpers/checkpoints.js";
 import { runCli } from "../helpers/cli.js";
 import { corpusRoot } from "../helpers/corpus.js";
 
@@ -42,9 +41,7 @@ beforeAll(() => {
   // A rewrite interrupted after its commit: the next writer finishes it first, readers say it is pending.
   for (const d of ["pending-rewrite", "pending-read"]) {
     cpSync(img("memory"), join(work, d), { recursive: true });
-    const tmp = `${TEMP_PREFIX}0123456789ab-inventory.img`;
-    writeFileSync(join(work, d, tmp), readFileSync(join(img("memory"), "inventory.img")));
-    writeFileSync(join(work, d, JOURNAL), JSON.stringify([[tmp, "inventory.img"]]));
+    pendingRewrite(join(work, d), ["inventory.img"]);
   }
   cpSync(img("tcp4"), join(work, "many-a"), { recursive: true });
   cpSync(img("tcp-v4mapped"), join(work, "many-b"), { recursive: true });

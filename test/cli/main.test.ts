@@ -10,8 +10,7 @@ import { afterAll, describe, expect, it, vi } from "vitest";
 import { COMMANDS } from "../../src/cli/main.js";
 import { argsProblem, report } from "../../src/cli/report.js";
 import { VERSION } from "../../src/cli/version.js";
-import { TEMP_PREFIX } from "../../src/node/atomic.js";
-import { JOURNAL } from "../../src/node/journal.js";
+import { pendingRewrite } from "../helpers/checkpoints.js";
 import { runCli } from "../helpers/cli.js";
 import { corpusRoot } from "../helpers/corpus.js";
 
@@ -237,12 +236,7 @@ describe("recover", () => {
     const none = await runCli(["recover", dir]);
     expect([none.code, none.stdout.toString(), none.stderr]).toEqual([0, `${dir}: nothing to recover\n`, ""]);
     // A committed rewrite of two images, interrupted before its renames (the new bytes are the old ones here).
-    const pairs = ["files.img", "inventory.img"].map((n, i) => {
-      const tmp = `${TEMP_PREFIX}0123456789a${i}-${n}`;
-      writeFileSync(join(dir, tmp), readFileSync(join(tcp4, n)));
-      return [tmp, n];
-    });
-    writeFileSync(join(dir, JOURNAL), JSON.stringify(pairs));
+    pendingRewrite(dir, ["files.img", "inventory.img"]);
     const done = await runCli(["recover", dir]);
     expect(done.code).toBe(0);
     expect(done.stdout.toString()).toBe(
@@ -261,9 +255,7 @@ describe("what opening a checkpoint noticed", () => {
     const dir = join(work, "noticed");
     cpSync(tcp4, dir, { recursive: true });
     symlinkSync(join(work, "nowhere"), join(dir, "dangling"));
-    const tmp = `${TEMP_PREFIX}0123456789ab-inventory.img`;
-    writeFileSync(join(dir, tmp), readFileSync(join(tcp4, "inventory.img")));
-    writeFileSync(join(dir, JOURNAL), JSON.stringify([[tmp, "inventory.img"]]));
+    pendingRewrite(dir, ["inventory.img"]);
     const x = await runCli(["x", dir, "ps"]);
     expect(x.code).toBe(0);
     const lines = x.stderr.split("\n").filter(Boolean);

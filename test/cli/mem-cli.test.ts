@@ -52,76 +52,47 @@ describe.skipIf(!haveHexdump)("hexdump", () => {
 });
 
 describe("the mem commands' refusals", () => {
-  const cases: [args: string[], line: string, command: string][] = [
-    [["mem", memory, "--pid", "12x"], "mem: give --pid P (a process id)", "mem"],
-    [["mem", memory, "--pid", "x12"], "mem: give --pid P (a process id)", "mem"],
-    [["mem", "read", memory, "--addr", "0x1000", "--len", "4"], "mem read: give --pid P (a process id)", "mem read"],
-    [
-      ["mem", "read", memory, "--pid", "29313", "--addr", "0x10g", "--len", "4"],
-      "mem read: --addr must be an address (0x… or decimal)",
-      "mem read",
-    ],
-    [
-      ["mem", "read", memory, "--pid", "29313", "--addr", "x10", "--len", "4"],
-      "mem read: --addr must be an address (0x… or decimal)",
-      "mem read",
-    ],
-    [["mem", "read", memory, "--pid", "29313", "--addr", "1", "--len", "4"], "", ""],
-    [
-      ["mem", "read", memory, "--pid", "29313", "--len", "4"],
-      "mem read: --addr must be an address (0x… or decimal)",
-      "mem read",
-    ],
-    [
-      ["mem", "read", memory, "--pid", "29313", "--addr", "0x10"],
-      "mem read: --len N (bytes, at most 1 GiB)",
-      "mem read",
-    ],
-    [
-      ["mem", "read", memory, "--pid", "29313", "--addr", "0x10", "--len", "4k"],
-      "mem read: --len N (bytes, at most 1 GiB)",
-      "mem read",
-    ],
-    [
-      ["mem", "read", memory, "--pid", "29313", "--addr", "0x10", "--len", "k4"],
-      "mem read: --len N (bytes, at most 1 GiB)",
-      "mem read",
-    ],
-    [
-      ["mem", "read", memory, "--pid", "29313", "--addr", "0x10", "--len", String((1 << 30) + 1)],
-      "mem read: --len N (bytes, at most 1 GiB)",
-      "mem read",
-    ],
-    [["mem", "search", memory, "--hex", "4d4"], "mem search: --hex takes pairs of hex digits", "mem search"],
-    [["mem", "search", memory, "--hex", "x4d"], "mem search: --hex takes pairs of hex digits", "mem search"],
-    [["mem", "search", memory, "--hex", "4d-41"], "mem search: --hex takes pairs of hex digits", "mem search"],
-    [
-      ["mem", "search", memory, "--string", "x", "--prot", "qr"],
-      "mem search: --prot takes letters of rwx",
-      "mem search",
-    ],
-    [["mem", "search", memory, "--string", "x", "--context", "4x"], "mem search: --context N (bytes)", "mem search"],
-    [["mem", "search", memory, "--string", "x", "--context", "x4"], "mem search: --context N (bytes)", "mem search"],
-    [
-      ["mem", "search", memory, "--string", "x", "--pid", "1x"],
-      "mem search: give --pid P (a process id)",
-      "mem search",
-    ],
-    [["mem", "search", memory], "mem search: give one of --string, --hex, --regex, --utf16", "mem search"],
-    [["mem", "strings", memory, "--pid", "29313", "-n", "4x"], "mem strings: -n MIN (characters)", "mem strings"],
-    [["mem", "strings", memory, "--pid", "29313", "-n", "x4"], "mem strings: -n MIN (characters)", "mem strings"],
-    [["mem", "strings", memory, "-n", "4"], "mem strings: give --pid P (a process id)", "mem strings"],
+  const PID = "give --pid P (a process id)";
+  const ADDR = "--addr must be an address (0x… or decimal)";
+  const LEN = "--len N (bytes, at most 1 GiB)";
+  const HEX = "--hex takes pairs of hex digits";
+  const CONTEXT = "--context N (bytes)";
+  const N = "-n MIN (characters)";
+  /** The subcommand ("" for mem itself), what follows the checkpoint, and the line after "mem SUB: ". */
+  const cases: [sub: string, options: string[], line: string][] = [
+    ["", ["--pid", "12x"], PID],
+    ["", ["--pid", "x12"], PID],
+    ["read", ["--addr", "0x1000", "--len", "4"], PID],
+    ["read", ["--pid", "29313", "--addr", "0x10g", "--len", "4"], ADDR],
+    ["read", ["--pid", "29313", "--addr", "x10", "--len", "4"], ADDR],
+    ["read", ["--pid", "29313", "--len", "4"], ADDR],
+    ["read", ["--pid", "29313", "--addr", "0x10"], LEN],
+    ["read", ["--pid", "29313", "--addr", "0x10", "--len", "4k"], LEN],
+    ["read", ["--pid", "29313", "--addr", "0x10", "--len", "k4"], LEN],
+    ["read", ["--pid", "29313", "--addr", "0x10", "--len", String((1 << 30) + 1)], LEN],
+    ["search", ["--hex", "4d4"], HEX],
+    ["search", ["--hex", "x4d"], HEX],
+    ["search", ["--hex", "4d-41"], HEX],
+    ["search", ["--string", "x", "--prot", "qr"], "--prot takes letters of rwx"],
+    ["search", ["--string", "x", "--context", "4x"], CONTEXT],
+    ["search", ["--string", "x", "--context", "x4"], CONTEXT],
+    ["search", ["--string", "x", "--pid", "1x"], PID],
+    ["search", [], "give one of --string, --hex, --regex, --utf16"],
+    ["strings", ["--pid", "29313", "-n", "4x"], N],
+    ["strings", ["--pid", "29313", "-n", "x4"], N],
+    ["strings", ["-n", "4"], PID],
   ];
-  for (const [args, line, command] of cases) {
-    it(args.map((x) => (x === memory ? "MEMORY" : x)).join(" "), async () => {
-      const r = await runCli(args);
-      if (line === "") expect(r.code).toBe(0);
-      else expect([r.code, r.stderr]).toEqual([2, `criu-image: ${line}\nsee criu-image ${command} --help\n`]);
+  for (const [sub, options, line] of cases) {
+    const command = sub ? `mem ${sub}` : "mem";
+    it(`${command} ${options.join(" ")}`, async () => {
+      const r = await runCli([...command.split(" "), memory, ...options]);
+      expect([r.code, r.stderr]).toEqual([2, `criu-image: ${command}: ${line}\nsee criu-image ${command} --help\n`]);
     });
   }
 
-  it("takes the largest --len, several-digit --context and -n, and hex with spaces or colons", async () => {
+  it("takes a decimal --addr, several-digit --context and -n, and hex with spaces or colons", async () => {
     for (const args of [
+      ["mem", "read", memory, "--pid", "29313", "--addr", "1", "--len", "4"],
       ["mem", "search", memory, "--hex", "4d 41:52 4b", "--context", "12", "--pid", "29316"],
       ["mem", "search", memory, "--string", "MARK-HEAP", "--prot", "rw"],
     ]) {

@@ -5,12 +5,12 @@
  * redacted checkpoint; exactly its bytes changed; and the report names
  * each place without the value.
  */
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { Checkpoint, memorySource } from "../../src/checkpoint/index.js";
 import { editCheckpoint, redactCheckpoint } from "../../src/edit/index.js";
 import { IMG_COMMON_MAGIC, kindByName } from "../../src/framing/index.js";
@@ -181,7 +181,9 @@ describe("selectors that match nothing", () => {
 describe("the redact command never shows a value", () => {
   it("text and --json name places and sizes only", async () => {
     // A copy: a bug (or a mutant) that ignores --dry-run must not write into the shared corpus.
-    const dir = join(mkdtempSync(join(tmpdir(), "criu-image-redact-dry-")), "memory");
+    const tmp = mkdtempSync(join(tmpdir(), "criu-image-redact-dry-"));
+    onTestFinished(() => rmSync(tmp, { recursive: true, force: true }));
+    const dir = join(tmp, "memory");
     cpSync(join(images, "memory"), dir, { recursive: true });
     const env = JSON.parse((await runCli(["inspect", dir, "--json"])).stdout.toString()).processes[0].env as string[];
     const token = (env.find((e) => e.startsWith("MARK_TOKEN=")) as string).slice("MARK_TOKEN=".length);

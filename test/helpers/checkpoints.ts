@@ -1,8 +1,10 @@
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
 import { fstype, mnt_entrySchema } from "../../src/gen/index.js";
 import { type CriuImage, kindByName, readImage, writeImage } from "../../src/index.js";
+import { TEMP_PREFIX } from "../../src/node/atomic.js";
+import { JOURNAL } from "../../src/node/journal.js";
 import { corpusRoot, requireCorpus } from "./corpus.js";
 
 /** The sizes of a corpus dump's pages-* images (which corpusCheckpoint leaves out), for memorySource's `sizes`. */
@@ -102,4 +104,17 @@ export function addWorkTmpfs(cp: Map<string, Uint8Array>): void {
     create(mnt_entrySchema, { ...base, fstype: fstype.TMPFS, mountpoint: "/srv/ckpt/work", mntId: 5, parentMntId: 1 }),
   ];
   cp.set("mountpoints-1.img", entryImage("MNTS", entries));
+}
+
+/**
+ * Leaves a checkpoint folder as a rewrite of `images` interrupted after its commit, before its renames: each
+ * image's temporary file (holding its own bytes again) and the journal that names them.
+ */
+export function pendingRewrite(dir: string, images: readonly string[]): void {
+  const pairs = images.map((name, i) => {
+    const tmp = `${TEMP_PREFIX}0123456789a${i}-${name}`;
+    writeFileSync(join(dir, tmp), readFileSync(join(dir, name)));
+    return [tmp, name];
+  });
+  writeFileSync(join(dir, JOURNAL), JSON.stringify(pairs));
 }
