@@ -275,8 +275,9 @@ export interface Produced<R> {
  * and returns the changed images (and engine metadata). In place (folders only), under the
  * folder's lock and after finishing any interrupted write, they replace
  * the old ones all-or-nothing; with `outDir`, the input is only read and
- * the result goes to a new folder or an archive (by its name). Every writer
- * of a checkpoint goes through here.
+ * the result goes to a new folder or an archive (by its name). `-` (an
+ * archive on stdin) takes a dry run only. Every writer of a checkpoint goes
+ * through here.
  */
 export async function applyToCheckpoint<R>(
   path: string,
